@@ -1,0 +1,1 @@
+"""scrubber_fhir: built-in plugin (work in progress)."""

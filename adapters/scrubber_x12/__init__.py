@@ -1,0 +1,1 @@
+"""scrubber_x12: built-in plugin (work in progress)."""

@@ -1,0 +1,1 @@
+"""scrubber_infusion: built-in plugin (work in progress)."""

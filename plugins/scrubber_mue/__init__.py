@@ -1,0 +1,1 @@
+"""scrubber_mue: built-in plugin (work in progress)."""

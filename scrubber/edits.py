@@ -1,0 +1,160 @@
+"""Edits: a function ``(claim, ctx) -> Iterable[Finding]`` plus the metadata that explains it.
+
+::
+
+    @edit("ACME001", summary="Modifier 25 without a same-day E/M line",
+          citation="ACME provider manual s4.2, effective 2026-01")
+    def modifier_25_needs_em_line(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
+        ...
+        yield ctx.finding(line, "modifier 25 but no E/M line on the same date")
+
+``ctx.finding()`` fills in the edit code, severity, citation and claim id, so authors never
+build those by hand. Codes are a plugin prefix plus three digits and are never reused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import final
+
+from scrubber.findings import Finding, Phase, Severity, TableRowRef
+from scrubber.fixes import Fix
+from scrubber.history import ClaimHistory
+from scrubber.models import Claim, ServiceLine
+from scrubber.profiles import PayerProfile, Setting
+from scrubber.tables import ReferenceTables
+
+__all__ = ["CODE_PATTERN", "Edit", "EditContext", "edit"]
+
+CODE_PATTERN = re.compile(r"^[A-Z]{2,6}[0-9]{3}$")
+
+Check = Callable[[Claim, "EditContext"], Iterable[Finding]]
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Edit:
+    """One edit: its code, what it checks, when it runs and which rule it enforces."""
+
+    code: str
+    summary: str
+    check: Check
+    citation: str
+    severity: Severity = Severity.ERROR
+    phase: Phase = Phase.LIMIT
+    doc: str = ""
+    plugin: str = ""
+
+    def __post_init__(self) -> None:
+        if not CODE_PATTERN.match(self.code):
+            raise ValueError(f"edit code {self.code!r} must match {CODE_PATTERN.pattern}")
+        if not self.citation.strip():
+            raise ValueError(f"edit {self.code} must cite the rule it enforces")
+
+    def __call__(self, claim: Claim, ctx: EditContext) -> Iterable[Finding]:
+        return self.check(claim, ctx)
+
+
+def edit(
+    code: str,
+    *,
+    summary: str,
+    citation: str,
+    severity: Severity = Severity.ERROR,
+    phase: Phase = Phase.LIMIT,
+) -> Callable[[Check], Edit]:
+    """Decorator: turn a check function into an ``Edit``. The docstring says why."""
+
+    def wrap(func: Check) -> Edit:
+        module = getattr(func, "__module__", "") or ""
+        return Edit(
+            code=code,
+            summary=summary,
+            check=func,
+            citation=citation,
+            severity=severity,
+            phase=phase,
+            doc=(func.__doc__ or "").strip(),
+            plugin=module.split(".", 1)[0],
+        )
+
+    return wrap
+
+
+@final
+class EditContext:
+    """What an edit may look at besides the claim: tables, the payer's settings, the run.
+
+    One context is made per edit and claim; it is read-only. ``program`` is resolved from
+    the payer profile and the claim filing indicator (``medicare`` or ``medicaid``).
+    """
+
+    __slots__ = ("_history", "as_of", "claim", "edit", "payer", "program", "tables")
+
+    def __init__(
+        self,
+        *,
+        edit: Edit,
+        claim: Claim,
+        tables: ReferenceTables,
+        payer: PayerProfile,
+        program: str,
+        as_of: date | None = None,
+        history: ClaimHistory | None = None,
+    ) -> None:
+        self.edit = edit
+        self.claim = claim
+        self.tables = tables
+        self.payer = payer
+        self.program = program
+        self.as_of = as_of
+        self._history = history
+
+    def settings(self, section: str) -> Mapping[str, Setting]:
+        """The payer's settings for a plugin section (plugin defaults where unset)."""
+        return self.payer.settings(section)
+
+    def prior_units(self, code: str, on: date) -> Decimal:
+        """Units of *code* on *on* already billed on earlier claims of this run for the same
+        patient and billing provider (0 when the run keeps no history)."""
+        if self._history is None:
+            return Decimal("0")
+        return self._history.prior_units(self.claim, code, on)
+
+    def finding(
+        self,
+        line: ServiceLine | int | None,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        fixes: Iterable[Fix] = (),
+        appealable: bool | None = None,
+        carc: str | None = None,
+        rarc: str | None = None,
+        citation: str | None = None,
+        table_row: TableRowRef | None = None,
+        field: str | None = None,
+        details: Mapping[str, str] | None = None,
+        code: str | None = None,
+    ) -> Finding:
+        """A finding of this edit on this claim (and *line*, a line or its number)."""
+        number = line.number if isinstance(line, ServiceLine) else line
+        return Finding(
+            code=code or self.edit.code,
+            severity=severity or self.edit.severity,
+            message=message,
+            claim_id=self.claim.id,
+            line=number,
+            appealable=appealable,
+            carc=carc,
+            rarc=rarc,
+            citation=citation or self.edit.citation,
+            table_row=table_row,
+            fixes=tuple(fixes),
+            field=field,
+            details=tuple(sorted((details or {}).items())),
+        )

@@ -1,0 +1,140 @@
+"""The engine: runs edits phase by phase over a stream of claims.
+
+For each claim, the phases run in order (normalize -> limit -> annotate). Within a phase every
+edit sees the claim as the previous phase left it; the phase's fixes are then applied together
+(ordered by edit code), so an MUE edit counts the lines the infusion edit produced. Fixes
+that conflict (two edits changing one line) are not guessed at: the first by code wins and
+the other is reported as an ``SCR001`` finding.
+
+An edit that raises is recorded as an ``EditFailure`` for that claim and the other edits keep
+going; ``strict=True`` (the default in tests) re-raises instead. The engine is a generator:
+claims in, results out, one claim in memory at a time (plus the bounded ``ClaimHistory``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+
+from scrubber.edits import Edit, EditContext
+from scrubber.findings import AppliedFix, ClaimResult, EditFailure, Finding, Phase, Severity
+from scrubber.fixes import Fix, apply_fixes
+from scrubber.history import ClaimHistory
+from scrubber.models import Claim
+from scrubber.profiles import Profile
+from scrubber.tables import ReferenceTables
+
+__all__ = ["CONFLICT_CODE", "scrub", "scrub_claim"]
+
+CONFLICT_CODE = "SCR001"
+CONFLICT_CITATION = "claim-scrubber DESIGN §4: conflicting fixes are reported, never guessed"
+
+
+def _by_phase(edits: Sequence[Edit]) -> list[tuple[Phase, list[Edit]]]:
+    phases = sorted({e.phase for e in edits}, key=lambda p: p.order)
+    return [(p, sorted((e for e in edits if e.phase is p), key=lambda e: e.code)) for p in phases]
+
+
+def scrub_claim(
+    claim: Claim,
+    *,
+    edits: Sequence[Edit],
+    tables: ReferenceTables,
+    profile: Profile,
+    as_of: date | None = None,
+    history: ClaimHistory | None = None,
+    strict: bool = False,
+) -> ClaimResult:
+    """Scrub one claim. See ``scrub`` for the stream form (which also keeps history)."""
+    return _scrub_one(claim, _by_phase(edits), tables, profile, as_of, history, strict)
+
+
+def scrub(
+    claims: Iterable[Claim],
+    *,
+    edits: Sequence[Edit],
+    tables: ReferenceTables,
+    profile: Profile,
+    as_of: date | None = None,
+    strict: bool = False,
+    history: ClaimHistory | None = None,
+) -> Iterator[ClaimResult]:
+    """Scrub a stream of claims lazily, in order. Units each claim finally bills are recorded
+    in *history* (a new bounded one by default) so date-of-service edits can sum across
+    claims of the same patient and billing provider in the run."""
+    phases = _by_phase(edits)
+    ledger = ClaimHistory() if history is None else history
+    for claim in claims:
+        yield _scrub_one(claim, phases, tables, profile, as_of, ledger, strict)
+
+
+def _scrub_one(
+    claim: Claim,
+    phases: list[tuple[Phase, list[Edit]]],
+    tables: ReferenceTables,
+    profile: Profile,
+    as_of: date | None,
+    history: ClaimHistory | None,
+    strict: bool,
+) -> ClaimResult:
+    payer = profile.for_claim(claim)
+    program = payer.program_for(claim, profile.default_program)
+    current = claim
+    findings: list[Finding] = []
+    applied: list[AppliedFix] = []
+    failures: list[EditFailure] = []
+    for phase, phase_edits in phases:
+        proposed: list[tuple[str, Fix]] = []
+        for item in phase_edits:
+            ctx = EditContext(
+                edit=item,
+                claim=current,
+                tables=tables,
+                payer=payer,
+                program=program,
+                as_of=as_of,
+                history=history,
+            )
+            try:
+                produced = list(item.check(current, ctx))
+            except Exception as exc:  # an edit's bug must not stop the other edits
+                if strict:
+                    raise
+                failures.append(
+                    EditFailure(
+                        code=item.code,
+                        claim_id=claim.id,
+                        exc_type=type(exc).__name__,
+                        message=str(exc)[:200],
+                    )
+                )
+                continue
+            for found in produced:
+                findings.append(found)
+                proposed.extend((item.code, fix) for fix in found.fixes)
+        if not proposed:
+            continue
+        outcome = apply_fixes(current, proposed)
+        current = outcome.claim
+        applied.extend(AppliedFix(by=by, phase=phase, fix=fix) for by, fix in outcome.applied)
+        findings.extend(
+            Finding(
+                code=CONFLICT_CODE,
+                severity=Severity.WARNING,
+                message=f"fix {type(r.fix).__name__} from {r.by} not applied: {r.reason}",
+                claim_id=claim.id,
+                line=getattr(r.fix, "line", None),
+                citation=CONFLICT_CITATION,
+            )
+            for r in outcome.rejected
+        )
+    if history is not None:
+        history.record(current)
+    findings.sort(key=lambda f: f.sort_key)
+    return ClaimResult(
+        original=claim,
+        claim=current,
+        findings=tuple(findings),
+        applied=tuple(applied),
+        failures=tuple(failures),
+    )

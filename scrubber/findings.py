@@ -1,0 +1,141 @@
+"""Findings, failures and per-claim results: the records the engine hands back.
+
+A finding is what an edit says about a claim; it may propose fixes (``scrubber.fixes``).
+Messages name claim ids and line numbers only, never patients.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, final
+
+if TYPE_CHECKING:
+    from scrubber.fixes import Fix
+    from scrubber.models import Claim
+
+__all__ = [
+    "AppliedFix",
+    "ClaimResult",
+    "EditFailure",
+    "Finding",
+    "Phase",
+    "Severity",
+    "TableRowRef",
+]
+
+
+class Severity(enum.Enum):
+    """How bad a finding is. Any ``ERROR`` makes ``scrubber scrub`` exit 1."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Phase(enum.Enum):
+    """When an edit runs. The engine applies one phase's fixes before the next phase runs,
+    so a ``limit`` edit (MUE) sees the lines a ``normalize`` edit (infusion time) produced."""
+
+    NORMALIZE = "normalize"
+    LIMIT = "limit"
+    ANNOTATE = "annotate"
+
+    @property
+    def order(self) -> int:
+        return _PHASE_ORDER[self]
+
+
+_PHASE_ORDER = {Phase.NORMALIZE: 0, Phase.LIMIT: 1, Phase.ANNOTATE: 2}
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TableRowRef:
+    """The reference-table row a finding rests on, with where that table came from."""
+
+    table: str  # e.g. "mue/medicaid/practitioner"
+    key: str  # e.g. "99602"
+    values: tuple[tuple[str, str], ...]
+    effective: date
+    source_file: str
+    sha256: str = ""
+
+    @property
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.values)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """What one edit says about one claim (and, when ``line`` is set, one of its lines).
+
+    ``appealable`` is None where appeal does not apply; ``carc``/``rarc`` are the remittance
+    codes a payer would use if the claim went out as it is (e.g. CARC 35 / RARC N362).
+    ``fixes`` are proposed changes, applied by the engine unless the run is ``--check``.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    claim_id: str
+    line: int | None = None
+    appealable: bool | None = None
+    carc: str | None = None
+    rarc: str | None = None
+    citation: str | None = None
+    table_row: TableRowRef | None = None
+    fixes: tuple[Fix, ...] = ()
+    field: str | None = None
+    details: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def sort_key(self) -> tuple[int, str, str]:
+        return (0 if self.line is None else self.line, self.code, self.message)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EditFailure:
+    """An edit raised on a claim. Recorded, reported, and the other edits keep going."""
+
+    code: str
+    claim_id: str
+    exc_type: str
+    message: str
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppliedFix:
+    """A fix the engine applied, with the edit that proposed it and the phase it ran in."""
+
+    by: str
+    phase: Phase
+    fix: Fix
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimResult:
+    """Everything the engine knows about one claim after a run.
+
+    ``original`` is the claim as read, ``claim`` the claim after every applied fix (the same
+    object when nothing changed), ``findings`` are sorted by (line, code).
+    """
+
+    original: Claim
+    claim: Claim
+    findings: tuple[Finding, ...] = ()
+    applied: tuple[AppliedFix, ...] = ()
+    failures: tuple[EditFailure, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.claim is not self.original
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)

@@ -1,0 +1,382 @@
+"""The fix algebra: a closed set of data records, and the pure function that applies them.
+
+Edits never change a claim; they propose fixes. Because the set is closed, every writer can
+render any plugin's fix in its own format: a writer renders the *fixed claim* over the source
+document, copying each output line from the input line it descends from (``origin``) and
+rewriting only what the algebra can change (code, modifiers, units, unit basis, charge, line
+control number, note, attachments) plus the claim total.
+
+Money rules (DESIGN §4):
+- ``SetUnits`` prorates the line charge by units, rounded half-up to cents.
+- ``SplitLine`` shares the charge by units, each part rounded to cents and the remainder on the
+  last part, so the claim total does not move; each part gets ``<control number>-<k>``.
+- The claim total moves by exactly the change in line charges, so a balanced claim (CLM02 =
+  sum of SV102) stays balanced and an unbalanced one is not made worse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import final
+
+from scrubber.models import MAX_MODIFIERS, Attachment, Claim, ServiceLine
+
+__all__ = [
+    "AddNote",
+    "Fix",
+    "FixOutcome",
+    "RejectedFix",
+    "RemoveLine",
+    "RequestAttachment",
+    "SetModifiers",
+    "SetUnits",
+    "SplitLine",
+    "SplitPart",
+    "apply_fixes",
+    "merge_note",
+    "prorate",
+]
+
+CENT = Decimal("0.01")
+
+
+def _positive_units(units: Decimal, what: str) -> None:
+    if not isinstance(units, Decimal) or units <= 0:
+        raise ValueError(f"{what}.units must be a Decimal above 0, got {units!r}")
+
+
+def _line_number(line: int, what: str) -> None:
+    if line < 1:
+        raise ValueError(f"{what}.line must be 1 or more, got {line}")
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetUnits:
+    """Bill *units* on the line instead of what was sent; the charge is prorated."""
+
+    line: int
+    units: Decimal
+    unit_basis: str | None = None
+
+    def __post_init__(self) -> None:
+        _line_number(self.line, "SetUnits")
+        _positive_units(self.units, "SetUnits")
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SplitPart:
+    """One line that a split produces. ``code`` replaces the procedure code (e.g. the add-on
+    99602 split off a 99601 sent in minutes); ``add_modifiers`` are appended (e.g. GD on a
+    Medicaid MUE excess line); ``charge`` is shared by units unless every part names one."""
+
+    units: Decimal
+    code: str | None = None
+    add_modifiers: tuple[str, ...] = ()
+    unit_basis: str | None = None
+    note: str | None = None
+    attachment: Attachment | None = None
+    charge: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        _positive_units(self.units, "SplitPart")
+        if self.charge is not None and self.charge < 0:
+            raise ValueError("SplitPart.charge must not be negative")
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SplitLine:
+    """Replace the line by two or more lines, in order, each a copy of the original (date,
+    diagnosis pointers, rendering provider, sub-loops) with the part's changes."""
+
+    line: int
+    parts: tuple[SplitPart, ...]
+
+    def __post_init__(self) -> None:
+        _line_number(self.line, "SplitLine")
+        if len(self.parts) < 1:
+            raise ValueError("SplitLine.parts must hold at least one part")
+        named = [p.charge is not None for p in self.parts]
+        if any(named) and not all(named):
+            raise ValueError("SplitLine.parts must name a charge on every part or on none")
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddNote:
+    """Add text to the line's note (``line`` set) or the claim's note (``line`` None).
+    Notes merge into the one note the format allows; X12 writers keep it to 80 characters."""
+
+    line: int | None
+    text: str
+
+    def __post_init__(self) -> None:
+        if self.line is not None:
+            _line_number(self.line, "AddNote")
+        if not self.text.strip():
+            raise ValueError("AddNote.text must not be empty")
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestAttachment:
+    """Send documentation with the claim: X12 PWK, FHIR supportingInfo. This is how an appeal
+    or documentation flag travels with the claim to the payer."""
+
+    line: int | None
+    report_type: str
+    transmission: str
+    control_number: str | None = None
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.line is not None:
+            _line_number(self.line, "RequestAttachment")
+        self.attachment()  # validates the codes and the AA / control-number rule
+
+    def attachment(self) -> Attachment:
+        return Attachment(
+            report_type=self.report_type,
+            transmission=self.transmission,
+            control_number=self.control_number,
+            description=self.description,
+        )
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoveLine:
+    """Drop the line (e.g. an exact duplicate). Rare: prefer a finding without a fix."""
+
+    line: int
+
+    def __post_init__(self) -> None:
+        _line_number(self.line, "RemoveLine")
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetModifiers:
+    """Replace the line's modifiers (at most four)."""
+
+    line: int
+    modifiers: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _line_number(self.line, "SetModifiers")
+        if len(self.modifiers) > MAX_MODIFIERS:
+            raise ValueError(f"SetModifiers.modifiers holds at most {MAX_MODIFIERS}")
+
+
+Fix = SetUnits | SplitLine | AddNote | RequestAttachment | RemoveLine | SetModifiers
+
+# Fixes that change what a line bills. Two of them from different edits on one line conflict.
+_STRUCTURAL = (SetUnits, SplitLine, RemoveLine, SetModifiers)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RejectedFix:
+    by: str
+    fix: Fix
+    reason: str
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FixOutcome:
+    claim: Claim
+    applied: tuple[tuple[str, Fix], ...]
+    rejected: tuple[RejectedFix, ...]
+
+
+def prorate(charge: Decimal, part: Decimal, whole: Decimal) -> Decimal:
+    """*charge* × part / whole, rounded half-up to cents (the whole charge when whole is 0)."""
+    if whole == 0:
+        return charge
+    return (charge * part / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def merge_note(existing: str | None, text: str) -> str:
+    """Merge *text* into a note, once: formats allow one note per line and per claim."""
+    text = text.strip()
+    if not existing:
+        return text
+    if text in existing:
+        return existing
+    return f"{existing}; {text}"
+
+
+def _with_modifiers(current: tuple[str, ...], added: Iterable[str]) -> tuple[str, ...]:
+    out = list(current)
+    for modifier in added:
+        if modifier not in out:
+            out.append(modifier)
+    if len(out) > MAX_MODIFIERS:
+        raise ValueError(f"more than {MAX_MODIFIERS} modifiers")
+    return tuple(out)
+
+
+def _control_base(claim: Claim, line: ServiceLine) -> str:
+    return line.control_number or f"{claim.id}-{line.origin}"
+
+
+def _split(claim: Claim, line: ServiceLine, fix: SplitLine) -> list[ServiceLine]:
+    parts = fix.parts
+    if parts[0].charge is not None:
+        charges = [p.charge or Decimal("0") for p in parts]
+        if sum(charges, Decimal("0")) != line.charge:
+            raise ValueError("the parts' charges do not add up to the line charge")
+    else:
+        whole = sum((p.units for p in parts), Decimal("0"))
+        charges = [prorate(line.charge, p.units, whole) for p in parts[:-1]]
+        charges.append(line.charge - sum(charges, Decimal("0")))
+        if charges[-1] < 0:
+            raise ValueError("rounding left a negative charge on the last part")
+    base = _control_base(claim, line)
+    out = []
+    for k, (part, charge) in enumerate(zip(parts, charges, strict=True), start=1):
+        note = merge_note(line.note, part.note) if part.note else line.note
+        attachments = line.attachments + ((part.attachment,) if part.attachment else ())
+        code = part.code or line.code
+        basis = part.unit_basis or line.unit_basis
+        same_measure = code == line.code and basis == line.unit_basis
+        out.append(
+            replace(
+                line,
+                code=code,
+                modifiers=_with_modifiers(line.modifiers, part.add_modifiers),
+                units=part.units,
+                unit_basis=basis,
+                # minutes describe what was sent; a part billed in other terms no longer has them
+                minutes=line.minutes if same_measure else None,
+                charge=charge,
+                control_number=f"{base}-{k}" if len(parts) > 1 else line.control_number,
+                note=note,
+                attachments=attachments,
+            )
+        )
+    return out
+
+
+def _set_units(line: ServiceLine, fix: SetUnits) -> ServiceLine:
+    basis = fix.unit_basis or line.unit_basis
+    return replace(
+        line,
+        units=fix.units,
+        unit_basis=basis,
+        minutes=line.minutes if basis == line.unit_basis else None,
+        charge=prorate(line.charge, fix.units, line.units),
+    )
+
+
+def _check_line_fixes(fixes: Sequence[tuple[str, Fix]]) -> list[tuple[str, Fix, str | None]]:
+    """Mark conflicting structural fixes on one line: the first (the engine orders by phase
+    and edit code) wins; a later one from a different edit, or a second split/removal, loses."""
+    verdicts: list[tuple[str, Fix, str | None]] = []
+    owner: str | None = None
+    kinds: set[type] = set()
+    for by, fix in fixes:
+        reason = None
+        if isinstance(fix, _STRUCTURAL):
+            if owner is not None and owner != by:
+                reason = f"conflicts with a fix from {owner} on the same line"
+            elif type(fix) in kinds or (
+                kinds and (isinstance(fix, SplitLine | RemoveLine) or kinds & {SplitLine, RemoveLine})
+            ):
+                reason = f"conflicts with another fix from {by} on the same line"
+            else:
+                owner = by
+                kinds.add(type(fix))
+        verdicts.append((by, fix, reason))
+    return verdicts
+
+
+def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
+    """Apply *fixes* (each with the code of the edit that proposed it) to *claim*.
+
+    Line numbers in the fixes refer to *claim* as given; lines are renumbered 1..n afterwards
+    and keep their ``origin``. Returns the new claim (the same object when nothing applied),
+    what was applied, and what was rejected with the reason (a conflict, a line that does not
+    exist, more than four modifiers ...). Never raises for a bad fix: it is rejected instead.
+    """
+    if not fixes:
+        return FixOutcome(claim=claim, applied=(), rejected=())
+    per_line: dict[int, list[tuple[str, Fix]]] = {}
+    claim_level: list[tuple[str, Fix]] = []
+    rejected: list[RejectedFix] = []
+    for by, fix in fixes:
+        target = fix.line
+        if target is None:
+            claim_level.append((by, fix))
+        elif 1 <= target <= len(claim.lines):
+            per_line.setdefault(target, []).append((by, fix))
+        else:
+            rejected.append(RejectedFix(by=by, fix=fix, reason=f"claim has no line {target}"))
+
+    applied: list[tuple[str, Fix]] = []
+    new_lines: list[ServiceLine] = []
+    for line in claim.lines:
+        current = [line]
+        for by, fix, conflict in _check_line_fixes(per_line.get(line.number, ())):
+            if conflict:
+                rejected.append(RejectedFix(by=by, fix=fix, reason=conflict))
+                continue
+            try:
+                current = _apply_to_line(claim, current, fix)
+            except ValueError as exc:
+                rejected.append(RejectedFix(by=by, fix=fix, reason=str(exc)))
+                continue
+            applied.append((by, fix))
+        new_lines.extend(current)
+
+    note, attachments = claim.note, claim.attachments
+    for by, fix in claim_level:
+        if isinstance(fix, AddNote):
+            note = merge_note(note, fix.text)
+        elif isinstance(fix, RequestAttachment):
+            attachments = (*attachments, fix.attachment())
+        else:  # pragma: no cover - every line-less fix is a note or an attachment by type
+            rejected.append(RejectedFix(by=by, fix=fix, reason="fix needs a line"))
+            continue
+        applied.append((by, fix))
+
+    if not applied:
+        return FixOutcome(claim=claim, applied=(), rejected=tuple(rejected))
+    renumbered = tuple(
+        ln if ln.number == n else replace(ln, number=n) for n, ln in enumerate(new_lines, 1)
+    )
+    delta = sum((ln.charge for ln in renumbered), Decimal("0")) - claim.line_charge_total
+    fixed = replace(
+        claim,
+        lines=renumbered,
+        total_charge=claim.total_charge + delta,
+        note=note,
+        attachments=attachments,
+    )
+    return FixOutcome(claim=fixed, applied=tuple(applied), rejected=tuple(rejected))
+
+
+def _apply_to_line(claim: Claim, current: list[ServiceLine], fix: Fix) -> list[ServiceLine]:
+    """Apply one accepted fix to what the line has become so far (one line, or the parts of
+    a split: a note or attachment after a split goes to the first part)."""
+    if not current:
+        raise ValueError("the line was removed")
+    first, rest = current[0], current[1:]
+    if isinstance(fix, SetUnits):
+        return [_set_units(first, fix), *rest]
+    if isinstance(fix, SplitLine):
+        return [*_split(claim, first, fix), *rest]
+    if isinstance(fix, RemoveLine):
+        return []
+    if isinstance(fix, SetModifiers):
+        return [replace(ln, modifiers=fix.modifiers) for ln in current]
+    if isinstance(fix, AddNote):
+        return [replace(first, note=merge_note(first.note, fix.text)), *rest]
+    if isinstance(fix, RequestAttachment):
+        return [replace(first, attachments=(*first.attachments, fix.attachment())), *rest]
+    raise TypeError(f"not a fix: {fix!r}")  # pragma: no cover - Fix is a closed union

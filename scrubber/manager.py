@@ -1,0 +1,179 @@
+"""The plugin manager factory and typed facades over the hooks.
+
+No global manager and nothing loaded at import time (as pluggy's eggsample and tox do it):
+``make_plugin_manager()`` registers the built-ins exactly like third-party plugins, then the
+installed entry points of group ``claim_scrubber``, then *extra* plugins (tests, the API).
+``pm.hook.X()`` is untyped (pluggy#191), so the rest of the code calls the ``collect_*``
+facades, which flatten, type-check and order what the hooks return.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import metadata
+from typing import TypeVar, final
+
+import pluggy
+
+from scrubber import hookspecs
+from scrubber.edits import Edit
+from scrubber.errors import PluginError
+from scrubber.explain import Explainer
+from scrubber.formats import Format
+from scrubber.hookspecs import PROJECT
+from scrubber.profiles import SettingsSection
+from scrubber.tables import TableImporter
+
+__all__ = [
+    "DEFAULT_PLUGINS",
+    "PluginInfo",
+    "collect_edits",
+    "collect_explainers",
+    "collect_formats",
+    "collect_importers",
+    "collect_settings",
+    "make_plugin_manager",
+    "plugin_infos",
+]
+
+DEFAULT_PLUGINS = ("scrubber_mue", "scrubber_infusion", "scrubber_x12", "scrubber_fhir")
+
+T = TypeVar("T")
+
+
+def make_plugin_manager(
+    *,
+    entrypoints: bool = True,
+    blocked: Iterable[str] = (),
+    extra: Iterable[object] = (),
+) -> pluggy.PluginManager:
+    """Built-ins, then installed plugins (unless *entrypoints* is False), then *extra*.
+
+    *blocked* names plugins (a built-in module name or an entry-point name) never to load.
+    A misspelled hook name in any plugin fails here with a ``PluginError`` naming it.
+    """
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name in blocked:
+        pm.set_blocked(name)
+    for modname in DEFAULT_PLUGINS:
+        if not pm.is_blocked(modname):
+            pm.register(importlib.import_module(modname), name=modname)
+    try:
+        if entrypoints:
+            pm.load_setuptools_entrypoints(PROJECT)
+        for plugin in extra:
+            pm.register(plugin)
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(str(exc), plugin=pm.get_name(exc.plugin)) from exc
+    except ImportError as exc:
+        raise PluginError(f"an installed plugin failed to import: {exc}") from exc
+    return pm
+
+
+def _flatten(pm: pluggy.PluginManager, hook: str, kind: type[T]) -> list[tuple[str, T]]:
+    """Call *hook* on each plugin separately, so a bad return value names its plugin."""
+    out: list[tuple[str, T]] = []
+    caller = getattr(pm.hook, hook)
+    for impl in caller.get_hookimpls():
+        name = pm.get_name(impl.plugin) or repr(impl.plugin)
+        returned = impl.function()
+        for item in returned or ():
+            if not isinstance(item, kind):
+                raise PluginError(
+                    f"plugin {name} returned {type(item).__name__} from {hook}, "
+                    f"expected {kind.__name__}",
+                    plugin=name,
+                )
+            out.append((name, item))
+    return out
+
+
+def collect_edits(pm: pluggy.PluginManager) -> tuple[Edit, ...]:
+    """Every edit, sorted by code; two plugins claiming one code is a ``PluginError``."""
+    seen: dict[str, str] = {}
+    edits: list[Edit] = []
+    for plugin, item in _flatten(pm, "scrubber_edits", Edit):
+        if item.code in seen:
+            raise PluginError(
+                f"edit code {item.code} is registered by {seen[item.code]} and {plugin}",
+                plugin=plugin,
+            )
+        seen[item.code] = plugin
+        edits.append(item if item.plugin == plugin else _attributed(item, plugin))
+    return tuple(sorted(edits, key=lambda e: e.code))
+
+
+def _attributed(item: Edit, plugin: str) -> Edit:
+    from dataclasses import replace
+
+    return replace(item, plugin=plugin)
+
+
+def collect_formats(pm: pluggy.PluginManager) -> tuple[Format, ...]:
+    """Every format, in registration order (first registered is sniffed first)."""
+    seen: set[str] = set()
+    formats: list[Format] = []
+    for plugin, item in reversed(_flatten(pm, "scrubber_formats", Format)):
+        if item.name in seen:
+            raise PluginError(f"format {item.name!r} registered twice", plugin=plugin)
+        seen.add(item.name)
+        formats.append(item)
+    return tuple(formats)
+
+
+def collect_importers(pm: pluggy.PluginManager) -> tuple[TableImporter, ...]:
+    return tuple(item for _, item in reversed(_flatten(pm, "scrubber_table_importers", TableImporter)))
+
+
+def collect_settings(pm: pluggy.PluginManager) -> tuple[SettingsSection, ...]:
+    sections: dict[str, SettingsSection] = {}
+    for plugin, item in _flatten(pm, "scrubber_profile_defaults", SettingsSection):
+        if item.name in sections:
+            raise PluginError(f"profile section [{item.name}] registered twice", plugin=plugin)
+        sections[item.name] = item
+    return tuple(sections[name] for name in sorted(sections))
+
+
+def collect_explainers(pm: pluggy.PluginManager) -> tuple[Explainer, ...]:
+    items = [item for _, item in _flatten(pm, "scrubber_explainers", Explainer)]
+    return tuple(sorted(items, key=lambda e: (e.order, e.name)))
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PluginInfo:
+    name: str
+    version: str
+    hooks: tuple[str, ...]
+
+
+def plugin_infos(pm: pluggy.PluginManager) -> tuple[PluginInfo, ...]:
+    """Name, distribution version and implemented hooks of every registered plugin."""
+    dists = {id(plugin): dist for plugin, dist in pm.list_plugin_distinfo()}
+    infos = []
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None:
+            continue
+        dist = dists.get(id(plugin))
+        if dist is not None:
+            version = dist.version
+        else:
+            version = _version_of(getattr(plugin, "__name__", name))
+        hooks = tuple(sorted(h.name for h in pm.get_hookcallers(plugin) or ()))
+        infos.append(PluginInfo(name=name, version=version, hooks=hooks))
+    return tuple(sorted(infos, key=lambda i: i.name))
+
+
+def _version_of(module_name: str) -> str:
+    """Built-ins ship in the claim-scrubber distribution and share its version."""
+    top = module_name.split(".", 1)[0]
+    for dist_name in metadata.packages_distributions().get(top, ["claim-scrubber"]):
+        try:
+            return metadata.version(dist_name)
+        except metadata.PackageNotFoundError:
+            continue
+    return "unknown"

@@ -1,0 +1,176 @@
+"""The claim model every adapter reads into and every edit looks at.
+
+Frozen, slotted, keyword-only dataclasses; ``Decimal`` for money and units; tuples, never
+lists. The model holds claim *meaning* only. Where a value came from in the input is kept in
+``source`` (a segment number or JSON pointer) so that findings can point back at it; the bytes
+themselves stay with the adapter, which is how untouched claims are written back byte for byte.
+
+Patient and subscriber keys are opaque strings kept out of ``repr`` so they never reach a log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import final
+
+__all__ = ["Attachment", "Claim", "ServiceLine", "SourceRef"]
+
+MAX_MODIFIERS = 4  # SV101-3..6 in 837P; four modifiers on a CMS-1500 line
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceRef:
+    """Where something came from in the input: ``"segment 27"``, ``"/entry/0/resource"``.
+
+    ``format`` names the adapter that read it (``x12``, ``fhir``), for edits that enforce a
+    limit of one format only (e.g. 50 service lines per 837P claim)."""
+
+    locator: str
+    index: int | None = None
+    format: str = ""
+
+    def __str__(self) -> str:
+        return self.locator
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attachment:
+    """A supporting document that travels with the claim (X12 PWK, FHIR supportingInfo).
+
+    ``report_type`` is the X12 PWK01 code (e.g. ``09`` progress report, ``M1`` medical record
+    attachment, ``OZ`` support data for claim); ``transmission`` is PWK02 (``AA`` available on
+    request, ``BM`` by mail, ``EL`` electronically only, ``FX`` by fax ...). An attachment
+    control number is only sent when the transmission is not ``AA``.
+    """
+
+    report_type: str
+    transmission: str
+    control_number: str | None = None
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.report_type:
+            raise ValueError("Attachment.report_type must not be empty")
+        if not self.transmission:
+            raise ValueError("Attachment.transmission must not be empty")
+        if self.transmission == "AA" and self.control_number:
+            raise ValueError(
+                "Attachment.control_number must be empty when transmission is AA "
+                "(available on request at the provider site)"
+            )
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceLine:
+    """One service line: 837P loop 2400, FHIR ``Claim.item``.
+
+    ``number`` is the line's position in the claim (LX01 / item.sequence), renumbered 1..n
+    after fixes; ``origin`` is the number of the *input* line it descends from, kept through
+    splits so a writer can copy that line's sub-loops and remittance can be matched back.
+    ``minutes`` is the time given for a timed service (SV103 = MJ, a UCUM ``min``/``h``
+    quantity, or a start/end period), or None when no time was given.
+    """
+
+    number: int
+    code: str
+    units: Decimal
+    charge: Decimal
+    service_from: date
+    code_system: str = "HC"
+    modifiers: tuple[str, ...] = ()
+    unit_basis: str = "UN"
+    minutes: Decimal | None = None
+    service_to: date | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    place_of_service: str | None = None
+    diagnosis_pointers: tuple[int, ...] = ()
+    control_number: str | None = None
+    rendering_npi: str | None = None
+    note: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    origin: int = 0
+    source: SourceRef | None = None
+
+    def __post_init__(self) -> None:
+        if self.number < 1:
+            raise ValueError(f"ServiceLine.number must be 1 or more, got {self.number}")
+        if not self.code:
+            raise ValueError(f"ServiceLine.code must not be empty (line {self.number})")
+        if not isinstance(self.units, Decimal) or not isinstance(self.charge, Decimal):
+            raise ValueError(f"ServiceLine.units and .charge must be Decimal (line {self.number})")
+        if self.units < 0:
+            raise ValueError(f"ServiceLine.units must not be negative (line {self.number})")
+        if self.charge < 0:
+            raise ValueError(f"ServiceLine.charge must not be negative (line {self.number})")
+        if len(self.modifiers) > MAX_MODIFIERS:
+            raise ValueError(
+                f"ServiceLine.modifiers holds at most {MAX_MODIFIERS} (line {self.number})"
+            )
+        if self.minutes is not None and self.minutes < 0:
+            raise ValueError(f"ServiceLine.minutes must not be negative (line {self.number})")
+        if self.service_to is not None and self.service_to < self.service_from:
+            raise ValueError(f"ServiceLine.service_to is before service_from (line {self.number})")
+        if self.origin == 0:
+            object.__setattr__(self, "origin", self.number)
+
+    @property
+    def service_date(self) -> date:
+        """The date of service an MUE counts against (the first date of a range)."""
+        return self.service_from
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claim:
+    """One professional claim: 837P loop 2300 with its context, or one FHIR ``Claim``.
+
+    ``filing_indicator`` is SBR09 (MC Medicaid, MB Medicare Part B, CI commercial ...) or the
+    FHIR insurance type; payer profiles resolve a claim by it and by ``payer_id``.
+    ``billing_taxonomy`` lets the MUE plugin tell a DME supplier (332B00000X) from a
+    practitioner. ``patient_key`` and ``subscriber_key`` are opaque (e.g. a hash of the member
+    id) and used only to group claims of one beneficiary; they are never printed.
+    """
+
+    id: str
+    lines: tuple[ServiceLine, ...]
+    total_charge: Decimal
+    patient_key: str = field(default="", repr=False)
+    subscriber_key: str = field(default="", repr=False)
+    billing_npi: str | None = None
+    billing_taxonomy: str | None = None
+    rendering_npi: str | None = None
+    payer_id: str | None = None
+    payer_name: str | None = None
+    filing_indicator: str | None = None
+    frequency_code: str = "1"
+    place_of_service: str | None = None
+    diagnosis_codes: tuple[str, ...] = ()
+    note: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    source: SourceRef | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("Claim.id must not be empty")
+        if not isinstance(self.total_charge, Decimal):
+            raise ValueError(f"Claim.total_charge must be Decimal (claim {self.id})")
+        numbers = [line.number for line in self.lines]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"Claim.lines must be numbered 1..n in order (claim {self.id})")
+
+    def line(self, number: int) -> ServiceLine:
+        """The line numbered *number* (1-based); ``KeyError`` if there is none."""
+        if 1 <= number <= len(self.lines):
+            return self.lines[number - 1]
+        raise KeyError(f"claim {self.id} has no line {number}")
+
+    @property
+    def line_charge_total(self) -> Decimal:
+        """Sum of the line charges; CLM02 should equal it."""
+        return sum((line.charge for line in self.lines), Decimal("0"))

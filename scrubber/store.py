@@ -1,0 +1,268 @@
+"""The embedded SQLite table store (DESIGN §6).
+
+The CLI opens it (``--tables PATH`` / ``SCRUBBER_TABLES`` / the platform's user data dir);
+the core only sees the ``ReferenceTables`` a snapshot provides. One row of
+``table_versions`` per imported table version, with its provenance; its rows in
+``table_rows`` as ``key -> JSON values``. A run loads a version's rows into a dict the first
+time a lookup needs it, so a run over Medicaid claims never loads the Medicare tables and
+per-line lookups are O(1) after that.
+
+The schema is versioned with ``PRAGMA user_version`` and migrated forward on open; a file
+that is not a store (or is damaged) is a ``TableError``, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import final
+
+from scrubber.errors import TableError
+from scrubber.tables import ParsedTable, RowHit, TableInfo, TableRow, VersionIndex
+
+__all__ = ["ImportOutcome", "StoreTables", "TableStore"]
+
+APPLICATION_ID = 0x43534352  # "CSCR": marks a file as a claim-scrubber table store
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: table versions with provenance, their rows, and a log of every import
+    """
+    CREATE TABLE table_versions (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        program TEXT NOT NULL,
+        service_type TEXT NOT NULL,
+        effective TEXT NOT NULL,
+        source_file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        row_count INTEGER NOT NULL,
+        imported_at TEXT NOT NULL,
+        UNIQUE (kind, program, service_type, effective)
+    );
+    CREATE TABLE table_rows (
+        table_id INTEGER NOT NULL REFERENCES table_versions (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (table_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE import_log (
+        id INTEGER PRIMARY KEY,
+        source_file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        table_name TEXT NOT NULL,
+        effective TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
+)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportOutcome:
+    """``added``, ``unchanged`` (the same file again: a no-op) or ``replaced`` (a corrected
+    file for a version already in the store)."""
+
+    table: TableInfo
+    outcome: str
+
+
+def _info(row: sqlite3.Row) -> TableInfo:
+    return TableInfo(
+        kind=row["kind"],
+        program=row["program"],
+        service_type=row["service_type"],
+        effective=date.fromisoformat(row["effective"]),
+        source_file=row["source_file"],
+        sha256=row["sha256"],
+        rows=row["row_count"],
+        imported_at=row["imported_at"],
+    )
+
+
+class TableStore:
+    """An open table store. Use ``TableStore.open(path)``; ``":memory:"`` works for tests."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self._conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True) -> TableStore:
+        """Open (and create or migrate) the store at *path*."""
+        name = str(path)
+        if name != ":memory:":
+            p = Path(name)
+            if not p.exists() and not create:
+                raise TableError("no table store here (run 'scrubber tables import')", source=name)
+            p.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(name)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            store = cls(conn, name)
+            store._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise TableError(f"not a readable table store ({exc})", source=name) from None
+        return store
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _migrate(self) -> None:
+        (app_id,) = self._conn.execute("PRAGMA application_id").fetchone()
+        (version,) = self._conn.execute("PRAGMA user_version").fetchone()
+        if app_id not in (0, APPLICATION_ID):
+            raise TableError("this SQLite file is not a claim-scrubber table store", source=self.path)
+        if app_id == 0 and version == 0:
+            tables = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables:
+                raise TableError(
+                    "this SQLite file is not a claim-scrubber table store", source=self.path
+                )
+        if version > len(MIGRATIONS):
+            raise TableError(
+                f"table store schema {version} is newer than this scrubber knows "
+                f"({len(MIGRATIONS)}); upgrade claim-scrubber",
+                source=self.path,
+            )
+        for number in range(version, len(MIGRATIONS)):
+            with self._conn:
+                self._conn.executescript(
+                    "BEGIN;"
+                    + MIGRATIONS[number]
+                    + f"PRAGMA application_id = {APPLICATION_ID};"
+                    + f"PRAGMA user_version = {number + 1};"
+                    + "COMMIT;"
+                )
+
+    def import_tables(
+        self, parsed: Sequence[ParsedTable], *, imported_at: str | None = None
+    ) -> list[ImportOutcome]:
+        """Store every table of one file in one transaction: all or nothing."""
+        at = imported_at or datetime.now(UTC).isoformat(timespec="seconds")
+        outcomes = []
+        try:
+            with self._conn:
+                for table in parsed:
+                    outcomes.append(self._import_one(table, at))
+        except sqlite3.DatabaseError as exc:
+            raise TableError(f"could not write the table store ({exc})", source=self.path) from None
+        return outcomes
+
+    def _import_one(self, table: ParsedTable, at: str) -> ImportOutcome:
+        info = table.info
+        existing = self._conn.execute(
+            "SELECT id, sha256 FROM table_versions"
+            " WHERE kind = ? AND program = ? AND service_type = ? AND effective = ?",
+            (info.kind, info.program, info.service_type, info.effective.isoformat()),
+        ).fetchone()
+        outcome = "added"
+        if existing is not None:
+            if existing["sha256"] == info.sha256:
+                outcome = "unchanged"
+            else:
+                self._conn.execute("DELETE FROM table_versions WHERE id = ?", (existing["id"],))
+                outcome = "replaced"
+        if outcome != "unchanged":
+            cursor = self._conn.execute(
+                "INSERT INTO table_versions (kind, program, service_type, effective,"
+                " source_file, sha256, row_count, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    info.kind,
+                    info.program,
+                    info.service_type,
+                    info.effective.isoformat(),
+                    info.source_file,
+                    info.sha256,
+                    len(table.rows),
+                    at,
+                ),
+            )
+            table_id = cursor.lastrowid
+            self._conn.executemany(
+                "INSERT INTO table_rows (table_id, key, data) VALUES (?, ?, ?)",
+                ((table_id, row.key, json.dumps(row.values)) for row in table.rows),
+            )
+        self._conn.execute(
+            "INSERT INTO import_log (source_file, sha256, table_name, effective, outcome, at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (info.source_file, info.sha256, info.name, info.effective.isoformat(), outcome, at),
+        )
+        stored = self._version(info.family, info.effective)
+        return ImportOutcome(table=stored or info, outcome=outcome)
+
+    def _version(self, family: tuple[str, str, str], effective: date) -> TableInfo | None:
+        row = self._conn.execute(
+            "SELECT * FROM table_versions"
+            " WHERE kind = ? AND program = ? AND service_type = ? AND effective = ?",
+            (*family, effective.isoformat()),
+        ).fetchone()
+        return None if row is None else _info(row)
+
+    def list_tables(self) -> tuple[TableInfo, ...]:
+        try:
+            rows = self._conn.execute(
+                "SELECT * FROM table_versions ORDER BY kind, program, service_type, effective"
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise TableError(f"table store is damaged ({exc})", source=self.path) from None
+        return tuple(_info(r) for r in rows)
+
+    def load_rows(self, info: TableInfo) -> dict[str, TableRow]:
+        """All rows of one stored version, keyed by code."""
+        try:
+            rows = self._conn.execute(
+                "SELECT r.key, r.data FROM table_rows r JOIN table_versions v ON v.id = r.table_id"
+                " WHERE v.kind = ? AND v.program = ? AND v.service_type = ? AND v.effective = ?",
+                (*info.family, info.effective.isoformat()),
+            ).fetchall()
+            return {
+                key: TableRow(key=key, values=tuple(tuple(pair) for pair in json.loads(data)))
+                for key, data in rows
+            }
+        except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
+            raise TableError(f"table store is damaged ({exc})", source=self.path) from None
+
+    def snapshot(self) -> StoreTables:
+        """The tables as a ``ReferenceTables`` for one run (rows load on first use)."""
+        return StoreTables(self)
+
+
+class StoreTables:
+    """``ReferenceTables`` backed by a store; each version is loaded once, when first used."""
+
+    def __init__(self, store: TableStore) -> None:
+        self._store = store
+        self._index = VersionIndex(store.list_tables())
+        self._loaded: dict[TableInfo, dict[str, TableRow]] = {}
+
+    def in_force(self, kind: str, program: str, service_type: str, on: date) -> TableInfo | None:
+        return self._index.in_force((kind, program, service_type), on)
+
+    def lookup(
+        self, kind: str, program: str, service_type: str, key: str, on: date
+    ) -> RowHit | None:
+        info = self._index.in_force((kind, program, service_type), on)
+        if info is None:
+            return None
+        rows = self._loaded.get(info)
+        if rows is None:
+            rows = self._loaded[info] = self._store.load_rows(info)
+        row = rows.get(key)
+        return None if row is None else RowHit(row=row, table=info)
+
+    def tables(self) -> tuple[TableInfo, ...]:
+        return self._index.all()
+
+    def used(self) -> tuple[TableInfo, ...]:
+        return tuple(self._loaded)
+
+    def preload(self, infos: Iterable[TableInfo]) -> None:
+        for info in infos:
+            self._loaded.setdefault(info, self._store.load_rows(info))
