@@ -209,7 +209,11 @@ def scrub_bytes(
     plugins = plugins or Plugins.load()
     if not isinstance(profile, Profile):
         profile = plugins.profile(profile)
-    fmt = detect_format(data[:SNIFF_BYTES], plugins.formats) if format == "auto" else plugins.format(format)
+    fmt = (
+        detect_format(data[:SNIFF_BYTES], plugins.formats)
+        if format == "auto"
+        else plugins.format(format)
+    )
     entries: list[dict[str, Any]] = []
     results: list[ClaimResult] = []
     report = ReportBuilder(entries.append, check=check)

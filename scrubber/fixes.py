@@ -286,7 +286,8 @@ def _check_line_fixes(fixes: Sequence[tuple[str, Fix]]) -> list[tuple[str, Fix, 
             if owner is not None and owner != by:
                 reason = f"conflicts with a fix from {owner} on the same line"
             elif type(fix) in kinds or (
-                kinds and (isinstance(fix, SplitLine | RemoveLine) or kinds & {SplitLine, RemoveLine})
+                kinds
+                and (isinstance(fix, SplitLine | RemoveLine) or kinds & {SplitLine, RemoveLine})
             ):
                 reason = f"conflicts with another fix from {by} on the same line"
             else:

@@ -65,7 +65,7 @@ def make_plugin_manager(
         if entrypoints:
             pm.load_setuptools_entrypoints(PROJECT)
         for plugin in extra:
-            pm.register(plugin)
+            pm.register(plugin, name=_name_for(pm, plugin))
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginError(str(exc), plugin=pm.get_name(exc.plugin)) from exc
@@ -126,7 +126,9 @@ def collect_formats(pm: pluggy.PluginManager) -> tuple[Format, ...]:
 
 
 def collect_importers(pm: pluggy.PluginManager) -> tuple[TableImporter, ...]:
-    return tuple(item for _, item in reversed(_flatten(pm, "scrubber_table_importers", TableImporter)))
+    return tuple(
+        item for _, item in reversed(_flatten(pm, "scrubber_table_importers", TableImporter))
+    )
 
 
 def collect_settings(pm: pluggy.PluginManager) -> tuple[SettingsSection, ...]:
@@ -162,16 +164,27 @@ def plugin_infos(pm: pluggy.PluginManager) -> tuple[PluginInfo, ...]:
         if dist is not None:
             version = dist.version
         else:
-            version = _version_of(getattr(plugin, "__name__", name))
+            module = getattr(plugin, "__name__", None) or type(plugin).__module__
+            version = _version_of(module)
         hooks = tuple(sorted(h.name for h in pm.get_hookcallers(plugin) or ()))
         infos.append(PluginInfo(name=name, version=version, hooks=hooks))
     return tuple(sorted(infos, key=lambda i: i.name))
 
 
+def _name_for(pm: pluggy.PluginManager, plugin: object) -> str | None:
+    """A readable name for an extra plugin: its module name, or its class name."""
+    name = getattr(plugin, "__name__", None) or type(plugin).__name__
+    return None if pm.has_plugin(name) else name
+
+
 def _version_of(module_name: str) -> str:
     """Built-ins ship in the claim-scrubber distribution and share its version."""
     top = module_name.split(".", 1)[0]
-    for dist_name in metadata.packages_distributions().get(top, ["claim-scrubber"]):
+    if top == "scrubber" or top in DEFAULT_PLUGINS:
+        top_dists = ["claim-scrubber"]
+    else:
+        top_dists = metadata.packages_distributions().get(top, [])
+    for dist_name in top_dists:
         try:
             return metadata.version(dist_name)
         except metadata.PackageNotFoundError:

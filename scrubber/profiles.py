@@ -180,7 +180,7 @@ def _check_value(where: str, value: Any, default: Setting, choices: tuple[str, .
         )
     if choices and value not in choices:
         raise ProfileError(f"{where} must be one of {', '.join(choices)}", position=where)
-    return value  # type: ignore[no-any-return]  # checked against the default's type above
+    return value  # checked against the default's type above
 
 
 def _sections(
@@ -251,7 +251,9 @@ def _build(
     unknown = set(data) - {"defaults", "payer"}
     if unknown:
         key = sorted(unknown)[0]
-        raise ProfileError(f"unknown top-level key {key!r} (use [defaults] or [[payer]])", position=key)
+        raise ProfileError(
+            f"unknown top-level key {key!r} (use [defaults] or [[payer]])", position=key
+        )
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise ProfileError("defaults must be a table", position="defaults")
@@ -291,6 +293,4 @@ def _build(
                 ),
             )
         )
-    return Profile(
-        default=default, default_program=default_program, payers=rules, source=source
-    )
+    return Profile(default=default, default_program=default_program, payers=rules, source=source)

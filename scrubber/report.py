@@ -31,7 +31,9 @@ __all__ = [
 
 REPORT_VERSION = 1
 UNREADABLE_CODE = "SCR002"
-UNREADABLE_CITATION = "claim-scrubber DESIGN §10: a claim that cannot be understood is passed through unchanged"
+UNREADABLE_CITATION = (
+    "claim-scrubber DESIGN §10: a claim that cannot be understood is passed through unchanged"
+)
 
 Entry = dict[str, Any]
 
@@ -121,9 +123,7 @@ class ReportBuilder:
                 "source": source,
                 "changed": result.changed,
                 "findings": [finding_dict(f) for f in result.findings],
-                "fixes": [
-                    fix_dict(a.fix, by=a.by, phase=a.phase.value) for a in result.applied
-                ],
+                "fixes": [fix_dict(a.fix, by=a.by, phase=a.phase.value) for a in result.applied],
                 "failures": [_failure_dict(x) for x in result.failures],
             }
         )

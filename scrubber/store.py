@@ -118,7 +118,9 @@ class TableStore:
         (app_id,) = self._conn.execute("PRAGMA application_id").fetchone()
         (version,) = self._conn.execute("PRAGMA user_version").fetchone()
         if app_id not in (0, APPLICATION_ID):
-            raise TableError("this SQLite file is not a claim-scrubber table store", source=self.path)
+            raise TableError(
+                "this SQLite file is not a claim-scrubber table store", source=self.path
+            )
         if app_id == 0 and version == 0:
             tables = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if tables:

@@ -192,9 +192,7 @@ class VersionIndex:
         return self._families[family][at - 1] if at else None
 
     def all(self) -> tuple[TableInfo, ...]:
-        return tuple(
-            info for family in sorted(self._families) for info in self._families[family]
-        )
+        return tuple(info for family in sorted(self._families) for info in self._families[family])
 
 
 class MemoryTables:

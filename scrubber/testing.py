@@ -45,9 +45,7 @@ def make_line(
     )
 
 
-def make_claim(
-    *, id: str = "CLAIM1", lines: Sequence[ServiceLine] = (), **fields: Any
-) -> Claim:
+def make_claim(*, id: str = "CLAIM1", lines: Sequence[ServiceLine] = (), **fields: Any) -> Claim:
     """A claim around *lines* (renumbered 1..n); the total is the sum of line charges."""
     from dataclasses import replace
 
@@ -111,7 +109,6 @@ def run_edit(
         history=history,
     )
     return list(item.check(claim, ctx))
-
 
 
 def _is_reference(tables: object) -> bool:

@@ -1,0 +1,86 @@
+"""File and stream plumbing for the CLI: the only place besides ``cli.py`` that touches disk.
+
+Outputs are written atomically: each goes to a temporary file beside its target and is renamed
+into place only when the whole run succeeded, so a failed run leaves no partial output. Output
+to stdout is spooled the same way and copied out at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = ["CHUNK", "PendingOutputs", "read_chunks", "read_head"]
+
+CHUNK = 1 << 20
+
+
+def read_head(path: str, size: int) -> bytes:
+    """The first *size* bytes of *path* (``-``: peeked from stdin, which is then buffered)."""
+    if path == "-":
+        return sys.stdin.buffer.peek(size)[:size] if hasattr(sys.stdin.buffer, "peek") else b""
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def read_chunks(path: str) -> Iterator[bytes]:
+    """Stream *path* (or stdin for ``-``) in 1 MiB chunks."""
+    if path == "-":
+        yield from iter(lambda: sys.stdin.buffer.read(CHUNK), b"")
+        return
+    with open(path, "rb") as handle:
+        yield from iter(lambda: handle.read(CHUNK), b"")
+
+
+class PendingOutputs:
+    """Temporary files that become real outputs only on ``commit()``."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[str, BinaryIO, str]] = []
+
+    def open(self, target: str) -> BinaryIO:
+        """A writable temporary file for *target* (``-`` means stdout, spooled)."""
+        if target == "-":
+            handle = tempfile.TemporaryFile()  # noqa: SIM115  # closed by commit()/discard()
+            self._pending.append(("-", handle, ""))
+            return handle
+        directory = os.path.dirname(os.path.abspath(target))
+        os.makedirs(directory, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=".scrubber-", suffix=".part", dir=directory)
+        handle = os.fdopen(fd, "w+b")
+        self._pending.append((target, handle, temp))
+        return handle
+
+    def write_all(self, target: str, chunks: Iterable[bytes]) -> BinaryIO:
+        handle = self.open(target)
+        for chunk in chunks:
+            handle.write(chunk)
+        return handle
+
+    def commit(self) -> None:
+        """Rename every temporary file into place (stdout: copy it out)."""
+        for target, handle, temp in self._pending:
+            if target == "-":
+                handle.seek(0)
+                shutil.copyfileobj(handle, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+                handle.close()
+            else:
+                handle.flush()
+                os.fsync(handle.fileno())
+                handle.close()
+                os.replace(temp, target)
+        self._pending.clear()
+
+    def discard(self) -> None:
+        """Remove every temporary file: nothing partial is left behind."""
+        for _target, handle, temp in self._pending:
+            handle.close()
+            if temp:
+                Path(temp).unlink(missing_ok=True)
+        self._pending.clear()

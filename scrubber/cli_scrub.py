@@ -1,0 +1,205 @@
+"""``scrubber scrub``: stream each input through its format, the engine and the writer.
+
+Each input is read in chunks, its output and the report are spooled to temporary files and
+renamed into place only when every input succeeded (DESIGN §8: no partial output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from datetime import date
+from typing import Any
+
+from scrubber.api import SNIFF_BYTES, Plugins, detect_format, scrub_stream, tool_version
+from scrubber.cli_io import PendingOutputs, read_chunks, read_head
+from scrubber.errors import AdapterError, ScrubberError
+from scrubber.findings import ClaimResult
+from scrubber.formats import ClaimPiece, Format, FormatOptions
+from scrubber.profiles import Profile
+from scrubber.report import ReportBuilder, summary_text
+from scrubber.tables import ReferenceTables
+
+__all__ = ["run_scrub"]
+
+PROGRESS_EVERY = 5000
+
+
+def _output_target(args: argparse.Namespace, path: str) -> str | None:
+    if args.check:
+        return None
+    if args.out_dir:
+        name = "stdin.out" if path == "-" else os.path.basename(path)
+        return os.path.join(args.out_dir, name)
+    return args.output or "-"
+
+
+def _options(args: argparse.Namespace) -> FormatOptions:
+    return {"fhir_version": args.fhir_version, "fast": "true" if args.fast else "false"}
+
+
+def _pick_format(args: argparse.Namespace, plugins: Plugins, path: str) -> Format:
+    if args.format != "auto":
+        return plugins.format(args.format)
+    try:
+        head = read_head(path, SNIFF_BYTES)
+    except OSError as exc:
+        raise AdapterError(f"cannot read: {exc.strerror}", source=path) from None
+    try:
+        return detect_format(head, plugins.formats)
+    except AdapterError as exc:
+        exc.source = path
+        raise
+
+
+class _Progress:
+    """A claim counter on stderr, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.count = 0
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.enabled and self.count % PROGRESS_EVERY == 0:
+            sys.stderr.write(f"\rscrubbed {self.count:,} claims")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled and self.count >= PROGRESS_EVERY:
+            sys.stderr.write("\r" + " " * 40 + "\r")
+
+
+def run_scrub(
+    args: argparse.Namespace,
+    plugins: Plugins,
+    tables: ReferenceTables,
+    profile: Profile,
+    as_of: date | None,
+) -> int:
+    """Scrub every input; return the exit code (0 clean, 1 error findings, 3 edit failures)."""
+    if len(args.inputs) > 1 and args.output and args.output != "-" and not args.check:
+        raise ScrubberError("-o names one output; use --out-dir DIR for several inputs")
+    options = _options(args)
+    outputs = PendingOutputs()
+    spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # closed below
+    progress = _Progress()
+    current = [""]  # the input being scrubbed, named in each report entry
+
+    def sink(entry: dict[str, Any]) -> None:
+        spool.write(json.dumps({"input": current[0], **entry}, ensure_ascii=False) + "\n")
+        progress.tick()
+
+    report = ReportBuilder(sink, check=args.check)
+    inputs: list[dict[str, str]] = []
+    try:
+        for path in args.inputs:
+            fmt = _pick_format(args, plugins, path)
+            inputs.append({"path": path, "format": fmt.name})
+            current[0] = path
+            _scrub_one(args, path, fmt, options, plugins, tables, profile, as_of, report, outputs)
+        header = report.header(
+            tool_version=tool_version(),
+            plugins=[(i.name, i.version) for i in plugins.infos],
+            tables=tables.used(),
+            inputs=inputs,
+            as_of=as_of,
+        )
+        if args.report:
+            outputs.write_all(args.report, _report_chunks(header, spool))
+        outputs.commit()
+    except BaseException:
+        outputs.discard()
+        raise
+    finally:
+        spool.close()
+        progress.done()
+    if not args.quiet:
+        print(summary_text(header["summary"]), file=sys.stderr)
+    if report.failures:
+        return 3
+    return 1 if report.has_errors else 0
+
+
+def _scrub_one(
+    args: argparse.Namespace,
+    path: str,
+    fmt: Format,
+    options: FormatOptions,
+    plugins: Plugins,
+    tables: ReferenceTables,
+    profile: Profile,
+    as_of: date | None,
+    report: ReportBuilder,
+    outputs: PendingOutputs,
+) -> None:
+    responses = outputs.open(args.response) if args.response and fmt.respond else None
+    if args.response and fmt.respond is None:
+        raise ScrubberError(f"format {fmt.name} writes no response documents (--response)")
+
+    def on_result(piece: ClaimPiece, result: ClaimResult) -> None:
+        if responses is not None and fmt.respond is not None:
+            responses.write(fmt.respond(piece, result, options))
+
+    written = scrub_stream(
+        read_chunks(path),
+        fmt=fmt,
+        edits=plugins.edits,
+        tables=tables,
+        profile=profile,
+        report=report,
+        options=options,
+        as_of=as_of,
+        strict=args.strict,
+        check=args.check,
+        on_result=on_result,
+    )
+    target = _output_target(args, path)
+    try:
+        if target is None:
+            for _chunk in written:
+                pass
+            handle = None
+        else:
+            handle = outputs.write_all(target, written)
+        if args.validate:
+            _validate(fmt, options, report, handle, path)
+        if args.ack:
+            if fmt.acknowledge is None:
+                raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
+            data = b"".join(read_chunks(path))
+            outputs.write_all(args.ack, [fmt.acknowledge(data, options)])
+    except AdapterError as exc:
+        exc.source = exc.source or path
+        raise
+    except OSError as exc:
+        raise ScrubberError(f"cannot read: {exc.strerror}", source=path) from None
+
+
+def _validate(
+    fmt: Format, options: FormatOptions, report: ReportBuilder, handle: Any, path: str
+) -> None:
+    if fmt.validate is None:
+        raise ScrubberError(f"format {fmt.name} has no implementation-guide validator")
+    if handle is None:  # --check: validate the input as it is
+        data = b"".join(read_chunks(path))
+    else:
+        handle.seek(0)
+        data = handle.read()
+        handle.seek(0, os.SEEK_END)
+    report.add_validation(fmt.validate(data, options))
+
+
+def _report_chunks(header: dict[str, Any], spool: Any) -> Any:
+    """The report JSON: the header fields, then the spooled claim entries, streamed."""
+    head = json.dumps(header, indent=2, ensure_ascii=False)
+    yield (head[:-2] + ',\n  "claims": [').encode()
+    spool.seek(0)
+    first = True
+    for line in spool:
+        yield (("\n    " if first else ",\n    ") + line.rstrip("\n")).encode()
+        first = False
+    yield b"\n  ]\n}\n"
