@@ -93,11 +93,13 @@ class Profile:
         default_program: str,
         payers: Sequence[_PayerRule] = (),
         source: str = "<built-in defaults>",
+        help: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.default = default
         self.default_program = default_program
         self._payers = tuple(payers)
         self.source = source
+        self._help = help or {}
 
     @property
     def payers(self) -> tuple[PayerProfile, ...]:
@@ -131,7 +133,7 @@ class Profile:
         out = [f"# effective profile from {self.source}", "[defaults]"]
         out.append(f"program = {_toml(self.default_program)}")
         out.append(f"state = {_toml(self.default.state)}")
-        out.extend(_describe_sections("defaults", self.default.sections))
+        out.extend(_describe_sections("defaults", self.default.sections, self._help))
         for rule in self._payers:
             p = rule.profile
             out += ["", "[[payer]]", f"name = {_toml(p.name)}"]
@@ -140,15 +142,21 @@ class Profile:
             if p.program:
                 out.append(f"program = {_toml(p.program)}")
             out.append(f"state = {_toml(p.state)}")
-            out.extend(_describe_sections("payer", p.sections))
+            out.extend(_describe_sections("payer", p.sections, {}))
         return "\n".join(out) + "\n"
 
 
-def _describe_sections(prefix: str, sections: Mapping[str, Mapping[str, Setting]]) -> list[str]:
+def _describe_sections(
+    prefix: str,
+    sections: Mapping[str, Mapping[str, Setting]],
+    help: Mapping[str, Mapping[str, str]],
+) -> list[str]:
     out: list[str] = []
     for name in sorted(sections):
         out.append(f"[{prefix}.{name}]")
-        out.extend(f"{key} = {_toml(value)}" for key, value in sorted(sections[name].items()))
+        for key, value in sorted(sections[name].items()):
+            text = help.get(name, {}).get(key)
+            out.append(f"{key} = {_toml(value)}" + (f"  # {text}" if text else ""))
     return out
 
 
@@ -228,18 +236,21 @@ def load_profile(
     settings sections. Raises ``ProfileError`` with the key path on any problem."""
     known = {s.name: s for s in sections}
     base = {name: MappingProxyType(dict(s.defaults)) for name, s in known.items()}
+    helps = {name: s.help for name, s in known.items()}
     if text is None:
         default = PayerProfile(name="defaults", program=None, state="", sections=base)
-        return Profile(default=default, default_program="medicare")
+        return Profile(default=default, default_program="medicare", help=helps)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"not valid TOML: {exc}", source=source) from None
     try:
-        return _build(data, known, base, source)
+        profile = _build(data, known, base, source)
     except ProfileError as exc:
         exc.source = source
         raise
+    profile._help = helps
+    return profile
 
 
 def _build(
