@@ -1,0 +1,173 @@
+"""End to end through the CLI with every built-in plugin: the case that started the project.
+
+A Medicaid home-infusion visit of 5 h 30 min billed as 330 minutes of 99601 must come out as
+99601 × 1 + 99602 units within the Q1 2026 Medicaid MUE of 2, the excess on a GD review line
+with an attachment request, CLM02 equal to the sum of the lines, and a report that explains
+each step.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import scrubber.cli as cli
+from scrubber.api import Plugins
+from scrubber.formats import ClaimPiece
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+TABLE_FILES = sorted(
+    [*SAMPLES.joinpath("tables").glob("*.csv"), *SAMPLES.joinpath("tables").glob("*.txt")]
+)
+
+
+@pytest.fixture(scope="module")
+def tables_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("tables") / "tables.db"
+    assert cli.main(["tables", "import", *map(str, TABLE_FILES), "--tables", str(db)]) == 0
+    return db
+
+
+def run(tmp_path: Path, tables_db: Path, sample: str, *extra: str) -> tuple[int, bytes, dict]:
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    code = cli.main(
+        [
+            "scrub",
+            str(SAMPLES / sample),
+            "--tables",
+            str(tables_db),
+            "-o",
+            str(out),
+            "--report",
+            str(report),
+            "-q",
+            *extra,
+        ]
+    )
+    return code, out.read_bytes() if out.exists() else b"", json.loads(report.read_text())
+
+
+def claims_of(data: bytes, fmt: str = "x12") -> list:
+    plugins = Plugins.load()
+    pieces = plugins.format(fmt).read([data], {"fhir_version": "r4", "fast": "false"})
+    return [p.claim for p in pieces if isinstance(p, ClaimPiece)]
+
+
+def segments(data: bytes) -> list[str]:
+    return [s.strip() for s in data.decode().split("~") if s.strip()]
+
+
+def test_home_infusion_837p_is_normalized_and_split_for_mue(
+    tmp_path: Path, tables_db: Path
+) -> None:
+    code, out, report = run(tmp_path, tables_db, "x12/home-infusion-medicaid.837")
+    assert code == 0  # warnings only: every change was made, nothing left to deny
+    [claim] = claims_of(out)
+    lines = [(ln.code, ln.modifiers, ln.units, ln.unit_basis) for ln in claim.lines]
+    assert lines == [
+        ("99601", (), Decimal(1), "UN"),
+        ("99602", (), Decimal(2), "UN"),
+        ("99602", ("GD",), Decimal(1), "UN"),
+    ]
+    assert claim.total_charge == claim.line_charge_total == Decimal("450.00")
+    assert [a.report_type for a in claim.lines[2].attachments] == ["M1"]
+    assert len({ln.control_number for ln in claim.lines}) == 3
+
+    segs = segments(out)
+    st, se = (
+        segs.index(next(s for s in segs if s.startswith("ST*"))),
+        next(i for i, s in enumerate(segs) if s.startswith("SE*")),
+    )
+    assert segs[se].split("*")[1] == str(se - st + 1)
+    original = segments((SAMPLES / "x12/home-infusion-medicaid.837").read_bytes())
+    assert segs[: original.index("LX*1")] == original[: original.index("LX*1")]
+
+    [entry] = report["claims"]
+    codes = [f["code"] for f in entry["findings"]]
+    assert codes == ["INF001", "MUE004"]
+    infusion, mue = entry["findings"]
+    assert "99601 × 1" in infusion["message"] and "99602 × 3" in infusion["message"]
+    assert mue["table_row"]["rationale"] == "Clinical: Medicaid Data"
+    assert mue["table_row"]["value"] == "2" and mue["rarc"] == "N362"
+    assert mue["appealable"] is True
+    assert [t["table"] for t in report["tables"]] == ["mue/medicaid/practitioner"]
+
+
+def test_scrubbing_the_output_again_changes_nothing(tmp_path: Path, tables_db: Path) -> None:
+    _, first, _ = run(tmp_path, tables_db, "x12/home-infusion-medicaid.837")
+    again = tmp_path / "again.837"
+    again.write_bytes(first)
+    out2, report2 = tmp_path / "out2", tmp_path / "r2.json"
+    cli.main(
+        [
+            "scrub",
+            str(again),
+            "--tables",
+            str(tables_db),
+            "-o",
+            str(out2),
+            "--report",
+            str(report2),
+            "-q",
+        ]
+    )
+    assert out2.read_bytes() == first
+    assert json.loads(report2.read_text())["summary"]["fixes_applied"] == {}
+
+
+def test_written_837p_validates_with_pyx12(tmp_path: Path, tables_db: Path) -> None:
+    code, _, report = run(tmp_path, tables_db, "x12/home-infusion-medicaid.837", "--validate")
+    assert code == 0
+    assert [v for v in report["validation"] if v["severity"] == "error"] == []
+
+
+def test_medicare_sample_applies_each_indicator(tmp_path: Path, tables_db: Path) -> None:
+    code, out, report = run(tmp_path, tables_db, "x12/medicare-mue.837")
+    assert code == 1  # MAI 1 is flagged as an error: the line would be denied whole
+    by_code = {f["code"]: f for c in report["claims"] for f in c["findings"]}
+    assert by_code["MUE002"]["appealable"] is False  # MAI 2: capped
+    assert by_code["MUE003"]["appealable"] is True  # MAI 3: documented
+    first = claims_of(out)[0]
+    capped = next(ln for ln in first.lines if ln.code == "0001U")
+    assert capped.units == Decimal(1) and capped.note == "UNITS CAPPED AT MUE 1"
+    documented = next(ln for ln in first.lines if ln.code == "0002M")
+    assert documented.units == Decimal(3) and documented.attachments
+    assert first.total_charge == first.line_charge_total
+
+
+def test_clean_claim_is_byte_identical(tmp_path: Path, tables_db: Path) -> None:
+    code, out, report = run(tmp_path, tables_db, "x12/clean-claim.837")
+    assert out == (SAMPLES / "x12/clean-claim.837").read_bytes()
+    assert report["summary"]["fixes_applied"] == {}
+    assert code == 0
+
+
+def test_explain_answers_the_billers_question(
+    tables_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        cli.main(
+            [
+                "explain",
+                "99602",
+                "--program",
+                "medicaid",
+                "--date",
+                "2026-01-15",
+                "--minutes",
+                "330",
+                "--tables",
+                str(tables_db),
+                "--json",
+            ]
+        )
+        == 0
+    )
+    answer = json.loads(capsys.readouterr().out)
+    text = " ".join(" ".join(s["text"]) for s in answer["sections"])
+    assert "each additional hour" in text
+    assert "Clinical: Medicaid Data" in text
+    assert "99602 × 3" in text or "99602 x 3" in text
