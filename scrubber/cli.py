@@ -154,15 +154,12 @@ def _store_path(args: argparse.Namespace) -> Path:
     return Path(platformdirs.user_data_dir("claim-scrubber")) / "tables.db"
 
 
-def _open_tables(args: argparse.Namespace) -> ReferenceTables:
-    """The store's tables; an empty set (edits then report no data) when none exists yet."""
+def _open_tables(args: argparse.Namespace) -> tuple[ReferenceTables, str | None]:
+    """The store's tables, or an empty set (edits then report no data) and a note saying so."""
     path = _store_path(args)
     if not path.exists():
-        print(
-            f"scrubber: no table store at {path}; table edits will report no data", file=sys.stderr
-        )
-        return MemoryTables()
-    return StoreTables(TableStore.open(path, create=False))
+        return MemoryTables(), f"note: no table store at {path}; table edits reported no data"
+    return StoreTables(TableStore.open(path, create=False)), None
 
 
 def _profile(args: argparse.Namespace, plugins: Plugins) -> Profile:
@@ -290,7 +287,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from scrubber.cli_scrub import run_scrub
 
         profile = _profile(args, plugins)
-        return run_scrub(args, plugins, _open_tables(args), profile, args.as_of)
+        tables, note = _open_tables(args)
+        code = run_scrub(args, plugins, tables, profile, args.as_of)
+        if note and not args.quiet:
+            print(note, file=sys.stderr)
+        return code
     if args.command == "tables":
         return _cmd_tables(args, plugins)
     if args.command == "explain":

@@ -178,7 +178,7 @@ def test_bad_input_is_one_line_exit_2_and_no_output(tmp_path: Path, capsys) -> N
     out, report = tmp_path / "out.txt", tmp_path / "r.json"
     assert cli.main(["scrub", str(src), "-o", str(out), "--report", str(report)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1] == f"scrubber: {src}, line 3: expected 5 fields"
+    assert err == [f"scrubber: {src}, line 3: expected 5 fields"]
     assert not out.exists() and not report.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".scrubber-")] == []
 
