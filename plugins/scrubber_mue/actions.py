@@ -1,0 +1,235 @@
+"""Turn "units over the MUE" into fixes, per the action the payer profile chose.
+
+- ``flag``: no fix; the finding says what to do.
+- ``cap``: bill the units the MUE still allows. Over several lines the reduction runs from
+  the last line back, and a line left with no units is removed. Medicare denies *all* units
+  of the code for the day when the MUE is exceeded, never only the excess (CMS FAQ 11344;
+  domain.md §2.1), so capping is what gets the allowed units paid.
+- ``document``: units kept; a PWK (X12) / supportingInfo (FHIR) says medical records go with
+  the claim, as First Coast and Palmetto require for units above an MAI 3 MUE.
+- ``split``: for a date-of-service or Medicaid edit, the allowed units stay on the line and
+  the excess moves to a second line with the excess modifier (GD), a note and an attachment:
+  the Connecticut DSS review pattern (domain.md §2.4). For an MAI 1 line edit, the units go
+  on several lines of at most the MUE each, the extra lines with the profile's modifier
+  (59, XU, 76 ...), because CMS adjudicates each such line on its own (CMS MUE page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import final
+
+from scrubber.fixes import (
+    AddNote,
+    Fix,
+    RemoveLine,
+    RequestAttachment,
+    SetModifiers,
+    SetUnits,
+    SplitLine,
+    SplitPart,
+)
+from scrubber.models import MAX_MODIFIERS, Attachment, Claim, ServiceLine
+from scrubber_mue.settings import MueSettings
+
+__all__ = ["MAX_X12_LINES", "Plan", "plan_day", "plan_line_edit"]
+
+MAX_X12_LINES = 50  # 837P loop 2400 repeats at most 50 times per claim (domain.md Appendix A.5)
+_CONTROL_NUMBER_MAX = 80  # PWK06 attachment control number, AN 2-80
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """The fixes for one finding, the line it is reported on, and a sentence saying what
+    they do (or why there are none). ``resolved``: the units no longer exceed the MUE."""
+
+    line: ServiceLine
+    fixes: tuple[Fix, ...]
+    outcome: str
+    resolved: bool
+
+
+def _units(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return f"{text} unit" if value == 1 else f"{text} units"
+
+
+def _attachment(claim: Claim, line: ServiceLine, settings: MueSettings) -> Attachment:
+    on_request = settings.attachment_transmission == "AA"
+    control = None if on_request else f"{claim.id}-MUE-{line.origin}"[:_CONTROL_NUMBER_MAX]
+    return Attachment(
+        report_type=settings.attachment_report_type,
+        transmission=settings.attachment_transmission,
+        control_number=control,
+        description="MUE: records showing the units were rendered and medically necessary",
+    )
+
+
+def _request(claim: Claim, line: ServiceLine, settings: MueSettings) -> RequestAttachment:
+    a = _attachment(claim, line, settings)
+    return RequestAttachment(
+        line=line.number,
+        report_type=a.report_type,
+        transmission=a.transmission,
+        control_number=a.control_number,
+        description=a.description,
+    )
+
+
+def _room_for(modifier: str, line: ServiceLine) -> bool:
+    return modifier in line.modifiers or len(line.modifiers) < MAX_MODIFIERS
+
+
+def _line_room(claim: Claim, added: int) -> bool:
+    is_x12 = claim.source is not None and claim.source.format == "x12"
+    return not is_x12 or len(claim.lines) + added <= MAX_X12_LINES
+
+
+def _flag(line: ServiceLine, why: str) -> Plan:
+    return Plan(line=line, fixes=(), outcome=why, resolved=False)
+
+
+def _kept(lines: Sequence[ServiceLine], allowed: Decimal) -> list[tuple[ServiceLine, Decimal]]:
+    remaining = max(allowed, Decimal("0"))
+    out = []
+    for line in lines:
+        keep = min(line.units, remaining)
+        remaining -= keep
+        out.append((line, keep))
+    return out
+
+
+def plan_day(
+    action: str,
+    *,
+    claim: Claim,
+    lines: Sequence[ServiceLine],
+    allowed: Decimal,
+    value: int,
+    settings: MueSettings,
+) -> Plan:
+    """Fixes for one code on one date of service (or one line), where *allowed* is what the
+    MUE leaves for this claim after earlier claims of the day."""
+    kept = _kept(lines, allowed)
+    over = [(line, keep) for line, keep in kept if keep < line.units]
+    crossing = over[0][0] if over else lines[-1]
+    if action == "cap":
+        return _cap(claim, crossing, over, value)
+    if action == "document":
+        note = "RECORDS AVAILABLE" if settings.attachment_transmission == "AA" else "RECORDS SENT"
+        fixes = (
+            _request(claim, crossing, settings),
+            AddNote(line=crossing.number, text=f"UNITS OVER MUE {value}; {note}"),
+        )
+        return Plan(
+            line=crossing,
+            fixes=fixes,
+            outcome="units kept and medical records requested (PWK "
+            f"{settings.attachment_report_type}/{settings.attachment_transmission}) "
+            f"on line {crossing.number}",
+            resolved=False,
+        )
+    if action == "split":
+        return _split_excess(claim, crossing, over, value, settings)
+    return _flag(crossing, "flagged only (the payer profile's action is flag)")
+
+
+def _cap(
+    claim: Claim, crossing: ServiceLine, over: list[tuple[ServiceLine, Decimal]], value: int
+) -> Plan:
+    fixes: list[Fix] = []
+    said = []
+    for line, keep in over:
+        if keep > 0:
+            fixes.append(SetUnits(line=line.number, units=keep))
+            fixes.append(AddNote(line=line.number, text=f"UNITS CAPPED AT MUE {value}"))
+            said.append(f"line {line.number} to {_units(keep)}")
+        else:
+            fixes.append(RemoveLine(line=line.number))
+            said.append(f"line {line.number} removed")
+    if sum(isinstance(f, RemoveLine) for f in fixes) == len(claim.lines):
+        return _flag(crossing, "not capped: that would remove every line of the claim")
+    return Plan(
+        line=crossing, fixes=tuple(fixes), outcome="capped: " + ", ".join(said), resolved=True
+    )
+
+
+def _split_excess(
+    claim: Claim,
+    crossing: ServiceLine,
+    over: list[tuple[ServiceLine, Decimal]],
+    value: int,
+    settings: MueSettings,
+) -> Plan:
+    modifier = settings.excess_modifier
+    note = f"UNITS OVER MUE {value}; REVIEW REQUESTED"
+    if not all(_room_for(modifier, line) for line, _ in over):
+        return _flag(crossing, f"not split: a line already has {MAX_MODIFIERS} modifiers")
+    if not _line_room(claim, sum(1 for _, keep in over if keep > 0)):
+        return _flag(crossing, f"not split: the claim would pass {MAX_X12_LINES} lines")
+    fixes: list[Fix] = []
+    said = []
+    for line, keep in over:
+        excess = line.units - keep
+        if keep > 0:
+            excess_part = SplitPart(
+                units=excess,
+                add_modifiers=(modifier,),
+                note=note,
+                attachment=_attachment(claim, line, settings),
+            )
+            fixes.append(SplitLine(line=line.number, parts=(SplitPart(units=keep), excess_part)))
+            said.append(f"line {line.number} into {_units(keep)} + {_units(excess)} {modifier}")
+        else:
+            added = tuple(m for m in (modifier,) if m not in line.modifiers)
+            fixes += [
+                SetModifiers(line=line.number, modifiers=line.modifiers + added),
+                AddNote(line=line.number, text=note),
+                _request(claim, line, settings),
+            ]
+            said.append(f"line {line.number} marked {modifier} as excess")
+    return Plan(
+        line=crossing,
+        fixes=tuple(fixes),
+        outcome="split for review: " + ", ".join(said) + ", with records attached",
+        resolved=True,
+    )
+
+
+def plan_line_edit(
+    action: str, *, claim: Claim, line: ServiceLine, value: int, settings: MueSettings
+) -> Plan:
+    """Fixes for an MAI 1 line over its MUE. ``split`` puts the units on lines of at most
+    the MUE each, the extra lines with the profile's split modifier."""
+    if action != "split":
+        return plan_day(
+            action,
+            claim=claim,
+            lines=(line,),
+            allowed=Decimal(value),
+            settings=settings,
+            value=value,
+        )
+    modifier = settings.split_modifier
+    step = Decimal(value)
+    full = int(line.units // step)
+    rest = line.units - full * step
+    sizes = [step] * full + ([rest] if rest > 0 else [])
+    if not _room_for(modifier, line):
+        return _flag(line, f"not split: the line already has {MAX_MODIFIERS} modifiers")
+    if not _line_room(claim, len(sizes) - 1):
+        return _flag(line, f"not split: {len(sizes)} lines would pass {MAX_X12_LINES} lines")
+    parts = tuple(
+        SplitPart(units=size, add_modifiers=() if k == 0 else (modifier,))
+        for k, size in enumerate(sizes)
+    )
+    return Plan(
+        line=line,
+        fixes=(SplitLine(line=line.number, parts=parts),),
+        outcome=f"split into {len(parts)} lines of at most {_units(step)}, "
+        f"the extra lines with modifier {modifier}",
+        resolved=True,
+    )

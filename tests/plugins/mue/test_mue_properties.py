@@ -1,0 +1,66 @@
+"""Properties of the MUE fixes over many unit patterns: what a biller relies on whatever the
+lines look like."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scrubber.fixes import apply_fixes
+from scrubber.models import Claim
+from scrubber.testing import make_claim, make_line
+from scrubber_mue.actions import plan_day
+from scrubber_mue.settings import MueSettings
+
+MUE = MueSettings.from_mapping({})
+DOS = date(2026, 7, 10)
+
+units_lists = st.lists(st.integers(min_value=1, max_value=9), min_size=1, max_size=6)
+
+
+def day_claim(units: list[int], other_lines: int = 1) -> Claim:
+    lines = [
+        make_line(code="96413", units=u, charge=f"{17 * u}.33", service_from=DOS) for u in units
+    ]
+    lines += [make_line(code="97110", units=1, service_from=DOS) for _ in range(other_lines)]
+    return make_claim(lines=lines, filing_indicator="MB")
+
+
+@settings(max_examples=150, deadline=None)
+@given(units=units_lists, value=st.integers(min_value=1, max_value=8), prior=st.integers(0, 5))
+def test_cap_bills_exactly_what_the_mue_leaves(units: list[int], value: int, prior: int) -> None:
+    c = day_claim(units)
+    day = c.lines[: len(units)]
+    allowed = Decimal(value - prior)
+    plan = plan_day("cap", claim=c, lines=day, allowed=allowed, value=value, settings=MUE)
+    fixed = apply_fixes(c, [("MUE002", fix) for fix in plan.fixes])
+    assert fixed.rejected == ()
+    billed = sum((ln.units for ln in fixed.claim.lines if ln.code == "96413"), Decimal(0))
+    assert billed == min(Decimal(sum(units)), max(allowed, Decimal(0)))
+    # kept units stay on the earliest lines: reduction runs from the last line back
+    kept = [ln.units for ln in fixed.claim.lines if ln.code == "96413"]
+    if kept:
+        assert kept[:-1] == [Decimal(u) for u in units[: len(kept) - 1]]
+        assert kept[-1] <= units[len(kept) - 1]
+    assert fixed.claim.total_charge == fixed.claim.line_charge_total
+    assert fixed.claim.lines[-1].code == "97110"
+
+
+@settings(max_examples=150, deadline=None)
+@given(units=units_lists, value=st.integers(min_value=1, max_value=8))
+def test_split_keeps_every_unit_and_charge_and_marks_only_the_excess(
+    units: list[int], value: int
+) -> None:
+    c = day_claim(units, other_lines=0)
+    allowed = Decimal(value)
+    plan = plan_day("split", claim=c, lines=c.lines, allowed=allowed, value=value, settings=MUE)
+    fixed = apply_fixes(c, [("MUE004", fix) for fix in plan.fixes]).claim
+    assert sum((ln.units for ln in fixed.lines), Decimal(0)) == sum(units)
+    assert fixed.total_charge == c.total_charge == fixed.line_charge_total
+    excess = sum((ln.units for ln in fixed.lines if "GD" in ln.modifiers), Decimal(0))
+    assert excess == max(Decimal(sum(units)) - allowed, Decimal(0))
+    for ln in fixed.lines:
+        assert ("GD" in ln.modifiers) == bool(ln.attachments)
