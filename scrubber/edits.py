@@ -15,11 +15,11 @@ build those by hand. Codes are a plugin prefix plus three digits and are never r
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import final
+from typing import TypeVar, final
 
 from scrubber.findings import Finding, Phase, Severity, TableRowRef
 from scrubber.fixes import Fix
@@ -29,6 +29,8 @@ from scrubber.profiles import PayerProfile, Setting
 from scrubber.tables import ReferenceTables
 
 __all__ = ["CODE_PATTERN", "Edit", "EditContext", "edit"]
+
+T = TypeVar("T")
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2,6}[0-9]{3}$")
 
@@ -93,7 +95,7 @@ class EditContext:
     the payer profile and the claim filing indicator (``medicare`` or ``medicaid``).
     """
 
-    __slots__ = ("_history", "as_of", "claim", "edit", "payer", "program", "tables")
+    __slots__ = ("_history", "_memo", "as_of", "claim", "edit", "payer", "program", "tables")
 
     def __init__(
         self,
@@ -105,6 +107,7 @@ class EditContext:
         program: str,
         as_of: date | None = None,
         history: ClaimHistory | None = None,
+        memo: dict[Hashable, object] | None = None,
     ) -> None:
         self.edit = edit
         self.claim = claim
@@ -113,6 +116,15 @@ class EditContext:
         self.program = program
         self.as_of = as_of
         self._history = history
+        self._memo = {} if memo is None else memo
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Work shared by the edits of one phase on this claim (e.g. the table lookups every
+        MUE edit needs): computed by the first edit that asks, reused by the others. The
+        engine gives each claim and phase a fresh memo, so nothing outlives the claim."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[return-value]  # stored by this method as T
 
     def settings(self, section: str) -> Mapping[str, Setting]:
         """The payer's settings for a plugin section (plugin defaults where unset)."""

@@ -13,7 +13,7 @@ claims in, results out, one claim in memory at a time (plus the bounded ``ClaimH
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from datetime import date
 
 from scrubber.edits import Edit, EditContext
@@ -85,6 +85,7 @@ def _scrub_one(
     failures: list[EditFailure] = []
     for phase, phase_edits in phases:
         proposed: list[tuple[str, Fix]] = []
+        memo: dict[Hashable, object] = {}  # shared by this phase's edits on this claim
         for item in phase_edits:
             ctx = EditContext(
                 edit=item,
@@ -94,6 +95,7 @@ def _scrub_one(
                 program=program,
                 as_of=as_of,
                 history=history,
+                memo=memo,
             )
             try:
                 produced = list(item.check(current, ctx))

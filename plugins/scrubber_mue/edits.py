@@ -62,7 +62,7 @@ DOCUMENTATION = (
 
 
 def _settings(ctx: EditContext) -> MueSettings:
-    return MueSettings.from_mapping(ctx.settings("mue"))
+    return ctx.memo("scrubber_mue.settings", lambda: MueSettings.from_mapping(ctx.settings("mue")))
 
 
 def _units(value: Decimal) -> str:

@@ -94,18 +94,6 @@ class DayGroup:
         return self.prior + self.claim_units
 
 
-class _LastAnswer:
-    """The last ``line_mues`` answer and what it was for (holding them keeps ids unique)."""
-
-    __slots__ = ("entry",)
-
-    def __init__(self) -> None:
-        self.entry: tuple[tuple[object, ...], tuple[LineMue, ...]] = ((), ())
-
-
-_LAST = _LastAnswer()
-
-
 def service_type_for(claim: Claim, settings: MueSettings) -> str:
     """The DME supplier table for a DME supplier's claim, else the profile's table."""
     taxonomy = (claim.billing_taxonomy or "").strip().upper()
@@ -117,22 +105,20 @@ def service_type_for(claim: Claim, settings: MueSettings) -> str:
 def line_mues(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[LineMue, ...]:
     """Each line with units to count and the MUE row for its code and date of service.
 
-    The seven MUE edits ask this of the same claim in turn, so the last answer is kept (one
-    claim, keyed by identity: claims are immutable) and the lookups run once per claim."""
+    The seven MUE edits ask this of the same claim in turn, so the answer is kept in the
+    engine's per-claim memo and the table lookups run once per claim and phase."""
     service_type = service_type_for(claim, settings)
-    key = (claim, ctx.tables, ctx.program, service_type)
-    last_key, last_answer = _LAST.entry  # one read: another thread may replace the entry
-    if len(last_key) == len(key) and all(a is b for a, b in zip(last_key, key, strict=True)):
-        return last_answer
-    found = []
-    for line in claim.lines:
-        if line.units <= 0:
-            continue
-        hit = ctx.tables.lookup(KIND, ctx.program, service_type, line.code, line.service_date)
-        found.append(LineMue(line=line, row=None if hit is None else MueRow.from_hit(hit)))
-    result = tuple(found)
-    _LAST.entry = (key, result)
-    return result
+
+    def lookup() -> tuple[LineMue, ...]:
+        found = []
+        for line in claim.lines:
+            if line.units <= 0:
+                continue
+            hit = ctx.tables.lookup(KIND, ctx.program, service_type, line.code, line.service_date)
+            found.append(LineMue(line=line, row=None if hit is None else MueRow.from_hit(hit)))
+        return tuple(found)
+
+    return ctx.memo(("scrubber_mue.line_mues", service_type), lookup)
 
 
 def day_groups(claim: Claim, ctx: EditContext, settings: MueSettings) -> Iterator[DayGroup]:

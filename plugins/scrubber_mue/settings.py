@@ -80,10 +80,6 @@ MUE_SECTION = SettingsSection(
 )
 
 
-_CACHE_SIZE = 64  # payers per profile; a bound, not a tuning knob
-_CACHE: dict[int, tuple[Mapping[str, Setting], MueSettings]] = {}
-
-
 def _text(values: Mapping[str, Setting], key: str) -> str:
     value = values.get(key, _DEFAULTS[key])
     return value if isinstance(value, str) else str(_DEFAULTS[key])
@@ -116,16 +112,8 @@ class MueSettings:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Setting]) -> MueSettings:
-        """Typed settings for a payer's section. Every edit asks for every claim, so the
-        result is remembered per section object (profiles are immutable once loaded)."""
-        cached = _CACHE.get(id(values))
-        if cached is not None and cached[0] is values:
-            return cached[1]
-        settings = cls._build(values)
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.clear()
-        _CACHE[id(values)] = (values, settings)  # holding *values* keeps its id unique
-        return settings
+        """Typed settings for a payer's section (edits share one per claim: ``ctx.memo``)."""
+        return cls._build(values)
 
     @classmethod
     def _build(cls, values: Mapping[str, Setting]) -> MueSettings:

@@ -154,3 +154,24 @@ def test_history_records_units_after_fixes() -> None:
     claims = [make_claim(id=f"C{n}", lines=[make_line(code="97110", units=5)]) for n in range(2)]
     results = list(scrub(claims, edits=[cap_two, prior], tables=TABLES, profile=PROFILE))
     assert [f.message for f in results[1].findings if f.code == "TST005"] == ["prior 2"]
+
+
+def test_memo_is_shared_by_one_phase_and_fresh_for_the_next_claim() -> None:
+    calls = []
+
+    def expensive():
+        calls.append(1)
+        return D(7)
+
+    @edit("TST006", summary="memo a", citation="test rule", severity=Severity.INFO)
+    def memo_a(claim, ctx):
+        yield ctx.finding(None, f"a {ctx.memo('shared', expensive)}")
+
+    @edit("TST007", summary="memo b", citation="test rule", severity=Severity.INFO)
+    def memo_b(claim, ctx):
+        yield ctx.finding(None, f"b {ctx.memo('shared', expensive)}")
+
+    claims = [make_claim(id=f"C{n}", lines=[make_line()]) for n in range(2)]
+    results = list(scrub(claims, edits=[memo_a, memo_b], tables=TABLES, profile=PROFILE))
+    assert [f.message for f in results[0].findings] == ["a 7", "b 7"]
+    assert len(calls) == 2  # once per claim, not once per edit
