@@ -1,0 +1,157 @@
+"""Per-day and per-week checks: the visits a date holds, hour caps, once-per-encounter codes.
+
+Caps are payer policy, never CMS: BCBSM allows "not ... more than four hours of nursing
+services per day and no more than 12 hours per week" (The Record, May 2013). No built-in family
+sets one; a payer profile does (``[infusion] daily_cap_hours`` or ``family_overrides``).
+
+Hours count the documented time when every primary visit of the date has one; otherwise what
+the codes stand for (each primary unit its full time, each add-on unit its hour), which is an
+upper bound. Earlier claims of the same patient and billing provider in the run count as coded
+(``ctx.prior_units``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+
+from scrubber.edits import EditContext
+from scrubber.findings import Finding
+from scrubber_infusion.families import TIMES, TimedFamily, format_minutes
+from scrubber_infusion.plan import ClaimPlan, DayGroup, describe_lines
+
+__all__ = ["CAPS_CITATION", "daily_cap", "day_summary", "once_per_encounter", "weekly_cap"]
+
+CAPS_CITATION = (
+    "payer policy from the profile ([infusion] daily_cap_hours, weekly_cap_hours, "
+    "family_overrides); example: BCBSM The Record, May 2013, 'not ... more than four hours of "
+    "nursing services per day and no more than 12 hours per week'"
+)
+_HOUR = Decimal(60)
+
+
+def _n(value: Decimal | int) -> str:
+    return f"{Decimal(value).normalize():f}"
+
+
+def _prior_minutes(ctx: EditContext, family: TimedFamily, on: date) -> Decimal:
+    """Coded time of the family on earlier claims of this patient and provider on *on*."""
+    primary = ctx.prior_units(family.primary, on) * family.primary_minutes
+    return primary + ctx.prior_units(family.addon, on) * family.addon_minutes
+
+
+def _time_text(minutes: Decimal, documented: bool, prior: Decimal) -> str:
+    text = f"{format_minutes(minutes)} {'documented' if documented else 'as coded'}"
+    if prior:
+        text += f" + {format_minutes(prior)} as coded on earlier claims"
+    return text
+
+
+def day_summary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
+    """How many visits and hours one date holds, when it holds more than one visit.
+
+    Each separate visit is another unit of 99601 (domain §4) and the Medicaid MUE of 99601 (4)
+    counts them per date; the summary lets a biller check the day at a glance.
+    """
+    for group in plan:
+        family = group.family
+        if not family.per_visit or group.visits < 2:
+            continue
+        minutes, documented = group.minutes()
+        timed = sum(1 for t in group.primaries if t.coding)
+        if documented:
+            time_text = f"{format_minutes(minutes)} of documented time"
+        elif timed:
+            time_text = f"time documented for {timed} of them"
+        else:
+            time_text = "no times documented"
+        expected = group.expected_addon_units
+        addon_units = Decimal(expected) if expected is not None else group.billed_addon_units
+        coding = f"{family.primary} {TIMES} {_n(group.visits)}"
+        if addon_units:
+            coding += f" + {family.addon} {TIMES} {_n(addon_units)}"
+        verb = "the time earns" if expected is not None else "billed"
+        yield ctx.finding(
+            group.first_line,
+            f"{_n(group.visits)} {family.service}s of {family.primary} on one date of service "
+            f"({describe_lines(group.line_numbers)}): {time_text}; {verb} {coding}",
+            details={
+                "visits": _n(group.visits),
+                "minutes": _n(minutes),
+                "minutes_documented": str(documented).lower(),
+                "primary_units": _n(group.visits),
+                "addon_units": _n(addon_units),
+            },
+        )
+
+
+def daily_cap(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
+    """The family's hours on one date over the payer's daily cap (BCBSM example: 4 h)."""
+    for group in plan:
+        cap = group.family.daily_cap_hours * _HOUR
+        if not cap:
+            continue
+        minutes, documented = group.minutes()
+        prior = _prior_minutes(ctx, group.family, group.on)
+        if minutes + prior <= cap:
+            continue
+        yield ctx.finding(
+            group.first_line,
+            f"{group.family.label} on one date of service "
+            f"({describe_lines(group.line_numbers)}): {_time_text(minutes, documented, prior)}, "
+            f"over the payer's daily cap of {format_minutes(cap)}",
+            details={"cap_minutes": _n(cap), "minutes": _n(minutes + prior)},
+        )
+
+
+def _week_of(on: date, week_start: int) -> date:
+    return on - timedelta(days=(on.weekday() - week_start) % 7)
+
+
+def weekly_cap(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
+    """The family's hours in one week over the payer's weekly cap (BCBSM example: 12 h).
+
+    The week starts on the profile's ``week_start`` (BCBSM does not say which day)."""
+    weeks: dict[tuple[str, date], list[DayGroup]] = {}
+    for group in plan:
+        if group.family.weekly_cap_hours:
+            key = (group.family.name, _week_of(group.on, plan.book.week_start))
+            weeks.setdefault(key, []).append(group)
+    for (_, start), groups in weeks.items():
+        family = groups[0].family
+        cap = family.weekly_cap_hours * _HOUR
+        minutes = sum((g.minutes()[0] for g in groups), Decimal(0))
+        documented = all(g.minutes()[1] for g in groups)
+        prior = sum(
+            (_prior_minutes(ctx, family, start + timedelta(days=k)) for k in range(7)),
+            Decimal(0),
+        )
+        if minutes + prior <= cap:
+            continue
+        lines = sorted(n for g in groups for n in g.line_numbers)
+        yield ctx.finding(
+            min((g.first_line for g in groups), key=lambda ln: ln.number),
+            f"{family.label} in one week ({describe_lines(lines)}): "
+            f"{_time_text(minutes, documented, prior)}, over the payer's weekly cap of "
+            f"{format_minutes(cap)}",
+            details={"cap_minutes": _n(cap), "minutes": _n(minutes + prior)},
+        )
+
+
+def once_per_encounter(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
+    """A once-per-encounter primary (96365, 96413, 96360) billed more than once on a date.
+
+    The initial-hour codes are reported once per encounter; later hours of the same infusion
+    are the add-on (domain §4). No fix: a second initial service needs the clinical record.
+    """
+    for group in plan:
+        family = group.family
+        if family.per_visit or group.visits <= 1:
+            continue
+        lines = describe_lines([t.line.number for t in group.primaries])
+        yield ctx.finding(
+            group.primaries[0].line,
+            f"{family.primary} billed {_n(group.visits)} times on one date of service ({lines}): "
+            f"{family.primary} is {family.primary_unit}; later hours are {family.addon}",
+        )

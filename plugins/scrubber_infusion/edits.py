@@ -1,0 +1,345 @@
+"""The time-unit edits: a visit's minutes become the primary unit plus earned add-on hours.
+
+All edits run in the NORMALIZE phase (DESIGN §4), so the MUE plugin's LIMIT edits count the
+lines these fixes produce. Each check reads the same plan (``plan.py``), so every line gets at
+most one structural fix. The family rules come from package data, loaded by the hookimpl and
+bound into the edits here (``make_edits``): an edit never reads a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+
+from scrubber.edits import Edit, EditContext, edit
+from scrubber.findings import Finding, Phase, Severity
+from scrubber.fixes import Fix, RemoveLine, SetUnits, SplitLine, SplitPart
+from scrubber.models import Claim
+from scrubber_infusion.daily import (
+    CAPS_CITATION,
+    daily_cap,
+    day_summary,
+    once_per_encounter,
+    weekly_cap,
+)
+from scrubber_infusion.families import (
+    TIMES,
+    FamilyCatalog,
+    addon_units_for_extra_time,
+    describe_coding,
+    format_minutes,
+)
+from scrubber_infusion.plan import (
+    UNIT,
+    ClaimPlan,
+    describe_lines,
+    line_minutes,
+    plan_claim,
+    primary_fix,
+    sent_as,
+    timed_primaries,
+)
+from scrubber_infusion.settings import SECTION, rulebook
+
+__all__ = [
+    "addon_units_inconsistent",
+    "addon_without_primary",
+    "make_edits",
+    "minutes_to_units",
+    "primary_below_minimum",
+    "primary_billed_in_hours",
+]
+
+TIME_CITATION = (
+    "CPT time descriptors 99601/99602, 96365/96366, 96413/96415, 96360/96361 (AMA); add-on "
+    "threshold: BCBSM The Record, May 2013 ('a minimum of 31 minutes ... beyond the initial two "
+    "hours') and AAPC Coding Alert on 96366; claim-scrubber domain reference §4"
+)
+AOC_CITATION_MEDICARE = (
+    "CPT add-on instruction 'List separately in addition to code for primary procedure'; CMS "
+    "NCCI add-on code edits (Medicare): an add-on is not paid unless its primary is paid for "
+    "the same beneficiary, provider and date (the AOC type of 99602 is UNCONFIRMED)"
+)
+AOC_CITATION_MEDICAID = (
+    "CPT add-on instruction 'List separately in addition to code for primary procedure'; "
+    "Medicaid NCCI has no add-on code methodology, so this is payer policy (e.g. BCBSM: "
+    "'99602 can only be used in conjunction with code 99601')"
+)
+
+GroupCheck = Callable[[ClaimPlan, EditContext], Iterator[Finding]]
+
+
+def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
+    """A timed line becomes one unit of the primary plus the add-on hours its time earns.
+
+    Payers pay 99601 per visit and 99602 per additional hour (CPT descriptors); a visit sent in
+    minutes (SV103 MJ) or as 99601 x 1 with a 5 h 30 min period is coded 99601 x 1 + 99602 x 3
+    under the 31-minute rule (BCBSM, domain §4). An add-on sent in minutes is that extra time.
+    """
+    for group, timed, coding in timed_primaries(plan):
+        line = timed.line
+        if coding.below_minimum or (not timed.sent_in_time and line.units != 1):
+            continue  # INF008 / INF004
+        missing = not group.addons and coding.addon_units > 0
+        if not (timed.sent_in_time or missing):
+            continue
+        fix = primary_fix(group, timed)
+        what = describe_coding(group.family, coding)
+        if timed.sent_in_time:
+            head = (
+                f"{line.code} sent as {sent_as(line, coding.minutes)}: {line.code} is billed "
+                f"per {group.family.service}, not per minute"
+            )
+        else:
+            head = (
+                f"{line.code} {TIMES} 1 for {format_minutes(coding.minutes)} leaves out "
+                "the additional time"
+            )
+        tail = (
+            f"; the {group.family.addon} lines of that date are checked by INF003"
+            if group.addons
+            else ""
+        )
+        yield ctx.finding(line, f"{head}. {what}{tail}", fixes=_one(fix), field="units")
+    for group in plan:
+        if any(t.coding for t in group.primaries):
+            continue
+        for addon in group.addons:
+            extra = line_minutes(addon)
+            if addon.unit_basis == UNIT or extra is None:
+                continue
+            units = addon_units_for_extra_time(group.family, extra)
+            if units:  # none earned: INF003
+                yield ctx.finding(
+                    addon,
+                    f"{addon.code} sent as {format_minutes(extra)} of additional time: "
+                    f"{addon.code} {TIMES} {units} ({group.family.addon_unit}; a part hour "
+                    f"counts from {format_minutes(group.family.threshold_minutes)})",
+                    fixes=(_keep_charge(addon.number, units),),
+                    field="units",
+                )
+
+
+def primary_billed_in_hours(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
+    """A primary billed with more than one unit for one timed visit.
+
+    99601 is one unit per visit up to 2 hours and 96365 once per encounter (CPT); billing
+    99601 x 3 for a 6-hour visit counts hours (or 2-hour blocks) in the wrong code and leaves
+    out 99602, which the payer's MUE then counts wrongly too.
+    """
+    for group, timed, coding in timed_primaries(plan):
+        line = timed.line
+        if timed.sent_in_time or line.units == 1 or coding.below_minimum:
+            continue
+        fix = primary_fix(group, timed)
+        yield ctx.finding(
+            line,
+            f"{line.code} {TIMES} {line.units.normalize():f} for one {group.family.service} of "
+            f"{format_minutes(coding.minutes)}: {line.code} is one unit per "
+            f"{group.family.service} ({group.family.primary_unit}). "
+            f"{describe_coding(group.family, coding)}",
+            fixes=_one(fix),
+            field="units",
+        )
+
+
+def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
+    """Add-on units that the documented time does not support.
+
+    When every primary visit of the date has its time, the add-on units are fixed by it
+    (domain §4 table); more is over-billing a payer recovers, less leaves money unbilled. An
+    add-on sent as extra minutes under the threshold earns nothing (BCBSM: at least 31 min).
+    """
+    for group in plan:
+        expected = group.expected_addon_units
+        if expected is not None and group.addons:
+            billed = group.billed_addon_units
+            in_time = any(a.unit_basis != UNIT for a in group.addons)
+            if billed == expected and not in_time:
+                continue
+            visits = "; ".join(
+                describe_coding(group.family, t.coding) for t in group.primaries if t.coding
+            )
+            lines = describe_lines([a.number for a in group.addons])
+            billed_text = "sent in minutes" if in_time else f"{TIMES} {billed.normalize():f} billed"
+            fix: Fix | None = None
+            if len(group.addons) == 1:
+                fix = _addon_fix(group.addons[0].number, expected, in_time)
+                advice = ""
+            else:
+                advice = "; correct the add-on lines by hand"
+            yield ctx.finding(
+                group.addons[0],
+                f"{group.family.addon} {billed_text} ({lines}) but the documented time earns "
+                f"{group.family.addon} {TIMES} {expected}: {visits}{advice}",
+                fixes=_one(fix),
+                field="units",
+            )
+        elif not any(t.coding for t in group.primaries):
+            for addon in group.addons:
+                extra = line_minutes(addon)
+                if addon.unit_basis == UNIT or extra is None:
+                    continue
+                if addon_units_for_extra_time(group.family, extra) == 0:
+                    yield ctx.finding(
+                        addon,
+                        f"{addon.code} sent with {format_minutes(extra)} of additional time, "
+                        f"under the {format_minutes(group.family.threshold_minutes)} one "
+                        f"additional unit needs: not billable",
+                        fixes=(RemoveLine(line=addon.number),),
+                    )
+
+
+def addon_without_primary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
+    """An add-on code with no primary on the same date of service, on this claim or on an
+    earlier claim of the same patient and billing provider in the run.
+
+    CPT marks 99602, 96366, 96415 and 96361 "List separately in addition to code for primary
+    procedure"; for Medicare the NCCI add-on code edits deny it, for Medicaid (no NCCI AOC
+    methodology) it is payer policy. No fix: only the provider knows the missing primary.
+    """
+    medicare = ctx.program == "medicare"
+    citation = AOC_CITATION_MEDICARE if medicare else AOC_CITATION_MEDICAID
+    rule = "NCCI add-on code edit" if medicare else "payer add-on policy (no Medicaid NCCI AOC)"
+    for group in plan:
+        if not group.addons or group.primaries or group.partners:
+            continue
+        family = group.family
+        primaries = (family.primary, *family.also_primary)
+        if any(ctx.prior_units(code, group.on) > 0 for code in primaries):
+            continue
+        accepted = " or ".join(primaries)
+        for addon in group.addons:
+            yield ctx.finding(
+                addon,
+                f"{addon.code} is an add-on ({family.addon_unit}) but no {accepted} is billed "
+                f"on its date of service on this or an earlier claim ({rule})",
+                citation=citation,
+                carc="107",
+            )
+
+
+def primary_below_minimum(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
+    """A primary whose documented time is under the least time the code describes.
+
+    96360 is hydration "31 minutes to 1 hour" (CPT), so 30 minutes or less is not a 96360;
+    96365 needs 16 minutes per third-party sources. No fix: the right code depends on what was
+    done (the family's minimum is a profile setting).
+    """
+    for group, timed, coding in timed_primaries(plan):
+        if coding.below_minimum:
+            yield ctx.finding(
+                timed.line,
+                f"{timed.line.code} for {format_minutes(coding.minutes)} of "
+                f"{group.family.service}: under the {format_minutes(group.family.minimum_minutes)} "
+                f"{timed.line.code} needs ({group.family.primary_unit}); check the coding",
+            )
+
+
+def _one(fix: Fix | None) -> tuple[Fix, ...]:
+    return () if fix is None else (fix,)
+
+
+def _keep_charge(line: int, units: int) -> SplitLine:
+    """Units in UN for a line sent in minutes, keeping its charge (see ``primary_fix``)."""
+    return SplitLine(line=line, parts=(SplitPart(units=Decimal(units), unit_basis=UNIT),))
+
+
+def _addon_fix(line: int, expected: int, in_time: bool) -> Fix:
+    if expected == 0:
+        return RemoveLine(line=line)
+    if in_time:
+        return _keep_charge(line, expected)
+    return SetUnits(line=line, units=Decimal(expected), unit_basis=UNIT)
+
+
+# code, check, summary, severity, citation
+_WARN, _ERROR, _INFO = Severity.WARNING, Severity.ERROR, Severity.INFO
+_SPECS: tuple[tuple[str, GroupCheck, str, Severity, str], ...] = (
+    ("INF001", minutes_to_units, "Visit time to primary and add-on units", _WARN, TIME_CITATION),
+    (
+        "INF002",
+        addon_without_primary,
+        "Add-on code without its primary on the date of service",
+        _ERROR,
+        AOC_CITATION_MEDICARE,
+    ),
+    (
+        "INF003",
+        addon_units_inconsistent,
+        "Add-on units inconsistent with the documented time",
+        _ERROR,
+        TIME_CITATION,
+    ),
+    (
+        "INF004",
+        primary_billed_in_hours,
+        "Primary billed in hours instead of once per visit",
+        _ERROR,
+        TIME_CITATION,
+    ),
+    ("INF005", day_summary, "Several visits on one date of service", _INFO, TIME_CITATION),
+    ("INF006", daily_cap, "Hours over the payer's daily cap", _WARN, CAPS_CITATION),
+    ("INF007", weekly_cap, "Hours over the payer's weekly cap", _WARN, CAPS_CITATION),
+    ("INF008", primary_below_minimum, "Primary time under the code minimum", _WARN, TIME_CITATION),
+    (
+        "INF009",
+        once_per_encounter,
+        "Once-per-encounter primary billed more than once a day",
+        _WARN,
+        TIME_CITATION,
+    ),
+)
+
+
+class _Planner:
+    """Plans each claim once for all the plugin's edits.
+
+    The engine hands every NORMALIZE edit the same claim object and, per payer, the same
+    settings mapping, so the last plan is kept by identity; a different claim or payer makes a
+    new one. The memo holds its claim, so an id is never reused while it is kept."""
+
+    __slots__ = ("_catalog", "_codes", "_last")
+
+    def __init__(self, catalog: FamilyCatalog) -> None:
+        self._catalog = catalog
+        self._codes = catalog.codes
+        self._last: tuple[Claim, object, ClaimPlan | None] | None = None
+
+    def plan(self, claim: Claim, ctx: EditContext) -> ClaimPlan | None:
+        """The claim's plan, or None when it has no line of any family (the common case)."""
+        settings = ctx.settings(SECTION)
+        last = self._last
+        if last is not None and last[0] is claim and last[1] is settings:
+            return last[2]
+        plan = None
+        if any(line.code in self._codes for line in claim.lines):
+            plan = plan_claim(claim, rulebook(self._catalog, settings))
+        self._last = (claim, settings, plan)
+        return plan
+
+
+def _bind(
+    check: GroupCheck, planner: _Planner
+) -> Callable[[Claim, EditContext], Iterable[Finding]]:
+    """An edit check over a claim: the claim's plan under the payer's rules, then *check*."""
+
+    def run(claim: Claim, ctx: EditContext) -> Iterable[Finding]:
+        plan = planner.plan(claim, ctx)
+        return check(plan, ctx) if plan else ()
+
+    run.__doc__ = check.__doc__
+    run.__module__ = check.__module__
+    run.__name__ = run.__qualname__ = check.__name__
+    return run
+
+
+def make_edits(catalog: FamilyCatalog) -> tuple[Edit, ...]:
+    """The plugin's edits with *catalog* bound in (called once, by the hookimpl)."""
+    planner = _Planner(catalog)
+    return tuple(
+        edit(code, summary=summary, citation=citation, severity=severity, phase=Phase.NORMALIZE)(
+            _bind(check, planner)
+        )
+        for code, check, summary, severity, citation in _SPECS
+    )

@@ -1,0 +1,242 @@
+"""What the time rules make of a claim: its timed lines grouped by family and date of service.
+
+Every edit of the plugin reads the same plan, so the edits agree with each other and each line
+gets at most one structural fix (the engine reports two as a conflict, SCR001).
+
+Decisions (docs/infusion.md):
+- A line that carries its time describes **one** visit (or one encounter's infusion): 837P
+  SV103 = MJ with SV104 minutes, a FHIR min/h quantity or a start/end period are each the time
+  of one service. Several visits on one date are sent as several lines, each with its time.
+- Time comes from ``line.minutes`` (set by the adapters); failing that from ``units`` when the
+  unit basis is MJ (minutes), or from the line's start/end datetimes.
+- Add-on lines are checked against the time only when every primary line of the family on that
+  date has a time; otherwise what was billed stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import final
+
+from scrubber.fixes import Fix, SetUnits, SplitLine, SplitPart
+from scrubber.models import Claim, ServiceLine
+from scrubber_infusion.families import (
+    TIMES,
+    TimeCoding,
+    TimedFamily,
+    code_time,
+    format_minutes,
+)
+from scrubber_infusion.settings import Rulebook
+
+__all__ = [
+    "ClaimPlan",
+    "DayGroup",
+    "TimedLine",
+    "describe_lines",
+    "line_minutes",
+    "plan_claim",
+    "primary_fix",
+]
+
+UNIT = "UN"
+MINUTES = "MJ"
+_ONE = Decimal(1)
+_ZERO = Decimal(0)
+
+
+def line_minutes(line: ServiceLine) -> Decimal | None:
+    """The time a line documents, in minutes, or None when it gives none."""
+    if line.minutes is not None:
+        return line.minutes
+    if line.unit_basis == MINUTES:
+        return line.units
+    if line.start is not None and line.end is not None and line.end > line.start:
+        return Decimal(int((line.end - line.start).total_seconds())) / 60
+    return None
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimedLine:
+    """A primary line with its time and how that time is coded (None when no time)."""
+
+    line: ServiceLine
+    coding: TimeCoding | None
+
+    @property
+    def sent_in_time(self) -> bool:
+        """Units that count time (MJ minutes ...) rather than visits."""
+        return self.line.unit_basis != UNIT
+
+    @property
+    def visits(self) -> Decimal:
+        """A line with its time is one visit; an untimed line bills one per unit."""
+        if self.coding is not None or self.sent_in_time:
+            return _ONE
+        return self.line.units
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DayGroup:
+    """The lines of one family on one date of service of one claim, in claim order."""
+
+    family: TimedFamily
+    on: date
+    primaries: tuple[TimedLine, ...]
+    addons: tuple[ServiceLine, ...]
+    partners: tuple[ServiceLine, ...]  # lines of the family's ``also_primary`` codes
+
+    @property
+    def first_line(self) -> ServiceLine:
+        lines = [t.line for t in self.primaries] + list(self.addons)
+        return min(lines, key=lambda ln: ln.number)
+
+    @property
+    def line_numbers(self) -> tuple[int, ...]:
+        return tuple(
+            sorted([t.line.number for t in self.primaries] + [a.number for a in self.addons])
+        )
+
+    @property
+    def all_timed(self) -> bool:
+        return bool(self.primaries) and all(t.coding is not None for t in self.primaries)
+
+    @property
+    def visits(self) -> Decimal:
+        return sum((t.visits for t in self.primaries), _ZERO)
+
+    @property
+    def expected_addon_units(self) -> int | None:
+        """Add-on units the documented time earns (None unless every primary has a time)."""
+        if not self.all_timed:
+            return None
+        return sum(
+            t.coding.addon_units for t in self.primaries if t.coding and not t.coding.below_minimum
+        )
+
+    @property
+    def billed_addon_units(self) -> Decimal:
+        return sum((a.units for a in self.addons if a.unit_basis == UNIT), _ZERO)
+
+    def minutes(self) -> tuple[Decimal, bool]:
+        """The family's time on this date and whether it is all documented (True) or partly
+        what the codes stand for (primary units x primary time, add-on units x add-on time)."""
+        family = self.family
+        if self.all_timed:
+            return sum((t.coding.minutes for t in self.primaries if t.coding), _ZERO), True
+        total = _ZERO
+        for t in self.primaries:
+            total += t.coding.minutes if t.coding else t.visits * family.primary_minutes
+        if not any(t.coding for t in self.primaries):
+            for addon in self.addons:
+                extra = line_minutes(addon) if addon.unit_basis != UNIT else None
+                total += extra if extra is not None else addon.units * family.addon_minutes
+        return total, False
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimPlan:
+    """The day groups of one claim (iterate it) and the payer's rules they were made under."""
+
+    book: Rulebook
+    groups: tuple[DayGroup, ...]
+
+    def __iter__(self) -> Iterator[DayGroup]:
+        return iter(self.groups)
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+
+def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
+    """Group the claim's lines of every enabled family by date of service (one pass)."""
+    found: dict[tuple[int, date], tuple[list[TimedLine], list[ServiceLine]]] = {}
+    order = {family.name: n for n, family in enumerate(book.families)}
+    for line in claim.lines:
+        family = book.by_code.get(line.code)
+        if family is None:
+            continue
+        primaries, addons = found.setdefault((order[family.name], line.service_date), ([], []))
+        if line.code == family.primary:
+            primaries.append(TimedLine(line=line, coding=_coding(family, line)))
+        else:
+            addons.append(line)
+    groups = []
+    for (index, on), (primaries, addons) in sorted(found.items(), key=lambda item: item[0]):
+        family = book.families[index]
+        partners = (
+            tuple(
+                ln for ln in claim.lines if ln.service_date == on and ln.code in family.also_primary
+            )
+            if family.also_primary
+            else ()
+        )
+        groups.append(
+            DayGroup(
+                family=family,
+                on=on,
+                primaries=tuple(primaries),
+                addons=tuple(addons),
+                partners=partners,
+            )
+        )
+    return ClaimPlan(book=book, groups=tuple(groups))
+
+
+def _coding(family: TimedFamily, line: ServiceLine) -> TimeCoding | None:
+    minutes = line_minutes(line)
+    return None if minutes is None else code_time(family, minutes)
+
+
+def primary_fix(group: DayGroup, timed: TimedLine) -> Fix | None:
+    """The corrected coding of a timed primary line: one unit, plus the add-on units its time
+    earns when the date has no add-on line yet (otherwise INF003 corrects the add-on lines).
+
+    A line sent in minutes keeps its whole charge (a one-part split): ``SetUnits`` would
+    prorate a 330-minute charge down to 1/330 of it."""
+    coding = timed.coding
+    if coding is None or coding.below_minimum:
+        return None
+    line = timed.line
+    earned = 0 if group.addons else coding.addon_units
+    if earned:
+        return SplitLine(
+            line=line.number,
+            parts=(
+                SplitPart(units=_ONE, unit_basis=UNIT),
+                SplitPart(units=Decimal(earned), code=group.family.addon, unit_basis=UNIT),
+            ),
+        )
+    if timed.sent_in_time:
+        return SplitLine(line=line.number, parts=(SplitPart(units=_ONE, unit_basis=UNIT),))
+    if line.units != _ONE:
+        return SetUnits(line=line.number, units=_ONE, unit_basis=UNIT)
+    return None
+
+
+def describe_lines(numbers: Sequence[int]) -> str:
+    """``line 3`` / ``lines 1, 2 and 4``."""
+    if len(numbers) == 1:
+        return f"line {numbers[0]}"
+    return "lines " + ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
+
+
+def timed_primaries(groups: Iterable[DayGroup]) -> Iterator[tuple[DayGroup, TimedLine, TimeCoding]]:
+    """Every primary line with a time, with its group."""
+    for group in groups:
+        for timed in group.primaries:
+            if timed.coding is not None:
+                yield group, timed, timed.coding
+
+
+def sent_as(line: ServiceLine, minutes: Decimal) -> str:
+    """How a line gave its time, for messages: ``330 minutes (unit basis MJ)``."""
+    if line.unit_basis != UNIT:
+        return f"{format_minutes(minutes)} of time (unit basis {line.unit_basis})"
+    return f"{line.code} {TIMES} {line.units.normalize():f} for {format_minutes(minutes)}"
