@@ -26,7 +26,7 @@ because commercial payers commonly adopt the Medicare NCCI edits; set it per pay
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, final
@@ -53,6 +53,9 @@ class SettingsSection:
     defaults: Mapping[str, Setting]
     help: Mapping[str, str] = field(default_factory=dict)
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Checks that span settings or need the plugin's data (e.g. a family an override names);
+    # raises ProfileError, so a bad profile fails at load (exit 2), not on the first claim.
+    validate: Callable[[Mapping[str, Setting]], object] | None = None
 
 
 @final
@@ -214,6 +217,14 @@ def _sections(
             merged[name][key] = _check_value(
                 path, value, spec.defaults[key], spec.choices.get(key, ())
             )
+    for name in table:
+        check = known[name].validate
+        if check is not None:
+            try:
+                check(MappingProxyType(merged[name]))
+            except ProfileError as exc:
+                exc.position = f"{where}.{exc.position or name}"
+                raise
     return {name: MappingProxyType(values) for name, values in merged.items()}
 
 

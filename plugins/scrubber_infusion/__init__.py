@@ -21,7 +21,7 @@ from scrubber.profiles import SettingsSection
 from scrubber_infusion.edits import make_edits
 from scrubber_infusion.explain import make_explainer
 from scrubber_infusion.families import load_catalog
-from scrubber_infusion.settings import settings_section
+from scrubber_infusion.settings import rulebook, settings_section
 
 
 @hookimpl
@@ -31,7 +31,8 @@ def scrubber_edits() -> Iterable[Edit]:
 
 @hookimpl
 def scrubber_profile_defaults() -> Iterable[SettingsSection]:
-    return [settings_section()]
+    catalog = load_catalog()
+    return [settings_section(validate=lambda settings: rulebook(catalog, settings))]
 
 
 @hookimpl

@@ -16,7 +16,7 @@ Settings are resolved once per distinct settings value (cached), not once per cl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -80,13 +80,17 @@ HELP: Mapping[str, str] = MappingProxyType(
 )
 
 
-def settings_section() -> SettingsSection:
-    """The section this plugin contributes to every payer profile."""
+def settings_section(
+    validate: Callable[[Mapping[str, Setting]], object] | None = None,
+) -> SettingsSection:
+    """The section this plugin contributes to every payer profile; *validate* resolves the
+    families so a bad override fails when the profile loads."""
     return SettingsSection(
         name=SECTION,
         defaults=DEFAULTS,
         help=HELP,
         choices={"week_start": tuple(WEEK_STARTS)},
+        validate=validate,
     )
 
 

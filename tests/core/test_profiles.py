@@ -108,3 +108,27 @@ def test_describe_round_trips_through_load() -> None:
     again = load_profile(profile.describe(), SECTIONS)
     assert again.describe().splitlines()[1:] == profile.describe().splitlines()[1:]
     assert 'medicaid_mode = "per_date_of_service"' in profile.describe()
+
+
+def test_section_validator_runs_at_load_and_names_the_payer() -> None:
+    def no_zero(settings) -> None:
+        if settings["limit"] == 0:
+            raise ProfileError("limit must not be 0", position="acme.limit")
+
+    sections = [SettingsSection(name="acme", defaults={"limit": 3}, validate=no_zero)]
+    assert (
+        load_profile("[defaults.acme]\nlimit = 2\n", sections).default.settings("acme")["limit"]
+        == 2
+    )
+    with pytest.raises(ProfileError) as info:
+        load_profile('[[payer]]\nname = "x"\n[payer.acme]\nlimit = 0\n', sections)
+    assert info.value.position == "payer[0].acme.limit"
+
+
+def test_bad_infusion_override_fails_when_the_profile_loads() -> None:
+    from scrubber.api import Plugins
+
+    plugins = Plugins.load()
+    with pytest.raises(ProfileError) as info:
+        plugins.profile('[defaults.infusion]\nfamily_overrides = ["99999.threshold_minutes=5"]\n')
+    assert info.value.position == "defaults.infusion.family_overrides"

@@ -100,10 +100,9 @@ def test_payer_profile_applies_to_its_claims_only(kit) -> None:
     ],
 )
 def test_bad_settings_are_profile_errors_naming_them(kit, setting: str, message: str) -> None:
-    prof = kit.profile(f"[defaults.infusion]\n{setting}\n")
     with pytest.raises(ProfileError, match=message) as caught:
-        kit.scrub(make_claim(lines=[kit.visit(330)]), prof=prof)
-    assert (caught.value.position or "").startswith("infusion.")
+        kit.profile(f"[defaults.infusion]\n{setting}\n")  # fails at load, not on a claim
+    assert (caught.value.position or "").startswith("defaults.infusion.")
 
 
 def test_unknown_week_start_is_rejected_when_the_profile_loads(kit) -> None:
