@@ -1,1 +1,41 @@
-"""scrubber_fhir: built-in plugin (work in progress)."""
+"""scrubber_fhir: the built-in HL7 FHIR Claim adapter (R4 via fhir.resources.R4B, or R5).
+
+Registers one format, ``fhir``: a Claim, a Bundle of Claims or NDJSON, as JSON or XML. Claims
+no edit changed are written back byte for byte; fixed Claims are rendered over their JSON
+tree (split items, quantities, net, notes and attachments as supportingInfo) and validated
+with fhir.resources. ``respond`` writes one ClaimResponse per Claim (``--response``);
+``validate`` checks written Claims with fhir.resources (``--validate``).
+See docs/fhir.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scrubber.formats import Format
+from scrubber.hookspecs import hookimpl
+
+from .reader import read
+from .response import respond
+from .sniff import sniff
+from .validation import validate
+from .writer import write
+
+
+@hookimpl
+def scrubber_formats() -> Iterable[Format]:
+    return [
+        Format(
+            name="fhir",
+            description="HL7 FHIR Claim: JSON, Bundle, NDJSON or XML (R4 or R5)",
+            sniff=sniff,
+            read=read,
+            write=write,
+            respond=respond,
+            validate=validate,
+            options={
+                "fhir_version": "r4 (default, validated with fhir.resources.R4B) or r5",
+                "fast": "true: skip fhir.resources validation of JSON and work on the tree only",
+            },
+        )
+    ]

@@ -1,0 +1,198 @@
+"""JSON text helpers: where each value sits in the input, and a writer that keeps its style.
+
+Untouched Claims must come out byte for byte (DESIGN §10), and ``fhir.resources`` drops
+trailing zeros when it serializes (``350.00`` becomes ``350.0``; libraries.md, FHIR section).
+So the adapter never round-trips a Claim through the models: it finds the *span* of each Claim
+in the input text with the stdlib decoder (``raw_decode`` reports where a value ends), copies
+untouched spans, and re-serializes only modified Claims from their JSON tree, with numbers
+parsed as ``Decimal`` so ``500.00`` stays ``500.00`` and the sender's key order and indentation
+are kept as far as practical.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Final, final
+
+__all__ = [
+    "JsonStyle",
+    "array_items",
+    "decode",
+    "dumps",
+    "object_members",
+    "style_of",
+]
+
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+# the stdlib's (C-accelerated) string scanner; typeshed does not declare it
+scanstring: Final[Callable[[str, int], tuple[str, int]]] = json.decoder.scanstring  # type: ignore[attr-defined]
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def decode(text: str, pos: int = 0) -> tuple[Any, int]:
+    """Decode one JSON value starting at *pos* (after whitespace); return it and its end."""
+    start = _WS.match(text, pos).end()  # type: ignore[union-attr]  # the pattern always matches
+    return _DECODER.raw_decode(text, start)
+
+
+def _skip(text: str, pos: int) -> int:
+    return _WS.match(text, pos).end()  # type: ignore[union-attr]  # the pattern always matches
+
+
+def object_members(text: str, pos: int) -> Iterator[tuple[str, int, int, Any]]:
+    """Yield ``(key, value_start, value_end, value)`` for the JSON object starting at *pos*.
+
+    Raises ``json.JSONDecodeError`` on malformed input, like the stdlib decoder."""
+    pos = _skip(text, pos)
+    if text[pos : pos + 1] != "{":
+        raise json.JSONDecodeError("Expecting '{'", text, pos)
+    pos = _skip(text, pos + 1)
+    if text[pos : pos + 1] == "}":
+        return
+    while True:
+        if text[pos : pos + 1] != '"':
+            raise json.JSONDecodeError(
+                "Expecting property name enclosed in double quotes", text, pos
+            )
+        key, pos = scanstring(text, pos + 1)
+        pos = _skip(text, pos)
+        if text[pos : pos + 1] != ":":
+            raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
+        start = _skip(text, pos + 1)
+        value, end = _DECODER.raw_decode(text, start)
+        yield key, start, end, value
+        pos = _skip(text, end)
+        if text[pos : pos + 1] == ",":
+            pos = _skip(text, pos + 1)
+            continue
+        if text[pos : pos + 1] == "}":
+            return
+        raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+
+
+def array_items(text: str, pos: int) -> Iterator[tuple[int, int, Any]]:
+    """Yield ``(start, end, value)`` for each item of the JSON array starting at *pos*."""
+    pos = _skip(text, pos)
+    if text[pos : pos + 1] != "[":
+        raise json.JSONDecodeError("Expecting '['", text, pos)
+    pos = _skip(text, pos + 1)
+    if text[pos : pos + 1] == "]":
+        return
+    while True:
+        value, end = _DECODER.raw_decode(text, pos)
+        yield pos, end, value
+        pos = _skip(text, end)
+        if text[pos : pos + 1] == ",":
+            pos = _skip(text, pos + 1)
+            continue
+        if text[pos : pos + 1] == "]":
+            return
+        raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JsonStyle:
+    """How the sender laid out a value: indent unit (None: one line), the indentation of the
+    line the value starts on, and the separators used on one line."""
+
+    indent: str | None
+    base: str
+    item_separator: str = ", "
+    key_separator: str = ": "
+
+
+def style_of(text: str, start: int, end: int) -> JsonStyle:
+    """Guess the layout of the value at ``text[start:end]`` from the text itself."""
+    line_start = text.rfind("\n", 0, start) + 1
+    base_match = re.match(r"[ \t]*", text[line_start:start])
+    base = base_match.group(0) if base_match else ""
+    body = text[start:end]
+    if "\n" not in body:
+        compact = '":' in body and '": ' not in body
+        return JsonStyle(
+            indent=None,
+            base=base,
+            item_separator="," if compact else ", ",
+            key_separator=":" if compact else ": ",
+        )
+    inner = re.search(r"\n([ \t]*)\S", body)
+    own = inner.group(1) if inner else base + "  "
+    unit = own[len(base) :] if own.startswith(base) and len(own) > len(base) else "  "
+    return JsonStyle(indent=unit, base=base)
+
+
+def _scalar(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, Decimal):
+        # "f" never writes an exponent: 1E+1 would be valid JSON but not what a sender wrote
+        return format(value, "f")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):  # pragma: no cover - the adapter parses floats as Decimal
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def dumps(value: Any, style: JsonStyle) -> str:
+    """Serialize *value* in *style*; the first line carries no indentation of its own (it
+    continues the line the original value started on)."""
+    out: list[str] = []
+    _write(value, style, style.base, out)
+    return "".join(out)
+
+
+def _write(value: Any, style: JsonStyle, current: str, out: list[str]) -> None:
+    if isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        if style.indent is None:
+            out.append("{")
+            for n, (key, item) in enumerate(value.items()):
+                if n:
+                    out.append(style.item_separator)
+                out.append(_scalar(str(key)) + style.key_separator)
+                _write(item, style, current, out)
+            out.append("}")
+            return
+        inner = current + style.indent
+        out.append("{")
+        for n, (key, item) in enumerate(value.items()):
+            out.append(",\n" if n else "\n")
+            out.append(inner + _scalar(str(key)) + ": ")
+            _write(item, style, inner, out)
+        out.append("\n" + current + "}")
+        return
+    if isinstance(value, list):
+        if not value:
+            out.append("[]")
+            return
+        if style.indent is None:
+            out.append("[")
+            for n, item in enumerate(value):
+                if n:
+                    out.append(style.item_separator)
+                _write(item, style, current, out)
+            out.append("]")
+            return
+        inner = current + style.indent
+        out.append("[")
+        for n, item in enumerate(value):
+            out.append(",\n" if n else "\n")
+            out.append(inner)
+            _write(item, style, inner, out)
+        out.append("\n" + current + "]")
+        return
+    out.append(_scalar(value))

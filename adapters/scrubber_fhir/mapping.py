@@ -1,0 +1,384 @@
+"""FHIR Claim JSON tree -> ``scrubber.models.Claim``.
+
+Field by field (domain.md §6 for the element lists; docs/fhir.md for the full table):
+
+- ``Claim.id`` = ``identifier[0].value``, else the resource ``id``.
+- payer: ``Claim.insurer`` (identifier value = payer id, display = name), else the focal
+  insurance's Coverage ``payor[0]``. Filing indicator (X12 SBR09): our extension on the Claim
+  or the insurance, else ``Coverage.type`` coded in the X12 1032 code system (or a bare code
+  such as ``MC``), else the Source of Payment Typology (1 Medicare -> ``MB``, 2 Medicaid ->
+  ``MC``). Coverage is found in ``Claim.contained`` or, in a Bundle, among the other entries.
+- provider NPI from ``identifier`` with system ``http://hl7.org/fhir/sid/us-npi`` on the
+  reference or on the referenced resource; rendering NPI per item from ``careTeamSequence``.
+- ``patient_key``/``subscriber_key`` are SHA-256 hashes, never the reference itself.
+- item: ``sequence`` order -> line numbers 1..n; CPT/HCPCS coding of ``productOrService``;
+  ``quantity`` (UCUM ``min``/``h`` = time: unit basis MJ); ``servicedDate``/``servicedPeriod``;
+  ``net``, else ``unitPrice`` x ``quantity`` (x ``factor``); POS from
+  ``locationCodeableConcept``; ``diagnosisSequence`` -> pointers; our control-number
+  extension (R5 also ``traceNumber``); notes and PWK-style attachments from ``supportingInfo``.
+
+Numbers arrive as ``Decimal`` (the JSON is parsed with ``parse_float=Decimal``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from scrubber.models import Claim, ServiceLine, SourceRef
+
+from . import codes
+from .supporting import Json, attachments_of, codings, dicts, note_of, supporting_info
+from .versions import Problem
+
+__all__ = ["Resolver", "UnmappableClaim", "map_claim", "opaque_key"]
+
+Resolver = Callable[[str], Json | None]
+
+
+class UnmappableClaim(ValueError):
+    """The Claim is valid FHIR but lacks something a scrubber claim needs. Raised as
+    ``UnmappableClaim("<JSON pointer>: <what is missing>")``."""
+
+    @property
+    def problem(self) -> Problem:
+        where, _, what = str(self).partition(": ")
+        return Problem(pointer=where or "/", message=what)
+
+
+def opaque_key(value: str) -> str:
+    """A stable key that groups one beneficiary's claims without revealing who it is."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:24] if value else ""
+
+
+def _ext_value(node: Json, url: str) -> Any:
+    for ext in dicts(node.get("extension")):
+        if ext.get("url") == url:
+            for key, value in ext.items():
+                if key.startswith("value"):
+                    return value
+    return None
+
+
+def _number(value: Any, where: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise UnmappableClaim(f"{where}: expected a number")
+    return Decimal(value)
+
+
+def _npi(reference: Any, resolve: Resolver) -> str | None:
+    if not isinstance(reference, dict):
+        return None
+    candidates = [reference.get("identifier")]
+    target = (
+        resolve(reference["reference"]) if isinstance(reference.get("reference"), str) else None
+    )
+    if target is not None:
+        candidates.extend(dicts(target.get("identifier")))
+    for ident in candidates:
+        if isinstance(ident, dict) and ident.get("system") == codes.NPI_SYSTEM:
+            value = ident.get("value")
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+def _reference_key(reference: Any) -> str:
+    if not isinstance(reference, dict):
+        return ""
+    if isinstance(reference.get("reference"), str):
+        return str(reference["reference"])
+    ident = reference.get("identifier")
+    if isinstance(ident, dict):
+        return f"{ident.get('system', '')}|{ident.get('value', '')}"
+    return ""
+
+
+def _filing_from_coverage(coverage: Json) -> str | None:
+    for coding in codings(coverage.get("type")) + [
+        c for cls in dicts(coverage.get("class")) for c in codings(cls.get("type"))
+    ]:
+        code = coding.get("code")
+        if not isinstance(code, str):
+            continue
+        system = coding.get("system")
+        if system == codes.X12_FILING_INDICATOR_SYSTEM or (
+            system is None and code.upper() in codes.FILING_INDICATORS
+        ):
+            return code.upper()
+        if system in codes.SOURCE_OF_PAYMENT_SYSTEMS:
+            if code.startswith(codes.SOP_MEDICAID):
+                return "MC"
+            if code.startswith(codes.SOP_MEDICARE):
+                return "MB"
+    return None
+
+
+def _insurance(claim: Json, resolve: Resolver) -> tuple[Json | None, Json | None]:
+    """The focal insurance (else the first) and its Coverage resource, if it can be found."""
+    insurances = dicts(claim.get("insurance"))
+    focal = next((i for i in insurances if i.get("focal") is True), None)
+    chosen = focal or (insurances[0] if insurances else None)
+    if chosen is None:
+        return None, None
+    coverage_ref = chosen.get("coverage")
+    coverage = None
+    if isinstance(coverage_ref, dict) and isinstance(coverage_ref.get("reference"), str):
+        coverage = resolve(coverage_ref["reference"])
+    return chosen, coverage
+
+
+def _payer(claim: Json, coverage: Json | None, resolve: Resolver) -> tuple[str | None, str | None]:
+    payer_refs: list[Any] = [claim.get("insurer")]
+    if coverage is not None:
+        payer_refs.extend(dicts(coverage.get("payor")) or dicts(coverage.get("insurer")))
+        payer_refs.append(coverage.get("insurer"))  # R5 Coverage.insurer
+    payer_id = payer_name = None
+    for ref in payer_refs:
+        if not isinstance(ref, dict):
+            continue
+        ident = ref.get("identifier")
+        if payer_id is None and isinstance(ident, dict) and isinstance(ident.get("value"), str):
+            payer_id = ident["value"]
+        if payer_name is None and isinstance(ref.get("display"), str):
+            payer_name = ref["display"]
+        if payer_name is None and isinstance(ref.get("reference"), str):
+            org = resolve(ref["reference"])
+            if org is not None and isinstance(org.get("name"), str):
+                payer_name = org["name"]
+    return payer_id, payer_name
+
+
+def _parse_date(text: Any, where: str) -> date:
+    if not isinstance(text, str) or len(text) < 10:
+        raise UnmappableClaim(f"{where}: a full date (YYYY-MM-DD) is needed")
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError as exc:
+        raise UnmappableClaim(f"{where}: not a date") from exc
+
+
+def _parse_datetime(text: str, where: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UnmappableClaim(f"{where}: not a dateTime") from exc
+
+
+def _procedure(item: Json, where: str) -> tuple[str, str]:
+    concept = item.get("productOrService")
+    for coding in codings(concept):
+        system = codes.code_system_of(coding.get("system"))
+        code = coding.get("code")
+        if system and isinstance(code, str) and code:
+            return system, code
+    raise UnmappableClaim(f"{where}/productOrService: no CPT or HCPCS coding")
+
+
+def _quantity(item: Json, where: str) -> tuple[Decimal, str, Decimal | None]:
+    quantity = item.get("quantity")
+    if not isinstance(quantity, dict) or "value" not in quantity:
+        return Decimal(1), "UN", None
+    value = _number(quantity["value"], f"{where}/quantity/value")
+    unit_code = quantity.get("code")
+    system = quantity.get("system")
+    if unit_code in codes.TIME_UNITS_IN_MINUTES and system in (None, codes.UCUM):
+        return value, "MJ", value * codes.TIME_UNITS_IN_MINUTES[str(unit_code)]
+    return value, "UN", None
+
+
+def _modifiers(item: Json) -> tuple[str, ...]:
+    out = []
+    for concept in dicts(item.get("modifier")):
+        found = codings(concept)
+        code = found[0].get("code") if found else None
+        if isinstance(code, str) and code:
+            out.append(code)
+    return tuple(out)
+
+
+def _line(
+    item: Json,
+    number: int,
+    *,
+    where: str,
+    claim_id: str,
+    infos: Mapping[int, Json],
+    diagnosis_positions: Mapping[int, int],
+    care_team: Mapping[int, str | None],
+    r5: bool,
+) -> ServiceLine:
+    code_system, code = _procedure(item, where)
+    units, basis, minutes = _quantity(item, where)
+    start = end = None
+    service_to = None
+    if isinstance(item.get("servicedPeriod"), dict):
+        period = item["servicedPeriod"]
+        first = period.get("start") or period.get("end")
+        service_from = _parse_date(first, f"{where}/servicedPeriod/start")
+        last = period.get("end")
+        service_to = _parse_date(last, f"{where}/servicedPeriod/end") if last else None
+        opened = period.get("start")
+        if isinstance(opened, str) and isinstance(last, str) and "T" in opened and "T" in last:
+            start = _parse_datetime(opened, f"{where}/servicedPeriod/start")
+            end = _parse_datetime(last, f"{where}/servicedPeriod/end")
+            if minutes is None and end >= start:
+                minutes = Decimal(int((end - start).total_seconds())) / 60
+    elif "servicedDate" in item:
+        service_from = _parse_date(item["servicedDate"], f"{where}/servicedDate")
+    else:
+        raise UnmappableClaim(f"{where}: no servicedDate or servicedPeriod")
+
+    net = item.get("net")
+    price = item.get("unitPrice")
+    if isinstance(net, dict) and "value" in net:
+        charge = _number(net["value"], f"{where}/net/value")
+    elif isinstance(price, dict) and "value" in price:
+        factor = _number(item.get("factor", 1), f"{where}/factor")
+        charge = _number(price["value"], f"{where}/unitPrice/value") * units * factor
+    else:
+        charge = Decimal("0")
+
+    pos = None
+    for coding in codings(item.get("locationCodeableConcept")):
+        if isinstance(coding.get("code"), str):
+            pos = coding["code"]
+            break
+    pointers = tuple(
+        diagnosis_positions.get(seq, seq)
+        for seq in item.get("diagnosisSequence", ())
+        if isinstance(seq, int)
+    )
+    control = _ext_value(item, codes.EXT_LINE_CONTROL_NUMBER)
+    if control is None and r5:
+        traces = dicts(item.get("traceNumber"))
+        control = traces[0].get("value") if traces else None
+    linked = [infos[s] for s in item.get("informationSequence", ()) if s in infos]
+    rendering = next(
+        (care_team.get(s) for s in item.get("careTeamSequence", ()) if care_team.get(s)), None
+    )
+    try:
+        return ServiceLine(
+            number=number,
+            code_system=code_system,
+            code=code,
+            modifiers=_modifiers(item),
+            units=units,
+            unit_basis=basis,
+            minutes=minutes,
+            charge=charge,
+            service_from=service_from,
+            service_to=service_to,
+            start=start,
+            end=end,
+            place_of_service=pos,
+            diagnosis_pointers=pointers,
+            control_number=control if isinstance(control, str) else None,
+            rendering_npi=rendering,
+            note=note_of(linked),
+            attachments=attachments_of(linked),
+            source=SourceRef(locator=where, index=number - 1, format="fhir"),
+        )
+    except ValueError as exc:  # the model's own checks, e.g. negative units
+        raise UnmappableClaim(f"{where}: {exc}".replace(f"(line {number})", "").strip()) from exc
+
+
+def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False) -> Claim:
+    """Map one Claim resource (as a JSON tree) to the scrubber's claim model.
+
+    *locator* is the Claim's JSON pointer (``/``, ``/entry/2/resource``) or ``line 7``;
+    *resolve* finds a referenced resource (contained, or elsewhere in the Bundle). Raises
+    ``UnmappableClaim`` naming the pointer when something the scrubber needs is missing."""
+
+    def contained_or(ref: str) -> Json | None:
+        if ref.startswith("#"):
+            for res in dicts(claim.get("contained")):
+                if res.get("id") == ref[1:]:
+                    return res
+            return None
+        return resolve(ref)
+
+    base = "" if locator in {"/"} or locator.startswith("line ") else locator
+    identifiers = dicts(claim.get("identifier"))
+    claim_id = identifiers[0].get("value") if identifiers else None
+    if not isinstance(claim_id, str) or not claim_id:
+        claim_id = claim.get("id")
+    if not isinstance(claim_id, str) or not claim_id:
+        raise UnmappableClaim(f"{base or '/'}: the Claim has neither identifier nor id")
+
+    insurance, coverage = _insurance(claim, contained_or)
+    filing = _ext_value(claim, codes.EXT_FILING_INDICATOR)
+    if filing is None and insurance is not None:
+        filing = _ext_value(insurance, codes.EXT_FILING_INDICATOR)
+    if filing is None and coverage is not None:
+        filing = _filing_from_coverage(coverage)
+    payer_id, payer_name = _payer(claim, coverage, contained_or)
+    subscriber = ""
+    if coverage is not None:
+        member = coverage.get("subscriberId")
+        if isinstance(member, dict):  # R5: Identifier
+            member = member.get("value")
+        subscriber = opaque_key(member) if isinstance(member, str) else ""
+
+    diagnoses = sorted(
+        dicts(claim.get("diagnosis")),
+        key=lambda d: d["sequence"] if isinstance(d.get("sequence"), int) else 0,
+    )
+    diagnosis_codes: list[str] = []
+    positions: dict[int, int] = {}
+    for diag in diagnoses:
+        found = codings(diag.get("diagnosisCodeableConcept"))
+        code = found[0].get("code") if found else None
+        if isinstance(code, str) and code:
+            diagnosis_codes.append(code)
+            if isinstance(diag.get("sequence"), int):
+                positions[diag["sequence"]] = len(diagnosis_codes)
+
+    care_team = {
+        member["sequence"]: _npi(member.get("provider"), contained_or)
+        for member in dicts(claim.get("careTeam"))
+        if isinstance(member.get("sequence"), int)
+    }
+    infos = supporting_info(claim)
+    linked = {s for item in dicts(claim.get("item")) for s in item.get("informationSequence", ())}
+    claim_level = [info for seq, info in sorted(infos.items()) if seq not in linked]
+
+    lines = tuple(
+        _line(
+            item,
+            n,
+            where=f"{base}/item/{n - 1}",
+            claim_id=claim_id,
+            infos=infos,
+            diagnosis_positions=positions,
+            care_team=care_team,
+            r5=r5,
+        )
+        for n, item in enumerate(dicts(claim.get("item")), start=1)
+    )
+    total = claim.get("total")
+    if isinstance(total, dict) and "value" in total:
+        total_charge = _number(total["value"], f"{base}/total/value")
+    else:
+        total_charge = sum((ln.charge for ln in lines), Decimal("0"))
+    line_pos = {ln.place_of_service for ln in lines}
+    return Claim(
+        id=claim_id,
+        lines=lines,
+        total_charge=total_charge,
+        patient_key=opaque_key(_reference_key(claim.get("patient") or claim.get("subject"))),
+        subscriber_key=subscriber,
+        billing_npi=_npi(claim.get("provider"), contained_or),
+        rendering_npi=next((npi for _, npi in sorted(care_team.items()) if npi), None),
+        payer_id=payer_id,
+        payer_name=payer_name,
+        filing_indicator=filing.upper() if isinstance(filing, str) else None,
+        place_of_service=line_pos.pop() if len(line_pos) == 1 else None,
+        diagnosis_codes=tuple(diagnosis_codes),
+        note=note_of(claim_level),
+        attachments=attachments_of(claim_level),
+        source=SourceRef(locator=locator, format="fhir"),
+    )

@@ -1,0 +1,121 @@
+"""FHIR version choice and model validation.
+
+``fhir.resources`` 8 is R5 by default; R4 Claims are validated with ``fhir.resources.R4B``
+(there is no R4 subpackage, and R4 and R4B Claim have the same elements; libraries.md and
+domain.md §6). The R5 model also accepts R4-shaped JSON, so the version is always chosen by
+the ``fhir_version`` option and never guessed by trial parsing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, final
+
+from pydantic import ValidationError
+
+from scrubber.errors import AdapterError
+
+__all__ = ["FhirVersion", "Options", "Problem", "options_of", "pointer", "validation_problem"]
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    """Why a Claim cannot be used: where (JSON pointer) and what (no input values: the
+    offending value could be a member id)."""
+
+    pointer: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.pointer}: {self.message}"
+
+
+_PACKAGES = {"r4": "fhir.resources.R4B", "r5": "fhir.resources"}
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FhirVersion:
+    """One supported FHIR version: its option name and where its models live."""
+
+    name: str
+    package: str
+
+    def model(self, resource: str) -> Any:
+        """The model class for *resource* (``Claim``, ``ClaimResponse``) in this version."""
+        return _model(self.package, resource)
+
+    def validate_claim(self, tree: Mapping[str, Any], at: str = "") -> Problem | None:
+        """None if *tree* is a valid Claim in this version, else the first problem with its
+        JSON pointer (``/item/0/productOrService``, prefixed with *at*)."""
+        try:
+            self.model("Claim").model_validate(tree)
+        except ValidationError as exc:
+            return validation_problem(exc, at)
+        return None
+
+    def validate_claim_json(self, text: str | bytes, at: str = "") -> Problem | None:
+        """Like ``validate_claim`` on JSON text (what the sender wrote, not our parse of it)."""
+        try:
+            self.model("Claim").model_validate_json(text)
+        except ValidationError as exc:
+            return validation_problem(exc, at)
+        return None
+
+
+@cache
+def _model(package: str, resource: str) -> Any:
+    module = importlib.import_module(f"{package}.{resource.lower()}")
+    return getattr(module, resource)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Options:
+    """The format options as the adapter uses them (the CLI passes strings)."""
+
+    version: FhirVersion
+    fast: bool
+
+
+def options_of(options: Mapping[str, str]) -> Options:
+    """Read ``fhir_version`` (``r4`` default, or ``r5``) and ``fast`` (``true``/``false``)."""
+    name = (options.get("fhir_version") or "r4").strip().lower()
+    if name in {"r4b", "4.0.1", "4.3.0"}:
+        name = "r4"
+    if name in {"5.0.0"}:
+        name = "r5"
+    if name not in _PACKAGES:
+        raise AdapterError(
+            f"unknown fhir_version {name!r} (use r4 or r5)", position="option fhir_version"
+        )
+    fast_text = (options.get("fast") or "false").strip().lower()
+    if fast_text not in {"true", "false", "1", "0", "yes", "no"}:
+        raise AdapterError(
+            f"option fast must be true or false, got {fast_text!r}", position="option fast"
+        )
+    return Options(
+        version=FhirVersion(name=name, package=_PACKAGES[name]),
+        fast=fast_text in {"true", "1", "yes"},
+    )
+
+
+def pointer(loc: tuple[int | str, ...], at: str = "") -> str:
+    """A pydantic error location as a JSON pointer (RFC 6901 escaping)."""
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]
+    return (at.rstrip("/") + "/" + "/".join(parts)) if parts else (at or "/")
+
+
+def validation_problem(exc: ValidationError, at: str) -> Problem:
+    """The first validation error's JSON pointer and message (never the input value)."""
+    errors = exc.errors(include_url=False, include_input=False)
+    if not errors:  # pragma: no cover - pydantic always reports at least one error
+        return Problem(pointer=at or "/", message="not a valid Claim")
+    first = errors[0]
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return Problem(pointer=pointer(loc, at), message=f"{first['msg']}{more}")
