@@ -37,6 +37,12 @@ def read_chunks(path: str) -> Iterator[bytes]:
         yield from iter(lambda: handle.read(CHUNK), b"")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class PendingOutputs:
     """Temporary files that become real outputs only on ``commit()``."""
 
@@ -52,6 +58,7 @@ class PendingOutputs:
         directory = os.path.dirname(os.path.abspath(target))
         os.makedirs(directory, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".scrubber-", suffix=".part", dir=directory)
+        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get normal modes
         handle = os.fdopen(fd, "w+b")
         self._pending.append((target, handle, temp))
         return handle

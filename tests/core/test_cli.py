@@ -126,6 +126,7 @@ def test_clean_input_exits_0_and_is_byte_identical(tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     assert cli.main(["scrub", str(src), "-o", str(out), "-q"]) == 0
     assert out.read_bytes() == src.read_bytes()
+    assert out.stat().st_mode & 0o777 == src.stat().st_mode & 0o777  # not mkstemp's 0600
 
 
 def test_error_findings_exit_1_fixes_written_and_report(tmp_path: Path) -> None:
