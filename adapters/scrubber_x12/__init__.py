@@ -1,1 +1,40 @@
-"""scrubber_x12: built-in plugin (work in progress)."""
+"""scrubber_x12: the X12 837P (005010X222A1, A2 envelopes) format for claim-scrubber.
+
+Reads 837P files with its own streaming tokenizer into one claim per loop 2300, writes fixed
+claims back over the original segments (everything else byte for byte, SE01 recomputed),
+validates written output and produces 999 acknowledgments through pyx12, and adds the
+XCLM001 edit for claims that exceed the 837P's 50 service lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scrubber.edits import Edit
+from scrubber.formats import Format
+from scrubber.hookspecs import hookimpl
+from scrubber_x12.edits import claim_over_fifty_lines
+from scrubber_x12.reader import read_837
+from scrubber_x12.sniff import sniff_837
+from scrubber_x12.validation import acknowledge_837, validate_837
+from scrubber_x12.writer import write_837
+
+
+@hookimpl
+def scrubber_formats() -> Iterable[Format]:
+    return (
+        Format(
+            name="x12",
+            description="ASC X12 837P professional claim (005010X222A1; A2 envelopes accepted)",
+            sniff=sniff_837,
+            read=read_837,
+            write=write_837,
+            validate=validate_837,
+            acknowledge=acknowledge_837,
+        ),
+    )
+
+
+@hookimpl
+def scrubber_edits() -> Iterable[Edit]:
+    return (claim_over_fifty_lines,)

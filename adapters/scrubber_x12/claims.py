@@ -1,0 +1,243 @@
+"""Build the core ``Claim`` from one loop 2300 and the 2000A/B/C context above it.
+
+Element positions follow the 005010X222A1 TR3 as machine-read from pyx12's map
+(``837.5010.X222.A1.xml``; domain.md §5): CLM01 patient control number, CLM02 total charge,
+CLM05-1 place of service, CLM05-3 frequency; SV101 composite ``HC:code:mod1..mod4``, SV102
+charge, SV103 unit basis (UN units, MJ minutes), SV104 quantity, SV105 place of service,
+SV107 diagnosis pointers; DTP*472 service date (D8 or RD8); REF*6R line item control number;
+NTE*ADD/DCP the one provider note; PWK the supplemental information (attachments).
+
+Anything this module cannot understand raises ``ClaimProblem`` with a message naming segment
+numbers only (never a value, which could be PHI); the reader then passes the claim through
+unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import final
+
+from scrubber.models import Attachment, Claim, ServiceLine, SourceRef
+from scrubber_x12.payloads import ClaimBlock
+from scrubber_x12.tokenizer import Segment
+
+__all__ = ["ClaimContext", "ClaimProblem", "build_claim", "opaque_key", "parse_decimal"]
+
+FORMAT = "x12"
+_NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
+DIAGNOSIS_QUALIFIERS = frozenset(
+    {"ABK", "ABF", "BK", "BF"}
+)  # ICD-10-CM / ICD-9-CM principal, other
+NOTE_CODES = frozenset({"ADD", "CER", "DCP", "DGN"})  # provider notes; TPO belongs to repricers
+
+
+class ClaimProblem(Exception):
+    """One claim cannot be understood; the message names segments only."""
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimContext:
+    """What a claim inherits from loops 2000A (billing provider), 2000B (subscriber, payer)
+    and 2000C (patient). Keys are opaque hashes; raw member ids are never kept."""
+
+    billing_npi: str | None = None
+    billing_taxonomy: str | None = None
+    payer_id: str | None = None
+    payer_name: str | None = None
+    filing_indicator: str | None = None
+    subscriber_key: str = ""
+    patient_key: str = ""
+
+
+def opaque_key(*parts: str) -> str:
+    """A stable, non-reversible key that groups claims of one beneficiary (sha256, 16 hex)."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def parse_decimal(text: str, what: str, segment: Segment) -> Decimal:
+    if not _NUMBER.match(text):
+        raise ClaimProblem(f"{what} is not a number (segment {segment.number})")
+    return Decimal(text)
+
+
+def parse_date(text: str, segment: Segment) -> date:
+    if len(text) != 8 or not text.isdigit():
+        raise ClaimProblem(f"date is not CCYYMMDD (segment {segment.number})")
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        raise ClaimProblem(f"date does not exist (segment {segment.number})") from None
+
+
+def _element(elements: list[str], index: int) -> str:
+    return elements[index] if index < len(elements) else ""
+
+
+def attachment_from_pwk(elements: list[str], segment: Segment) -> Attachment:
+    """PWK01 report type, PWK02 transmission, PWK05 = AC with PWK06 the control number."""
+    control = _element(elements, 6) if _element(elements, 5) == "AC" else ""
+    try:
+        return Attachment(
+            report_type=_element(elements, 1),
+            transmission=_element(elements, 2),
+            control_number=control or None,
+        )
+    except ValueError:
+        raise ClaimProblem(f"PWK cannot be understood (segment {segment.number})") from None
+
+
+def _note(elements: list[str]) -> str | None:
+    if _element(elements, 1) in NOTE_CODES and _element(elements, 2):
+        return elements[2]
+    return None
+
+
+def _source(segment: Segment) -> SourceRef:
+    return SourceRef(locator=f"segment {segment.number}", index=segment.number, format=FORMAT)
+
+
+def _line(segments: tuple[Segment, ...], position: int, component: str) -> ServiceLine:
+    lx = segments[0]
+    sv1: list[str] | None = None
+    dates: tuple[date, date | None] | None = None
+    control = note = rendering = None
+    attachments: list[Attachment] = []
+    in_subloop = False
+    for segment in segments[1:]:
+        tag = segment.tag
+        if tag in ("LIN", "SVD", "LQ"):
+            in_subloop = True  # loops 2410, 2430, 2440
+        elif tag == "NM1":
+            in_subloop = True  # loops 2420A-H
+            elements = segment.elements()
+            if _element(elements, 1) == "82" and _element(elements, 8) == "XX":
+                rendering = _element(elements, 9) or None
+        if in_subloop:
+            continue
+        if tag == "SV1":
+            sv1 = segment.elements()
+            sv1_segment = segment
+        elif tag == "DTP":
+            elements = segment.elements()
+            if _element(elements, 1) == "472":
+                dates = _service_dates(elements, segment)
+        elif tag == "REF":
+            elements = segment.elements()
+            if _element(elements, 1) == "6R":
+                control = _element(elements, 2) or None
+        elif tag == "NTE":
+            note = _note(segment.elements()) or note
+        elif tag == "PWK":
+            attachments.append(attachment_from_pwk(segment.elements(), segment))
+    if sv1 is None:
+        raise ClaimProblem(f"service line has no SV1 (loop 2400 at segment {lx.number})")
+    if dates is None:
+        raise ClaimProblem(f"service line has no DTP*472 date (loop 2400 at segment {lx.number})")
+    composite = _element(sv1, 1).split(component)
+    if len(composite) < 2 or not composite[1]:
+        raise ClaimProblem(
+            f"SV101 has no procedure code (segment {sv1_segment.number}); "
+            "is the component separator the one ISA16 declares?"
+        )
+    basis = _element(sv1, 3)
+    units = parse_decimal(_element(sv1, 4), "SV104 units", sv1_segment)
+    pointers = tuple(
+        int(p)
+        for p in _element(sv1, 7).split(component)
+        if p.isascii() and p.isdigit() and 1 <= int(p) <= 12
+    )
+    try:
+        return ServiceLine(
+            number=position,
+            code_system=composite[0],
+            code=composite[1],
+            modifiers=tuple(m for m in composite[2:6] if m),
+            charge=parse_decimal(_element(sv1, 2), "SV102 charge", sv1_segment),
+            unit_basis=basis or "UN",
+            units=units,
+            minutes=units if basis == "MJ" else None,
+            place_of_service=_element(sv1, 5) or None,
+            diagnosis_pointers=pointers,
+            service_from=dates[0],
+            service_to=dates[1],
+            control_number=control,
+            rendering_npi=rendering,
+            note=note,
+            attachments=tuple(attachments),
+            origin=position,
+            source=_source(lx),
+        )
+    except ValueError as exc:
+        raise ClaimProblem(f"{exc} (loop 2400 at segment {lx.number})") from None
+
+
+def _service_dates(elements: list[str], segment: Segment) -> tuple[date, date | None]:
+    qualifier, value = _element(elements, 2), _element(elements, 3)
+    if qualifier == "D8":
+        return parse_date(value, segment), None
+    if qualifier == "RD8":
+        start, _, end = value.partition("-")
+        return parse_date(start, segment), parse_date(end, segment)
+    raise ClaimProblem(f"DTP*472 format is neither D8 nor RD8 (segment {segment.number})")
+
+
+def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
+    """The ``Claim`` of *block*; ``ClaimProblem`` if it cannot be understood."""
+    component = block.delimiters.component
+    clm_segment = block.header[0]
+    clm = clm_segment.elements()
+    claim_id = _element(clm, 1)
+    if not claim_id:
+        raise ClaimProblem(f"CLM01 is empty (segment {clm_segment.number})")
+    total = parse_decimal(_element(clm, 2), "CLM02 total charge", clm_segment)
+    facility = _element(clm, 5).split(component)
+    diagnoses: list[str] = []
+    note = rendering = None
+    attachments: list[Attachment] = []
+    for segment in block.header[1:]:
+        tag = segment.tag
+        if tag in ("SBR",):
+            break  # loops 2320/2330: other payers, not this claim's own data
+        if tag == "NM1":
+            elements = segment.elements()
+            if _element(elements, 1) == "82" and _element(elements, 8) == "XX":
+                rendering = _element(elements, 9) or None
+        elif tag == "HI":
+            for composite in segment.elements()[1:]:
+                parts = composite.split(component)
+                if parts[0] in DIAGNOSIS_QUALIFIERS and len(parts) > 1 and parts[1]:
+                    diagnoses.append(parts[1])
+        elif tag == "NTE":
+            note = _note(segment.elements()) or note
+        elif tag == "PWK":
+            attachments.append(attachment_from_pwk(segment.elements(), segment))
+    if not block.lines:
+        raise ClaimProblem(f"claim has no service line (loop 2300 at segment {clm_segment.number})")
+    lines = tuple(_line(seg, n, component) for n, seg in enumerate(block.lines, 1))
+    try:
+        return Claim(
+            id=claim_id,
+            lines=lines,
+            total_charge=total,
+            patient_key=context.patient_key,
+            subscriber_key=context.subscriber_key,
+            billing_npi=context.billing_npi,
+            billing_taxonomy=context.billing_taxonomy,
+            rendering_npi=rendering,
+            payer_id=context.payer_id,
+            payer_name=context.payer_name,
+            filing_indicator=context.filing_indicator,
+            frequency_code=(facility[2] if len(facility) > 2 else "") or "1",
+            place_of_service=facility[0] or None,
+            diagnosis_codes=tuple(diagnoses),
+            note=note,
+            attachments=tuple(attachments),
+            source=_source(clm_segment),
+        )
+    except ValueError as exc:
+        raise ClaimProblem(f"{exc} (loop 2300 at segment {clm_segment.number})") from None

@@ -1,0 +1,244 @@
+"""Read an 837P stream into pieces: ``Verbatim`` runs and one ``ClaimPiece`` per loop 2300.
+
+Memory is bounded by one claim: segments between claims are yielded as they are passed, and a
+claim is yielded as soon as the next CLM, HL or SE shows where it ends (a 2300 loop ends at
+the next 2300, the next HL of loops 2000A/B/C, or the transaction trailer; TR3 005010X222A1
+loop structure, pyx12 map ``837.5010.X222.A1.xml``).
+
+The envelope is checked on the way (X12.5 / X12.6 control structures): SE01 = segments from ST
+to SE, SE02 = ST02, GE01 = number of ST, GE02 = GS06, IEA01 = number of GS, IEA02 = ISA13.
+A file that breaks them is not read at all (``AdapterError``); the CLI exits 2 without output.
+Both 005010X222A1 and the A2 errata are accepted, and GS08/ST03 are written back as received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from scrubber.errors import AdapterError
+from scrubber.formats import ClaimPiece, FormatOptions, Piece, Verbatim
+from scrubber_x12.claims import ClaimContext, ClaimProblem, build_claim, opaque_key
+from scrubber_x12.payloads import ClaimBlock, SegmentRun, TransactionTrailer
+from scrubber_x12.tokenizer import Segment, tokenize
+
+__all__ = ["VERSIONS", "read_837"]
+
+VERSIONS = frozenset({"005010X222A1", "005010X222A2"})
+_CLAIM_ENDS = frozenset({"CLM", "HL", "SE"})
+
+
+def _error(message: str, segment: Segment) -> AdapterError:
+    return AdapterError(message, position=f"segment {segment.number}")
+
+
+class _Context:
+    """Mutable reading state for loops 2000A/B/C (kept out of the yielded records)."""
+
+    __slots__ = ("billing", "last_nm1", "member", "patient", "payer", "sbr09", "taxonomy")
+
+    def __init__(self) -> None:
+        self.billing: str | None = None
+        self.taxonomy: str | None = None
+        self.payer: tuple[str | None, str | None] = (None, None)
+        self.sbr09: str | None = None
+        self.member = ""
+        self.patient: list[str] = []
+        self.last_nm1 = ""
+
+    def see(self, segment: Segment) -> None:
+        tag = segment.tag
+        if tag not in ("HL", "SBR", "NM1", "PRV", "DMG"):
+            return
+        elements = segment.elements()
+        get = elements.__getitem__
+        size = len(elements)
+        if tag == "HL":
+            level = get(3) if size > 3 else ""
+            if level == "20":
+                self.billing = self.taxonomy = None
+            if level in ("20", "22"):
+                self.payer, self.sbr09, self.member = (None, None), None, ""
+            self.patient = []
+            self.last_nm1 = ""
+        elif tag == "SBR":
+            self.sbr09 = (get(9) if size > 9 else "") or None
+        elif tag == "NM1":
+            entity = get(1) if size > 1 else ""
+            self.last_nm1 = entity
+            ident = get(9) if size > 9 else ""
+            if entity == "85":
+                self.billing = ident if size > 8 and get(8) == "XX" else None
+            elif entity == "IL":
+                self.member = ident
+            elif entity == "PR":
+                self.payer = (ident or None, (get(3) if size > 3 else "") or None)
+            elif entity == "QC":
+                self.patient = [e for e in elements[3:6]]
+        elif tag == "PRV":
+            if size > 3 and get(1) == "BI":
+                self.taxonomy = get(3) or None
+        elif tag == "DMG" and self.last_nm1 == "QC" and size > 2:
+            self.patient.append(get(2))
+
+    def freeze(self) -> ClaimContext:
+        subscriber = opaque_key("member", self.member) if self.member else ""
+        # a 2000C patient is told apart from the subscriber and siblings by name and birth date
+        patient = opaque_key("patient", self.member, *self.patient) if self.patient else subscriber
+        return ClaimContext(
+            billing_npi=self.billing,
+            billing_taxonomy=self.taxonomy,
+            payer_id=self.payer[0],
+            payer_name=self.payer[1],
+            filing_indicator=self.sbr09,
+            subscriber_key=subscriber,
+            patient_key=patient,
+        )
+
+
+class _Envelope:
+    """Control numbers and counts of the open ISA/GS/ST, checked at each trailer."""
+
+    __slots__ = ("gs_control", "gs_count", "isa_control", "st_control", "st_count", "st_start")
+
+    def __init__(self) -> None:
+        self.isa_control: str | None = None
+        self.gs_control: str | None = None
+        self.st_control: str | None = None
+        self.gs_count = self.st_count = self.st_start = 0
+
+    def see(self, segment: Segment) -> TransactionTrailer | None:
+        tag = segment.tag
+        if tag == "ISA":
+            if self.isa_control is not None:
+                raise _error("ISA inside an open interchange (IEA missing)", segment)
+            self.isa_control = segment.elements()[13].strip()
+            self.gs_count = 0
+        elif self.isa_control is None:
+            raise _error(f"{tag} segment outside an interchange", segment)
+        elif tag == "GS":
+            if self.gs_control is not None:
+                raise _error("GS inside an open functional group (GE missing)", segment)
+            elements = segment.elements()
+            self.gs_control = elements[6] if len(elements) > 6 else ""
+            self.gs_count += 1
+            self.st_count = 0
+        elif tag == "ST":
+            if self.gs_control is None or self.st_control is not None:
+                raise _error("ST outside a functional group or inside an open ST", segment)
+            elements = segment.elements()
+            if elements[1:2] != ["837"] or (len(elements) > 3 and elements[3] not in VERSIONS):
+                raise _error("not an 837P transaction (ST01 837, ST03 005010X222A1/A2)", segment)
+            self.st_control = elements[2] if len(elements) > 2 else ""
+            self.st_count += 1
+            self.st_start = segment.number
+        elif tag == "SE":
+            return self._close_st(segment)
+        elif tag == "GE":
+            self._close(segment, self.st_count, self.gs_control, "GE", "ST")
+            self.gs_control = None
+        elif tag == "IEA":
+            if self.gs_control is not None:
+                raise _error("IEA before the GE of an open functional group", segment)
+            self._close(segment, self.gs_count, self.isa_control, "IEA", "GS")
+            self.isa_control = None
+        elif self.st_control is None:
+            raise _error(f"{tag} segment outside a transaction set (ST/SE)", segment)
+        return None
+
+    def _close_st(self, segment: Segment) -> TransactionTrailer:
+        if self.st_control is None:
+            raise _error("SE without its ST", segment)
+        elements = segment.elements()
+        counted = segment.number - self.st_start + 1
+        if len(elements) < 3 or elements[1] != str(counted) or elements[2] != self.st_control:
+            raise _error(
+                f"SE disagrees with its transaction set ({counted} segments from ST to SE; "
+                "SE02 must repeat ST02)",
+                segment,
+            )
+        self.st_control = None
+        return TransactionTrailer(segment=segment, count=counted)
+
+    def _close(
+        self, segment: Segment, count: int, control: str | None, tag: str, inner: str
+    ) -> None:
+        if control is None:
+            raise _error(f"{tag} without its header", segment)
+        if tag == "GE" and self.st_control is not None:
+            raise _error("GE before the SE of an open transaction set", segment)
+        elements = segment.elements()
+        if len(elements) < 3 or elements[1] != str(count) or elements[2].strip() != control:
+            raise _error(
+                f"{tag} disagrees with its envelope ({count} {inner}; control number must "
+                "repeat the header's)",
+                segment,
+            )
+
+    def finish(self, last: Segment | None) -> None:
+        if self.isa_control is not None or last is None:
+            number = last.number + 1 if last else 1
+            raise AdapterError(
+                "input ends before SE/GE/IEA (truncated)", position=f"segment {number}"
+            )
+
+
+def read_837(chunks: Iterable[bytes], options: FormatOptions) -> Iterator[Piece]:
+    """Pieces of an 837P stream; ``AdapterError`` for input that cannot be read as a whole."""
+    del options  # no reading options yet
+    envelope = _Envelope()
+    context = _Context()
+    run: list[bytes] = []
+    claim: list[Segment] = []
+    last: Segment | None = None
+    for segment in tokenize(chunks):
+        if not segment.tag:  # whitespace after the last IEA
+            run.append(segment.raw)
+            continue
+        last = segment
+        trailer = envelope.see(segment)
+        tag = segment.tag
+        if claim:
+            if tag not in _CLAIM_ENDS:
+                claim.append(segment)
+                continue
+            yield _claim_piece(claim, context)
+            claim = []
+        if tag == "CLM":
+            if run:
+                yield Verbatim(payload=SegmentRun(raw=b"".join(run)))
+                run = []
+            claim.append(segment)
+        elif trailer is not None:
+            if run:
+                yield Verbatim(payload=SegmentRun(raw=b"".join(run)))
+                run = []
+            yield Verbatim(payload=trailer)
+        else:
+            context.see(segment)
+            run.append(segment.raw)
+    envelope.finish(last)
+    if run:
+        yield Verbatim(payload=SegmentRun(raw=b"".join(run)))
+
+
+def _claim_piece(segments: list[Segment], context: _Context) -> ClaimPiece:
+    first_lx = next((i for i, s in enumerate(segments) if s.tag == "LX"), len(segments))
+    lines: list[tuple[Segment, ...]] = []
+    start = first_lx
+    for index in range(first_lx + 1, len(segments) + 1):
+        if index == len(segments) or segments[index].tag == "LX":
+            lines.append(tuple(segments[start:index]))
+            start = index
+    block = ClaimBlock(
+        header=tuple(segments[:first_lx]), lines=tuple(lines), delimiters=segments[0].delimiters
+    )
+    locator = f"segment {segments[0].number}"
+    elements = segments[0].elements()
+    claim_id = elements[1] if len(elements) > 1 else ""
+    try:
+        claim = build_claim(block, context.freeze())
+    except ClaimProblem as problem:
+        return ClaimPiece(
+            claim=None, payload=block, locator=locator, problem=str(problem), claim_id=claim_id
+        )
+    return ClaimPiece(claim=claim, payload=block, locator=locator, claim_id=claim_id)

@@ -1,0 +1,284 @@
+"""Render a fixed claim over the loop 2300 it was read from (docs/architecture.md, "Writers
+render the fixed claim").
+
+Each output line copies the loop 2400 of the input line it descends from (``line.origin``),
+sub-loops 2410/2420/2430 included, and rewrites only what the fix algebra can change: SV101
+code and modifiers, SV102 charge, SV103 unit basis, SV104 units, LX01, REF*6R, the one line
+NTE and new PWK segments. A segment the line did not have is inserted where the 005010X222A1
+TR3 puts it (segment order of loops 2300 and 2400 in pyx12's ``837.5010.X222.A1.xml``), so the
+output stays valid. A line whose fields all equal its origin's is copied byte for byte.
+
+A claim that ends up with more than 50 lines (loop 2400 repeats 50; domain.md §5.1) is written
+as several 2300 loops of at most 50 lines in the same 2000B/2000C context, CLM01 suffixed
+``-A``, ``-B`` ... (CLM01 is at most 38 characters), each CLM02 the sum of its own lines so
+every part balances; any imbalance the input already had stays on the first part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from string import ascii_uppercase
+
+from scrubber.models import Attachment, Claim, ServiceLine
+from scrubber_x12.claims import NOTE_CODES
+from scrubber_x12.payloads import ClaimBlock
+from scrubber_x12.tokenizer import Delimiters, Segment
+
+__all__ = ["MAX_LINES", "MAX_NOTE", "MAX_PWK", "clip_note", "format_like", "render_claim"]
+
+MAX_LINES = 50  # loop 2400 repeat
+MAX_NOTE = 80  # NTE02, AN 1-80
+MAX_PWK = 10  # PWK repeat in 2300 and in 2400
+MAX_CLAIM_ID = 38  # CLM01, AN 1-38
+TRUNCATED = "..."  # ASCII: the X12 basic character set has no ellipsis
+
+# IG segment order inside loop 2400 before its sub-loops (pyx12 map, loop 2400).
+_LINE_ORDER = {
+    "LX": 0, "SV1": 1, "SV5": 2, "PWK": 3, "PWK/CT": 4, "CR1": 5, "CR3": 6, "CRC": 7,
+    "DTP": 8, "QTY": 9, "MEA": 10, "CN1": 11, "REF/9B": 12, "REF/9D": 12, "REF/G1": 12,
+    "REF/6R": 13, "REF": 14, "AMT": 15, "K3": 16, "NTE": 17, "NTE/TPO": 18, "PS1": 19, "HCP": 20,
+}  # fmt: skip
+_LINE_SUBLOOPS = frozenset({"LIN", "NM1", "SVD", "LQ"})
+# IG segment order inside loop 2300 before loops 2310-2330 (pyx12 map, loop 2300).
+_CLAIM_ORDER = {
+    "CLM": 0, "DTP": 1, "PWK": 2, "CN1": 3, "AMT": 4, "REF": 5, "K3": 6, "NTE": 7,
+    "CR1": 8, "CR2": 9, "CRC": 10, "HI": 11, "HCP": 12,
+}  # fmt: skip
+_CLAIM_SUBLOOPS = frozenset({"NM1", "SBR", "LX"})
+
+
+def format_like(value: Decimal, original: str) -> str:
+    """*value* written the way *original* was: the same number of decimals when that loses
+    nothing (``100.00`` stays two-decimal), else the shortest exact form."""
+    decimals = len(original.partition(".")[2]) if "." in original else 0
+    if value == round(value, decimals):
+        return f"{value:.{decimals}f}"
+    text = format(value.normalize(), "f")
+    return text
+
+
+def clip_note(text: str, delimiters: Delimiters) -> str:
+    """The note as NTE02 can carry it: delimiters and non-ASCII removed, at most 80
+    characters, truncation marked with an ASCII ``...``."""
+    clean = " ".join(delimiters.clean(text).split())
+    if len(clean) <= MAX_NOTE:
+        return clean
+    return clean[: MAX_NOTE - len(TRUNCATED)].rstrip() + TRUNCATED
+
+
+class _Loop:
+    """The segments of one loop being rewritten: raw bytes with their order key."""
+
+    __slots__ = ("delimiters", "items", "order", "prefix", "subloops")
+
+    def __init__(
+        self,
+        segments: Sequence[Segment],
+        delimiters: Delimiters,
+        order: dict[str, int],
+        subloops: frozenset[str],
+    ) -> None:
+        self.items: list[tuple[str, bytes]] = [(_key(s), s.raw) for s in segments]
+        self.delimiters = delimiters
+        self.order = order
+        self.subloops = subloops
+        self.prefix = segments[0].prefix if segments else b""
+
+    def make(self, elements: Sequence[str], prefix: bytes | None = None) -> bytes:
+        d = self.delimiters
+        body = d.element.join(elements).rstrip(d.element)
+        return (self.prefix if prefix is None else prefix) + body.encode("latin-1") + d.terminator
+
+    def find(self, key: str) -> int | None:
+        for index, (item_key, _raw) in enumerate(self.items):
+            if index and item_key.split("/")[0] in self.subloops:
+                return None
+            if item_key == key or item_key.startswith(key + "/"):
+                return index
+        return None
+
+    def elements(self, index: int) -> list[str]:
+        raw = self.items[index][1]
+        text = raw.decode("latin-1").lstrip("\r\n \t")
+        return text[: len(text) - len(self.delimiters.segment)].split(self.delimiters.element)
+
+    def replace(self, index: int, elements: Sequence[str]) -> None:
+        raw = self.items[index][1]
+        text = raw.decode("latin-1")
+        prefix = raw[: len(text) - len(text.lstrip("\r\n \t"))]
+        self.items[index] = (self.items[index][0], self.make(elements, prefix))
+
+    def insert(self, key: str, elements: Sequence[str]) -> None:
+        """Insert a segment after the last one that the IG orders before or with it."""
+        rank = self.order[key] if key in self.order else self.order[key.split("/")[0]]
+        at = 1
+        for index, (item_key, _raw) in enumerate(self.items[1:], 1):
+            base = item_key.split("/")[0]
+            if base in self.subloops:
+                break
+            item_rank = self.order.get(item_key, self.order.get(base))
+            if item_rank is not None and item_rank <= rank:
+                at = index + 1
+        self.items.insert(at, (key, self.make(elements)))
+
+    def count(self, key: str) -> int:
+        total = 0
+        for index, (item_key, _raw) in enumerate(self.items):
+            if index and item_key.split("/")[0] in self.subloops:
+                break
+            total += item_key == key
+        return total
+
+    def raws(self) -> list[bytes]:
+        return [raw for _key, raw in self.items]
+
+
+def _key(segment: Segment) -> str:
+    if segment.tag in ("REF", "PWK", "NTE"):
+        elements = segment.elements()
+        qualifier = elements[1] if len(elements) > 1 else ""
+        if segment.tag == "NTE" and qualifier in NOTE_CODES:
+            return "NTE"
+        if segment.tag == "PWK" and qualifier != "CT":
+            return "PWK"
+        return f"{segment.tag}/{qualifier}"
+    return segment.tag
+
+
+def _pwk(attachment: Attachment, delimiters: Delimiters) -> list[str]:
+    """PWK01 report type, PWK02 transmission; PWK05 AC + PWK06 the control number, never
+    with AA (Stedi claim edit, domain.md §5.2)."""
+    elements = ["PWK", delimiters.clean(attachment.report_type), attachment.transmission]
+    if attachment.control_number and attachment.transmission != "AA":
+        elements += ["", "", "AC", delimiters.clean(attachment.control_number)[:80]]
+    return elements
+
+
+def _set_note(loop: _Loop, note: str | None) -> None:
+    index = loop.find("NTE")
+    if not note:
+        if index is not None:
+            del loop.items[index]
+        return
+    text = clip_note(note, loop.delimiters)
+    if index is None:
+        loop.insert("NTE", ["NTE", "ADD", text])
+    else:
+        elements = loop.elements(index)
+        loop.replace(index, [elements[0], elements[1], text, *elements[3:]])
+
+
+def _add_attachments(loop: _Loop, new: Sequence[Attachment]) -> None:
+    room = MAX_PWK - loop.count("PWK")
+    for attachment in new[: max(room, 0)]:
+        loop.insert("PWK", _pwk(attachment, loop.delimiters))
+
+
+def _new_attachments(
+    now: tuple[Attachment, ...], was: tuple[Attachment, ...]
+) -> tuple[Attachment, ...]:
+    if now[: len(was)] == was:
+        return now[len(was) :]
+    return tuple(a for a in now if a not in was)
+
+
+def _same_line(line: ServiceLine, origin: ServiceLine) -> bool:
+    return (
+        line.code == origin.code
+        and line.modifiers == origin.modifiers
+        and line.units == origin.units
+        and line.unit_basis == origin.unit_basis
+        and line.charge == origin.charge
+        and line.control_number == origin.control_number
+        and line.note == origin.note
+        and line.attachments == origin.attachments
+    )
+
+
+def _render_line(
+    line: ServiceLine, number: int, origin: ServiceLine, segments: tuple[Segment, ...],
+    delimiters: Delimiters,
+) -> list[bytes]:  # fmt: skip
+    if number == origin.number and _same_line(line, origin):
+        return [s.raw for s in segments]
+    loop = _Loop(segments, delimiters, _LINE_ORDER, _LINE_SUBLOOPS)
+    lx = loop.elements(0)
+    if lx[1:2] != [str(number)]:
+        loop.replace(0, ["LX", str(number), *lx[2:]])
+    if not _same_line(line, origin):
+        sv1_index = loop.find("SV1")
+        assert sv1_index is not None  # the reader refuses a 2400 without SV1
+        sv1 = loop.elements(sv1_index)
+        while len(sv1) < 5:
+            sv1.append("")
+        composite = sv1[1].split(delimiters.component)
+        description = composite[6:7]
+        modifiers = list(line.modifiers) + [""] * (4 - len(line.modifiers))
+        parts = [composite[0], line.code, *modifiers, *description]
+        while parts and not parts[-1]:
+            parts.pop()
+        sv1[1] = delimiters.component.join(parts)
+        sv1[2] = format_like(line.charge, sv1[2])
+        sv1[3] = line.unit_basis
+        sv1[4] = format_like(line.units, sv1[4])
+        loop.replace(sv1_index, sv1)
+        if line.control_number != origin.control_number:
+            index = loop.find("REF/6R")
+            if line.control_number is None:
+                if index is not None:
+                    del loop.items[index]
+            else:
+                control = delimiters.clean(line.control_number)[:50]
+                if index is None:
+                    loop.insert("REF/6R", ["REF", "6R", control])
+                else:
+                    loop.replace(index, ["REF", "6R", control, *loop.elements(index)[3:]])
+        if line.note != origin.note:
+            _set_note(loop, line.note)
+        _add_attachments(loop, _new_attachments(line.attachments, origin.attachments))
+    return loop.raws()
+
+
+def _part_ids(claim_id: str, parts: int) -> list[str]:
+    if parts == 1:
+        return [claim_id]
+    suffixes = ["-" + (ascii_uppercase[k] if k < 26 else str(k + 1)) for k in range(parts)]
+    return [claim_id[: MAX_CLAIM_ID - len(s)] + s for s in suffixes]
+
+
+def _render_header(
+    block: ClaimBlock, read: Claim, fixed: Claim, claim_id: str, total: Decimal
+) -> list[bytes]:
+    loop = _Loop(block.header, block.delimiters, _CLAIM_ORDER, _CLAIM_SUBLOOPS)
+    clm = loop.elements(0)
+    new_total = format_like(total, clm[2]) if total != read.total_charge else clm[2]
+    if clm[1] != claim_id or clm[2] != new_total:
+        loop.replace(0, [clm[0], claim_id, new_total, *clm[3:]])
+    if fixed.note != read.note:
+        _set_note(loop, fixed.note)
+    _add_attachments(loop, _new_attachments(fixed.attachments, read.attachments))
+    return loop.raws()
+
+
+def render_claim(block: ClaimBlock, read: Claim, fixed: Claim) -> list[bytes]:
+    """The segments (raw bytes) that stand for *fixed*, one or more loops 2300."""
+    groups = [fixed.lines[k : k + MAX_LINES] for k in range(0, len(fixed.lines), MAX_LINES)]
+    groups = groups or [()]
+    ids = _part_ids(fixed.id, len(groups))
+    imbalance = fixed.total_charge - fixed.line_charge_total
+    out: list[bytes] = []
+    for index, (claim_id, lines) in enumerate(zip(ids, groups, strict=True)):
+        if len(groups) == 1:
+            total = fixed.total_charge
+        else:
+            total = sum((ln.charge for ln in lines), Decimal("0")) + (
+                imbalance if index == 0 else 0
+            )
+        out += _render_header(block, read, fixed, claim_id, total)
+        for number, line in enumerate(lines, 1):
+            origin = read.lines[line.origin - 1]
+            out += _render_line(
+                line, number, origin, block.lines[line.origin - 1], block.delimiters
+            )
+    return out

@@ -1,0 +1,218 @@
+"""A streaming X12 tokenizer: byte chunks in, segments out, every input byte kept.
+
+Why our own: pyx12 walks the implementation-guide map for every segment (about 110 µs each,
+libraries.md "X12"), far too slow for the scrub path. This tokenizer only splits segments and
+checks the envelope, so a file is never held whole and unchanged bytes can be written back
+exactly.
+
+Delimiters come from the fixed-width ISA segment (X12.5 interchange control structure; the
+005010X222A1 TR3 appendix B): the element separator is the byte after ``ISA`` (position 3),
+the repetition separator ISA11 is at position 82, the component separator ISA16 at 104 and
+the segment terminator right after it at 105. Line breaks after a terminator are tolerated
+and kept: each segment carries the whitespace in front of it as ``prefix``, so joining every
+segment's ``raw`` gives the input back byte for byte.
+
+Segments are numbered 1.. across the whole file (not per ST); that number is what positions in
+errors and ``SourceRef`` locators name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import NamedTuple, final
+
+from scrubber.errors import AdapterError
+
+__all__ = ["ISA_LENGTH", "Delimiters", "Segment", "tokenize"]
+
+ISA_LENGTH = 106  # "ISA" + 16 fixed-width elements + the segment terminator
+_WHITESPACE = b"\r\n \t"
+_BOM = b"\xef\xbb\xbf"
+_MAX_SEGMENT = 64 * 1024  # no 837P segment comes near this; beyond it the input is not X12
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delimiters:
+    """The four delimiters of one interchange, as declared by its ISA."""
+
+    element: str
+    repetition: str
+    component: str
+    segment: str
+
+    @property
+    def terminator(self) -> bytes:
+        return self.segment.encode("latin-1")
+
+    def clean(self, text: str) -> str:
+        """Make free text safe inside an element: no delimiter, ASCII printable only.
+
+        The 005010 basic and extended character sets are printable ASCII; a delimiter inside
+        a value would split it (X12.6 §3.3)."""
+        out = []
+        for char in text:
+            if char in (self.element, self.repetition, self.component, self.segment):
+                out.append(" ")
+            elif " " <= char <= "~":
+                out.append(char)
+            elif char == "\u2026":
+                out.append("...")
+            else:
+                out.append(" ")
+        return "".join(out)
+
+
+class Segment(NamedTuple):
+    """One segment: its number in the file, tag (``CLM``), and its exact bytes.
+
+    ``raw`` is ``prefix + content + terminator`` where prefix is the whitespace (line breaks)
+    that preceded the segment in the input. A NamedTuple, not a dataclass: the tokenizer makes
+    one per segment on the hot path and tuple construction is several times cheaper.
+    """
+
+    number: int
+    tag: str
+    raw: bytes
+    prefix_length: int
+    delimiters: Delimiters
+
+    @property
+    def prefix(self) -> bytes:
+        return self.raw[: self.prefix_length]
+
+    @property
+    def content(self) -> str:
+        term = len(self.delimiters.segment)
+        return self.raw[self.prefix_length : len(self.raw) - term].decode("latin-1")
+
+    def elements(self) -> list[str]:
+        """``[tag, e01, e02, ...]`` split on the element separator."""
+        return self.content.split(self.delimiters.element)
+
+
+def _error(message: str, number: int) -> AdapterError:
+    return AdapterError(message, position=f"segment {number}")
+
+
+def parse_isa(head: bytes, number: int) -> Delimiters:
+    """Delimiters from the 106 fixed-width bytes of an ISA segment."""
+    if len(head) < ISA_LENGTH:
+        raise _error("truncated ISA segment: an ISA is 106 characters", number)
+    if head[:3] != b"ISA":
+        raise _error("not an X12 interchange: expected an ISA segment", number)
+    text = head[:ISA_LENGTH].decode("latin-1")
+    element, repetition, component, segment = text[3], text[82], text[104], text[105]
+    fields = text[:105].split(element)
+    if len(fields) != 17:
+        raise _error(
+            f"ISA has {len(fields) - 1} elements instead of 16 (wrong ISA length or delimiters)",
+            number,
+        )
+    if not all(fields[k] == "" or len(fields[k]) == n for k, n in _ISA_WIDTHS.items()):
+        raise _error("ISA elements are not fixed width (wrong ISA length)", number)
+    chosen = (element, component, segment)
+    # a newline may end segments (some senders do), but may not separate elements
+    unusable = [c.isalnum() or c in " \r\n" for c in (element, component)]
+    if any(unusable) or segment.isalnum() or segment == " " or len(set(chosen)) != 3:
+        raise _error("ISA declares unusable delimiters", number)
+    if repetition.isalnum() or repetition in chosen:
+        repetition = "^" if element != "^" else "\x00"  # 00401 ISA11 is a standards id (U)
+    return Delimiters(element=element, repetition=repetition, component=component, segment=segment)
+
+
+# ISA element widths (X12.5): elements 1..16 are fixed width; a wrong width means the ISA
+# is not 106 characters and every later delimiter position is off.
+_ISA_WIDTHS = {1: 2, 2: 10, 3: 2, 4: 10, 5: 2, 6: 15, 7: 2, 8: 15, 9: 6, 10: 4, 12: 5, 13: 9}
+
+
+def _is_tag(tag: str) -> bool:
+    return 2 <= len(tag) <= 3 and tag.isascii() and tag.isalnum() and tag[0].isalpha()
+
+
+def _skip_to_isa(buffer: bytes, number: int) -> bytes:
+    """*buffer* without the line breaks (and, at the start of a file, a UTF-8 byte order mark
+    some Windows tools add) in front of an ISA; they are kept as the ISA's prefix."""
+    stripped = buffer.lstrip(_WHITESPACE)
+    if number == 0 and stripped.startswith(_BOM):
+        stripped = stripped[len(_BOM) :].lstrip(_WHITESPACE)
+    return stripped
+
+
+def tokenize(chunks: Iterable[bytes]) -> Iterator[Segment]:
+    """Split *chunks* into segments. Raises ``AdapterError`` (with a segment position) for
+    input that is not X12: no ISA, a bad ISA, a segment id that is not one, a segment without
+    its terminator at the end of input. Envelope counts are the reader's job."""
+    buffer = b""
+    number = 0
+    delimiters: Delimiters | None = None
+    terminator = separator = b""
+    tags: dict[bytes, str] = {}  # segment ids already checked, and their text
+    source = iter(chunks)
+    exhausted = False
+
+    def fill() -> bool:
+        nonlocal buffer, exhausted
+        for chunk in source:
+            if chunk:
+                buffer += chunk
+                return True
+        exhausted = True
+        return False
+
+    while True:
+        if delimiters is None:
+            # Between interchanges: whitespace, then an ISA of 106 fixed-width bytes.
+            stripped = _skip_to_isa(buffer, number)
+            while len(stripped) < ISA_LENGTH and not exhausted:
+                if not fill():
+                    break
+                stripped = _skip_to_isa(buffer, number)
+            if not stripped:
+                if number == 0:
+                    raise _error("empty input", 1)
+                if buffer:  # trailing line breaks after the last IEA
+                    yield Segment(number + 1, "", buffer, len(buffer), _NO_DELIMITERS)
+                return
+            prefix_length = len(buffer) - len(stripped)
+            delimiters = parse_isa(stripped, number + 1)
+            terminator = delimiters.terminator
+            separator = delimiters.element.encode("latin-1")
+            number += 1
+            end = prefix_length + ISA_LENGTH
+            yield Segment(number, "ISA", buffer[:end], prefix_length, delimiters)
+            buffer = buffer[end:]
+            continue
+        cut = buffer.find(terminator)
+        if cut < 0:
+            if len(buffer) > _MAX_SEGMENT:
+                raise _error("no segment terminator found: not X12 or binary data", number + 1)
+            if fill():
+                continue
+            if buffer.strip(_WHITESPACE):
+                raise _error("input ends inside a segment (truncated)", number + 1)
+            raise _error("input ends before the interchange trailer IEA (truncated)", number + 1)
+        # Split every complete segment in the buffer at once (the hot loop).
+        parts = buffer.split(terminator)
+        buffer = parts.pop()
+        for index, part in enumerate(parts):
+            body = part.lstrip(_WHITESPACE)
+            head = body[:4].partition(separator)[0]
+            number += 1
+            tag = tags.get(head)
+            if tag is None:  # first time this id is seen in the file: check it once
+                tag = head.decode("latin-1")
+                if not _is_tag(tag):
+                    raise _error("not an X12 segment (bad segment id or binary data)", number)
+                tags[head] = tag
+            yield Segment(number, tag, part + terminator, len(part) - len(body), delimiters)
+            if tag == "IEA":
+                # The next interchange may declare other delimiters: re-read from its ISA.
+                rest = terminator.join(parts[index + 1 :])
+                buffer = (rest + terminator + buffer) if index + 1 < len(parts) else buffer
+                delimiters = None
+                break
+
+
+_NO_DELIMITERS = Delimiters(element="*", repetition="^", component=":", segment="~")

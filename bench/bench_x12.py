@@ -1,0 +1,156 @@
+"""Benchmark the X12 837P adapter (never run as a test).
+
+Each measurement runs in its own subprocess so its peak RSS (resource.getrusage ru_maxrss)
+is its own. Input is a synthetic 837P of N claims x 5 lines (scrubber_x12.synthetic).
+
+  baseline   bare tokenize and write back with our tokenizer (no claim model)
+  identity   Format.read + Format.write, no edits (byte-identical output)
+  scrub      scrubber.api.scrub_stream with every installed edit and empty MemoryTables
+  pyx12      pyx12 implementation-guide validation (Format.validate) on --pyx12-claims
+  stream     identity on --stream-claims, fed from a generator and written to nowhere:
+             peak RSS must stay flat as the claim count grows
+
+Usage: .venv/bin/python bench/bench_x12.py [--claims 10000] [--pyx12-claims 300]
+       [--stream-claims 100000] [--repeat 3] [--only PHASE]
+
+Times are the fastest of --repeat runs (shared machines are noisy); peak RSS is the largest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+
+CHUNK = 1 << 20
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    for start in range(0, len(data), CHUNK):
+        yield data[start : start + CHUNK]
+
+
+def _drain(chunks: Iterable[bytes]) -> int:
+    return sum(len(c) for c in chunks)
+
+
+def run_phase(phase: str, claims: int) -> dict[str, object]:
+    from scrubber_x12.synthetic import synthetic_837, synthetic_chunks
+
+    if phase == "stream":
+        from scrubber_x12.reader import read_837
+        from scrubber_x12.writer import write_837
+
+        start = time.perf_counter()
+        pieces = read_837(synthetic_chunks(claims), {})
+        written = _drain(write_837(((p, None) for p in pieces), {}))
+        elapsed = time.perf_counter() - start
+        return {"seconds": elapsed, "bytes": written, "input_held": False}
+
+    data = synthetic_837(claims)
+    start = time.perf_counter()
+    if phase == "baseline":
+        from scrubber_x12.tokenizer import tokenize
+
+        written = _drain(s.raw for s in tokenize(_chunks(data)))
+        assert written == len(data)
+    elif phase == "identity":
+        from scrubber_x12.reader import read_837
+        from scrubber_x12.writer import write_837
+
+        out = b"".join(write_837(((p, None) for p in read_837(_chunks(data), {})), {}))
+        assert out == data
+    elif phase == "scrub":
+        from scrubber.api import Plugins, scrub_stream
+        from scrubber.report import ReportBuilder
+        from scrubber.tables import MemoryTables
+
+        plugins = Plugins.load()
+        report = ReportBuilder(lambda entry: None)
+        out_len = _drain(
+            scrub_stream(
+                _chunks(data),
+                fmt=plugins.format("x12"),
+                edits=plugins.edits,
+                tables=MemoryTables(),
+                profile=plugins.profile(None),
+                report=report,
+            )
+        )
+        assert out_len > 0
+        start_edits = sorted(e.code for e in plugins.edits)
+        elapsed = time.perf_counter() - start
+        return {"seconds": elapsed, "bytes": len(data), "edits": start_edits}
+    elif phase == "pyx12":
+        from scrubber_x12.validation import validate_837
+
+        issues = list(validate_837(data, {}))
+        assert not issues, issues[:3]
+    else:
+        raise SystemExit(f"unknown phase {phase}")
+    return {"seconds": time.perf_counter() - start, "bytes": len(data), "input_held": True}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--pyx12-claims", type=int, default=300)
+    parser.add_argument("--stream-claims", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per phase; fastest is shown")
+    parser.add_argument("--only", choices=["baseline", "identity", "scrub", "pyx12", "stream"])
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.phase:  # child process: one measurement, JSON on stdout
+        result = run_phase(args.phase, args.claims)
+        result["peak_rss_mb"] = _peak_rss_mb()
+        print(json.dumps(result))
+        return
+
+    plan = [
+        ("baseline", args.claims),
+        ("identity", args.claims),
+        ("scrub", args.claims),
+        ("pyx12", args.pyx12_claims),
+        ("stream", args.claims),
+        ("stream", args.stream_claims),
+    ]
+    if args.only:
+        plan = [(p, n) for p, n in plan if p == args.only]
+    print(
+        f"{'phase':<10} {'claims':>8} {'seconds':>8} {'claims/s':>10} {'MB':>7} {'peak RSS MB':>12}"
+    )
+    for phase, claims in plan:
+        runs = []
+        repeat = 1 if claims > args.claims else max(args.repeat, 1)  # the large run is for RSS
+        for _ in range(repeat):
+            child = subprocess.run(
+                [sys.executable, __file__, "--phase", phase, "--claims", str(claims)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            runs.append(json.loads(child.stdout.strip().splitlines()[-1]))
+        result = min(runs, key=lambda r: float(r["seconds"]))
+        result["peak_rss_mb"] = max(float(r["peak_rss_mb"]) for r in runs)
+        seconds = float(result["seconds"])
+        print(
+            f"{phase:<10} {claims:>8} {seconds:>8.2f} {claims / seconds:>10,.0f} "
+            f"{int(result['bytes']) / 1e6:>7.1f} {float(result['peak_rss_mb']):>12.1f}"
+        )
+        if "edits" in result:
+            print(f"           edits installed: {', '.join(result['edits'])}")  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    main()
