@@ -136,6 +136,9 @@ def test_medicare_sample_applies_each_indicator(tmp_path: Path, tables_db: Path)
     documented = next(ln for ln in first.lines if ln.code == "0002M")
     assert documented.units == Decimal(3) and documented.attachments
     assert first.total_charge == first.line_charge_total
+    # The second claim of the same patient, provider and day: the DOS sum counts the first.
+    [across] = [f for f in report["claims"][1]["findings"] if f["code"] == "MUE003"]
+    assert "3 units on earlier claims" in across["message"]
 
 
 def test_clean_claim_is_byte_identical(tmp_path: Path, tables_db: Path) -> None:

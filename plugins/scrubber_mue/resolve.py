@@ -107,9 +107,9 @@ def line_mues(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[Li
 
     The seven MUE edits ask this of the same claim in turn, so the answer is kept in the
     engine's per-claim memo and the table lookups run once per claim and phase."""
-    service_type = service_type_for(claim, settings)
 
     def lookup() -> tuple[LineMue, ...]:
+        service_type = service_type_for(claim, settings)
         found = []
         for line in claim.lines:
             if line.units <= 0:
@@ -118,7 +118,7 @@ def line_mues(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[Li
             found.append(LineMue(line=line, row=None if hit is None else MueRow.from_hit(hit)))
         return tuple(found)
 
-    return ctx.memo(("scrubber_mue.line_mues", service_type), lookup)
+    return ctx.memo("scrubber_mue.line_mues", lookup)
 
 
 def day_groups(claim: Claim, ctx: EditContext, settings: MueSettings) -> Iterator[DayGroup]:
