@@ -30,3 +30,16 @@ def corpus_dir() -> Path:
 @pytest.fixture
 def samples_dir() -> Path:
     return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def sample_tables_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A table store holding every bundled sample table, imported through the CLI."""
+    import scrubber.cli as cli
+
+    db = tmp_path_factory.mktemp("sample-tables") / "tables.db"
+    files = sorted(
+        [*SAMPLES.joinpath("tables").glob("*.csv"), *SAMPLES.joinpath("tables").glob("*.txt")]
+    )
+    assert cli.main(["tables", "import", *map(str, files), "--tables", str(db)]) == 0
+    return db

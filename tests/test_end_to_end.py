@@ -19,16 +19,11 @@ from scrubber.api import Plugins
 from scrubber.formats import ClaimPiece
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
-TABLE_FILES = sorted(
-    [*SAMPLES.joinpath("tables").glob("*.csv"), *SAMPLES.joinpath("tables").glob("*.txt")]
-)
 
 
-@pytest.fixture(scope="module")
-def tables_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("tables") / "tables.db"
-    assert cli.main(["tables", "import", *map(str, TABLE_FILES), "--tables", str(db)]) == 0
-    return db
+@pytest.fixture
+def tables_db(sample_tables_db: Path) -> Path:
+    return sample_tables_db
 
 
 def run(tmp_path: Path, tables_db: Path, sample: str, *extra: str) -> tuple[int, bytes, dict]:

@@ -28,12 +28,9 @@ CASES = [
 UPDATE = os.environ.get("SCRUBBER_UPDATE_GOLDEN") == "1"
 
 
-@pytest.fixture(scope="module")
-def tables_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("golden") / "tables.db"
-    files = [*SAMPLES.joinpath("tables").glob("*.csv"), *SAMPLES.joinpath("tables").glob("*.txt")]
-    assert cli.main(["tables", "import", *map(str, sorted(files)), "--tables", str(db)]) == 0
-    return db
+@pytest.fixture
+def tables_db(sample_tables_db: Path) -> Path:
+    return sample_tables_db
 
 
 def _stable(report: dict[str, Any]) -> dict[str, Any]:
