@@ -293,30 +293,24 @@ _SPECS: tuple[tuple[str, GroupCheck, str, Severity, str], ...] = (
 
 
 class _Planner:
-    """Plans each claim once for all the plugin's edits.
+    """Plans each claim once for all the plugin's edits, through the engine's per-claim memo
+    (every NORMALIZE edit sees the same claim and payer settings in one phase)."""
 
-    The engine hands every NORMALIZE edit the same claim object and, per payer, the same
-    settings mapping, so the last plan is kept by identity; a different claim or payer makes a
-    new one. The memo holds its claim, so an id is never reused while it is kept."""
-
-    __slots__ = ("_catalog", "_codes", "_last")
+    __slots__ = ("_catalog", "_codes")
 
     def __init__(self, catalog: FamilyCatalog) -> None:
         self._catalog = catalog
         self._codes = catalog.codes
-        self._last: tuple[Claim, object, ClaimPlan | None] | None = None
 
     def plan(self, claim: Claim, ctx: EditContext) -> ClaimPlan | None:
         """The claim's plan, or None when it has no line of any family (the common case)."""
-        settings = ctx.settings(SECTION)
-        last = self._last
-        if last is not None and last[0] is claim and last[1] is settings:
-            return last[2]
-        plan = None
-        if any(line.code in self._codes for line in claim.lines):
-            plan = plan_claim(claim, rulebook(self._catalog, settings))
-        self._last = (claim, settings, plan)
-        return plan
+
+        def compute() -> ClaimPlan | None:
+            if not any(line.code in self._codes for line in claim.lines):
+                return None
+            return plan_claim(claim, rulebook(self._catalog, ctx.settings(SECTION)))
+
+        return ctx.memo("scrubber_infusion.plan", compute)
 
 
 def _bind(
