@@ -15,24 +15,19 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["CHUNK", "PendingOutputs", "read_chunks", "read_head"]
+__all__ = ["CHUNK", "PendingOutputs", "read_chunks", "read_head", "stdin_copy"]
 
 CHUNK = 1 << 20
 
 
 def read_head(path: str, size: int) -> bytes:
-    """The first *size* bytes of *path* (``-``: peeked from stdin, which is then buffered)."""
-    if path == "-":
-        return sys.stdin.buffer.peek(size)[:size] if hasattr(sys.stdin.buffer, "peek") else b""
+    """The first *size* bytes of *path* (stdin is read from its ``stdin_copy``)."""
     with open(path, "rb") as handle:
         return handle.read(size)
 
 
 def read_chunks(path: str) -> Iterator[bytes]:
-    """Stream *path* (or stdin for ``-``) in 1 MiB chunks."""
-    if path == "-":
-        yield from iter(lambda: sys.stdin.buffer.read(CHUNK), b"")
-        return
+    """Stream *path* in 1 MiB chunks."""
     with open(path, "rb") as handle:
         yield from iter(lambda: handle.read(CHUNK), b"")
 
@@ -41,6 +36,15 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def stdin_copy(stash: tempfile.TemporaryDirectory[str]) -> str:
+    """Standard input copied to a file in *stash* (once), so it can be sniffed and re-read."""
+    path = os.path.join(stash.name, "stdin")
+    if not os.path.exists(path):
+        with open(path, "wb") as handle:
+            shutil.copyfileobj(sys.stdin.buffer, handle, CHUNK)
+    return path
 
 
 class PendingOutputs:

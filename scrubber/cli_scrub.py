@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from scrubber.api import SNIFF_BYTES, Plugins, detect_format, scrub_stream, tool_version
-from scrubber.cli_io import PendingOutputs, read_chunks, read_head
+from scrubber.cli_io import PendingOutputs, read_chunks, read_head, stdin_copy
 from scrubber.errors import AdapterError, ScrubberError
 from scrubber.findings import ClaimResult
 from scrubber.formats import ClaimPiece, Format, FormatOptions
@@ -41,11 +41,11 @@ def _options(args: argparse.Namespace) -> FormatOptions:
     return {"fhir_version": args.fhir_version, "fast": "true" if args.fast else "false"}
 
 
-def _pick_format(args: argparse.Namespace, plugins: Plugins, path: str) -> Format:
+def _pick_format(args: argparse.Namespace, plugins: Plugins, path: str, source: str) -> Format:
     if args.format != "auto":
         return plugins.format(args.format)
     try:
-        head = read_head(path, SNIFF_BYTES)
+        head = read_head(source, SNIFF_BYTES)
     except OSError as exc:
         raise AdapterError(f"cannot read: {exc.strerror}", source=path) from None
     try:
@@ -95,12 +95,17 @@ def run_scrub(
 
     report = ReportBuilder(sink, check=args.check)
     inputs: list[dict[str, str]] = []
+    stash = tempfile.TemporaryDirectory(prefix="scrubber-stdin-")
     try:
         for path in args.inputs:
-            fmt = _pick_format(args, plugins, path)
+            # stdin is copied once to a temporary file: --ack and --validate read it again
+            source = stdin_copy(stash) if path == "-" else path
+            fmt = _pick_format(args, plugins, path, source)
             inputs.append({"path": path, "format": fmt.name})
             current[0] = path
-            _scrub_one(args, path, fmt, options, plugins, tables, profile, as_of, report, outputs)
+            _scrub_one(
+                args, path, source, fmt, options, plugins, tables, profile, as_of, report, outputs
+            )
         header = report.header(
             tool_version=tool_version(),
             plugins=[(i.name, i.version) for i in plugins.infos],
@@ -116,6 +121,7 @@ def run_scrub(
         raise
     finally:
         spool.close()
+        stash.cleanup()
         progress.done()
     if not args.quiet:
         print(summary_text(header["summary"]), file=sys.stderr)
@@ -127,6 +133,7 @@ def run_scrub(
 def _scrub_one(
     args: argparse.Namespace,
     path: str,
+    source: str,
     fmt: Format,
     options: FormatOptions,
     plugins: Plugins,
@@ -145,7 +152,7 @@ def _scrub_one(
             responses.write(fmt.respond(piece, result, options))
 
     written = scrub_stream(
-        read_chunks(path),
+        read_chunks(source),
         fmt=fmt,
         edits=plugins.edits,
         tables=tables,
@@ -166,11 +173,11 @@ def _scrub_one(
         else:
             handle = outputs.write_all(target, written)
         if args.validate:
-            _validate(fmt, options, report, handle, path)
+            _validate(fmt, options, report, handle, source)
         if args.ack:
             if fmt.acknowledge is None:
                 raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
-            data = b"".join(read_chunks(path))
+            data = b"".join(read_chunks(source))
             outputs.write_all(args.ack, [fmt.acknowledge(data, options)])
     except AdapterError as exc:
         exc.source = exc.source or path

@@ -169,3 +169,23 @@ def test_explain_answers_the_billers_question(
     assert "each additional hour" in text
     assert "Clinical: Medicaid Data" in text
     assert "99602 × 3" in text or "99602 x 3" in text
+
+
+def test_stdin_to_stdout_with_an_acknowledgment(
+    tmp_path: Path, tables_db: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary
+) -> None:
+    import io
+    import sys
+
+    data = (SAMPLES / "x12/home-infusion-medicaid.837").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+    ack = tmp_path / "ack.999"
+    code = cli.main(["scrub", "-", "--tables", str(tables_db), "--ack", str(ack), "-q"])
+    assert code == 0
+    assert (
+        capsysbinary.readouterr().out
+        == (SAMPLES / "x12/home-infusion-medicaid.expected.837").read_bytes()
+    )
+    segments_999 = segments(ack.read_bytes())
+    assert segments_999[2].startswith("ST*999*")
+    assert any(s.startswith("IK5*A") or s.startswith("AK9*A") for s in segments_999)
