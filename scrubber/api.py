@@ -16,7 +16,7 @@ from typing import Any, final
 import pluggy
 
 from scrubber.edits import Edit
-from scrubber.engine import scrub_claim
+from scrubber.engine import Runner
 from scrubber.errors import AdapterError
 from scrubber.explain import Explainer
 from scrubber.findings import ClaimResult, Finding
@@ -120,7 +120,14 @@ def scrub_pieces(
     on_result: OnResult | None = None,
 ) -> Iterator[tuple[Piece, Claim | None]]:
     """Scrub each claim piece; pair every piece with the claim to write (None: unchanged)."""
-    ledger = ClaimHistory() if history is None else history
+    run = Runner(
+        edits=edits,
+        tables=tables,
+        profile=profile,
+        as_of=as_of,
+        history=ClaimHistory() if history is None else history,
+        strict=strict,
+    )
     for piece in pieces:
         if isinstance(piece, Verbatim):
             yield piece, None
@@ -131,15 +138,7 @@ def scrub_pieces(
             )
             yield piece, None
             continue
-        result = scrub_claim(
-            piece.claim,
-            edits=edits,
-            tables=tables,
-            profile=profile,
-            as_of=as_of,
-            history=ledger,
-            strict=strict,
-        )
+        result = run(piece.claim)
         report.add(result, source=piece.locator)
         if on_result is not None:
             on_result(piece, result)

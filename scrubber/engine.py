@@ -24,7 +24,7 @@ from scrubber.models import Claim
 from scrubber.profiles import Profile
 from scrubber.tables import ReferenceTables
 
-__all__ = ["CONFLICT_CODE", "scrub", "scrub_claim"]
+__all__ = ["CONFLICT_CODE", "Runner", "scrub", "scrub_claim"]
 
 CONFLICT_CODE = "SCR001"
 CONFLICT_CITATION = "claim-scrubber DESIGN §4: conflicting fixes are reported, never guessed"
@@ -33,6 +33,39 @@ CONFLICT_CITATION = "claim-scrubber DESIGN §4: conflicting fixes are reported, 
 def _by_phase(edits: Sequence[Edit]) -> list[tuple[Phase, list[Edit]]]:
     phases = sorted({e.phase for e in edits}, key=lambda p: p.order)
     return [(p, sorted((e for e in edits if e.phase is p), key=lambda e: e.code)) for p in phases]
+
+
+class Runner:
+    """Edits grouped by phase once, then applied to one claim per call (what ``scrub`` and
+    the streaming API use, so the per-claim cost is only the edits' own)."""
+
+    def __init__(
+        self,
+        *,
+        edits: Sequence[Edit],
+        tables: ReferenceTables,
+        profile: Profile,
+        as_of: date | None = None,
+        history: ClaimHistory | None = None,
+        strict: bool = False,
+    ) -> None:
+        self._phases = _by_phase(edits)
+        self._tables = tables
+        self._profile = profile
+        self._as_of = as_of
+        self.history = history
+        self._strict = strict
+
+    def __call__(self, claim: Claim) -> ClaimResult:
+        return _scrub_one(
+            claim,
+            self._phases,
+            self._tables,
+            self._profile,
+            self._as_of,
+            self.history,
+            self._strict,
+        )
 
 
 def scrub_claim(
@@ -62,10 +95,16 @@ def scrub(
     """Scrub a stream of claims lazily, in order. Units each claim finally bills are recorded
     in *history* (a new bounded one by default) so date-of-service edits can sum across
     claims of the same patient and billing provider in the run."""
-    phases = _by_phase(edits)
-    ledger = ClaimHistory() if history is None else history
+    run = Runner(
+        edits=edits,
+        tables=tables,
+        profile=profile,
+        as_of=as_of,
+        history=ClaimHistory() if history is None else history,
+        strict=strict,
+    )
     for claim in claims:
-        yield _scrub_one(claim, phases, tables, profile, as_of, ledger, strict)
+        yield run(claim)
 
 
 def _scrub_one(
