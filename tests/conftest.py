@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -43,3 +46,34 @@ def sample_tables_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert cli.main(["tables", "import", *map(str, files), "--tables", str(db)]) == 0
     return db
+
+
+ScrubSample = Callable[..., tuple[int, bytes, dict[str, Any]]]
+
+
+@pytest.fixture
+def scrub_sample(sample_tables_db: Path, tmp_path: Path) -> ScrubSample:
+    """Run ``scrubber scrub SAMPLE -o OUT --report R`` on a bundled sample with the sample
+    tables; returns the exit code, the output bytes and the parsed report."""
+    import scrubber.cli as cli
+
+    def run(sample: str, *extra: str) -> tuple[int, bytes, dict[str, Any]]:
+        out, report = tmp_path / "out", tmp_path / "report.json"
+        code = cli.main(
+            [
+                "scrub",
+                str(SAMPLES / sample),
+                "--tables",
+                str(sample_tables_db),
+                "-o",
+                str(out),
+                "--report",
+                str(report),
+                "-q",
+                *extra,
+            ]
+        )
+        data = out.read_bytes() if out.exists() else b""
+        return code, data, json.loads(report.read_text(encoding="utf-8"))
+
+    return run

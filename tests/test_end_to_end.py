@@ -26,25 +26,6 @@ def tables_db(sample_tables_db: Path) -> Path:
     return sample_tables_db
 
 
-def run(tmp_path: Path, tables_db: Path, sample: str, *extra: str) -> tuple[int, bytes, dict]:
-    out, report = tmp_path / "out", tmp_path / "report.json"
-    code = cli.main(
-        [
-            "scrub",
-            str(SAMPLES / sample),
-            "--tables",
-            str(tables_db),
-            "-o",
-            str(out),
-            "--report",
-            str(report),
-            "-q",
-            *extra,
-        ]
-    )
-    return code, out.read_bytes() if out.exists() else b"", json.loads(report.read_text())
-
-
 def claims_of(data: bytes, fmt: str = "x12") -> list:
     plugins = Plugins.load()
     pieces = plugins.format(fmt).read([data], {"fhir_version": "r4", "fast": "false"})
@@ -55,10 +36,8 @@ def segments(data: bytes) -> list[str]:
     return [s.strip() for s in data.decode().split("~") if s.strip()]
 
 
-def test_home_infusion_837p_is_normalized_and_split_for_mue(
-    tmp_path: Path, tables_db: Path
-) -> None:
-    code, out, report = run(tmp_path, tables_db, "x12/home-infusion-medicaid.837")
+def test_home_infusion_837p_is_normalized_and_split_for_mue(scrub_sample) -> None:
+    code, out, report = scrub_sample("x12/home-infusion-medicaid.837")
     assert code == 0  # warnings only: every change was made, nothing left to deny
     [claim] = claims_of(out)
     lines = [(ln.code, ln.modifiers, ln.units, ln.unit_basis) for ln in claim.lines]
@@ -91,8 +70,10 @@ def test_home_infusion_837p_is_normalized_and_split_for_mue(
     assert [t["table"] for t in report["tables"]] == ["mue/medicaid/practitioner"]
 
 
-def test_scrubbing_the_output_again_changes_nothing(tmp_path: Path, tables_db: Path) -> None:
-    _, first, _ = run(tmp_path, tables_db, "x12/home-infusion-medicaid.837")
+def test_scrubbing_the_output_again_changes_nothing(
+    scrub_sample, tmp_path: Path, tables_db: Path
+) -> None:
+    _, first, _ = scrub_sample("x12/home-infusion-medicaid.837")
     again = tmp_path / "again.837"
     again.write_bytes(first)
     out2, report2 = tmp_path / "out2", tmp_path / "r2.json"
@@ -113,14 +94,14 @@ def test_scrubbing_the_output_again_changes_nothing(tmp_path: Path, tables_db: P
     assert json.loads(report2.read_text())["summary"]["fixes_applied"] == {}
 
 
-def test_written_837p_validates_with_pyx12(tmp_path: Path, tables_db: Path) -> None:
-    code, _, report = run(tmp_path, tables_db, "x12/home-infusion-medicaid.837", "--validate")
+def test_written_837p_validates_with_pyx12(scrub_sample) -> None:
+    code, _, report = scrub_sample("x12/home-infusion-medicaid.837", "--validate")
     assert code == 0
     assert [v for v in report["validation"] if v["severity"] == "error"] == []
 
 
-def test_medicare_sample_applies_each_indicator(tmp_path: Path, tables_db: Path) -> None:
-    code, out, report = run(tmp_path, tables_db, "x12/medicare-mue.837")
+def test_medicare_sample_applies_each_indicator(scrub_sample) -> None:
+    code, out, report = scrub_sample("x12/medicare-mue.837")
     assert code == 1  # MAI 1 is flagged as an error: the line would be denied whole
     by_code = {f["code"]: f for c in report["claims"] for f in c["findings"]}
     assert by_code["MUE002"]["appealable"] is False  # MAI 2: capped
@@ -136,8 +117,8 @@ def test_medicare_sample_applies_each_indicator(tmp_path: Path, tables_db: Path)
     assert "3 units on earlier claims" in across["message"]
 
 
-def test_clean_claim_is_byte_identical(tmp_path: Path, tables_db: Path) -> None:
-    code, out, report = run(tmp_path, tables_db, "x12/clean-claim.837")
+def test_clean_claim_is_byte_identical(scrub_sample) -> None:
+    code, out, report = scrub_sample("x12/clean-claim.837")
     assert out == (SAMPLES / "x12/clean-claim.837").read_bytes()
     assert report["summary"]["fixes_applied"] == {}
     assert code == 0

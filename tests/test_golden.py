@@ -15,8 +15,6 @@ from typing import Any
 
 import pytest
 
-import scrubber.cli as cli
-
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 CASES = [
     "x12/home-infusion-medicaid.837",
@@ -26,11 +24,6 @@ CASES = [
     "fhir/bundle-two-claims.r4.json",
 ]
 UPDATE = os.environ.get("SCRUBBER_UPDATE_GOLDEN") == "1"
-
-
-@pytest.fixture
-def tables_db(sample_tables_db: Path) -> Path:
-    return sample_tables_db
 
 
 def _stable(report: dict[str, Any]) -> dict[str, Any]:
@@ -50,34 +43,17 @@ def _expected(sample: str, suffix: str) -> Path:
 
 
 @pytest.mark.parametrize("sample", CASES)
-def test_sample_output_and_report_match_the_reviewed_files(
-    sample: str, tables_db: Path, tmp_path: Path
-) -> None:
-    out, report = tmp_path / "out", tmp_path / "report.json"
-    code = cli.main(
-        [
-            "scrub",
-            str(SAMPLES / sample),
-            "--tables",
-            str(tables_db),
-            "-o",
-            str(out),
-            "--report",
-            str(report),
-            "--as-of",
-            "2026-11-27",
-            "-q",
-        ]
-    )
+def test_sample_output_and_report_match_the_reviewed_files(sample: str, scrub_sample) -> None:
+    code, output, raw = scrub_sample(sample, "--as-of", "2026-11-27")
     assert code in (0, 1)
-    got = _stable(json.loads(report.read_text(encoding="utf-8")))
+    got = _stable(raw)
     got["exit_code"] = code
     out_file = _expected(sample, Path(sample).suffix)
     report_file = _expected(sample, ".report.json")
     if UPDATE:
-        out_file.write_bytes(out.read_bytes())
+        out_file.write_bytes(output)
         report_file.write_text(
             json.dumps(got, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-    assert out.read_bytes() == out_file.read_bytes()
+    assert output == out_file.read_bytes()
     assert got == json.loads(report_file.read_text(encoding="utf-8"))
