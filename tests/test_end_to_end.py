@@ -170,3 +170,46 @@ def test_stdin_to_stdout_with_an_acknowledgment(
     segments_999 = segments(ack.read_bytes())
     assert segments_999[2].startswith("ST*999*")
     assert any(s.startswith("IK5*A") or s.startswith("AK9*A") for s in segments_999)
+
+
+def test_the_payer_profile_decides_the_mue_action(
+    scrub_sample, sample_tables_db: Path, tmp_path: Path
+) -> None:
+    """The sample profile: Connecticut Medicaid (payer SKCT0) splits for review with the
+    attachment sent by mail; another Medicaid payer (SBR09 = MC) only flags, per day."""
+    profile = str(SAMPLES / "profiles" / "payers.toml")
+    code, out, _ = scrub_sample("x12/home-infusion-medicaid.837", "--profile", profile)
+    assert code == 0
+    assert "PWK*M1*BM***AC*HI-0001-MUE-1" in segments(out)
+
+    other = tmp_path / "other.837"
+    other.write_bytes(
+        (SAMPLES / "x12/home-infusion-medicaid.837").read_bytes().replace(b"SKCT0", b"OTHERMCD")
+    )
+    out_path, report_path = tmp_path / "other.out", tmp_path / "other.json"
+    code = cli.main(
+        [
+            "scrub",
+            str(other),
+            "--profile",
+            profile,
+            "--tables",
+            str(sample_tables_db),
+            "-o",
+            str(out_path),
+            "--report",
+            str(report_path),
+            "-q",
+        ]
+    )
+    assert code == 1  # flagged: units over the MUE stay on the claim and would be denied
+    [claim] = claims_of(out_path.read_bytes())
+    assert [(ln.code, ln.units) for ln in claim.lines] == [
+        ("99601", Decimal(1)),
+        ("99602", Decimal(3)),
+    ]
+    findings = json.loads(report_path.read_text())["claims"][0]["findings"]
+    assert [(f["code"], f["severity"]) for f in findings] == [
+        ("INF001", "warning"),
+        ("MUE004", "error"),
+    ]
