@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import TypeVar, final
 
@@ -108,8 +108,6 @@ def collect_edits(pm: pluggy.PluginManager) -> tuple[Edit, ...]:
 
 
 def _attributed(item: Edit, plugin: str) -> Edit:
-    from dataclasses import replace
-
     return replace(item, plugin=plugin)
 
 

@@ -256,12 +256,10 @@ def load_profile(
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"not valid TOML: {exc}", source=source) from None
     try:
-        profile = _build(data, known, base, source)
+        return _build(data, known, base, source, helps)
     except ProfileError as exc:
         exc.source = source
         raise
-    profile._help = helps
-    return profile
 
 
 def _build(
@@ -269,6 +267,7 @@ def _build(
     known: Mapping[str, SettingsSection],
     base: Mapping[str, Mapping[str, Setting]],
     source: str,
+    helps: Mapping[str, Mapping[str, str]],
 ) -> Profile:
     unknown = set(data) - {"defaults", "payer"}
     if unknown:
@@ -315,4 +314,6 @@ def _build(
                 ),
             )
         )
-    return Profile(default=default, default_program=default_program, payers=rules, source=source)
+    return Profile(
+        default=default, default_program=default_program, payers=rules, source=source, help=helps
+    )

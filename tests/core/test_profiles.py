@@ -132,3 +132,9 @@ def test_bad_infusion_override_fails_when_the_profile_loads() -> None:
     with pytest.raises(ProfileError) as info:
         plugins.profile('[defaults.infusion]\nfamily_overrides = ["99999.threshold_minutes=5"]\n')
     assert info.value.position == "defaults.infusion.family_overrides"
+
+
+def test_profile_show_prints_each_settings_help() -> None:
+    for text in (None, PROFILE):
+        shown = load_profile(text, SECTIONS).describe()
+        assert 'medicaid_mode = "per_line"  # per_line or per_date_of_service' in shown
