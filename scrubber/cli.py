@@ -240,10 +240,7 @@ def _tables_import(args: argparse.Namespace, plugins: Plugins) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
-    path = _store_path(args)
-    tables: ReferenceTables = (
-        StoreTables(TableStore.open(path, create=False)) if path.exists() else MemoryTables()
-    )
+    tables, _ = _open_tables(args)  # no store yet: the explainers say no table is in force
     profile = _profile(args, plugins)
     request = ExplainRequest(
         code=args.code.upper(),

@@ -79,7 +79,10 @@ def scrub_claim(
     strict: bool = False,
 ) -> ClaimResult:
     """Scrub one claim. See ``scrub`` for the stream form (which also keeps history)."""
-    return _scrub_one(claim, _by_phase(edits), tables, profile, as_of, history, strict)
+    run = Runner(
+        edits=edits, tables=tables, profile=profile, as_of=as_of, history=history, strict=strict
+    )
+    return run(claim)
 
 
 def scrub(
