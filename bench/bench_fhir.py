@@ -7,6 +7,11 @@ Wall and CPU time are both printed: on a shared machine CPU time is the steadier
 
     .venv/bin/python bench/bench_fhir.py                 # 10,000 claims, validated and fast
     .venv/bin/python bench/bench_fhir.py --claims 2000 --mode fast --fix
+    .venv/bin/python bench/bench_fhir.py --mode steady   # the fast/validated ratio
+
+The development machines stall for 0.1-1.3 s at random, so a whole-file run rarely escapes
+one; ``--mode steady`` runs both paths in one process on the same small slice, interleaved,
+and keeps each one's fastest round: that is the ratio the 10x target is about.
 """
 
 from __future__ import annotations
@@ -111,11 +116,36 @@ def run(mode: str, claims: int, items: int, fix: bool, warm: bool) -> None:
     )
 
 
+def steady(slice_claims: int, items: int, rounds: int) -> None:
+    """Validated and fast, interleaved on one *slice_claims* slice; fastest of *rounds*."""
+    data = b"".join(chunks(slice_claims, items))
+    paths = {"validated": {}, "fast": {"fast": "true"}}
+
+    def once(options: dict[str, str]) -> int:
+        pairs = ((piece, None) for piece in read([data], options))
+        return sum(len(out) for out in write(pairs, options))
+
+    for options in paths.values():  # warm: the first validation builds the pydantic schema
+        once(options)
+    best = dict.fromkeys(paths, float("inf"))
+    for _ in range(rounds):
+        for name, options in paths.items():
+            started = time.perf_counter()
+            once(options)
+            best[name] = min(best[name], (time.perf_counter() - started) / slice_claims)
+    print(f"steady: fastest of {rounds} interleaved rounds, {slice_claims} claims x {items} items")
+    for name, seconds in best.items():
+        print(f"  {name:<10} {seconds * 1e6:>8.1f} us/claim {1 / seconds:>9,.0f} claims/s")
+    print(f"  fast / validated: {best['validated'] / best['fast']:.1f}x (target >= 10x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=10_000)
     parser.add_argument("--items", type=int, default=5)
-    parser.add_argument("--mode", choices=["all", "validated", "fast"], default="all")
+    parser.add_argument("--mode", choices=["all", "validated", "fast", "steady"], default="all")
+    parser.add_argument("--rounds", type=int, default=30, help="rounds of --mode steady")
+    parser.add_argument("--slice", type=int, default=100, help="claims per steady round")
     parser.add_argument(
         "--fix", action="store_true", help="modify every claim (SetUnits on line 1)"
     )
@@ -123,6 +153,9 @@ def main() -> None:
         "--cold", action="store_true", help="include the one-time model build in the timing"
     )
     args = parser.parse_args()
+    if args.mode == "steady":
+        steady(args.slice, args.items, args.rounds)
+        return
     if args.mode != "all":
         run(args.mode, args.claims, args.items, args.fix, warm=not args.cold)
         return

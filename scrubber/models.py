@@ -98,26 +98,39 @@ class ServiceLine:
     source: SourceRef | None = None
 
     def __post_init__(self) -> None:
-        if self.number < 1:
-            raise ValueError(f"ServiceLine.number must be 1 or more, got {self.number}")
-        if not self.code:
-            raise ValueError(f"ServiceLine.code must not be empty (line {self.number})")
-        if not isinstance(self.units, Decimal) or not isinstance(self.charge, Decimal):
-            raise ValueError(f"ServiceLine.units and .charge must be Decimal (line {self.number})")
-        if self.units < 0:
-            raise ValueError(f"ServiceLine.units must not be negative (line {self.number})")
-        if self.charge < 0:
-            raise ValueError(f"ServiceLine.charge must not be negative (line {self.number})")
-        if len(self.modifiers) > MAX_MODIFIERS:
-            raise ValueError(
-                f"ServiceLine.modifiers holds at most {MAX_MODIFIERS} (line {self.number})"
-            )
-        if self.minutes is not None and self.minutes < 0:
-            raise ValueError(f"ServiceLine.minutes must not be negative (line {self.number})")
-        if self.service_to is not None and self.service_to < self.service_from:
-            raise ValueError(f"ServiceLine.service_to is before service_from (line {self.number})")
+        # One combined test on the common (valid) path: every adapter builds a line per
+        # input line, so this runs millions of times on a large batch. _problem() names it.
+        if (
+            self.number < 1
+            or not self.code
+            or not isinstance(self.units, Decimal)
+            or not isinstance(self.charge, Decimal)
+            or self.units < 0
+            or self.charge < 0
+            or len(self.modifiers) > MAX_MODIFIERS
+            or (self.minutes is not None and self.minutes < 0)
+            or (self.service_to is not None and self.service_to < self.service_from)
+        ):
+            raise ValueError(self._problem())
         if self.origin == 0:
             object.__setattr__(self, "origin", self.number)
+
+    def _problem(self) -> str:
+        if self.number < 1:
+            return f"ServiceLine.number must be 1 or more, got {self.number}"
+        if not self.code:
+            return f"ServiceLine.code must not be empty (line {self.number})"
+        if not isinstance(self.units, Decimal) or not isinstance(self.charge, Decimal):
+            return f"ServiceLine.units and .charge must be Decimal (line {self.number})"
+        if self.units < 0:
+            return f"ServiceLine.units must not be negative (line {self.number})"
+        if self.charge < 0:
+            return f"ServiceLine.charge must not be negative (line {self.number})"
+        if len(self.modifiers) > MAX_MODIFIERS:
+            return f"ServiceLine.modifiers holds at most {MAX_MODIFIERS} (line {self.number})"
+        if self.minutes is not None and self.minutes < 0:
+            return f"ServiceLine.minutes must not be negative (line {self.number})"
+        return f"ServiceLine.service_to is before service_from (line {self.number})"
 
     @property
     def service_date(self) -> date:
@@ -160,9 +173,9 @@ class Claim:
             raise ValueError("Claim.id must not be empty")
         if not isinstance(self.total_charge, Decimal):
             raise ValueError(f"Claim.total_charge must be Decimal (claim {self.id})")
-        numbers = [line.number for line in self.lines]
-        if numbers != list(range(1, len(numbers) + 1)):
-            raise ValueError(f"Claim.lines must be numbered 1..n in order (claim {self.id})")
+        for expected, line in enumerate(self.lines, 1):
+            if line.number != expected:
+                raise ValueError(f"Claim.lines must be numbered 1..n in order (claim {self.id})")
 
     def line(self, number: int) -> ServiceLine:
         """The line numbered *number* (1-based); ``KeyError`` if there is none."""

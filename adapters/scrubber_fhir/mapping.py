@@ -63,9 +63,10 @@ def _ext_value(node: Json, url: str) -> Any:
     return None
 
 
-def _number(value: Any, where: str) -> Decimal:
+def _number(value: Any, where: str, path: str) -> Decimal:
+    """*value* as a Decimal; the pointer ``where/path`` is only built for the error."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise UnmappableClaim(f"{where}: expected a number")
+        raise UnmappableClaim(f"{where}/{path}: expected a number")
     return Decimal(value)
 
 
@@ -152,29 +153,31 @@ def _payer(claim: Json, coverage: Json | None, resolve: Resolver) -> tuple[str |
     return payer_id, payer_name
 
 
-def _parse_date(text: Any, where: str) -> date:
+def _parse_date(text: Any, where: str, path: str) -> date:
     if not isinstance(text, str) or len(text) < 10:
-        raise UnmappableClaim(f"{where}: a full date (YYYY-MM-DD) is needed")
+        raise UnmappableClaim(f"{where}/{path}: a full date (YYYY-MM-DD) is needed")
     try:
         return date.fromisoformat(text[:10])
     except ValueError as exc:
-        raise UnmappableClaim(f"{where}: not a date") from exc
+        raise UnmappableClaim(f"{where}/{path}: not a date") from exc
 
 
-def _parse_datetime(text: str, where: str) -> datetime:
+def _parse_datetime(text: str, where: str, path: str) -> datetime:
     try:
         return datetime.fromisoformat(text)
     except ValueError as exc:
-        raise UnmappableClaim(f"{where}: not a dateTime") from exc
+        raise UnmappableClaim(f"{where}/{path}: not a dateTime") from exc
 
 
 def _procedure(item: Json, where: str) -> tuple[str, str]:
     concept = item.get("productOrService")
-    for coding in codings(concept):
-        system = codes.code_system_of(coding.get("system"))
-        code = coding.get("code")
-        if system and isinstance(code, str) and code:
-            return system, code
+    found = concept.get("coding") if isinstance(concept, dict) else None
+    for coding in found if isinstance(found, list) else ():
+        if isinstance(coding, dict):
+            system = codes.code_system_of(coding.get("system"))
+            code = coding.get("code")
+            if system and isinstance(code, str) and code:
+                return system, code
     raise UnmappableClaim(f"{where}/productOrService: no CPT or HCPCS coding")
 
 
@@ -182,10 +185,9 @@ def _quantity(item: Json, where: str) -> tuple[Decimal, str, Decimal | None]:
     quantity = item.get("quantity")
     if not isinstance(quantity, dict) or "value" not in quantity:
         return Decimal(1), "UN", None
-    value = _number(quantity["value"], f"{where}/quantity/value")
+    value = _number(quantity["value"], where, "quantity/value")
     unit_code = quantity.get("code")
-    system = quantity.get("system")
-    if unit_code in codes.TIME_UNITS_IN_MINUTES and system in (None, codes.UCUM):
+    if unit_code in codes.TIME_UNITS_IN_MINUTES and quantity.get("system") in (None, codes.UCUM):
         return value, "MJ", value * codes.TIME_UNITS_IN_MINUTES[str(unit_code)]
     return value, "UN", None
 
@@ -205,7 +207,6 @@ def _line(
     number: int,
     *,
     where: str,
-    claim_id: str,
     infos: Mapping[int, Json],
     diagnosis_positions: Mapping[int, int],
     care_team: Mapping[int, str | None],
@@ -218,54 +219,65 @@ def _line(
     if isinstance(item.get("servicedPeriod"), dict):
         period = item["servicedPeriod"]
         first = period.get("start") or period.get("end")
-        service_from = _parse_date(first, f"{where}/servicedPeriod/start")
+        service_from = _parse_date(first, where, "servicedPeriod/start")
         last = period.get("end")
-        service_to = _parse_date(last, f"{where}/servicedPeriod/end") if last else None
+        service_to = _parse_date(last, where, "servicedPeriod/end") if last else None
         opened = period.get("start")
         if isinstance(opened, str) and isinstance(last, str) and "T" in opened and "T" in last:
-            start = _parse_datetime(opened, f"{where}/servicedPeriod/start")
-            end = _parse_datetime(last, f"{where}/servicedPeriod/end")
+            start = _parse_datetime(opened, where, "servicedPeriod/start")
+            end = _parse_datetime(last, where, "servicedPeriod/end")
             if minutes is None and end >= start:
                 minutes = Decimal(int((end - start).total_seconds())) / 60
     elif "servicedDate" in item:
-        service_from = _parse_date(item["servicedDate"], f"{where}/servicedDate")
+        service_from = _parse_date(item["servicedDate"], where, "servicedDate")
     else:
         raise UnmappableClaim(f"{where}: no servicedDate or servicedPeriod")
 
     net = item.get("net")
     price = item.get("unitPrice")
     if isinstance(net, dict) and "value" in net:
-        charge = _number(net["value"], f"{where}/net/value")
+        charge = _number(net["value"], where, "net/value")
     elif isinstance(price, dict) and "value" in price:
-        factor = _number(item.get("factor", 1), f"{where}/factor")
-        charge = _number(price["value"], f"{where}/unitPrice/value") * units * factor
+        factor = _number(item.get("factor", 1), where, "factor")
+        charge = _number(price["value"], where, "unitPrice/value") * units * factor
     else:
         charge = Decimal("0")
 
+    # Optional elements are looked at only when present: most items carry none of them,
+    # and this runs for every item of every Claim (the --fast path's budget is the mapping).
     pos = None
-    for coding in codings(item.get("locationCodeableConcept")):
-        if isinstance(coding.get("code"), str):
-            pos = coding["code"]
-            break
-    pointers = tuple(
-        diagnosis_positions.get(seq, seq)
-        for seq in item.get("diagnosisSequence", ())
-        if isinstance(seq, int)
-    )
-    control = _ext_value(item, codes.EXT_LINE_CONTROL_NUMBER)
-    if control is None and r5:
-        traces = dicts(item.get("traceNumber"))
+    if "locationCodeableConcept" in item:
+        for coding in codings(item["locationCodeableConcept"]):
+            if isinstance(coding.get("code"), str):
+                pos = coding["code"]
+                break
+    pointers: tuple[int, ...] = ()
+    if "diagnosisSequence" in item:
+        pointers = tuple(
+            diagnosis_positions.get(seq, seq)
+            for seq in item["diagnosisSequence"]
+            if isinstance(seq, int)
+        )
+    control = _ext_value(item, codes.EXT_LINE_CONTROL_NUMBER) if "extension" in item else None
+    if control is None and r5 and "traceNumber" in item:
+        traces = dicts(item["traceNumber"])
         control = traces[0].get("value") if traces else None
-    linked = [infos[s] for s in item.get("informationSequence", ()) if s in infos]
-    rendering = next(
-        (care_team.get(s) for s in item.get("careTeamSequence", ()) if care_team.get(s)), None
+    linked = (
+        [infos[s] for s in item["informationSequence"] if s in infos]
+        if "informationSequence" in item
+        else []
     )
+    rendering = None
+    if "careTeamSequence" in item:
+        rendering = next(
+            (care_team.get(s) for s in item["careTeamSequence"] if care_team.get(s)), None
+        )
     try:
         return ServiceLine(
             number=number,
             code_system=code_system,
             code=code,
-            modifiers=_modifiers(item),
+            modifiers=_modifiers(item) if "modifier" in item else (),
             units=units,
             unit_basis=basis,
             minutes=minutes,
@@ -278,8 +290,8 @@ def _line(
             diagnosis_pointers=pointers,
             control_number=control if isinstance(control, str) else None,
             rendering_npi=rendering,
-            note=note_of(linked),
-            attachments=attachments_of(linked),
+            note=note_of(linked) if linked else None,
+            attachments=attachments_of(linked) if linked else (),
             source=SourceRef(locator=where, index=number - 1, format="fhir"),
         )
     except ValueError as exc:  # the model's own checks, e.g. negative units
@@ -343,25 +355,27 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
         if isinstance(member.get("sequence"), int)
     }
     infos = supporting_info(claim)
-    linked = {s for item in dicts(claim.get("item")) for s in item.get("informationSequence", ())}
+    items = dicts(claim.get("item"))
+    linked = {s for item in items for s in item.get("informationSequence", ())}
     claim_level = [info for seq, info in sorted(infos.items()) if seq not in linked]
 
     lines = tuple(
-        _line(
-            item,
-            n,
-            where=f"{base}/item/{n - 1}",
-            claim_id=claim_id,
-            infos=infos,
-            diagnosis_positions=positions,
-            care_team=care_team,
-            r5=r5,
-        )
-        for n, item in enumerate(dicts(claim.get("item")), start=1)
+        [
+            _line(
+                item,
+                n,
+                where=f"{base}/item/{n - 1}",
+                infos=infos,
+                diagnosis_positions=positions,
+                care_team=care_team,
+                r5=r5,
+            )
+            for n, item in enumerate(items, start=1)
+        ]
     )
     total = claim.get("total")
     if isinstance(total, dict) and "value" in total:
-        total_charge = _number(total["value"], f"{base}/total/value")
+        total_charge = _number(total["value"], base, "total/value")
     else:
         total_charge = sum((ln.charge for ln in lines), Decimal("0"))
     line_pos = {ln.place_of_service for ln in lines}

@@ -42,7 +42,7 @@ class ClaimText:
     text: str
     syntax: str  # "json" or "xml"
     pointer: str
-    style: JsonStyle | None = None
+    style: JsonStyle | None = None  # None: a one-line NDJSON Claim, its style read on write
     suffix: str = ""
     resolve: Resolver | None = None
     tree: Mapping[str, Any] | None = None  # XML only: the Claim as the models read it
@@ -213,7 +213,10 @@ def _ndjson_line(raw: bytes, ending: bytes, number: int, offset: int, opts: Opti
         return Verbatim(payload=text + ending.decode())
     locator = f"line {number}"
     payload = ClaimText(
-        text=body, syntax="json", pointer="", style=style_of(body, 0, len(body)), suffix=suffix
+        text=body,
+        syntax="json",
+        pointer="",
+        suffix=suffix,  # style: only if rewritten
     )
     try:
         tree, end = decode(body, len(body) - len(body.lstrip(BOM + " \t")))

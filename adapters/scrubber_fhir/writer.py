@@ -26,7 +26,7 @@ from scrubber.formats import ClaimPiece, FormatOptions, Piece, Verbatim
 from scrubber.models import Attachment, Claim, ServiceLine
 
 from . import codes
-from ._jsontext import JsonStyle, dumps
+from ._jsontext import dumps, style_of
 from .reader import ClaimText, parse_claim_text
 from .supporting import category_of
 from .versions import Options, options_of
@@ -79,7 +79,7 @@ def _render(
                 f"claim {fixed.id}: the fixed Claim does not validate: {problem}",
                 position=piece.locator,
             )
-    return lead + dumps(tree, payload.style or JsonStyle(indent=None, base="")) + trail
+    return lead + dumps(tree, payload.style or style_of(payload.text, 0, len(payload.text))) + trail
 
 
 def render_tree(tree: Json, original: Claim, fixed: Claim) -> Json:

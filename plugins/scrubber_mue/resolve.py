@@ -9,7 +9,6 @@ spanning a quarter boundary uses two tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -121,15 +120,22 @@ def line_mues(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[Li
     return ctx.memo("scrubber_mue.line_mues", lookup)
 
 
-def day_groups(claim: Claim, ctx: EditContext, settings: MueSettings) -> Iterator[DayGroup]:
-    """Lines with an MUE row grouped by (code, date of service), in order of first line."""
-    grouped: dict[tuple[str, date], tuple[MueRow, list[ServiceLine]]] = {}
-    for item in line_mues(claim, ctx, settings):
-        if item.row is None:
-            continue
-        key = (item.line.code, item.line.service_date)
-        grouped.setdefault(key, (item.row, []))[1].append(item.line)
-    for (code, on), (row, lines) in grouped.items():
-        yield DayGroup(
-            code=code, on=on, row=row, lines=tuple(lines), prior=ctx.prior_units(code, on)
+def day_groups(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[DayGroup, ...]:
+    """Lines with an MUE row grouped by (code, date of service), in order of first line.
+
+    Four edits walk these groups; like ``line_mues`` they are kept in the per-claim memo
+    (the units on earlier claims cannot change while one claim is being checked)."""
+
+    def group() -> tuple[DayGroup, ...]:
+        grouped: dict[tuple[str, date], tuple[MueRow, list[ServiceLine]]] = {}
+        for item in line_mues(claim, ctx, settings):
+            if item.row is None:
+                continue
+            key = (item.line.code, item.line.service_date)
+            grouped.setdefault(key, (item.row, []))[1].append(item.line)
+        return tuple(
+            DayGroup(code=code, on=on, row=row, lines=tuple(lines), prior=ctx.prior_units(code, on))
+            for (code, on), (row, lines) in grouped.items()
         )
+
+    return ctx.memo("scrubber_mue.day_groups", group)
