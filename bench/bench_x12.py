@@ -176,9 +176,18 @@ def steady(slice_claims: int, pyx12_claims: int, rounds: int) -> None:
     print(f"steady: fastest of {rounds} interleaved rounds, {slice_claims}-claim slices")
     for name, seconds in best.items():
         print(f"  {name:<10} {seconds * 1e6:>9.1f} us/claim {1 / seconds:>10,.0f} claims/s")
+    # pyx12 loads its guide map for every document (0.11-0.14 s here), so a short document
+    # overstates its cost per claim and the ratio above flatters us; on a 10,000-claim file
+    # that load is nothing. The stalls make pyx12's own per-claim cost unmeasurable here (a
+    # 6-claim document once came out faster than a 2-claim one), so the figure of record is
+    # libraries.md's: pyx12 at 315 claims/s where this same baseline ran at 41k claims/s.
+    scaled = (41_000 / 315) * best["baseline"]
     print(
-        f"  scrub / baseline: {best['baseline'] / best['scrub']:.1%} (target >= 25%); "
-        f"scrub vs pyx12: {best['pyx12'] / best['scrub']:.0f}x (target >= 30x)"
+        f"  scrub / baseline: {best['baseline'] / best['scrub']:.1%} (target >= 25%)\n"
+        f"  scrub vs pyx12 on a {pyx12_claims}-claim document: "
+        f"{best['pyx12'] / best['scrub']:.0f}x (flattering: includes pyx12's map load)\n"
+        f"  scrub vs libraries.md's pyx12, scaled by the baseline: "
+        f"{scaled / best['scrub']:.1f}x (target >= 30x)"
     )
 
 
@@ -281,6 +290,8 @@ def main() -> None:
         command = [sys.executable, __file__, "--phase", "steady", "--rounds", str(args.rounds)]
         command += ["--slice", str(args.slice), "--pyx12-slice", str(args.pyx12_slice)]
         subprocess.run(command, check=True)
+    if not plan:
+        return
     print(
         f"{'phase':<10} {'claims':>8} {'seconds':>8} {'claims/s':>10} {'MB':>7} {'peak RSS MB':>12}"
     )
