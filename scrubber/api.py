@@ -8,7 +8,7 @@ profile and ``as_of`` are parameters, nothing is read from disk or the environme
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from importlib import metadata
 from typing import Any, final
@@ -142,6 +142,8 @@ def scrub_pieces(
         report.add(result, source=piece.locator)
         if on_result is not None:
             on_result(piece, result)
+        if result.findings:
+            piece = replace(piece, findings=result.findings)
         yield piece, (result.claim if result.changed else None)
 
 

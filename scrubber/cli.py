@@ -96,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
         "--fast", action="store_true", help="FHIR: work on the JSON tree without model validation"
     )
     scrub.add_argument(
+        "--fhir-findings",
+        action="store_true",
+        help="FHIR: carry each finding in the written Claim (a scrubber-finding extension)",
+    )
+    scrub.add_argument(
         "--as-of",
         type=_date,
         metavar="YYYY-MM-DD",

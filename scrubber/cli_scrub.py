@@ -38,7 +38,11 @@ def _output_target(args: argparse.Namespace, path: str) -> str | None:
 
 
 def _options(args: argparse.Namespace) -> FormatOptions:
-    return {"fhir_version": args.fhir_version, "fast": "true" if args.fast else "false"}
+    return {
+        "fhir_version": args.fhir_version,
+        "fast": "true" if args.fast else "false",
+        "findings": "true" if args.fhir_findings else "false",
+    }
 
 
 def _pick_format(args: argparse.Namespace, plugins: Plugins, path: str, source: str) -> Format:

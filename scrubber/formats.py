@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import final
 
-from scrubber.findings import ClaimResult, Severity
+from scrubber.findings import ClaimResult, Finding, Severity
 from scrubber.models import Claim
 
 __all__ = [
@@ -45,13 +45,16 @@ class Verbatim:
 class ClaimPiece:
     """One claim as read. ``claim`` is None when the adapter could not understand it: the
     claim is then passed through unchanged and ``problem`` (one line, no PHI) is reported.
-    ``locator`` points into the input (``"segment 27"``, ``"/entry/0/resource"``)."""
+    ``locator`` points into the input (``"segment 27"``, ``"/entry/0/resource"``).
+    ``findings`` are set by the engine before the piece reaches the writer, for a format that
+    can carry them in the claim itself (the FHIR ``findings`` option)."""
 
     claim: Claim | None
     payload: object
     locator: str
     problem: str | None = None
     claim_id: str = ""
+    findings: tuple[Finding, ...] = ()
 
 
 Piece = Verbatim | ClaimPiece

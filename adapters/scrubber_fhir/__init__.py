@@ -36,6 +36,8 @@ def scrubber_formats() -> Iterable[Format]:
             options={
                 "fhir_version": "r4 (default, validated with fhir.resources.R4B) or r5",
                 "fast": "true: skip fhir.resources validation of JSON and work on the tree only",
+                "findings": "true: carry each finding in the written Claim (scrubber-finding "
+                "extension on the item or the Claim); Claims with findings are rewritten",
             },
         )
     ]

@@ -19,6 +19,7 @@ __all__ = [
     "CPT_SYSTEMS",
     "EDIT_CODE_SYSTEM",
     "EXT_FILING_INDICATOR",
+    "EXT_FINDING",
     "EXT_LINE_CONTROL_NUMBER",
     "EXT_SPLIT_FROM",
     "FILING_INDICATORS",
@@ -48,6 +49,9 @@ EXT_LINE_CONTROL_NUMBER = f"{BASE}/StructureDefinition/line-control-number"
 #: Claim.item extension on every part of a split line, valueInteger = the ``sequence`` the
 #: item had in the input, so remittance can be matched back to what was sent.
 EXT_SPLIT_FROM = f"{BASE}/StructureDefinition/split-from"
+#: Claim or Claim.item complex extension (format option ``findings``): one scrubber finding,
+#: sub-extensions code, severity, message, line, citation, carc, rarc.
+EXT_FINDING = f"{BASE}/StructureDefinition/scrubber-finding"
 #: ClaimResponse.error.code system: the scrubber's edit codes (MUE001, INF002, SCR001 ...).
 EDIT_CODE_SYSTEM = f"{BASE}/CodeSystem/edit-code"
 #: Reference.identifier system for an attachment control number (PWK06).

@@ -80,10 +80,12 @@ class Options:
 
     version: FhirVersion
     fast: bool
+    findings: bool = False
 
 
 def options_of(options: Mapping[str, str]) -> Options:
-    """Read ``fhir_version`` (``r4`` default, or ``r5``) and ``fast`` (``true``/``false``)."""
+    """Read ``fhir_version`` (``r4`` default, or ``r5``), ``fast`` and ``findings``
+    (``true``/``false``)."""
     name = (options.get("fhir_version") or "r4").strip().lower()
     if name in {"r4b", "4.0.1", "4.3.0"}:
         name = "r4"
@@ -93,15 +95,20 @@ def options_of(options: Mapping[str, str]) -> Options:
         raise AdapterError(
             f"unknown fhir_version {name!r} (use r4 or r5)", position="option fhir_version"
         )
-    fast_text = (options.get("fast") or "false").strip().lower()
-    if fast_text not in {"true", "false", "1", "0", "yes", "no"}:
-        raise AdapterError(
-            f"option fast must be true or false, got {fast_text!r}", position="option fast"
-        )
     return Options(
         version=FhirVersion(name=name, package=_PACKAGES[name]),
-        fast=fast_text in {"true", "1", "yes"},
+        fast=_flag(options, "fast"),
+        findings=_flag(options, "findings"),
     )
+
+
+def _flag(options: Mapping[str, str], name: str) -> bool:
+    text = (options.get(name) or "false").strip().lower()
+    if text not in {"true", "false", "1", "0", "yes", "no"}:
+        raise AdapterError(
+            f"option {name} must be true or false, got {text!r}", position=f"option {name}"
+        )
+    return text in {"true", "1", "yes"}
 
 
 def pointer(loc: tuple[int | str, ...], at: str = "") -> str:

@@ -27,6 +27,7 @@ from scrubber.models import Attachment, Claim, ServiceLine
 
 from . import codes
 from ._jsontext import dumps, style_of
+from .findings_ext import carries_findings, put_findings, same_numbering
 from .reader import ClaimText, parse_claim_text
 from .supporting import category_of
 from .versions import Options, options_of
@@ -49,34 +50,46 @@ def write(pairs: Iterable[tuple[Piece, Claim | None]], options: FormatOptions) -
         if not isinstance(payload, ClaimText):
             raise AdapterError("not a piece the fhir reader made", position=piece.locator)
         text = payload.text
-        if fixed is not None and piece.claim is not None:
+        findings = opts.findings and (bool(piece.findings) or carries_findings(text))
+        if piece.claim is not None and (fixed is not None or findings):
             text = _render(piece, payload, piece.claim, fixed, opts)
         yield (text + payload.suffix).encode("utf-8")
 
 
+def _rewrite(
+    tree: Json, piece: ClaimPiece, original: Claim, fixed: Claim | None, opts: Options
+) -> Json:
+    """The fixes (when *fixed*), then the findings (when the ``findings`` option is on)."""
+    if fixed is not None:
+        tree = render_tree(tree, original, fixed)
+    if opts.findings:
+        put_findings(tree, piece.findings, items_in_place=same_numbering(original, fixed))
+    return tree
+
+
 def _render(
-    piece: ClaimPiece, payload: ClaimText, original: Claim, fixed: Claim, opts: Options
+    piece: ClaimPiece, payload: ClaimText, original: Claim, fixed: Claim | None, opts: Options
 ) -> str:
     if payload.syntax == "xml":
         if payload.tree is None:  # pragma: no cover - the XML reader always keeps the tree
             raise AdapterError("XML Claim without its tree", position=piece.locator)
-        tree = render_tree(copy.deepcopy(dict(payload.tree)), original, fixed)
+        tree = _rewrite(copy.deepcopy(dict(payload.tree)), piece, original, fixed, opts)
         from .xmlio import claim_xml
 
         try:
             return claim_xml(tree, opts.version, pretty="\n" in payload.text)
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
             raise AdapterError(
-                f"claim {fixed.id}: the fixed Claim does not validate: {exc}",
+                f"claim {original.id}: the fixed Claim does not validate: {exc}",
                 position=piece.locator,
             ) from exc
     lead, tree, trail = parse_claim_text(payload)
-    tree = render_tree(tree, original, fixed)
+    tree = _rewrite(tree, piece, original, fixed, opts)
     if not opts.fast:
         problem = opts.version.validate_claim(tree, payload.pointer)
         if problem is not None:
             raise AdapterError(
-                f"claim {fixed.id}: the fixed Claim does not validate: {problem}",
+                f"claim {original.id}: the fixed Claim does not validate: {problem}",
                 position=piece.locator,
             )
     return lead + dumps(tree, payload.style or style_of(payload.text, 0, len(payload.text))) + trail

@@ -57,7 +57,7 @@ def plugins() -> Plugins:
 def test_fhir_format_is_registered_with_its_options() -> None:
     [fmt] = collect_formats(make_plugin_manager(entrypoints=False, blocked=OTHERS))
     assert fmt.name == "fhir" and fmt.respond is not None
-    assert set(fmt.options) == {"fhir_version", "fast"}
+    assert set(fmt.options) == {"fhir_version", "fast", "findings"}
 
 
 def test_detect_format_picks_fhir_for_json_and_xml(samples_dir: Path) -> None:
