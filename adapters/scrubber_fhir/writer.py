@@ -8,6 +8,9 @@ Every part of a split carries the ``split-from`` extension (codes.EXT_SPLIT_FROM
 sequence the item had in the input. Notes and attachments become ``supportingInfo`` entries
 (there is no ``Claim.note``; domain.md §6) referenced from ``item.informationSequence``.
 
+With the ``findings`` option, a Claim with findings (or with findings of an earlier run) is
+rewritten too, to carry them as ``scrubber-finding`` extensions (findings_ext.py).
+
 The written Claim is validated with ``fhir.resources`` for the chosen version unless the
 ``fast`` option is set; a fixed Claim that does not validate is a bug and raises.
 """
