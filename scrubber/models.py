@@ -10,14 +10,24 @@ Patient and subscriber keys are opaque strings kept out of ``repr`` so they neve
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import final
 
-__all__ = ["Attachment", "Claim", "ServiceLine", "SourceRef"]
+__all__ = ["Attachment", "Claim", "ServiceLine", "SourceRef", "opaque_key"]
 
 MAX_MODIFIERS = 4  # SV101-3..6 in 837P; four modifiers on a CMS-1500 line
+
+
+def opaque_key(*parts: str) -> str:
+    """The value adapters put in ``patient_key`` / ``subscriber_key``: a stable,
+    non-reversible key (SHA-256 of the parts, 24 hex digits) that groups one beneficiary's
+    claims without carrying who it is; ``""`` when every part is empty."""
+    if not any(parts):
+        return ""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
 
 
 @final

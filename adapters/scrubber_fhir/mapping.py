@@ -22,19 +22,18 @@ Numbers arrive as ``Decimal`` (the JSON is parsed with ``parse_float=Decimal``).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from scrubber.models import Claim, ServiceLine, SourceRef
+from scrubber.models import Claim, ServiceLine, SourceRef, opaque_key
 
 from . import codes
 from .supporting import Json, attachments_of, codings, dicts, note_of, supporting_info
 from .versions import Problem
 
-__all__ = ["Resolver", "UnmappableClaim", "map_claim", "opaque_key"]
+__all__ = ["Resolver", "UnmappableClaim", "map_claim"]
 
 Resolver = Callable[[str], Json | None]
 
@@ -47,11 +46,6 @@ class UnmappableClaim(ValueError):
     def problem(self) -> Problem:
         where, _, what = str(self).partition(": ")
         return Problem(pointer=where or "/", message=what)
-
-
-def opaque_key(value: str) -> str:
-    """A stable key that groups one beneficiary's claims without revealing who it is."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:24] if value else ""
 
 
 def _ext_value(node: Json, url: str) -> Any:

@@ -14,7 +14,6 @@ unchanged.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +24,7 @@ from scrubber.models import Attachment, Claim, ServiceLine, SourceRef
 from scrubber_x12.payloads import ClaimBlock
 from scrubber_x12.tokenizer import Segment
 
-__all__ = ["ClaimContext", "ClaimProblem", "build_claim", "opaque_key", "parse_decimal"]
+__all__ = ["ClaimContext", "ClaimProblem", "build_claim", "parse_decimal"]
 
 FORMAT = "x12"
 _NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
@@ -52,11 +51,6 @@ class ClaimContext:
     filing_indicator: str | None = None
     subscriber_key: str = ""
     patient_key: str = ""
-
-
-def opaque_key(*parts: str) -> str:
-    """A stable, non-reversible key that groups claims of one beneficiary (sha256, 16 hex)."""
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 def parse_decimal(text: str, what: str, segment: Segment) -> Decimal:
