@@ -34,6 +34,7 @@ __all__ = [
     "SetUnits",
     "SplitLine",
     "SplitPart",
+    "added_attachments",
     "apply_fixes",
     "merge_note",
     "prorate",
@@ -209,6 +210,17 @@ def merge_note(existing: str | None, text: str) -> str:
     if text in existing:
         return existing
     return f"{existing}; {text}"
+
+
+def added_attachments(
+    before: tuple[Attachment, ...], after: tuple[Attachment, ...]
+) -> tuple[Attachment, ...]:
+    """The attachments fixes added to *before* to make *after*, for a writer to emit. Fixes
+    only append (``RequestAttachment``, ``SplitPart.attachment``), so these are the tail; an
+    attachment the line or claim already had is never counted as new."""
+    if after[: len(before)] == before:
+        return after[len(before) :]
+    return tuple(a for a in after if a not in before)
 
 
 def _with_modifiers(current: tuple[str, ...], added: Iterable[str]) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from scrubber.errors import AdapterError
+from scrubber.fixes import added_attachments
 from scrubber.formats import ClaimPiece, FormatOptions, Piece, Verbatim
 from scrubber.models import Attachment, Claim, ServiceLine
 
@@ -124,7 +125,7 @@ def render_tree(tree: Json, original: Claim, fixed: Claim) -> Json:
             _set_extension(item, codes.EXT_SPLIT_FROM, "valueInteger", source.get("sequence"))
         links = item.setdefault("informationSequence", [])
         _note_links(infos, links, base.note, line.note)
-        for attachment in _new_attachments(base.attachments, line.attachments):
+        for attachment in added_attachments(base.attachments, line.attachments):
             links.append(infos.add_attachment(attachment))
         if not links:
             del item["informationSequence"]
@@ -135,7 +136,7 @@ def render_tree(tree: Json, original: Claim, fixed: Claim) -> Json:
         tree.pop("item", None)
     claim_links: list[int] = []
     _note_links(infos, claim_links, original.note, fixed.note, claim_level=True)
-    for attachment in _new_attachments(original.attachments, fixed.attachments):
+    for attachment in added_attachments(original.attachments, fixed.attachments):
         infos.add_attachment(attachment)
     linked_after = {s for i in new_items for s in i.get("informationSequence", ())}
     infos.drop(linked_before - linked_after)  # entries only a removed line pointed at
@@ -244,13 +245,6 @@ def _note_links(
         sequence = infos.add_note(added)
         if not claim_level:
             links.append(sequence)
-
-
-def _new_attachments(
-    before: tuple[Attachment, ...], after: tuple[Attachment, ...]
-) -> tuple[Attachment, ...]:
-    """Attachments beyond the ones the input already had (architecture.md)."""
-    return after[len(before) :] if after[: len(before)] == before else after
 
 
 def _set_code(item: Json, code: str) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from string import ascii_uppercase
 
+from scrubber.fixes import added_attachments
 from scrubber.models import Attachment, Claim, ServiceLine
 from scrubber_x12.claims import NOTE_CODES
 from scrubber_x12.payloads import ClaimBlock
@@ -175,14 +176,6 @@ def _add_attachments(loop: _Loop, new: Sequence[Attachment]) -> None:
         loop.insert("PWK", _pwk(attachment, loop.delimiters))
 
 
-def _new_attachments(
-    now: tuple[Attachment, ...], was: tuple[Attachment, ...]
-) -> tuple[Attachment, ...]:
-    if now[: len(was)] == was:
-        return now[len(was) :]
-    return tuple(a for a in now if a not in was)
-
-
 def _same_line(line: ServiceLine, origin: ServiceLine) -> bool:
     return (
         line.code == origin.code
@@ -236,7 +229,7 @@ def _render_line(
                     loop.replace(index, ["REF", "6R", control, *loop.elements(index)[3:]])
         if line.note != origin.note:
             _set_note(loop, line.note)
-        _add_attachments(loop, _new_attachments(line.attachments, origin.attachments))
+        _add_attachments(loop, added_attachments(origin.attachments, line.attachments))
     return loop.raws()
 
 
@@ -257,7 +250,7 @@ def _render_header(
         loop.replace(0, [clm[0], claim_id, new_total, *clm[3:]])
     if fixed.note != read.note:
         _set_note(loop, fixed.note)
-    _add_attachments(loop, _new_attachments(fixed.attachments, read.attachments))
+    _add_attachments(loop, added_attachments(read.attachments, fixed.attachments))
     return loop.raws()
 
 
