@@ -160,6 +160,7 @@ def scrub_stream(
     strict: bool = False,
     check: bool = False,
     on_result: OnResult | None = None,
+    history: ClaimHistory | None = None,
 ) -> Iterator[bytes]:
     """Read, scrub and write lazily. With *check*, every claim is written unchanged."""
     opts = options or {}
@@ -172,6 +173,7 @@ def scrub_stream(
         as_of=as_of,
         strict=strict,
         on_result=on_result,
+        history=history,
     )
     if check:
         pairs = ((piece, None) for piece, _ in pairs)
@@ -201,6 +203,7 @@ def scrub_bytes(
     options: FormatOptions | None = None,
     plugins: Plugins | None = None,
     strict: bool = False,
+    history: ClaimHistory | None = None,
 ) -> ScrubResult:
     """Scrub one document held in memory and return the written document and the report.
 
@@ -231,6 +234,7 @@ def scrub_bytes(
             strict=strict,
             check=check,
             on_result=lambda _piece, result: results.append(result),
+            history=history,
         )
     )
     header = report.header(

@@ -132,6 +132,22 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--minutes", type=_minutes, metavar="N")
     explain.add_argument("--json", action="store_true")
 
+    serve = sub.add_parser(
+        "serve",
+        parents=[tables_opt, profile_opt],
+        help="run the HTTP scrub service (needs the 'serve' extra)",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve.add_argument(
+        "--max-body",
+        type=int,
+        default=20 * 1024 * 1024,
+        metavar="BYTES",
+        help="largest request body accepted (413 above it)",
+    )
+
     sub.add_parser("plugins", help="list installed plugins")
     sub.add_parser("edits", help="list the edits of every installed plugin")
     profile = sub.add_parser("profile", help="payer profiles").add_subparsers(
@@ -283,6 +299,23 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from scrubber.serve.run import serve
+    except ImportError as exc:
+        raise ScrubberError(
+            f"the service needs the 'serve' extra: pip install 'claim-scrubber[serve]' ({exc})"
+        ) from None
+    return serve(
+        host=args.host,
+        port=args.port,
+        tables=str(_store_path(args)),
+        profile=args.profile,
+        workers=args.workers,
+        max_body=args.max_body,
+    )
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     plugins = _load_plugins()
     if args.command == "scrub":
@@ -298,6 +331,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _cmd_tables(args, plugins)
     if args.command == "explain":
         return _cmd_explain(args, plugins)
+    if args.command == "serve":
+        return _cmd_serve(args)
     if args.command == "plugins":
         for info in plugins.infos:
             print(f"{info.name:24} {info.version:10} {', '.join(info.hooks)}")

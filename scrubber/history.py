@@ -30,6 +30,10 @@ class ClaimHistory:
     def __init__(self, max_patients: int = 20_000) -> None:
         self.max_patients = max_patients
         self._ledger: OrderedDict[_Key, dict[tuple[str, date], Decimal]] = OrderedDict()
+        # what each claim id added, so a voided claim's units can be taken out again
+        self._by_claim: OrderedDict[str, tuple[_Key, tuple[tuple[str, date, Decimal], ...]]] = (
+            OrderedDict()
+        )
 
     @staticmethod
     def _key(claim: Claim) -> _Key | None:
@@ -56,6 +60,27 @@ class ClaimHistory:
                 self._ledger.popitem(last=False)
         else:
             self._ledger.move_to_end(key)
+        added = []
         for line in claim.lines:
             slot = (line.code, line.service_date)
             days[slot] = days.get(slot, Decimal("0")) + line.units
+            added.append((line.code, line.service_date, line.units))
+        self._by_claim[claim.id] = (key, tuple(added))
+        if len(self._by_claim) > self.max_patients * 10:
+            self._by_claim.popitem(last=False)
+
+    def forget(self, claim_id: str) -> bool:
+        """Take the units *claim_id* added out of the day totals; False if it is unknown."""
+        found = self._by_claim.pop(claim_id, None)
+        if found is None:
+            return False
+        key, added = found
+        days = self._ledger.get(key)
+        if days is not None:
+            for code, on, units in added:
+                left = days.get((code, on), Decimal("0")) - units
+                if left > 0:
+                    days[(code, on)] = left
+                else:
+                    days.pop((code, on), None)
+        return True
