@@ -7,6 +7,7 @@ profile and ``as_of`` are parameters, nothing is read from disk or the environme
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -51,7 +52,10 @@ __all__ = [
 SNIFF_BYTES = 4096
 
 
+@functools.cache
 def tool_version() -> str:
+    """The installed distribution's version (read once: the metadata lookup costs
+    milliseconds, which a one-claim ``scrub_bytes`` call would otherwise pay every time)."""
     try:
         return metadata.version("claim-scrubber")
     except metadata.PackageNotFoundError:  # running from a source tree
