@@ -332,8 +332,13 @@ def make_edits(catalog: FamilyCatalog) -> tuple[Edit, ...]:
     """The plugin's edits with *catalog* bound in (called once, by the hookimpl)."""
     planner = _Planner(catalog)
     return tuple(
-        edit(code, summary=summary, citation=citation, severity=severity, phase=Phase.NORMALIZE)(
-            _bind(check, planner)
-        )
+        edit(
+            code,
+            summary=summary,
+            citation=citation,
+            severity=severity,
+            phase=Phase.NORMALIZE,
+            codes=catalog.codes,  # a claim with none of them has no plan: nothing to find
+        )(_bind(check, planner))
         for code, check, summary, severity, citation in _SPECS
     )
