@@ -53,19 +53,37 @@ class ClaimContext:
     patient_key: str = ""
 
 
+# A batch repeats the same few hundred dates and unit counts, and many charges: each text is
+# parsed once (Decimal and date are immutable, so one value serves every line that has it).
+_CACHE_MAX = 8192
+_DECIMALS: dict[str, Decimal] = {}
+_DATES: dict[str, date] = {}
+
+
 def parse_decimal(text: str, what: str, segment: Segment) -> Decimal:
-    if not _NUMBER.match(text):
-        raise ClaimProblem(f"{what} is not a number (segment {segment.number})")
-    return Decimal(text)
+    value = _DECIMALS.get(text)
+    if value is None:
+        if not _NUMBER.match(text):
+            raise ClaimProblem(f"{what} is not a number (segment {segment.number})")
+        value = Decimal(text)
+        if len(_DECIMALS) < _CACHE_MAX:
+            _DECIMALS[text] = value
+    return value
 
 
 def parse_date(text: str, segment: Segment) -> date:
+    value = _DATES.get(text)
+    if value is not None:
+        return value
     if len(text) != 8 or not text.isdigit():
         raise ClaimProblem(f"date is not CCYYMMDD (segment {segment.number})")
     try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        value = date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         raise ClaimProblem(f"date does not exist (segment {segment.number})") from None
+    if len(_DATES) < _CACHE_MAX:
+        _DATES[text] = value
+    return value
 
 
 def _element(elements: list[str], index: int) -> str:
@@ -145,29 +163,43 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
         for p in _element(sv1, 7).split(component)
         if p.isascii() and p.isdigit() and 1 <= int(p) <= 12
     )
-    try:
-        return ServiceLine(
-            number=position,
-            code_system=composite[0],
-            code=composite[1],
-            modifiers=tuple(m for m in composite[2:6] if m),
-            charge=parse_decimal(_element(sv1, 2), "SV102 charge", sv1_segment),
-            unit_basis=basis or "UN",
-            units=units,
-            minutes=units if basis == "MJ" else None,
-            place_of_service=_element(sv1, 5) or None,
-            diagnosis_pointers=pointers,
-            service_from=dates[0],
-            service_to=dates[1],
-            control_number=control,
-            rendering_npi=rendering,
-            note=note,
-            attachments=tuple(attachments),
-            origin=position,
-            source=_source(lx),
-        )
-    except ValueError as exc:
-        raise ClaimProblem(f"{exc} (loop 2400 at segment {lx.number})") from None
+    charge = parse_decimal(_element(sv1, 2), "SV102 charge", sv1_segment)
+    # What the constructor would check and this reader does not already ensure (numbers
+    # were matched by parse_decimal, the code is not empty, at most four modifiers, dates
+    # exist): signs and date order. Only a line that fails them pays for the constructor,
+    # which names the problem.
+    if units < 0 or charge < 0 or (dates[1] is not None and dates[1] < dates[0]):
+        try:
+            ServiceLine(
+                number=position,
+                code=composite[1],
+                units=units,
+                charge=charge,
+                service_from=dates[0],
+                service_to=dates[1],
+            )
+        except ValueError as exc:
+            raise ClaimProblem(f"{exc} (loop 2400 at segment {lx.number})") from None
+    return ServiceLine.trusted(
+        number=position,
+        code_system=composite[0],
+        code=composite[1],
+        modifiers=tuple(m for m in composite[2:6] if m),
+        charge=charge,
+        unit_basis=basis or "UN",
+        units=units,
+        minutes=units if basis == "MJ" else None,
+        place_of_service=_element(sv1, 5) or None,
+        diagnosis_pointers=pointers,
+        service_from=dates[0],
+        service_to=dates[1],
+        control_number=control,
+        rendering_npi=rendering,
+        note=note,
+        attachments=tuple(attachments),
+        origin=position,
+        source=_source(lx),
+    )
 
 
 def _service_dates(elements: list[str], segment: Segment) -> tuple[date, date | None]:
@@ -213,25 +245,22 @@ def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
     if not block.lines:
         raise ClaimProblem(f"claim has no service line (loop 2300 at segment {clm_segment.number})")
     lines = tuple(_line(seg, n, component) for n, seg in enumerate(block.lines, 1))
-    try:
-        return Claim(
-            id=claim_id,
-            lines=lines,
-            total_charge=total,
-            patient_key=context.patient_key,
-            subscriber_key=context.subscriber_key,
-            billing_npi=context.billing_npi,
-            billing_taxonomy=context.billing_taxonomy,
-            rendering_npi=rendering,
-            payer_id=context.payer_id,
-            payer_name=context.payer_name,
-            filing_indicator=context.filing_indicator,
-            frequency_code=(facility[2] if len(facility) > 2 else "") or "1",
-            place_of_service=facility[0] or None,
-            diagnosis_codes=tuple(diagnoses),
-            note=note,
-            attachments=tuple(attachments),
-            source=_source(clm_segment),
-        )
-    except ValueError as exc:
-        raise ClaimProblem(f"{exc} (loop 2300 at segment {clm_segment.number})") from None
+    return Claim.trusted(  # the id is not empty, the total a number, the lines numbered 1..n
+        id=claim_id,
+        lines=lines,
+        total_charge=total,
+        patient_key=context.patient_key,
+        subscriber_key=context.subscriber_key,
+        billing_npi=context.billing_npi,
+        billing_taxonomy=context.billing_taxonomy,
+        rendering_npi=rendering,
+        payer_id=context.payer_id,
+        payer_name=context.payer_name,
+        filing_indicator=context.filing_indicator,
+        frequency_code=(facility[2] if len(facility) > 2 else "") or "1",
+        place_of_service=facility[0] or None,
+        diagnosis_codes=tuple(diagnoses),
+        note=note,
+        attachments=tuple(attachments),
+        source=_source(clm_segment),
+    )
