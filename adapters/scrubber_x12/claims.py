@@ -113,35 +113,46 @@ def _source(segment: Segment) -> SourceRef:
     return SourceRef(locator=f"segment {segment.number}", index=segment.number, format=FORMAT)
 
 
+def _padded(segment: Segment, size: int) -> list[str]:
+    """The segment's elements, padded with ``""`` to at least *size*: absent trailing
+    elements read as empty without a bounds test per element (the hot path reads ~12 per line)."""
+    elements = segment.elements()
+    if len(elements) < size:
+        elements += [""] * (size - len(elements))
+    return elements
+
+
+_SUBLOOP_TAGS = frozenset({"LIN", "SVD", "LQ", "NM1"})  # loops 2410, 2430, 2440; 2420A-H
+
+
 def _line(segments: tuple[Segment, ...], position: int, component: str) -> ServiceLine:
     lx = segments[0]
     sv1: list[str] | None = None
+    sv1_segment = lx
     dates: tuple[date, date | None] | None = None
     control = note = rendering = None
     attachments: list[Attachment] = []
     in_subloop = False
     for segment in segments[1:]:
         tag = segment.tag
-        if tag in ("LIN", "SVD", "LQ"):
-            in_subloop = True  # loops 2410, 2430, 2440
-        elif tag == "NM1":
-            in_subloop = True  # loops 2420A-H
-            elements = segment.elements()
-            if _element(elements, 1) == "82" and _element(elements, 8) == "XX":
-                rendering = _element(elements, 9) or None
-        if in_subloop:
+        if in_subloop or tag in _SUBLOOP_TAGS:
+            in_subloop = True
+            if tag == "NM1":
+                elements = _padded(segment, 10)
+                if elements[1] == "82" and elements[8] == "XX":
+                    rendering = elements[9] or None
             continue
         if tag == "SV1":
-            sv1 = segment.elements()
+            sv1 = _padded(segment, 8)
             sv1_segment = segment
         elif tag == "DTP":
-            elements = segment.elements()
-            if _element(elements, 1) == "472":
+            elements = _padded(segment, 4)
+            if elements[1] == "472":
                 dates = _service_dates(elements, segment)
         elif tag == "REF":
-            elements = segment.elements()
-            if _element(elements, 1) == "6R":
-                control = _element(elements, 2) or None
+            elements = _padded(segment, 3)
+            if elements[1] == "6R":
+                control = elements[2] or None
         elif tag == "NTE":
             note = _note(segment.elements()) or note
         elif tag == "PWK":
@@ -150,20 +161,24 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
         raise ClaimProblem(f"service line has no SV1 (loop 2400 at segment {lx.number})")
     if dates is None:
         raise ClaimProblem(f"service line has no DTP*472 date (loop 2400 at segment {lx.number})")
-    composite = _element(sv1, 1).split(component)
+    composite = sv1[1].split(component)
     if len(composite) < 2 or not composite[1]:
         raise ClaimProblem(
             f"SV101 has no procedure code (segment {sv1_segment.number}); "
             "is the component separator the one ISA16 declares?"
         )
-    basis = _element(sv1, 3)
-    units = parse_decimal(_element(sv1, 4), "SV104 units", sv1_segment)
-    pointers = tuple(
-        int(p)
-        for p in _element(sv1, 7).split(component)
-        if p.isascii() and p.isdigit() and 1 <= int(p) <= 12
+    basis = sv1[3]
+    units = parse_decimal(sv1[4], "SV104 units", sv1_segment)
+    pointers = (
+        tuple(
+            int(p)
+            for p in sv1[7].split(component)
+            if p.isascii() and p.isdigit() and 1 <= int(p) <= 12
+        )
+        if sv1[7]
+        else ()
     )
-    charge = parse_decimal(_element(sv1, 2), "SV102 charge", sv1_segment)
+    charge = parse_decimal(sv1[2], "SV102 charge", sv1_segment)
     # What the constructor would check and this reader does not already ensure (numbers
     # were matched by parse_decimal, the code is not empty, at most four modifiers, dates
     # exist): signs and date order. Only a line that fails them pays for the constructor,
@@ -189,7 +204,7 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
         unit_basis=basis or "UN",
         units=units,
         minutes=units if basis == "MJ" else None,
-        place_of_service=_element(sv1, 5) or None,
+        place_of_service=sv1[5] or None,
         diagnosis_pointers=pointers,
         service_from=dates[0],
         service_to=dates[1],
