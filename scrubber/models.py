@@ -51,6 +51,13 @@ class SourceRef:
     def __str__(self) -> str:
         return self.locator
 
+    @classmethod
+    def trusted(cls, locator: str, index: int | None, format: str) -> SourceRef:
+        """A reference made by an adapter on its read path (see ``ServiceLine.trusted``)."""
+        ref = _new(cls)
+        _fill(ref, _SOURCE_SETTERS, (locator, index, format))
+        return ref
+
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -290,5 +297,6 @@ def _fill(obj: object, setters: tuple[_Setter, ...], values: tuple[Any, ...]) ->
         setter(obj, value)
 
 
+_SOURCE_SETTERS = _setters(SourceRef)
 _LINE_SETTERS = _setters(ServiceLine)
 _CLAIM_SETTERS = _setters(Claim)

@@ -227,6 +227,9 @@ class TableSnapshot:
         self._load = load
         self._lock = threading.Lock()
         self._hits: dict[TableInfo, Mapping[str, RowHit]] = {}
+        # by id: the index holds every TableInfo for the snapshot's life, and hashing one
+        # (eight fields) per lookup costs more than the rest of the lookup
+        self._by_id: dict[int, Mapping[str, RowHit]] = {}
 
     def in_force(self, kind: str, program: str, service_type: str, on: date) -> TableInfo | None:
         return self._index.in_force((kind, program, service_type), on)
@@ -237,7 +240,7 @@ class TableSnapshot:
         info = self._index.in_force((kind, program, service_type), on)
         if info is None:
             return None
-        hits = self._hits.get(info)
+        hits = self._by_id.get(id(info))
         if hits is None:
             hits = self._loaded(info)
         return hits.get(key)
@@ -248,7 +251,7 @@ class TableSnapshot:
             if hits is None:
                 rows = self._load(info)
                 hits = MappingProxyType({k: RowHit(row=r, table=info) for k, r in rows.items()})
-                self._hits[info] = hits
+                self._hits[info] = self._by_id[id(info)] = hits
             return hits
 
     def preload(self, infos: Iterable[TableInfo]) -> None:

@@ -110,7 +110,7 @@ def _note(elements: list[str]) -> str | None:
 
 
 def _source(segment: Segment) -> SourceRef:
-    return SourceRef(locator=f"segment {segment.number}", index=segment.number, format=FORMAT)
+    return SourceRef.trusted(f"segment {segment.number}", segment.number, FORMAT)
 
 
 def _padded(segment: Segment, size: int) -> list[str]:
@@ -169,15 +169,7 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
         )
     basis = sv1[3]
     units = parse_decimal(sv1[4], "SV104 units", sv1_segment)
-    pointers = (
-        tuple(
-            int(p)
-            for p in sv1[7].split(component)
-            if p.isascii() and p.isdigit() and 1 <= int(p) <= 12
-        )
-        if sv1[7]
-        else ()
-    )
+    pointers = _pointers(sv1[7], component)
     charge = parse_decimal(sv1[2], "SV102 charge", sv1_segment)
     # What the constructor would check and this reader does not already ensure (numbers
     # were matched by parse_decimal, the code is not empty, at most four modifiers, dates
@@ -199,7 +191,7 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
         number=position,
         code_system=composite[0],
         code=composite[1],
-        modifiers=tuple(m for m in composite[2:6] if m),
+        modifiers=tuple(filter(None, composite[2:6])) if len(composite) > 2 else (),
         charge=charge,
         unit_basis=basis or "UN",
         units=units,
@@ -211,10 +203,27 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
         control_number=control,
         rendering_npi=rendering,
         note=note,
-        attachments=tuple(attachments),
+        attachments=tuple(attachments) if attachments else (),
         origin=position,
         source=_source(lx),
     )
+
+
+_POINTERS: dict[tuple[str, str], tuple[int, ...]] = {}
+
+
+def _pointers(text: str, component: str) -> tuple[int, ...]:
+    """SV107 diagnosis pointers 1..12 (``1:2:3``); a batch repeats a few dozen of them."""
+    found = _POINTERS.get((text, component))
+    if found is None:
+        found = tuple(
+            int(p)
+            for p in text.split(component)
+            if p.isascii() and p.isdigit() and 1 <= int(p) <= 12
+        )
+        if len(_POINTERS) < _CACHE_MAX:
+            _POINTERS[(text, component)] = found
+    return found
 
 
 def _service_dates(elements: list[str], segment: Segment) -> tuple[date, date | None]:

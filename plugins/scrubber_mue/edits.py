@@ -61,8 +61,19 @@ DOCUMENTATION = (
 )
 
 
+_TYPED: dict[int, tuple[object, MueSettings]] = {}
+
+
 def _settings(ctx: EditContext) -> MueSettings:
-    return ctx.memo("scrubber_mue.settings", lambda: MueSettings.from_mapping(ctx.settings("mue")))
+    """The payer's ``[mue]`` section, typed once per section (a profile's sections live as
+    long as the profile; the cache holds the section, so its id is never reused meanwhile)."""
+    values = ctx.settings("mue")
+    cached = _TYPED.get(id(values))
+    if cached is None or cached[0] is not values:
+        if len(_TYPED) >= 256:
+            _TYPED.clear()
+        cached = _TYPED[id(values)] = (values, MueSettings.from_mapping(values))
+    return cached[1]
 
 
 def _units(value: Decimal) -> str:

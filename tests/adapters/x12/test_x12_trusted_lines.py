@@ -70,6 +70,12 @@ def test_trusted_claim_equals_the_validated_one_field_for_field() -> None:
     assert Claim.trusted(**values) == Claim(**values)  # type: ignore[arg-type]
 
 
+def test_trusted_source_equals_the_validated_one() -> None:
+    assert SourceRef.trusted("segment 9", 9, "x12") == SourceRef(
+        locator="segment 9", index=9, format="x12"
+    )
+
+
 def _pieces(data: bytes) -> list[ClaimPiece]:
     from scrubber_x12.reader import read_837
 
