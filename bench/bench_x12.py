@@ -10,6 +10,9 @@ is its own. Input is a synthetic 837P of N claims x 5 lines (scrubber_x12.synthe
   pyx12      pyx12 implementation-guide validation (Format.validate) on --pyx12-claims
   stream     identity on --stream-claims, fed from a generator and written to nowhere:
              peak RSS must stay flat as the claim count grows
+  mix-stream the realistic mix (bench/mix.py) scrubbed from a generator with every edit,
+             written and reported to nowhere: peak RSS of a whole scrub, --claims and
+             --stream-claims claims
   steady     baseline, identity, scrub and pyx12 interleaved in one process on small slices
              (--slice claims; pyx12 on --pyx12-slice), each the fastest of --rounds: the
              ratios the targets are stated in, measured so that a stall of the machine
@@ -147,16 +150,17 @@ def _mix_tables(plugins: object) -> object:
     return store.snapshot()
 
 
-def _scrubber(plugins: object, tables: object) -> Callable[[bytes], int]:
-    """``scrub_stream`` over one document with every installed edit; returns claims changed."""
+def _scrubber(plugins: object, tables: object) -> Callable[..., int]:
+    """``scrub_stream`` over one document (bytes, or an iterable of chunks) with every
+    installed edit, output drained and report entries dropped; returns claims changed."""
     from scrubber.api import scrub_stream
     from scrubber.report import ReportBuilder
 
-    def scrub(data: bytes) -> int:
+    def scrub(data: bytes | Iterable[bytes]) -> int:
         report = ReportBuilder(lambda entry: None)
         _drain(
             scrub_stream(
-                _chunks(data),
+                _chunks(data) if isinstance(data, bytes) else data,
                 fmt=plugins.format("x12"),  # type: ignore[attr-defined]
                 edits=plugins.edits,  # type: ignore[attr-defined]
                 tables=tables,  # type: ignore[arg-type]
@@ -247,6 +251,19 @@ def run_phase(phase: str, claims: int) -> dict[str, object]:
         elapsed = time.perf_counter() - start
         return {"seconds": elapsed, "bytes": written, "input_held": False}
 
+    if phase == "mix-stream":
+        from mix import RealisticMix
+
+        from scrubber.api import Plugins
+        from scrubber_x12.synthetic import synthetic_chunks
+
+        plugins = Plugins.load()
+        scrub = _scrubber(plugins, _mix_tables(plugins))
+        start = time.perf_counter()
+        changed = scrub(synthetic_chunks(0, claim_lines=RealisticMix(claims)))
+        elapsed = time.perf_counter() - start
+        return {"seconds": elapsed, "bytes": 0, "input_held": False, "changed": changed}
+
     data = synthetic_837(claims)
     start = time.perf_counter()
     if phase == "baseline":
@@ -301,7 +318,8 @@ def main() -> None:
     parser.add_argument("--stream-claims", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per phase; fastest is shown")
     parser.add_argument(
-        "--only", choices=["baseline", "identity", "scrub", "cli", "pyx12", "stream", "steady"]
+        "--only",
+        choices=["baseline", "identity", "scrub", "cli", "pyx12", "stream", "mix-stream", "steady"],
     )
     parser.add_argument("--rounds", type=int, default=30, help="rounds of the steady phase")
     parser.add_argument("--slice", type=int, default=200, help="claims per steady slice")
@@ -326,6 +344,8 @@ def main() -> None:
         ("pyx12", args.pyx12_claims),
         ("stream", args.claims),
         ("stream", args.stream_claims),
+        ("mix-stream", args.claims),
+        ("mix-stream", args.stream_claims),
     ]
     if args.only:
         plan = [(p, n) for p, n in plan if p == args.only]
