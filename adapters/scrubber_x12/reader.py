@@ -235,12 +235,12 @@ def _claim_piece(segments: list[Segment], context: _Context) -> ClaimPiece:
         header=tuple(segments[:first_lx]), lines=tuple(lines), delimiters=segments[0].delimiters
     )
     locator = f"segment {segments[0].number}"
-    elements = segments[0].elements()
-    claim_id = elements[1] if len(elements) > 1 else ""
     try:
         claim = build_claim(block, context.freeze())
     except ClaimProblem as problem:
+        elements = segments[0].elements()
+        claim_id = elements[1] if len(elements) > 1 else ""
         return ClaimPiece(
             claim=None, payload=block, locator=locator, problem=str(problem), claim_id=claim_id
         )
-    return ClaimPiece(claim=claim, payload=block, locator=locator, claim_id=claim_id)
+    return ClaimPiece(claim=claim, payload=block, locator=locator, claim_id=claim.id)  # CLM01
