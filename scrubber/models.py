@@ -55,7 +55,7 @@ class SourceRef:
     def trusted(cls, locator: str, index: int | None, format: str) -> SourceRef:
         """A reference made by an adapter on its read path (see ``ServiceLine.trusted``)."""
         ref = _new(cls)
-        _fill(ref, _SOURCE_SETTERS, (locator, index, format))
+        _SOURCE_FILL(ref, locator, index, format)
         return ref
 
 
@@ -183,12 +183,10 @@ class ServiceLine:
         """A line from values the caller has already validated (an adapter's reader): the
         same fields as the constructor, none of its checks. Plugins use the constructor."""
         line = _new(cls)
-        _fill(
-            line,
-            _LINE_SETTERS,
-            (number, code, units, charge, service_from, code_system, modifiers, unit_basis,
-             minutes, service_to, start, end, place_of_service, diagnosis_pointers,
-             control_number, rendering_npi, note, attachments, origin or number, source),
+        _LINE_FILL(
+            line, number, code, units, charge, service_from, code_system, modifiers, unit_basis,
+            minutes, service_to, start, end, place_of_service, diagnosis_pointers,
+            control_number, rendering_npi, note, attachments, origin or number, source,
         )  # fmt: skip
         return line
 
@@ -261,12 +259,10 @@ class Claim:
     ) -> Claim:
         """A claim from values the caller has already validated (see ``ServiceLine.trusted``)."""
         claim = _new(cls)
-        _fill(
-            claim,
-            _CLAIM_SETTERS,
-            (id, lines, total_charge, patient_key, subscriber_key, billing_npi,
-             billing_taxonomy, rendering_npi, payer_id, payer_name, filing_indicator,
-             frequency_code, place_of_service, diagnosis_codes, note, attachments, source),
+        _CLAIM_FILL(
+            claim, id, lines, total_charge, patient_key, subscriber_key, billing_npi,
+            billing_taxonomy, rendering_npi, payer_id, payer_name, filing_indicator,
+            frequency_code, place_of_service, diagnosis_codes, note, attachments, source,
         )  # fmt: skip
         return claim
 
@@ -283,20 +279,23 @@ class Claim:
 
 
 _new = object.__new__
-_Setter = Callable[[Any, Any], None]
 
 
-def _setters(cls: type) -> tuple[_Setter, ...]:
-    """The slot setters of a frozen, slotted dataclass, in field order (what its generated
-    ``__init__`` calls one by one through ``object.__setattr__``)."""
-    return tuple(getattr(cls, f.name).__set__ for f in fields(cls))
+def _filler(cls: type) -> Callable[..., None]:
+    """``fill(obj, *values)``: store *values* in the slots of a frozen, slotted dataclass, in
+    field order, through each slot's descriptor (what its generated ``__init__`` does through
+    ``object.__setattr__``, without the checks). Generated like the dataclass's own
+    ``__init__``, one statement per field: a loop over the fields costs a fifth more."""
+    names = [f.name for f in fields(cls)]
+    setters = {f"_set_{name}": getattr(cls, name).__set__ for name in names}
+    body = "".join(f"    _set_{name}(obj, {name})\n" for name in names)
+    source = f"def fill(obj, {', '.join(names)}):\n{body}"
+    namespace: dict[str, Any] = dict(setters)
+    exec(source, namespace)  # our own field names only, as dataclasses does
+    fill: Callable[..., None] = namespace["fill"]
+    return fill
 
 
-def _fill(obj: object, setters: tuple[_Setter, ...], values: tuple[Any, ...]) -> None:
-    for setter, value in zip(setters, values, strict=True):
-        setter(obj, value)
-
-
-_SOURCE_SETTERS = _setters(SourceRef)
-_LINE_SETTERS = _setters(ServiceLine)
-_CLAIM_SETTERS = _setters(Claim)
+_SOURCE_FILL = _filler(SourceRef)
+_LINE_FILL = _filler(ServiceLine)
+_CLAIM_FILL = _filler(Claim)
