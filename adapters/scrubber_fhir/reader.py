@@ -82,7 +82,6 @@ def to_piece(
 ) -> ClaimPiece:
     """Validate (unless fast, or done already) and map one Claim; a Claim that fails becomes
     a piece with ``claim=None`` and the problem, to be written back unchanged."""
-    claim_id = claim_id_of(tree)
     problem: Problem | None
     if validated is False:
         problem = (
@@ -112,7 +111,7 @@ def to_piece(
         payload=payload,
         locator=locator,
         problem=f"{prefix}{problem}",
-        claim_id=claim_id,
+        claim_id=claim_id_of(tree),
     )
 
 
