@@ -59,7 +59,7 @@ def test_four_threads_on_one_snapshot_see_what_one_thread_sees(where: str, tmp_p
     if where == "memory-tables":
         make = lambda: MemoryTables(QUARTERS)  # noqa: E731
     else:
-        store = TableStore.open(tmp_path / "t.db" if where == "file" else ":memory:")
+        store = TableStore.open(tmp_path / "t.db" if where == "file" else ":memory:", create=True)
         store.import_tables(QUARTERS)
         make = store.snapshot
     expected = _answers(make())
