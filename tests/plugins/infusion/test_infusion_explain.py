@@ -33,7 +33,7 @@ def test_what_one_unit_means(kit) -> None:
     )
     assert "Each separate visit on one date is another unit of 99601." in section.text
     assert "This payer sets no daily or weekly hour cap." in section.text
-    assert section.text[-1].startswith("Source: CPT 99601/99602")
+    assert section.text[-1].startswith("Source: CPT Introduction, 'Time'")
     assert "worked" not in section.data
 
 
