@@ -51,8 +51,8 @@ def _time_text(minutes: Decimal, documented: bool, prior: Decimal) -> str:
 def day_summary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
     """How many visits and hours one date holds, when it holds more than one visit.
 
-    Each separate visit is another unit of 99601 (CPT: "per visit") and the Medicaid MUE of 99601 (4)
-    counts them per date; the summary lets a biller check the day at a glance.
+    Each separate visit is another unit of 99601 (CPT: "per visit") and the Medicaid MUE of
+    99601 (4) counts them per date; the summary lets a biller check the day at a glance.
     """
     for group in plan:
         family = group.family

@@ -77,7 +77,8 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
 
     Payers pay 99601 per visit and 99602 per additional hour (CPT descriptors); a visit sent in
     minutes (SV103 MJ) or as 99601 x 1 with a 5 h 30 min period is coded 99601 x 1 + 99602 x 3
-    under CPT's mid-point time rule (an hour is attained at 31 minutes). An add-on sent in minutes is that extra time.
+    under CPT's mid-point time rule (an hour is attained at 31 minutes). An add-on sent in
+    minutes is that extra time.
     """
     for group, timed, coding in timed_primaries(plan):
         line = timed.line
@@ -150,8 +151,9 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
     """Add-on units that the documented time does not support.
 
     When every primary visit of the date has its time, the add-on units are fixed by it
-    (docs/infusion.md, "The arithmetic"); more is over-billing a payer recovers, less leaves money unbilled. An
-    add-on sent as extra minutes under the threshold earns nothing (CPT mid-point rule: 31 min).
+    (docs/infusion.md, "The arithmetic"); more is over-billing a payer recovers, less leaves
+    money unbilled. An add-on sent as extra minutes under the threshold earns nothing (CPT
+    mid-point rule: 31 min).
     """
     for group in plan:
         expected = group.expected_addon_units

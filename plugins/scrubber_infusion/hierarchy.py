@@ -168,22 +168,25 @@ def rank_initial_services(
 ) -> tuple[Recode, ...]:
     """Every line of *claim* whose initial-service code is not the one it should be reported
     with: a push sent as an infusion, or a second initial service on one date of service."""
-    by_date: dict[date, list[tuple[ServiceLine, InitialService, Decimal | None]]] = {}
+    groups: dict[date | int, list[tuple[ServiceLine, InitialService, Decimal | None]]] = {}
     for line in claim.lines:
         service = INITIAL_SERVICES.get(line.code)
-        if service is None or book.separate_site(line):
+        if service is None:
             continue
         minutes = minutes_of(line)
         effective = INITIAL_SERVICES[service.push] if _is_push(service, minutes) else service
-        by_date.setdefault(line.service_date, []).append((line, effective, minutes))
+        # A separate IV site is an encounter of its own: ranked alone, still a push if short.
+        key: date | int = line.number if book.separate_site(line) else line.service_date
+        groups.setdefault(key, []).append((line, effective, minutes))
     recodes: list[Recode] = []
-    for on, entries in by_date.items():
+    for entries in groups.values():
         first_line, first, _ = min(entries, key=lambda e: (e[1].rank, e[0].number))
         for line, effective, minutes in entries:
             demoted = effective.rank > first.rank
             if not demoted and effective.code == line.code:
                 continue
             suggested = effective.subsequent if demoted else effective.code
+            on = line.service_date
             coding, fix, no_fix = _coding(claim, book, line, on, suggested, minutes)
             recodes.append(
                 Recode(
@@ -221,11 +224,10 @@ def _coding(
     its time earns when the suggested code is the hour-based 96367 (followed by 96366) or is
     96361 itself (hours of hydration, the first from 31 minutes: CPT's mid-point rule). A line
     without time keeps its units. The rewrite keeps the line's charge (a one-part split)."""
-    timed = minutes is not None
-    units = _ONE if timed else line.units
+    units = _ONE if minutes is not None else line.units
     parts = [SplitPart(units=units, code=suggested, unit_basis=_UNIT)]
     addon = ""
-    if suggested == "96361" and timed:
+    if suggested == "96361" and minutes is not None:
         family, _ = book.find("96361")
         hours = addon_units_for_extra_time(family, minutes) if family else 0
         if not hours:
@@ -233,14 +235,14 @@ def _coding(
             return text, None, "the time earns no unit of 96361"
         parts = [SplitPart(units=Decimal(hours), code=suggested, unit_basis=_UNIT)]
         addon = suggested
-    elif suggested == "96367" and timed:
+    elif suggested == "96367" and minutes is not None:
         family, _ = book.find("96366")
         extra = code_time(family, minutes).addon_units if family else 0
         if extra:
             parts.append(SplitPart(units=Decimal(extra), code="96366", unit_basis=_UNIT))
         addon = "96366"
     text = " + ".join(f"{p.code} {TIMES} {_n(p.units)}" for p in parts)
-    if timed:
+    if minutes is not None:
         text += f" for {format_minutes(minutes)}"
     if addon and any(
         ln.code == addon and ln.service_date == on and ln.number != line.number

@@ -189,8 +189,7 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
             tuple(
                 ln
                 for ln in claim.lines
-                if ln.service_date == on
-                and demoted.get(ln.number, ln.code) in family.also_primary
+                if ln.service_date == on and demoted.get(ln.number, ln.code) in family.also_primary
             )
             if family.also_primary
             else ()
