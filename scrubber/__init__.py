@@ -13,7 +13,13 @@ from scrubber.api import Plugins, ScrubResult, detect_format, scrub_bytes, scrub
 from scrubber.edits import Edit, EditContext, edit
 from scrubber.engine import scrub, scrub_claim
 from scrubber.errors import AdapterError, PluginError, ProfileError, ScrubberError, TableError
-from scrubber.explain import Explainer, ExplainRequest, ExplainSection
+from scrubber.explain import (
+    ExplainAnswer,
+    Explainer,
+    ExplainRequest,
+    ExplainSection,
+    explain_code,
+)
 from scrubber.findings import ClaimResult, EditFailure, Finding, Phase, Severity, TableRowRef
 from scrubber.fixes import (
     AddNote,
@@ -53,6 +59,7 @@ __all__ = [
     "Edit",
     "EditContext",
     "EditFailure",
+    "ExplainAnswer",
     "ExplainRequest",
     "ExplainSection",
     "Explainer",
@@ -93,6 +100,7 @@ __all__ = [
     "apply_fixes",
     "detect_format",
     "edit",
+    "explain_code",
     "hookimpl",
     "load_profile",
     "make_plugin_manager",

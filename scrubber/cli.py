@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from scrubber.api import Plugins, tool_version
 from scrubber.errors import PluginError, ProfileError, ScrubberError, TableError
-from scrubber.explain import ExplainRequest
+from scrubber.explain import ExplainRequest, explain_code
 from scrubber.manager import make_plugin_manager
 from scrubber.profiles import Profile
 from scrubber.store import StoreTables, TableStore
@@ -255,7 +255,8 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
         tables=tables,
         minutes=args.minutes,
     )
-    sections = [s for e in plugins.explainers if (s := e.explain(request)) is not None]
+    explained = explain_code(plugins.explainers, request)
+    sections = explained.sections
     if args.json:
         print(
             json.dumps(
@@ -264,8 +265,16 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
                     "program": request.program,
                     "date": request.on.isoformat(),
                     "minutes": None if args.minutes is None else str(args.minutes),
+                    "answer": explained.answer or None,
+                    "warnings": list(explained.warnings),
                     "sections": [
-                        {"title": s.title, "text": list(s.text), "data": s.data} for s in sections
+                        {
+                            "title": s.title,
+                            "text": list(s.text),
+                            "data": s.data,
+                            "answer": s.answer or None,
+                        }
+                        for s in sections
                     ],
                 },
                 indent=2,
@@ -273,6 +282,12 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
             )
         )
         return 0
+    if explained.answer:
+        print(explained.answer)
+    for warning in explained.warnings:
+        print(f"Warning: {warning}")
+    if explained.answer or explained.warnings:
+        print()
     print(f"{request.code} ({request.program}, {request.on})")
     if not sections:
         print("  Nothing known about this code: no time rules and no table rows.")

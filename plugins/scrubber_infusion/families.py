@@ -28,6 +28,7 @@ from typing import Any, final
 from scrubber.errors import PluginError
 
 __all__ = [
+    "HOUR",
     "TIMES",
     "FamilyCatalog",
     "TimeCoding",
