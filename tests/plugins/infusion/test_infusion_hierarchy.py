@@ -276,3 +276,15 @@ def test_two_dates_are_two_encounters(kit) -> None:
         lines=[kit.visit(60, code="96413"), kit.visit(60, code="96365", on=date(2026, 1, 16))]
     )
     assert kit.scrub(claim, codes=["INF010", "INF011"]).findings == ()
+
+
+@pytest.mark.parametrize("minutes", [10, 20, 45, 90, 151, 330])
+@pytest.mark.parametrize("code", ["99601", "99602", "96365", "96366", "96413", "96360", "96361"])
+def test_messages_on_minute_lines_say_minutes_not_units(kit, code: str, minutes: int) -> None:
+    """A line sent in minutes (SV103 MJ) is never described as that many units."""
+    claim = make_claim(
+        lines=[kit.visit(minutes, code=code), kit.visit(minutes, code="96360", starts=13)]
+    )
+    for finding in kit.scrub(claim, prof=kit.profile(OPT_IN)).findings:
+        assert f"{minutes} unit" not in finding.message, finding.message
+        assert f"× {minutes}" not in finding.message, finding.message
