@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.edits import EditContext
-from scrubber.findings import Finding
-from scrubber.fixes import Fix
+from scrubber import EditContext, Finding, Fix
 from scrubber_infusion.families import format_minutes
 from scrubber_infusion.hierarchy import INITIAL_SERVICES, PUSH_MAX_MINUTES, Recode
 from scrubber_infusion.plan import ClaimPlan

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from scrubber.explain import Explainer, ExplainRequest, ExplainSection
+from scrubber import Explainer, ExplainRequest, ExplainSection
 from scrubber_infusion.families import (
     HOUR,
     TIMES,

@@ -28,8 +28,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import final
 
-from scrubber.fixes import Fix, SplitLine, SplitPart
-from scrubber.models import Claim, ServiceLine
+from scrubber import Claim, Fix, ServiceLine, SplitLine, SplitPart
 from scrubber_infusion.families import (
     TIMES,
     addon_units_for_extra_time,

@@ -24,8 +24,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import final
 
-from scrubber.errors import ProfileError
-from scrubber.models import ServiceLine
+from scrubber import ProfileError, ServiceLine
 from scrubber.profiles import Setting, SettingsSection
 from scrubber_infusion.families import FamilyCatalog, TimedFamily
 

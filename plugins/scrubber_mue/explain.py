@@ -16,8 +16,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from scrubber.explain import ExplainRequest, ExplainSection
-from scrubber.tables import TableInfo
+from scrubber import ExplainRequest, ExplainSection, TableInfo
 from scrubber_mue.edits import DOCUMENTATION, SEPARATE_LINE_MODIFIERS
 from scrubber_mue.layout import effective_label
 from scrubber_mue.resolve import KIND, MueRow
