@@ -60,6 +60,20 @@ def _unit_sentences(family: TimedFamily) -> list[str]:
             else f"{family.primary} is reported once per encounter."
         ),
     ]
+    service = INITIAL_SERVICES.get(family.primary)
+    if service is not None:
+        outranked = (
+            f"; when a service ranked above it is given in the same encounter, {family.primary} "
+            f"is reported as {service.subsequent} ({service.subsequent_text})"
+            if service.subsequent
+            else ""
+        )
+        text.append(
+            f"{family.primary} is an initial IV service: one initial service is reported per "
+            "encounter unless a separate IV site is documented, chosen by the hierarchy "
+            f"chemotherapy > therapeutic, prophylactic, diagnostic > hydration{outranked} "
+            "(INF010)."
+        )
     if family.minimum_minutes:
         text.append(
             f"{family.primary} needs at least {format_minutes(family.minimum_minutes)} of time."

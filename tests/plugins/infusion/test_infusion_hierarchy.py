@@ -288,3 +288,21 @@ def test_messages_on_minute_lines_say_minutes_not_units(kit, code: str, minutes:
     for finding in kit.scrub(claim, prof=kit.profile(OPT_IN)).findings:
         assert f"{minutes} unit" not in finding.message, finding.message
         assert f"× {minutes}" not in finding.message, finding.message
+
+
+def test_fhir_push_given_as_a_serviced_period(samples_dir: Path, plugins: Plugins) -> None:
+    """The sample's item is a 96413 whose servicedPeriod lasts 12 minutes."""
+    claim = json.loads((samples_dir / "fhir" / "home-infusion-medicaid.r4.json").read_bytes())
+    [item] = claim["item"]
+    item["productOrService"]["coding"][0]["code"] = "96413"
+    item["servicedPeriod"] = {
+        "start": "2026-01-15T09:00:00-05:00",
+        "end": "2026-01-15T09:12:00-05:00",
+    }
+    data = json.dumps(claim).encode()
+    [finding] = scrub(data, plugins).findings
+    assert (finding.code, dict(finding.details)["suggested"]) == ("INF011", "96409")
+    assert "96413 for 12 min is a push" in finding.message
+    fixed = scrub(data, plugins, OPT_IN)
+    assert [code for code, _, _ in fhir_items(fixed)] == ["96409"]
+    assert scrub(fixed.output, plugins, OPT_IN).findings == ()
