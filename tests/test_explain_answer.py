@@ -84,8 +84,8 @@ def test_a_date_past_the_newest_quarter_is_answered_with_a_warning(
     assert lines[0].startswith(WORKED)
     assert lines[1] == (
         "Warning: 2027-06-15 is after the quarter of the newest Medicaid practitioner MUE table "
-        "imported (MCD-MUE-PractitionerServices-Effective_01012026.txt, effective 2026-01-01 "
-        "(2026 Q1)); this answer uses that table: import the CMS MUE file for 2027 Q2 "
+        "imported, MCD-MUE-PractitionerServices-Effective_01012026.txt effective 2026-01-01 "
+        "(2026 Q1); this answer uses that table: import the CMS MUE file for 2027 Q2 "
         "(scrubber tables import FILE)."
     )
     answer = json.loads(ask(capsys, sample_tables_db, *late, "--json"))

@@ -151,8 +151,8 @@ def _stale(table: TableInfo, on: date, label: str) -> str:
         return ""
     wanted = f"{on.year} Q{(on.month - 1) // 3 + 1}"
     return (
-        f"{on.isoformat()} is after the quarter of the newest {label} imported "
-        f"({table.source_file}, effective {effective_label(table.effective)}); this answer uses "
+        f"{on.isoformat()} is after the quarter of the newest {label} imported, "
+        f"{table.source_file} effective {effective_label(table.effective)}; this answer uses "
         f"that table: import the CMS MUE file for {wanted} (scrubber tables import FILE)."
     )
 
@@ -206,7 +206,7 @@ def explain_mue(request: ExplainRequest) -> ExplainSection:
         )
     row = MueRow.from_hit(hit)
     how, appeal = _how(row, settings)
-    headline = f"{code}: MUE value {row.value} in the {label} ({source})."
+    headline = f"{code}: MUE value {row.value} in the {label} from {source}."
     details = []
     if row.mai_text:
         details.append(f"Adjudication indicator: {row.mai_text}.")
