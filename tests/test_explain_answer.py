@@ -39,7 +39,7 @@ def test_the_first_line_answers_in_one_sentence(
     out = ask(capsys, sample_tables_db, *QUESTION, profile=action_profile(tmp_path, "document"))
     first, blank, header = out.splitlines()[:3]
     assert first == WORKED + (
-        "under this payer's action (document), bill all 3 units, attach the visit records "
+        "under this payer's action (document), bill all 3 units, attach the medical records "
         "(PWK) and appeal the denial of the 1 unit over the MUE with them."
     )
     assert first.count(". ") == 0 and first.endswith(".")  # one sentence
@@ -116,4 +116,22 @@ def test_units_within_the_mue(capsys: pytest.CaptureFixture[str], sample_tables_
     assert ask(capsys, sample_tables_db, *visit, "330").splitlines()[0] == (
         "330 minutes = 99601 × 1 + 99602 × 3; the Medicaid MUE for 99601 is 4 on one line, so "
         "the 1 unit of 99601 is within it."
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "tail"),
+    [
+        ("cap", "bill 2 units; the 3 units over the MUE are taken off the claim as not payable."),
+        ("flag", "the line goes as billed and the 3 units over the MUE are flagged for review."),
+    ],
+)
+def test_cap_and_flag_say_what_happens_to_the_excess(
+    capsys: pytest.CaptureFixture[str], sample_tables_db: Path, tmp_path: Path, action, tail
+) -> None:
+    question = [*QUESTION[:-1], "450"]  # 7 h 30 min = 99601 x 1 + 99602 x 5
+    out = ask(capsys, sample_tables_db, *question, profile=action_profile(tmp_path, action))
+    assert out.splitlines()[0] == (
+        "450 minutes = 99601 × 1 + 99602 × 5; the Medicaid MUE for 99602 is 2 on one line, so "
+        f"3 units are over: under this payer's action ({action}), {tail}"
     )

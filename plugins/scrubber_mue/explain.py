@@ -86,7 +86,7 @@ def _what_to_do(action: str, billed: Decimal, value: int, over: str, settings: M
     head = f"under this payer's action ({action}), "
     if action == "document":
         return head + (
-            f"bill all {_units(billed)}, attach the visit records (PWK) and appeal the denial "
+            f"bill all {_units(billed)}, attach the medical records (PWK) and appeal the denial "
             f"of the {over} with them"
         )
     if action == "split":
@@ -94,9 +94,10 @@ def _what_to_do(action: str, billed: Decimal, value: int, over: str, settings: M
             f"bill {_units(value)} on the line and the {over} on a second line with modifier "
             f"{settings.excess_modifier}, records attached, for the payer's review"
         )
+    verb = "is" if billed - value == 1 else "are"
     if action == "cap":
-        return head + f"bill {_units(value)}; the {over} is taken off the claim as not payable"
-    return head + f"the line goes as billed and the {over} is flagged for review"
+        return head + f"bill {_units(value)}; the {over} {verb} taken off the claim as not payable"
+    return head + f"the line goes as billed and the {over} {verb} flagged for review"
 
 
 def _policy(action: str, settings: MueSettings) -> str:
