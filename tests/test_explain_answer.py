@@ -73,7 +73,7 @@ def test_json_carries_the_same_answer(
     assert answer["warnings"] == []
     [mue] = [s for s in answer["sections"] if s["title"].startswith("Medically Unlikely")]
     assert mue["data"]["stale_table"] is None
-    assert mue["data"]["mue"]["value"] == 2
+    assert str(mue["data"]["mue"]["value"]) == "2"  # units may be a decimal string
 
 
 def test_a_date_past_the_newest_quarter_is_answered_with_a_warning(
