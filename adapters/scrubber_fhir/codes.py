@@ -18,6 +18,7 @@ __all__ = [
     "CLAIM_INFO_CATEGORY",
     "CPT_SYSTEMS",
     "EDIT_CODE_SYSTEM",
+    "EIN_SYSTEM",
     "EXT_FILING_INDICATOR",
     "EXT_FINDING",
     "EXT_LINE_CONTROL_NUMBER",
@@ -58,6 +59,8 @@ EDIT_CODE_SYSTEM = f"{BASE}/CodeSystem/edit-code"
 SID_ATTACHMENT_CONTROL_NUMBER = f"{BASE}/sid/attachment-control-number"
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
+#: US employer identification number (the billing provider's TIN, 837P 2010AA REF*EI).
+EIN_SYSTEM = "http://hl7.org/fhir/sid/us-ein"
 UCUM = "http://unitsofmeasure.org"
 POS_SYSTEM = "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set"
 CLAIM_INFO_CATEGORY = "http://terminology.hl7.org/CodeSystem/claiminformationcategory"

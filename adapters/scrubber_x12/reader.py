@@ -35,11 +35,21 @@ def _error(message: str, segment: Segment) -> AdapterError:
 class _Context:
     """Mutable reading state for loops 2000A/B/C (kept out of the yielded records)."""
 
-    __slots__ = ("billing", "last_nm1", "member", "patient", "payer", "sbr09", "taxonomy")
+    __slots__ = (
+        "billing",
+        "last_nm1",
+        "member",
+        "patient",
+        "payer",
+        "sbr09",
+        "taxonomy",
+        "tin",
+    )
 
     def __init__(self) -> None:
         self.billing: str | None = None
         self.taxonomy: str | None = None
+        self.tin: str | None = None
         self.payer: tuple[str | None, str | None] = (None, None)
         self.sbr09: str | None = None
         self.member = ""
@@ -48,6 +58,14 @@ class _Context:
 
     def see(self, segment: Segment) -> None:
         tag = segment.tag
+        if tag == "REF":
+            # 2010AA REF*EI: the billing provider's employer identification number (TR3
+            # 005010X222A1); REF*SY (a social security number) is never kept.
+            if self.last_nm1 == "85":
+                elements = segment.elements()
+                if len(elements) > 2 and elements[1] == "EI":
+                    self.tin = elements[2] or None
+            return
         if tag not in ("HL", "SBR", "NM1", "PRV", "DMG"):
             return
         elements = segment.elements()
@@ -56,7 +74,7 @@ class _Context:
         if tag == "HL":
             level = get(3) if size > 3 else ""
             if level == "20":
-                self.billing = self.taxonomy = None
+                self.billing = self.taxonomy = self.tin = None
             if level in ("20", "22"):
                 self.payer, self.sbr09, self.member = (None, None), None, ""
             self.patient = []
@@ -88,6 +106,7 @@ class _Context:
         return ClaimContext(
             billing_npi=self.billing,
             billing_taxonomy=self.taxonomy,
+            billing_tin=self.tin,
             payer_id=self.payer[0],
             payer_name=self.payer[1],
             filing_indicator=self.sbr09,
