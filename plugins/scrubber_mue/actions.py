@@ -80,6 +80,16 @@ def _request(claim: Claim, line: ServiceLine, settings: MueSettings) -> RequestA
     )
 
 
+def _has_records(line: ServiceLine, settings: MueSettings) -> bool:
+    """The line already carries the records attachment ``document`` adds (PWK of the same
+    report type and transmission), so scrubbing the output again adds nothing."""
+    return any(
+        a.report_type == settings.attachment_report_type
+        and a.transmission == settings.attachment_transmission
+        for a in line.attachments
+    )
+
+
 def _room_for(modifier: str, line: ServiceLine) -> bool:
     return modifier in line.modifiers or len(line.modifiers) < MAX_MODIFIERS
 
@@ -134,10 +144,12 @@ def plan_day(
         return _cap(claim, crossing, over, value)
     if action == "document":
         note = "RECORDS AVAILABLE" if settings.attachment_transmission == "AA" else "RECORDS SENT"
-        fixes = (
+        fixes: tuple[Fix, ...] = (
             _request(claim, crossing, settings),
             AddNote(line=crossing.number, text=f"UNITS OVER MUE {value}; {note}"),
         )
+        if _has_records(crossing, settings):  # our own earlier output: scrubbed again
+            fixes = ()
         return Plan(
             line=crossing,
             fixes=fixes,

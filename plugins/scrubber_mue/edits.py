@@ -87,16 +87,18 @@ def _when(group: DayGroup) -> str:
 def _over_day(group: DayGroup) -> str:
     lines = ", ".join(str(line.number) for line in group.lines)
     where = f"line {lines}" if len(group.lines) == 1 else f"lines {lines}"
-    billed = " + ".join(amount(line) for line in group.lines)
-    earlier = f" plus {units(group.prior)} a day on earlier claims" if group.prior else ""
-    per_day = f" = {units(group.total)} a day" if group.days > 1 else ""
-    if group.minutes_only and group.days == 1:
-        counted = f"{number(group.claim_units)} services"
-        head = f"{counted} ({where}: {billed}{earlier})"
+    a_day = " a day" if group.days > 1 else ""
+    earlier = f" plus {units(group.prior)}{a_day} on earlier claims" if group.prior else ""
+    if group.days > 1:
+        billed = " + ".join(amount(line) for line in group.lines)
+        head = f"{billed} ({where}{earlier}) = {units(group.total)} a day"
+    elif any(line.unit_basis == "MJ" for line in group.lines):
+        billed = " + ".join(amount(line) for line in group.lines)
+        head = f"{number(group.claim_units)} services ({where}: {billed}{earlier})"
     else:
-        head = f"{billed} ({where}{earlier}){per_day}"
+        head = f"{units(group.total)} ({where}{earlier})"
     return (
-        f"{group.code} {_when(group)}: {head} exceed its MUE of {group.row.value} a day "
+        f"{group.code} {_when(group)}: {head} exceed its MUE of {group.row.value}{a_day} "
         f"({group.row.describe()})"
     )
 
@@ -163,14 +165,20 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
         plan = plan_line_edit(
             action, claim=claim, line=line, value=row.value, settings=settings, days=item.days
         )
-        span = f" ({units(item.counted / item.days)} a day)" if item.days > 1 else ""
+        if item.days > 1:
+            span = (
+                f" from {line.service_from.isoformat()} ({units(item.counted / item.days)} "
+                f"a day) exceeds its MUE of {row.value} a day"
+            )
+        else:
+            span = f" on {line.service_date.isoformat()} exceeds its MUE of {row.value}"
         yield ctx.finding(
             line,
-            f"Line {line.number}: {line.code} billed {amount(line)}{span} from "
-            f"{line.service_date.isoformat()} exceeds its MUE of {row.value} a day "
+            f"Line {line.number}: {line.code} billed {amount(line)}{span} "
             f"({row.describe()}). Medicare denies every unit on the line. If the services were "
             f"distinct, report them on separate lines with {SEPARATE_LINE_MODIFIERS}; "
-            f"otherwise bill at most {row.value} a day. Done: {plan.outcome}.",
+            f"otherwise bill at most {row.value}{' a day' if item.days > 1 else ''}. "
+            f"Done: {plan.outcome}.",
             severity=_severity(plan, action),
             fixes=plan.fixes,
             appealable=True,
@@ -200,7 +208,7 @@ def mai2_day_units_over_policy_mue(claim: Claim, ctx: EditContext) -> Iterator[F
             group,
             settings.mai2_action,
             f"Medicare denies all units of the code for that day; a policy MUE cannot be "
-            f"bypassed by modifiers or appealed: bill at most {group.row.value} a day.",
+            f"bypassed by modifiers or appealed: bill at most {group.row.value} for the day.",
             appealable=False,
         )
 
