@@ -104,8 +104,17 @@ def _over_day(group: DayGroup) -> str:
 
 
 def _day_finding(
-    ctx: EditContext, claim: Claim, group: DayGroup, action: str, advice: str, appealable: bool
+    ctx: EditContext,
+    claim: Claim,
+    group: DayGroup,
+    action: str,
+    advice: str,
+    appealable: bool,
+    *,
+    summed: bool = True,
 ) -> Finding:
+    """The finding for *group* over its MUE; *summed*: the units were added up per date of
+    service (so the message says whose day total it was), not compared line by line."""
     settings = settings_of(ctx)
     plan = plan_day(
         action,
@@ -116,11 +125,15 @@ def _day_finding(
         settings=settings,
         counted=group.counted,
     )
-    counted_by = KEY_WORDS.get(group.key, group.key)
+    counted_by = (
+        f" Day total counted per {KEY_WORDS.get(group.key, group.key)} "
+        f"(day_total_key = {group.key})."
+        if summed
+        else ""
+    )
     return ctx.finding(
         plan.line,
-        f"{_over_day(group)}. {advice} Day total counted per {counted_by} "
-        f"(day_total_key = {group.key}). Done: {plan.outcome}.",
+        f"{_over_day(group)}. {advice}{counted_by} Done: {plan.outcome}.",
         severity=_severity(plan, action),
         fixes=plan.fixes,
         appealable=appealable,
@@ -133,7 +146,7 @@ def _day_finding(
             "mue": str(group.row.value),
             "units": number(group.total),
             "date_of_service": group.on.isoformat(),
-            "day_total_key": group.key,
+            **({"day_total_key": group.key} if summed else {}),
             **({"span_days": str(group.days)} if group.days > 1 else {}),
         },
     )
@@ -270,7 +283,9 @@ def medicaid_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]
                 key=group.key,
             )
             if single.over(group.row.value):
-                yield _day_finding(ctx, claim, single, action, advice, appealable=True)
+                yield _day_finding(
+                    ctx, claim, single, action, advice, appealable=True, summed=False
+                )
 
 
 @edit(
