@@ -324,6 +324,11 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
     if filing is None and coverage is not None:
         filing = _filing_from_coverage(coverage)
     payer_id, payer_name = _payer(claim, coverage, contained_or)
+    if payer_name is None and insurance is not None:
+        # A coverage named only by text ("State Medicaid"): kept as the payer's name, so a
+        # claim whose program is not coded can at least be told what the name says.
+        shown = insurance.get("coverage", {}).get("display")
+        payer_name = shown if isinstance(shown, str) and shown else None
     subscriber = ""
     if coverage is not None:
         member = coverage.get("subscriberId")
