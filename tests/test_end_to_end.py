@@ -83,9 +83,7 @@ def test_connecticut_profile_splits_the_excess_onto_a_gd_line(scrub_sample) -> N
         ("99602", ("GD",), Decimal(1)),
     ]
     assert claim.total_charge == claim.line_charge_total == Decimal("450.00")
-    assert [(a.report_type, a.transmission) for a in claim.lines[2].attachments] == [
-        ("M1", "BM")
-    ]
+    assert [(a.report_type, a.transmission) for a in claim.lines[2].attachments] == [("M1", "BM")]
     assert len({ln.control_number for ln in claim.lines}) == 3
     assert report["claims"][0]["findings"][1]["appealable"] is True
 
