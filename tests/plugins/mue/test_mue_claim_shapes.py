@@ -346,7 +346,7 @@ def test_fhir_coverage_named_only_by_display_text_says_which_program_was_assumed
     _, findings, _ = run(data)
     [assumed] = [f for f in findings if f.code == "MUE011"]
     assert "code the Coverage.type" in assumed.message
-    assert "Medicaid" in assumed.message  # the coverage's name points there
+    assert "payer's name points to Medicaid" in assumed.message  # the coverage's name
 
 
 @pytest.mark.parametrize("zero", [0])
