@@ -94,7 +94,9 @@ def _over_day(group: DayGroup) -> str:
         head = f"{billed} ({where}{earlier}) = {units(group.total)} a day"
     elif any(line.unit_basis == "MJ" for line in group.lines):
         billed = " + ".join(amount(line) for line in group.lines)
-        head = f"{number(group.claim_units)} services ({where}: {billed}{earlier})"
+        count = number(group.claim_units)
+        services = "1 service" if group.claim_units == 1 else f"{count} services"
+        head = f"{services} ({where}: {billed}{earlier})"
     else:
         head = f"{units(group.total)} ({where}{earlier})"
     return (
