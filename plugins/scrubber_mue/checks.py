@@ -121,17 +121,22 @@ def bilateral_needs_modifier_50(claim: Claim, ctx: EditContext) -> Iterator[Find
         code = group.code
         keep = first.modifiers and tuple(m for m in first.modifiers if m not in ("RT", "LT"))
         suggested = "-".join((code, *(keep or ()), "50")) + " x 1 unit"
-        denied = not group.row.mai and medicaid_per_line
+        per_line = not group.row.mai and medicaid_per_line
+        outcome = (
+            "a payer that sums the day would deny both (each line alone is within it)"
+            if per_line
+            else "both would be denied"
+        )
         yield ctx.finding(
             second,
             f"Lines {first.number} ({_side_of(first)}) and {second.number} "
             f"({_side_of(second)}): {code} on {group.on.isoformat()} is billed once per "
-            f"side, 2 units against an MUE of 1 ({group.row.describe()}), so both would be "
-            "denied. If this is one bilateral procedure (MPFS bilateral surgery indicator 1), "
+            f"side, 2 units against an MUE of 1 ({group.row.describe()}), so {outcome}. "
+            "If this is one bilateral procedure (MPFS bilateral surgery indicator 1), "
             f"report it on line {first.number} as {suggested} with both sides' charge and "
             f"remove line {second.number}. Nothing was changed: a side is never removed on "
             "a guess.",
-            severity=Severity.WARNING if denied else Severity.ERROR,
+            severity=Severity.WARNING if per_line else Severity.ERROR,
             carc=settings.carc_for(group.row.hit.table.program),
             rarc=settings.rarc,
             table_row=group.row.hit.ref(),
