@@ -353,3 +353,9 @@ def test_fhir_coverage_named_only_by_display_text_says_which_program_was_assumed
 def test_fhir_item_of_zero_quantity_is_reported(zero: int) -> None:
     _, findings, _ = run(fhir(item("99213", {"value": zero}, 0)))
     assert [f.code for f in findings if f.code == "MUE008"] == ["MUE008"]
+
+
+def test_x12_social_security_number_is_never_taken_as_the_tin() -> None:
+    data = x12("SV1*HC:99213*90.00*UN*1***1~DTP*472*D8*20261015").replace(b"REF*EI", b"REF*SY")
+    [claim], _, _ = run(data)
+    assert claim.billing_tin is None

@@ -15,7 +15,7 @@ from scrubber.profiles import load_profile
 from scrubber.testing import make_claim, make_line, make_table, run_edit
 from scrubber_mue.actions import plan_day
 from scrubber_mue.edits import MUE_EDITS
-from scrubber_mue.settings import MUE_SECTION, MueSettings
+from scrubber_mue.settings import ACTIONS, MUE_SECTION, MueSettings
 
 MUE = MueSettings.from_mapping({})
 DOS = date(2026, 7, 10)
@@ -92,11 +92,17 @@ SPAN_TABLES = (
 )
 SPAN_VALUES = {("medicare", "36415"): 1, ("medicare", "99213"): 3, ("medicare", "97110"): 4}
 SPAN_VALUES[("medicaid", "36415")] = 2
-CAP_ALL = load_profile(
-    '[defaults.mue]\nmai1_action = "cap"\nmai2_action = "cap"\nmai3_action = "cap"\n'
-    'medicaid_action = "cap"\n',
-    [MUE_SECTION],
-)
+PROFILES = {
+    action: load_profile(
+        "[defaults.mue]\n"
+        + "".join(
+            f'{key} = "{action}"\n'
+            for key in ("mai1_action", "mai2_action", "mai3_action", "medicaid_action")
+        ),
+        [MUE_SECTION],
+    )
+    for action in ACTIONS
+}
 
 
 @settings(max_examples=200, deadline=None)
@@ -105,9 +111,10 @@ CAP_ALL = load_profile(
     units=st.integers(min_value=1, max_value=400),
     start=st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31)),
     which=st.sampled_from(sorted(SPAN_VALUES)),
+    action=st.sampled_from(ACTIONS),
 )
 def test_span_line_within_the_mue_per_day_is_never_fixed(
-    days: int, units: int, start: date, which: tuple[str, str]
+    days: int, units: int, start: date, which: tuple[str, str], action: str
 ) -> None:
     program, code = which
     line = make_line(
@@ -122,12 +129,16 @@ def test_span_line_within_the_mue_per_day_is_never_fixed(
     fixes = [
         fix
         for item in MUE_EDITS
-        for finding in run_edit(item, claim, tables=SPAN_TABLES, profile=CAP_ALL)
+        for finding in run_edit(item, claim, tables=SPAN_TABLES, profile=PROFILES[action])
         for fix in finding.fixes
     ]
     if units <= value * days:  # at most the MUE on every day of the span
         assert fixes == []
-    else:
-        outcome = apply_fixes(claim, [("MUE", fix) for fix in fixes])
-        [capped] = outcome.claim.lines
-        assert capped.units == value * days  # lowered to exactly the MUE a day, never below
+        return
+    outcome = apply_fixes(claim, [("MUE", fix) for fix in fixes])
+    billed = [ln.units for ln in outcome.claim.lines]
+    assert sum(billed) == units or action == "cap"  # only cap drops units
+    if action == "cap":
+        assert billed == [value * days]  # lowered to exactly the MUE a day, never below
+    if action in ("cap", "split"):  # no line left above the MUE a day, none below it kept
+        assert billed[0] == value * days
