@@ -101,7 +101,8 @@ def _per_day(line: ServiceLine) -> tuple[int, Decimal]:
     over its days (at most ``MAX_SPAN_DAYS`` are recorded), and a line still reported in
     minutes (SV103 ``MJ``) is one service a day, not one unit per minute."""
     days = 1
-    if line.service_to is not None and line.service_to > line.service_from:
+    timed = line.start is not None  # one continuous service, e.g. a visit past midnight
+    if line.service_to is not None and line.service_to > line.service_from and not timed:
         days = (line.service_to - line.service_from).days + 1
     if line.unit_basis == "MJ":
         return min(days, MAX_SPAN_DAYS), Decimal(1)

@@ -86,9 +86,11 @@ def is_minutes(line: ServiceLine) -> bool:
 
 
 def span_days(line: ServiceLine) -> int:
-    """Days a line's date span covers (``DTP*472*RD8``, FHIR ``servicedPeriod``), both ends
-    counted; 1 for a single date."""
-    if line.service_to is None or line.service_to <= line.service_from:
+    """Days a line's date span covers (``DTP*472*RD8``, a FHIR ``servicedPeriod`` of dates),
+    both ends counted; 1 for a single date. A period given with times (start and end
+    datetimes) is one continuous service, e.g. a visit past midnight, not a span of days:
+    it counts on its first date."""
+    if line.service_to is None or line.service_to <= line.service_from or line.start:
         return 1
     return (line.service_to - line.service_from).days + 1
 

@@ -71,7 +71,7 @@ def amount(line: ServiceLine) -> str:
     if line.unit_basis == "MJ":
         minutes = f"{number(line.units)} minute{'' if line.units == 1 else 's'}"
         return f"{minutes} (one service)" if line.units > 0 else minutes
-    if line.service_to is not None and line.service_to > line.service_from:
+    if line.service_to is not None and line.service_to > line.service_from and not line.start:
         days = (line.service_to - line.service_from).days + 1
         return f"{units(line.units)} over {days} days"
     return units(line.units)

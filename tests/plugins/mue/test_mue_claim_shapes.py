@@ -359,3 +359,13 @@ def test_x12_social_security_number_is_never_taken_as_the_tin() -> None:
     data = x12("SV1*HC:99213*90.00*UN*1***1~DTP*472*D8*20261015").replace(b"REF*EI", b"REF*SY")
     [claim], _, _ = run(data)
     assert claim.billing_tin is None
+
+
+def test_fhir_period_with_times_past_midnight_is_one_service_not_a_span_of_days() -> None:
+    overnight = {
+        "servicedPeriod": {"start": "2026-10-05T23:00:00-05:00", "end": "2026-10-06T00:30:00-05:00"}
+    }
+    [claim], findings, _ = run(fhir(item("36415", {"value": 2}, 20, **overnight)))
+    [finding] = mue(findings)
+    assert finding.code == "MUE002" and "on 2026-10-05: 2 units" in finding.message
+    assert claim.lines[0].units == Decimal(1)
