@@ -28,8 +28,8 @@ from pydantic import ValidationError
 from scrubber.errors import AdapterError
 from scrubber.formats import ClaimPiece, Piece, Verbatim
 
-from .reader import ClaimText, to_piece, unusable
-from .versions import FhirVersion, Options, Problem, validation_problem
+from .reader import ClaimText, to_piece
+from .versions import FhirVersion, Options, Problem, other_version_problem, validation_problem
 
 __all__ = ["FHIR_NS", "claim_xml", "read_xml", "safe_parser"]
 
@@ -159,11 +159,8 @@ def read_xml(data: bytes, opts: Options) -> Iterator[Piece]:
             pointer="" if pointer == "/" else pointer,
             resolve=resolve,
         )
-        piece = _xml_piece(element, payload, pointer, opts)
-        if piece.claim is None and pointer == "/":
-            raise unusable(piece)
         yield Verbatim(payload=text[done:start])
-        yield piece
+        yield _xml_piece(element, payload, pointer, opts)
         done = end
     yield Verbatim(payload=text[done:])
 
@@ -184,6 +181,9 @@ def _xml_piece(element: Any, payload: ClaimText, locator: str, opts: Options) ->
         return to_piece(
             tree, replace(payload, tree=tree), locator=locator, opts=opts, validated=None
         )
+    problem = (
+        other_version_problem(_shallow(element), opts.version.name, payload.pointer) or problem
+    )
     ident = element.find(f"{{{FHIR_NS}}}identifier/{{{FHIR_NS}}}value")
     rid = element.find(f"{{{FHIR_NS}}}id")
     node = ident if ident is not None else rid
@@ -194,6 +194,24 @@ def _xml_piece(element: Any, payload: ClaimText, locator: str, opts: Options) ->
         problem=str(problem),
         claim_id=str(node.get("value")) if node is not None else "?",
     )
+
+
+def _shallow(element: Any, depth: int = 2) -> dict[str, Any]:
+    """Element names (and ``value`` attributes) of *element*, *depth* levels down: enough
+    for ``looks_like`` to tell which FHIR version a Claim the models cannot read looks like."""
+    out: dict[str, Any] = {}
+    for child in element:
+        name = _local(child)
+        if not name:
+            continue
+        value = child.get("value")
+        node: Any = value if value is not None else _shallow(child, depth - 1) if depth > 1 else {}
+        if name in out:
+            earlier = out[name]
+            out[name] = [*(earlier if isinstance(earlier, list) else [earlier]), node]
+        else:
+            out[name] = node
+    return out
 
 
 def claim_xml(tree: Mapping[str, Any], version: FhirVersion, *, pretty: bool) -> str:
