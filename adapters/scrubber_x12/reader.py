@@ -48,8 +48,8 @@ _GUIDES = {
 def _check_version(version: str, element: str, segment: Segment) -> None:
     """Refuse a transaction set in another guide or X12 release than 005010X222A1/A2.
 
-    GS08 and ST03 both carry the implementation guide (TR3 005010X222A1 §2 envelope: GS08 and
-    ST03 = ``005010X222A1``). 4010 has no ST03 (004010X098A1 TR3), so GS08 is the only place a
+    GS08 and ST03 both carry the implementation guide version (TR3 005010X222A1, GS08 and
+    ST03 notes: ``005010X222A1``). 4010 has no ST03 (004010X098A1 TR3), so GS08 is the only place a
     4010 file says what it is; reading it as 5010 would scrub claims under the wrong rules."""
     if version in VERSIONS:
         return
