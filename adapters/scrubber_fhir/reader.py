@@ -24,7 +24,7 @@ from scrubber.formats import ClaimPiece, FormatOptions, Piece, Verbatim
 
 from ._jsontext import JsonStyle, array_items, decode, object_members, style_of
 from .mapping import Resolver, UnmappableClaim, map_claim
-from .scope import out_of_scope
+from .scope import claim_type, out_of_scope
 from .versions import Options, Problem, options_of, other_version_problem
 
 __all__ = ["ClaimText", "claim_id_of", "parse_claim_text", "read", "to_piece"]
@@ -96,20 +96,9 @@ def to_piece(
         )
     else:
         problem = validated if isinstance(validated, Problem) else None
-    if problem is not None or opts.fast:
-        # an STU3 or DSTU2 Claim fails on elements R4 never had: say what it looks like
-        problem = other_version_problem(tree, opts.version.name, payload.pointer) or problem
-    if problem is None:
-        reason = out_of_scope(tree)
-        if reason is not None:
-            return ClaimPiece(
-                claim=None,
-                payload=payload,
-                locator=locator,
-                problem=reason,
-                claim_id=claim_id,
-                out_of_scope=True,
-            )
+    valid = problem is None
+    if valid and claim_type(tree) in (None, "professional"):
+        # the common case costs one look at Claim.type before the mapping
         try:
             claim = map_claim(
                 tree,
@@ -121,6 +110,20 @@ def to_piece(
             problem = exc.problem
         else:
             return ClaimPiece(claim=claim, payload=payload, locator=locator, claim_id=claim.id)
+    # Not scrubbed. First: does it look like another FHIR version? (An STU3 Claim fails
+    # validation on elements R4 never had; unvalidated, it would look like one without CPT.)
+    elsewhere = other_version_problem(tree, opts.version.name, payload.pointer)
+    if elsewhere is not None:
+        problem = elsewhere
+    elif valid and (reason := out_of_scope(tree)) is not None:
+        return ClaimPiece(
+            claim=None,
+            payload=payload,
+            locator=locator,
+            problem=reason,
+            claim_id=claim_id,
+            out_of_scope=True,
+        )
     prefix = f"{locator} " if locator.startswith("line ") else ""
     return ClaimPiece(
         claim=None,
