@@ -183,6 +183,8 @@ def looks_like(tree: Mapping[str, Any], reading: str = "r4") -> tuple[str, list[
     stu3 = found(_STU3_CLAIM, _STU3_ITEM)
     if stu3:
         return "STU3", stu3
+    if "subject" in tree and "patient" not in tree:  # the R6 ballot renames Claim.patient
+        return "R6 (draft)", ["subject"]
     if reading == "r4":
         r5 = found(_R5_CLAIM, _R5_ITEM)
         return ("R5", r5) if r5 else None
@@ -202,6 +204,8 @@ def other_version_problem(tree: Mapping[str, Any], reading: str, at: str = "") -
     version, evidence = guess
     if version in ("R4", "R5"):
         advice = f"read it with fhir_version {version.lower()}"
+    elif version.startswith("R6"):
+        advice = f"this scrubber reads {READ_VERSIONS}"
     else:
         advice = f"this scrubber reads {READ_VERSIONS}; convert it to R4 first"
     return Problem(

@@ -270,3 +270,13 @@ def test_cli_passes_a_single_stu3_claim_through_as_unreadable(
     assert (code, out) == (1, data)  # exit 2 is kept for documents that cannot be read at all
     [finding] = report["claims"][0]["findings"]
     assert finding["code"] == "SCR002" and "looks like a FHIR STU3 Claim" in finding["message"]
+
+
+def test_a_claim_with_subject_instead_of_patient_looks_like_the_r6_ballot(fhir: Any) -> None:
+    claim = fhir.claim()
+    claim["subject"] = claim.pop("patient")
+    [piece] = claim_pieces(fhir.read(fhir.to_json(claim)))
+    assert (
+        piece.problem
+        == f"/: looks like a FHIR R6 (draft) Claim (subject); this scrubber reads {READS}"
+    )
