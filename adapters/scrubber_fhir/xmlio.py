@@ -71,6 +71,20 @@ def _claim_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_UTF16_DECLARATION = re.compile(
+    rb"""\A(\xef\xbb\xbf)?(\s*<\?xml[^>]*?encoding\s*=\s*["'])utf-?16(?:[lb]e)?(["'])""",
+    re.IGNORECASE,
+)
+
+
+def _as_declared_utf8(data: bytes) -> bytes:
+    """*data* for the parser: a UTF-16 file reaches this reader decoded to UTF-8
+    (``scrubber.utf16``) with its declaration still saying ``encoding="UTF-16"``; the parser
+    is told UTF-8 (the text kept for writing is not changed, so the output says UTF-16 and is
+    UTF-16 again)."""
+    return _UTF16_DECLARATION.sub(rb"\1\2UTF-8\3", data, count=1)
+
+
 def _local(element: Any) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
@@ -97,7 +111,7 @@ def read_xml(data: bytes, opts: Options) -> Iterator[Piece]:
             position=f"byte {found.start()}",
         )
     try:
-        root = etree.fromstring(data, parser=safe_parser())
+        root = etree.fromstring(_as_declared_utf8(data), parser=safe_parser())
     except etree.XMLSyntaxError as exc:
         raise AdapterError(
             f"not well-formed XML: {exc.msg}", position=f"line {exc.lineno}"

@@ -7,6 +7,7 @@ byte-identical."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,18 @@ def test_a_fixed_utf16_file_equals_the_fixed_utf8_file_in_utf16(
     assert code16 == code
     assert written == as_utf16(expected, name, source="latin-1")
     assert report16["summary"] == report["summary"]
+
+
+def test_a_utf16_xml_claim_declaring_utf16_is_read_and_kept(
+    plugins: Plugins, samples_dir: Path
+) -> None:
+    text = (samples_dir / "fhir" / "home-infusion-medicaid.r4.xml").read_text(encoding="utf-8")
+    declared = re.sub(r"encoding=(['\"])utf-8\1", r"encoding=\1UTF-16\1", text, count=1, flags=re.I)
+    assert "UTF-16" in declared.split("\n", 1)[0]
+    data = b"\xff\xfe" + declared.encode("utf-16-le")
+    result = scrub_bytes(data, tables=MemoryTables(), plugins=plugins, check=True)
+    assert result.format == "fhir" and len(result.results) == 1
+    assert result.output == data
 
 
 def test_utf16_x12_validation_and_999(plugins: Plugins) -> None:
