@@ -29,10 +29,12 @@ _CPT_OR_HCPCS = "CPT/HCPCS"
 def claim_type(tree: Mapping[str, Any]) -> str | None:
     """The ``claim-type`` code of ``Claim.type`` (``professional``, ``oral`` ...), or None
     when the type is missing or coded only in another system (then the items decide)."""
-    for coding in codings(tree.get("type")):
-        code = coding.get("code")
-        if coding.get("system") in codes.CLAIM_TYPE_SYSTEMS and isinstance(code, str):
-            return code
+    concept = tree.get("type")  # runs for every Claim: kept to a few lookups
+    found = concept.get("coding") if isinstance(concept, dict) else None
+    for coding in found if isinstance(found, list) else ():
+        if isinstance(coding, dict) and coding.get("system") in codes.CLAIM_TYPE_SYSTEMS:
+            code = coding.get("code")
+            return code if isinstance(code, str) else None
     return None
 
 
