@@ -101,3 +101,19 @@ def test_se_control_error_says_it_is_the_control_number(kit) -> None:
     bad = synthetic_837(2).replace(b"*0001~\nGE", b"*0002~\nGE")
     message = _error(kit, bad).message
     assert message == "SE02 control number 0002 does not repeat ST02 0001"
+
+
+def test_cli_refuses_a_4010_file_in_one_line_with_exit_2(
+    tmp_path, capsys, sample_tables_db
+) -> None:
+    import scrubber.cli as cli
+
+    source, out = tmp_path / "old.837", tmp_path / "out.837"
+    source.write_bytes(X12_4010)
+    assert cli.main(["scrub", str(source), "-o", str(out), "--tables", str(sample_tables_db)]) == 2
+    assert not out.exists()
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        f"scrubber: {source}, segment 2: GS08 is 004010X098A1 (X12 4010 837P professional): "
+        "this scrubber reads only 837P 005010X222A1/A2 (HIPAA 5010); convert the file to 5010 first"
+    )
