@@ -122,3 +122,13 @@ def test_an_odd_byte_count_is_refused(plugins: Plugins) -> None:
     with pytest.raises(AdapterError) as caught:
         scrub_bytes(data, tables=MemoryTables(), plugins=plugins, check=True)
     assert "odd number of bytes" in caught.value.message
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 4096])
+def test_chunk_boundaries_inside_a_utf16_character(plugins: Plugins, chunk: int) -> None:
+    fmt = plugins.format("x12")
+    data = as_utf16(synthetic_837(3), "utf-16 BE with BOM", source="latin-1")
+    chunks = [data[k : k + chunk] for k in range(0, len(data), chunk)]
+    pieces = list(fmt.read(chunks, {}))
+    assert sum(1 for p in pieces if getattr(p, "claim", None) is not None) == 3
+    assert b"".join(fmt.write(((p, None) for p in pieces), {})) == data
