@@ -48,6 +48,7 @@ from scrubber.tables import (
     TableInfo,
     TableRow,
 )
+from scrubber.utf16 import utf16_aware
 
 __all__ = [
     "AdapterError",
@@ -108,4 +109,5 @@ __all__ = [
     "scrub_bytes",
     "scrub_claim",
     "scrub_stream",
+    "utf16_aware",
 ]
