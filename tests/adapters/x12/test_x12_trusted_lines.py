@@ -56,6 +56,7 @@ def test_trusted_claim_equals_the_validated_one_field_for_field() -> None:
         "billing_npi": "1234567893",
         "billing_taxonomy": "207Q00000X",
         "rendering_npi": "1456789019",
+        "billing_tin": "990000001",
         "payer_id": "04412",
         "payer_name": "PAYER",
         "filing_indicator": "MB",
