@@ -160,7 +160,7 @@ def check_writable(target: str) -> None:
     path = Path(target)
     if path.is_dir():
         raise OutputError("cannot write: it is a directory", source=target)
-    for parent in path.absolute().parents:
+    for parent in path.parents:
         if parent.exists():
             if not parent.is_dir():
                 raise OutputError(f"cannot write: {parent} is not a directory", source=target)
