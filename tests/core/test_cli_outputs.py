@@ -242,3 +242,19 @@ def test_closed_stdout_ends_quietly(tmp_path: Path) -> None:
     run.stderr.close()
     assert run.wait(timeout=60) == BROKEN_PIPE_EXIT
     assert err == b""
+
+
+def test_response_with_several_inputs_writes_one_file_per_input(tmp_path: Path) -> None:
+    first = tmp_path / "x.json"
+    first.write_bytes(FHIR_BUNDLE.read_bytes())
+    second = tmp_path / "y.json"
+    second.write_bytes((SAMPLES / "fhir" / "home-infusion-medicaid.r4.json").read_bytes())
+    out, responses = tmp_path / "out", tmp_path / "resp.ndjson"
+    argv = ["scrub", str(first), str(second), "--out-dir", str(out), "--response", str(responses)]
+    assert cli.main([*argv, "-q"]) in (0, 1)
+    assert not responses.exists()
+    per_input = {
+        name: (tmp_path / f"resp.{name}.ndjson").read_text(encoding="utf-8").splitlines()
+        for name in ("x.json", "y.json")
+    }
+    assert (len(per_input["x.json"]), len(per_input["y.json"])) == (2, 1)  # one per Claim
