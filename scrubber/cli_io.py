@@ -181,6 +181,7 @@ class PendingOutputs:
 
     def __init__(self) -> None:
         self._pending: list[_Pending] = []
+        self._cleaned: set[str] = set()  # directories already rid of stale parts this run
 
     def open(self, target: str) -> BinaryIO:
         """A writable temporary file for *target* (``-`` means stdout, spooled)."""
@@ -194,7 +195,9 @@ class PendingOutputs:
         directory = os.path.dirname(os.path.abspath(target))
         try:
             os.makedirs(directory, exist_ok=True)
-            clean_stale_parts(directory)
+            if directory not in self._cleaned:
+                clean_stale_parts(directory)
+                self._cleaned.add(directory)
             prefix = f"{_PART_PREFIX}{_host_tag()}-{os.getpid()}-"
             fd, temp = tempfile.mkstemp(prefix=prefix, suffix=_PART_SUFFIX, dir=directory)
         except OSError as exc:
