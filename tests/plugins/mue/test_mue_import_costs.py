@@ -99,3 +99,14 @@ def test_the_record_cap_counts_every_table_of_a_zip(monkeypatch) -> None:
     )
     with pytest.raises(TableError, match="more than 50 records"):
         parse_mue_file(ZIP_NAME, data, NO_HINTS)
+
+
+def test_an_mue_value_of_thousands_of_digits_is_bad_input(tmp_path: Path, capsys) -> None:
+    src = tmp_path / MEMBER
+    src.write_text(records(tuple(HEADER), ("97110", "9" * 5000, "1 Line Edit")), encoding="latin-1")
+    assert cli.main(["tables", "import", str(src), "--tables", str(tmp_path / "t.db")]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == (
+        f"scrubber: {src}, row 3: MUE value for 97110 has 5000 digits"
+        " (at most 9: no MUE comes near a billion units)"
+    )
