@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import sys
 import tempfile
 import time
@@ -33,6 +34,7 @@ __all__ = [
     "PendingOutputs",
     "check_writable",
     "clean_stale_parts",
+    "is_stream",
     "one_line",
     "quiet_broken_pipe",
     "read_chunks",
@@ -155,6 +157,15 @@ def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+def is_stream(target: str) -> bool:
+    """A target that exists and is not a regular file (``/dev/null``, a FIFO): it is written
+    to, never replaced by a rename."""
+    try:
+        return not stat.S_ISREG(os.stat(target).st_mode) and not os.path.isdir(target)
+    except OSError:
+        return False
+
+
 def check_writable(target: str) -> None:
     """Refuse a target that is a directory or lies under a file, before any work is done."""
     path = Path(target)
@@ -185,9 +196,10 @@ class PendingOutputs:
 
     def open(self, target: str) -> BinaryIO:
         """A writable temporary file for *target* (``-`` means stdout, spooled)."""
-        if target == "-":
+        if target == "-" or is_stream(target):
+            # stdout, or a device or pipe such as /dev/null: spooled, copied out at the end
             handle = tempfile.TemporaryFile()  # noqa: SIM115  # closed by commit()/discard()
-            self._pending.append(_Pending("-", handle, ""))
+            self._pending.append(_Pending(target, handle, ""))
             return handle
         if any(p.target == target for p in self._pending):
             raise OutputError("named for two outputs of this run", source=target)
@@ -219,7 +231,8 @@ class PendingOutputs:
         return handle
 
     def commit(self) -> None:
-        """Put every file in place, rolling back on the first failure; then copy stdout out."""
+        """Put every file in place, rolling back on the first failure; then copy stdout (and
+        any device or pipe named as an output) out."""
         files = [p for p in self._pending if p.temp]
         try:
             for pending in files:
@@ -242,7 +255,16 @@ class PendingOutputs:
         try:
             for pending in self._pending:
                 pending.handle.seek(0)
-                shutil.copyfileobj(pending.handle, sys.stdout.buffer)
+                if pending.target == "-":
+                    shutil.copyfileobj(pending.handle, sys.stdout.buffer)
+                    continue
+                try:
+                    with open(pending.target, "wb") as stream:
+                        shutil.copyfileobj(pending.handle, stream)
+                except BrokenPipeError:
+                    raise
+                except OSError as exc:
+                    raise OutputError(f"cannot write: {_why(exc)}", source=pending.target) from None
             sys.stdout.buffer.flush()
         finally:
             self.discard()

@@ -16,7 +16,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scrubber.cli_io import OutputError, check_writable
+from scrubber.cli_io import OutputError, check_writable, is_stream
 from scrubber.errors import ScrubberError
 
 __all__ = ["InputOutputs", "plan_outputs"]
@@ -109,6 +109,8 @@ def plan_outputs(
     _refuse_shared_stdout(named)
     files = [(option, target) for option, target in named if target != "-"]
     for index, (option, target) in enumerate(files):
+        if is_stream(target):  # /dev/null or a pipe: written to, never replaced
+            continue
         for other_option, other in files[:index]:
             if _same_file(target, other):
                 if option == other_option == "--out-dir":

@@ -258,3 +258,12 @@ def test_response_with_several_inputs_writes_one_file_per_input(tmp_path: Path) 
         for name in ("x.json", "y.json")
     }
     assert (len(per_input["x.json"]), len(per_input["y.json"])) == (2, 1)  # one per Claim
+
+
+def test_dev_null_is_written_to_not_replaced(tmp_path: Path) -> None:
+    src = copy_837(tmp_path / "a.837")
+    report = tmp_path / "r.json"
+    argv = ["scrub", str(src), "-o", os.devnull, "--report", str(report), "--ack", os.devnull]
+    assert cli.main([*argv, "-q"]) == 0
+    assert report.exists() and Path(os.devnull).is_char_device()
+    assert leftovers(Path(os.devnull).parent) == []
