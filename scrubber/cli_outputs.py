@@ -74,6 +74,7 @@ def plan_outputs(
     response: str | None,
     check: bool,
     force: bool,
+    html: str | None = None,
 ) -> list[InputOutputs]:
     """Each input's outputs, after every refusal the run could hit while writing them."""
     if check and (output or out_dir):
@@ -106,6 +107,8 @@ def plan_outputs(
     ]
     if report:
         named.append(("--report", report))
+    if html:
+        named.append(("--html", html))
     _refuse_shared_stdout(named)
     files = [(option, target) for option, target in named if target != "-"]
     for index, (option, target) in enumerate(files):

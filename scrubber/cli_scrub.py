@@ -86,6 +86,7 @@ def run_scrub(
         response=args.response,
         check=args.check,
         force=args.force,
+        html=getattr(args, "html", None),  # the HTML report, where the command has one
     )
     options = _options(args)
     outputs = PendingOutputs()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -69,3 +70,14 @@ def test_a_plan_never_writes_one_file_twice_nor_an_input_unforced(
         assert not set(normal) & {os.path.normpath(p) for p in paths if p != "-"}
     if check:
         assert all(p.claims is None for p in plan)
+
+
+def test_every_named_output_takes_part_in_the_refusals(tmp_path) -> None:
+    """The HTML report (``--html``) is one more output: it may not share a file or stdout."""
+    src = str(tmp_path / "a.837")
+    common = {"output": None, "out_dir": None, "ack": None, "response": None, "force": False}
+    same = str(tmp_path / "r")
+    with pytest.raises(ScrubberError, match="named by both --report and --html"):
+        plan_outputs([src], report=same, html=same, check=True, **common)
+    with pytest.raises(ScrubberError, match="would share stdout"):
+        plan_outputs([src], report=None, html="-", check=False, **common)
