@@ -267,3 +267,25 @@ def test_dev_null_is_written_to_not_replaced(tmp_path: Path) -> None:
     assert cli.main([*argv, "-q"]) == 0
     assert report.exists() and Path(os.devnull).is_char_device()
     assert leftovers(Path(os.devnull).parent) == []
+
+
+def test_a_failing_last_rename_leaves_every_output_as_it_was(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the CLI: the claims are renamed into place, then the report's rename fails
+    (say, a full disk on a network share): the claims file is put back as it was."""
+    src = copy_837(tmp_path / "a.837")
+    claims, report = tmp_path / "out.837", tmp_path / "r.json"
+    claims.write_text("yesterday's claims")
+    real_replace = os.replace
+
+    def replace(source: str, target: str) -> None:
+        if os.fspath(target) == str(report):
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr("scrubber.cli_io.os.replace", replace)
+    line = refused(capsys, ["scrub", str(src), "-o", str(claims), "--report", str(report)])
+    assert line == f"scrubber: {report}: cannot write: No space left on device"
+    assert claims.read_text() == "yesterday's claims" and not report.exists()
+    assert leftovers(tmp_path) == []
