@@ -320,7 +320,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # here, not at exit: a reader that left is then a quiet end
+        return code
     except BrokenPipeError:  # the reader of stdout left (`| head`): stop quietly
         return quiet_broken_pipe()
     except PluginError as exc:

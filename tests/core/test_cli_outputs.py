@@ -196,8 +196,10 @@ def test_error_text_with_line_breaks_stays_one_line(tmp_path: Path, capsys) -> N
 
 
 def _run_cli(*args: str, **kwargs: object) -> subprocess.Popen[bytes]:
+    # stdout block-buffered as users have it (not PYTHONUNBUFFERED, which hides exit flushes)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
-        [sys.executable, "-m", "scrubber.cli", *args], **kwargs
+        [sys.executable, "-m", "scrubber.cli", *args], env=env, **kwargs
     )
 
 
@@ -233,9 +235,11 @@ def test_a_killed_runs_parts_are_cleaned_by_the_next_run(tmp_path: Path) -> None
     assert leftovers(out) == [] and part not in os.listdir(out)
 
 
-def test_closed_stdout_ends_quietly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["scrub", "-q"], ["edits"], ["explain", "99601"]])
+def test_closed_stdout_ends_quietly(tmp_path: Path, command: list[str]) -> None:
     src = copy_837(tmp_path / "a.837")
-    run = _run_cli("scrub", str(src), "-q", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    argv = [*command, str(src)] if command[0] == "scrub" else command
+    run = _run_cli(*argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert run.stdout is not None and run.stderr is not None
     run.stdout.close()  # the reader leaves before anything is written, as `| head -0` would
     err = run.stderr.read()
