@@ -32,6 +32,7 @@ from scrubber_infusion.families import (
 from scrubber_infusion.plan import (
     UNIT,
     ClaimPlan,
+    DayGroup,
     describe_lines,
     line_minutes,
     plan_claim,
@@ -84,6 +85,10 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
         if not (timed.sent_in_time or missing):
             continue
         fix = primary_fix(group, timed)
+        if _addons_by_hand(group):
+            # Converting the primary alone would drop the time the add-on lines are judged
+            # by, and a later scrub would judge them differently: leave the date as sent.
+            fix = None
         what = describe_coding(group.family, coding)
         if timed.sent_in_time:
             head = (
@@ -102,8 +107,8 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
         )
         yield ctx.finding(line, f"{head}. {what}{tail}", fixes=_one(fix), field="units")
     for group in plan:
-        if any(t.coding for t in group.primaries):
-            continue
+        if group.expected_addon_units is not None:
+            continue  # every primary has its time: INF003 sets the add-on units from it
         for addon in group.addons:
             extra = line_minutes(addon)
             if addon.unit_basis == UNIT or extra is None:
@@ -175,7 +180,9 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
                 fixes=_one(fix),
                 field="units",
             )
-        elif not any(t.coding for t in group.primaries):
+        elif expected is None:
+            # Some primary has no time of its own: an add-on sent in minutes stands for its
+            # own extra time, in the first scrub as in any later one (idempotence).
             for addon in group.addons:
                 extra = line_minutes(addon)
                 if addon.unit_basis == UNIT or extra is None:
@@ -234,6 +241,16 @@ def primary_below_minimum(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding
                 f"{group.family.service}: under the {format_minutes(group.family.minimum_minutes)} "
                 f"{timed.line.code} needs ({group.family.primary_unit}); check the coding",
             )
+
+
+def _addons_by_hand(group: DayGroup) -> bool:
+    """Several add-on lines, some in minutes, beside timed primaries: INF003 asks for a
+    correction by hand because no one line can be set from the documented time."""
+    return (
+        group.expected_addon_units is not None
+        and len(group.addons) > 1
+        and any(a.unit_basis != UNIT for a in group.addons)
+    )
 
 
 def _one(fix: Fix | None) -> tuple[Fix, ...]:

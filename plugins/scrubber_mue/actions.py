@@ -68,15 +68,24 @@ def _attachment(claim: Claim, line: ServiceLine, settings: MueSettings) -> Attac
     )
 
 
-def _request(claim: Claim, line: ServiceLine, settings: MueSettings) -> RequestAttachment:
+def _request(claim: Claim, line: ServiceLine, settings: MueSettings) -> tuple[Fix, ...]:
+    """A request for the records, unless the line already sends records of this type by this
+    transmission (an earlier scrub's PWK, named by the line's position then): the payer gets
+    them once, and scrubbing the output again changes nothing."""
     a = _attachment(claim, line, settings)
-    return RequestAttachment(
+    if any(
+        (had.report_type, had.transmission) == (a.report_type, a.transmission)
+        for had in line.attachments
+    ):
+        return ()
+    request = RequestAttachment(
         line=line.number,
         report_type=a.report_type,
         transmission=a.transmission,
         control_number=a.control_number,
         description=a.description,
     )
+    return (request,)
 
 
 def _room_for(modifier: str, line: ServiceLine) -> bool:
@@ -121,7 +130,7 @@ def plan_day(
     if action == "document":
         note = "RECORDS AVAILABLE" if settings.attachment_transmission == "AA" else "RECORDS SENT"
         fixes = (
-            _request(claim, crossing, settings),
+            *_request(claim, crossing, settings),
             AddNote(line=crossing.number, text=f"UNITS OVER MUE {value}; {note}"),
         )
         return Plan(
@@ -168,11 +177,14 @@ def _split_excess(
     note = f"UNITS OVER MUE {value}; REVIEW REQUESTED"
     if not all(_room_for(modifier, line) for line, _ in over):
         return _flag(crossing, f"not split: a line already has {MAX_MODIFIERS} modifiers")
-    if not _line_room(claim, sum(1 for _, keep in over if keep > 0)):
+    if not _line_room(claim, sum(1 for ln, k in over if k > 0 and modifier not in ln.modifiers)):
         return _flag(crossing, f"not split: the claim would pass {MAX_X12_LINES} lines")
     fixes: list[Fix] = []
     said = []
-    for line, keep in over:
+    for line, kept in over:
+        # A line already carrying the excess modifier is the review line of an earlier split:
+        # all of it is excess, so it is not split again (scrubbing the output changes nothing).
+        keep = Decimal("0") if modifier in line.modifiers else kept
         excess = line.units - keep
         if keep > 0:
             excess_part = SplitPart(
@@ -188,7 +200,7 @@ def _split_excess(
             fixes += [
                 SetModifiers(line=line.number, modifiers=line.modifiers + added),
                 AddNote(line=line.number, text=note),
-                _request(claim, line, settings),
+                *_request(claim, line, settings),
             ]
             said.append(f"line {line.number} marked {modifier} as excess")
     return Plan(
