@@ -230,7 +230,9 @@ def has_attachment(attachments: Iterable[Attachment], wanted: Attachment) -> boo
     earlier output, so scrubbing the output again adds no second identical PWK. The free-text
     description is not compared (an 837P PWK has no room for it)."""
     key = (wanted.report_type, wanted.transmission, wanted.control_number or None)
-    return any((a.report_type, a.transmission, a.control_number or None) == key for a in attachments)
+    return any(
+        (a.report_type, a.transmission, a.control_number or None) == key for a in attachments
+    )
 
 
 def _with_modifiers(current: tuple[str, ...], added: Iterable[str]) -> tuple[str, ...]:
@@ -393,9 +395,7 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
     return FixOutcome(claim=fixed, applied=tuple(applied), rejected=tuple(rejected))
 
 
-def _apply_to_line(
-    claim: Claim, current: list[ServiceLine], fix: Fix
-) -> list[ServiceLine] | None:
+def _apply_to_line(claim: Claim, current: list[ServiceLine], fix: Fix) -> list[ServiceLine] | None:
     """Apply one accepted fix to what the line has become so far (one line, or the parts of
     a split: a note or attachment after a split goes to the first part). None when the fix
     is already done (the note or attachment is there from an earlier scrub)."""
