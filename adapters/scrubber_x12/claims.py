@@ -114,6 +114,11 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
         if in_subloop:
             continue
         if tag == "SV1":
+            if sv1 is not None:  # the TR3 allows one SV1 per loop 2400: which one bills?
+                raise ClaimProblem(
+                    f"loop 2400 at segment {lx.number} has a second SV1 (segment "
+                    f"{segment.number}); 005010X222A1 allows one per service line"
+                )
             sv1 = segment.elements()
             sv1_segment = segment
         elif tag == "DTP":
@@ -123,9 +128,10 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
         elif tag == "REF":
             elements = segment.elements()
             if _element(elements, 1) == "6R":
-                control = _element(elements, 2) or None
+                # the first, the one a writer rewrites (the TR3 allows one)
+                control = control or _element(elements, 2) or None
         elif tag == "NTE":
-            note = _note(segment.elements()) or note
+            note = note or _note(segment.elements())
         elif tag == "PWK":
             attachments.append(attachment_from_pwk(segment.elements(), segment))
     if sv1 is None:
@@ -207,7 +213,9 @@ def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
                 if parts[0] in DIAGNOSIS_QUALIFIERS and len(parts) > 1 and parts[1]:
                     diagnoses.append(parts[1])
         elif tag == "NTE":
-            note = _note(segment.elements()) or note
+            # The first provider note is the one a writer merges into, so reading it (not a
+            # later repeat) keeps a second scrub from merging the same text again.
+            note = note or _note(segment.elements())
         elif tag == "PWK":
             attachments.append(attachment_from_pwk(segment.elements(), segment))
     if not block.lines:
