@@ -24,6 +24,7 @@ from typing import final
 from scrubber.models import MAX_MODIFIERS, Attachment, Claim, ServiceLine
 
 __all__ = [
+    "LAST_LINE",
     "AddNote",
     "Fix",
     "FixOutcome",
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 CENT = Decimal("0.01")
+LAST_LINE = "it would remove the claim's last line (a claim needs at least one)"
 
 
 def _positive_units(units: Decimal, what: str) -> None:
@@ -361,6 +363,16 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
             current = changed
             applied.append((by, fix))
         new_lines.extend(current)
+
+    if not new_lines:  # only RemoveLine empties a claim: refuse those, keep the rest
+        kept = [(by, fix) for by, fix in fixes if not isinstance(fix, RemoveLine)]
+        outcome = apply_fixes(claim, kept)
+        refused = tuple(
+            RejectedFix(by=by, fix=fix, reason=LAST_LINE)
+            for by, fix in fixes
+            if isinstance(fix, RemoveLine)
+        )
+        return replace(outcome, rejected=outcome.rejected + refused)
 
     note, attachments = claim.note, claim.attachments
     for by, fix in claim_level:

@@ -171,6 +171,8 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
             if len(group.addons) == 1:
                 fix = _addon_fix(group.addons[0].number, expected, in_time)
                 advice = ""
+                if isinstance(fix, RemoveLine) and _only_line(ctx):
+                    fix, advice = None, f"; {ONLY_LINE}"
             else:
                 advice = "; correct the add-on lines by hand"
             yield ctx.finding(
@@ -188,12 +190,13 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
                 if addon.unit_basis == UNIT or extra is None:
                     continue
                 if addon_units_for_extra_time(group.family, extra) == 0:
+                    only = _only_line(ctx)
                     yield ctx.finding(
                         addon,
                         f"{addon.code} sent with {format_minutes(extra)} of additional time, "
                         f"under the {format_minutes(group.family.threshold_minutes)} one "
-                        f"additional unit needs: not billable",
-                        fixes=(RemoveLine(line=addon.number),),
+                        f"additional unit needs: not billable" + (f"; {ONLY_LINE}" if only else ""),
+                        fixes=() if only else (RemoveLine(line=addon.number),),
                     )
 
 
@@ -241,6 +244,15 @@ def primary_below_minimum(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding
                 f"{group.family.service}: under the {format_minutes(group.family.minimum_minutes)} "
                 f"{timed.line.code} needs ({group.family.primary_unit}); check the coding",
             )
+
+
+ONLY_LINE = "it is the claim's only line, so it is reported, not removed (a claim needs a line)"
+
+
+def _only_line(ctx: EditContext) -> bool:
+    """A claim keeps at least one line (837P loop 2400 is required): removing its only line
+    would leave a claim the payer rejects and a later scrub cannot read."""
+    return len(ctx.claim.lines) <= 1
 
 
 def _addons_by_hand(group: DayGroup) -> bool:

@@ -126,7 +126,7 @@ def plan_day(
     over = [(line, keep) for line, keep in kept if keep < line.units]
     crossing = over[0][0] if over else lines[-1]
     if action == "cap":
-        return _cap(claim, crossing, over, value)
+        return _cap(claim, crossing, over, value, kept)
     if action == "document":
         note = "RECORDS AVAILABLE" if settings.attachment_transmission == "AA" else "RECORDS SENT"
         fixes = (
@@ -147,7 +147,11 @@ def plan_day(
 
 
 def _cap(
-    claim: Claim, crossing: ServiceLine, over: list[tuple[ServiceLine, Decimal]], value: int
+    claim: Claim,
+    crossing: ServiceLine,
+    over: list[tuple[ServiceLine, Decimal]],
+    value: int,
+    kept: list[tuple[ServiceLine, Decimal]],
 ) -> Plan:
     fixes: list[Fix] = []
     said = []
@@ -161,6 +165,11 @@ def _cap(
             said.append(f"line {line.number} removed")
     if sum(isinstance(f, RemoveLine) for f in fixes) == len(claim.lines):
         return _flag(crossing, "not capped: that would remove every line of the claim")
+    whole = [line for line, keep in kept if keep == line.units and keep > 0]
+    if whole and not any(keep > 0 for _, keep in over):
+        # Only removals: the note goes on the last line kept whole, as a reduction would put
+        # it, so the capped claim reads the same when it is scrubbed again.
+        fixes.append(AddNote(line=whole[-1].number, text=f"UNITS CAPPED AT MUE {value}"))
     return Plan(
         line=crossing, fixes=tuple(fixes), outcome="capped: " + ", ".join(said), resolved=True
     )
