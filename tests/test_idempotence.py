@@ -148,12 +148,15 @@ def test_a_line_with_two_sv1_is_reported_and_passed_through(tables, plugins) -> 
     assert "second SV1" in json.dumps(claim)
 
 
-def test_fhir_minutes_and_period_that_disagree_are_refused(tables, plugins) -> None:
+def test_fhir_minutes_and_period_that_disagree_are_reported_not_converted(tables, plugins) -> None:
     claim = json.loads((SAMPLES / "fhir" / "home-infusion-medicaid.r4.json").read_bytes())
     claim["item"][0]["quantity"] = {
         "value": 240,
         "system": "http://unitsofmeasure.org",
         "code": "min",
     }
-    with pytest.raises(AdapterError, match="quantity gives 240 min but servicedPeriod spans 330"):
-        scrub_bytes(json.dumps(claim).encode(), tables=tables, plugins=plugins)
+    data = json.dumps(claim, indent=2).encode()
+    first, second = twice(data, tables, plugins, None)
+    assert second.output == first.output
+    [inf001] = [f for f in first.findings if f.code == "INF001"]
+    assert "not changed: its period spans 5 h 30 min" in inf001.message and not inf001.fixes

@@ -220,16 +220,8 @@ def _line(
         if isinstance(opened, str) and isinstance(last, str) and "T" in opened and "T" in last:
             start = _parse_datetime(opened, where, "servicedPeriod/start")
             end = _parse_datetime(last, where, "servicedPeriod/end")
-            spanned = Decimal(int((end - start).total_seconds())) / 60
             if minutes is None and end >= start:
-                minutes = spanned
-            elif minutes is not None and end > start and spanned != minutes:
-                # Two different times for one service: once the minutes are turned into
-                # units only the period is left, so a second scrub would bill another time.
-                raise UnmappableClaim(
-                    f"{where}: quantity gives {minutes.normalize():f} min but servicedPeriod "
-                    f"spans {spanned.normalize():f} min; send one time for the service"
-                )
+                minutes = Decimal(int((end - start).total_seconds())) / 60
     elif "servicedDate" in item:
         service_from = _parse_date(item["servicedDate"], where, "servicedDate")
     else:

@@ -33,6 +33,7 @@ from scrubber_infusion.plan import (
     UNIT,
     ClaimPlan,
     DayGroup,
+    conflicting_span,
     describe_lines,
     line_minutes,
     plan_claim,
@@ -89,6 +90,9 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
             # Converting the primary alone would drop the time the add-on lines are judged
             # by, and a later scrub would judge them differently: leave the date as sent.
             fix = None
+        span = conflicting_span(line)
+        if span is not None:
+            fix = None
         what = describe_coding(group.family, coding)
         if timed.sent_in_time:
             head = (
@@ -105,6 +109,11 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
             if group.addons
             else ""
         )
+        if span is not None:
+            tail += (
+                f"; not changed: its period spans {format_minutes(span)}, another time for "
+                "the same service (send one)"
+            )
         yield ctx.finding(line, f"{head}. {what}{tail}", fixes=_one(fix), field="units")
     for group in plan:
         if group.expected_addon_units is not None:
