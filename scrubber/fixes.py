@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import final
 
 from scrubber.models import MAX_MODIFIERS, Attachment, Claim, ServiceLine
@@ -202,7 +202,10 @@ def prorate(charge: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     """*charge* × part / whole, rounded half-up to cents (the whole charge when whole is 0)."""
     if whole == 0:
         return charge
-    return (charge * part / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return (charge * part / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more than 28 digits: no claim amount is that large
+        raise ValueError(f"a prorated charge of {charge} is too large to bill") from None
 
 
 def merge_note(existing: str | None, text: str) -> str:

@@ -57,11 +57,24 @@ def _ext_value(node: Json, url: str) -> Any:
     return None
 
 
-def _number(value: Any, where: str, path: str) -> Decimal:
-    """*value* as a Decimal; the pointer ``where/path`` is only built for the error."""
+# The bounds of the 837P TR3 (005010X222A1: amounts R 1-18 with two decimal places, SV104
+# quantity R 1-15), so a FHIR Claim holds nothing an 837P could not and no arithmetic runs on
+# a value of unbounded size.
+MAX_AMOUNT = Decimal(10) ** 16
+MAX_QUANTITY = Decimal(10) ** 15
+
+
+def _number(value: Any, where: str, path: str, limit: Decimal = MAX_AMOUNT) -> Decimal:
+    """*value* as a Decimal below *limit* in size; the pointer is only built for an error."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise UnmappableClaim(f"{where}/{path}: expected a number")
-    return Decimal(value)
+    number = Decimal(value)
+    if not number.is_finite() or abs(number) >= limit:
+        raise UnmappableClaim(
+            f"{where}/{path}: a number of more than {len(str(limit)) - 1} digits before the "
+            "decimal point, beyond what an 837P can carry"
+        )
+    return number
 
 
 def _npi(reference: Any, resolve: Resolver) -> str | None:
@@ -179,11 +192,19 @@ def _quantity(item: Json, where: str) -> tuple[Decimal, str, Decimal | None]:
     quantity = item.get("quantity")
     if not isinstance(quantity, dict) or "value" not in quantity:
         return Decimal(1), "UN", None
-    value = _number(quantity["value"], where, "quantity/value")
+    value = _number(quantity["value"], where, "quantity/value", MAX_QUANTITY)
     unit_code = quantity.get("code")
     if unit_code in codes.TIME_UNITS_IN_MINUTES and quantity.get("system") in (None, codes.UCUM):
         return value, "MJ", value * codes.TIME_UNITS_IN_MINUTES[str(unit_code)]
     return value, "UN", None
+
+
+def _sequences(value: Any) -> list[int]:
+    """The integers of a ``*Sequence`` list; anything else (null, an object ...) is skipped
+    here and reported by validation (``--fast`` maps without it and must not crash)."""
+    if not isinstance(value, list):
+        return []
+    return [s for s in value if isinstance(s, int) and not isinstance(s, bool)]
 
 
 def _modifiers(item: Json) -> tuple[str, ...]:
@@ -232,7 +253,7 @@ def _line(
     if isinstance(net, dict) and "value" in net:
         charge = _number(net["value"], where, "net/value")
     elif isinstance(price, dict) and "value" in price:
-        factor = _number(item.get("factor", 1), where, "factor")
+        factor = _number(item.get("factor", 1), where, "factor", MAX_QUANTITY)
         charge = _number(price["value"], where, "unitPrice/value") * units * factor
     else:
         charge = Decimal("0")
@@ -248,23 +269,22 @@ def _line(
     pointers: tuple[int, ...] = ()
     if "diagnosisSequence" in item:
         pointers = tuple(
-            diagnosis_positions.get(seq, seq)
-            for seq in item["diagnosisSequence"]
-            if isinstance(seq, int)
+            diagnosis_positions.get(seq, seq) for seq in _sequences(item["diagnosisSequence"])
         )
     control = _ext_value(item, codes.EXT_LINE_CONTROL_NUMBER) if "extension" in item else None
     if control is None and r5 and "traceNumber" in item:
         traces = dicts(item["traceNumber"])
         control = traces[0].get("value") if traces else None
     linked = (
-        [infos[s] for s in item["informationSequence"] if s in infos]
+        [infos[s] for s in _sequences(item["informationSequence"]) if s in infos]
         if "informationSequence" in item
         else []
     )
     rendering = None
     if "careTeamSequence" in item:
         rendering = next(
-            (care_team.get(s) for s in item["careTeamSequence"] if care_team.get(s)), None
+            (care_team.get(s) for s in _sequences(item["careTeamSequence"]) if care_team.get(s)),
+            None,
         )
     try:
         return ServiceLine(

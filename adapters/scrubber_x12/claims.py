@@ -53,9 +53,31 @@ class ClaimContext:
     patient_key: str = ""
 
 
-def parse_decimal(text: str, what: str, segment: Segment) -> Decimal:
+# 005010X222A1 element sizes (type R, digits counted without sign or decimal point): CLM02 and
+# SV102 are amounts of at most 18 digits with at most 2 decimal places, SV104 a quantity of at
+# most 15 digits. A larger value is bad input for its claim, never arithmetic on it.
+MONEY_DIGITS = 18
+MONEY_DECIMALS = 2
+QUANTITY_DIGITS = 15
+
+
+def parse_decimal(
+    text: str,
+    what: str,
+    segment: Segment,
+    *,
+    digits: int = MONEY_DIGITS,
+    decimals: int = MONEY_DECIMALS,
+) -> Decimal:
     if not _NUMBER.match(text):
         raise ClaimProblem(f"{what} is not a number (segment {segment.number})")
+    whole, _, fraction = text.lstrip("-").partition(".")
+    if len(whole) + len(fraction) > digits or len(fraction) > decimals:
+        places = f" or {decimals} decimal places" if decimals < digits else ""
+        raise ClaimProblem(
+            f"{what} has more than {digits} digits{places}, beyond 005010X222A1 "
+            f"(segment {segment.number})"
+        )
     return Decimal(text)
 
 
@@ -145,7 +167,13 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
             "is the component separator the one ISA16 declares?"
         )
     basis = _element(sv1, 3)
-    units = parse_decimal(_element(sv1, 4), "SV104 units", sv1_segment)
+    units = parse_decimal(
+        _element(sv1, 4),
+        "SV104 units",
+        sv1_segment,
+        digits=QUANTITY_DIGITS,
+        decimals=QUANTITY_DIGITS,
+    )
     pointers = tuple(
         int(p)
         for p in _element(sv1, 7).split(component)

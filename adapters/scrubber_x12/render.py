@@ -17,7 +17,7 @@ every part balances; any imbalance the input already had stays on the first part
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from string import ascii_uppercase
 
 from scrubber.fixes import added_attachments
@@ -53,8 +53,10 @@ def format_like(value: Decimal, original: str) -> str:
     """*value* written the way *original* was: the same number of decimals when that loses
     nothing (``100.00`` stays two-decimal), else the shortest exact form."""
     decimals = len(original.partition(".")[2]) if "." in original else 0
-    if value == round(value, decimals):
-        return f"{value:.{decimals}f}"
+    with localcontext() as exact:  # round() needs room for every digit of a large value
+        exact.prec = max(exact.prec, len(value.as_tuple().digits) + decimals + 2)
+        if value == round(value, decimals):
+            return f"{value:.{decimals}f}"
     text = format(value.normalize(), "f")
     return text
 

@@ -238,11 +238,13 @@ def plan_line_edit(
     step = Decimal(value)
     full = int(line.units // step)
     rest = line.units - full * step
-    sizes = [step] * full + ([rest] if rest > 0 else [])
+    count = full + (1 if rest > 0 else 0)
     if not _room_for(modifier, line):
         return _flag(line, f"not split: the line already has {MAX_MODIFIERS} modifiers")
-    if not _line_room(claim, len(sizes) - 1):
-        return _flag(line, f"not split: {len(sizes)} lines would pass {MAX_X12_LINES} lines")
+    # checked before a list of that size is built, in every format (units are unbounded)
+    if count > MAX_X12_LINES or not _line_room(claim, count - 1):
+        return _flag(line, f"not split: {count} lines would pass {MAX_X12_LINES} lines")
+    sizes = [step] * full + ([rest] if rest > 0 else [])
     parts = tuple(
         SplitPart(units=size, add_modifiers=() if k == 0 else (modifier,))
         for k, size in enumerate(sizes)
