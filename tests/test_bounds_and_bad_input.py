@@ -212,3 +212,15 @@ def test_xml_errors_name_the_element_and_processing_instructions_are_skipped(
     with_pi = head + sep + "<?note <Claim xmlns='x'>?>" + rest
     code, err = run(tmp_path, "pi.xml", with_pi.encode(), sample_tables_db, capsys)
     assert code in (0, 1), err
+
+
+def test_a_diagnosis_pointer_of_thousands_of_digits_is_ignored(sample_tables_db) -> None:
+    """Found by the fuzz harness: SV107 went through int() before its range was checked."""
+    data = _x12().replace(b"UN*5***1~", b"UN*5***" + b"1" * 5000 + b"~", 1)
+    assert b"1" * 5000 in data
+    store = TableStore.open(sample_tables_db, create=False)
+    try:
+        result = scrub_bytes(data, tables=store.snapshot())
+    finally:
+        store.close()
+    assert result.results[0].original.lines[0].diagnosis_pointers == ()

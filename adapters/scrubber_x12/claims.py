@@ -177,7 +177,7 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
     pointers = tuple(
         int(p)
         for p in _element(sv1, 7).split(component)
-        if p.isascii() and p.isdigit() and 1 <= int(p) <= 12
+        if len(p) <= 2 and p.isascii() and p.isdigit() and 1 <= int(p) <= 12
     )
     try:
         return ServiceLine(
