@@ -12,6 +12,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from scrubber_fhir._jsontext import JsonStyle, dumps
 from scrubber_x12.synthetic import SyntheticLine, synthetic_837
 
 CODES = (
@@ -92,7 +93,7 @@ def generated_fhir(rng: random.Random, template: dict[str, Any]) -> bytes:
         "value": sum((i["net"]["value"] for i in items), Decimal(0)),
         "currency": "USD",
     }
-    return json.dumps(claim, indent=2, default=str).encode()
+    return _dumps(claim, indent=True)
 
 
 def mutate_bytes(data: bytes, rng: random.Random) -> bytes:
@@ -159,6 +160,12 @@ def _recount(segments: list[str], element: str, terminator: str) -> str:
     return terminator.join(segments)
 
 
+def _dumps(tree: Any, *, indent: bool) -> bytes:
+    """JSON with Decimal numbers written as numbers (``json.dumps`` cannot)."""
+    style = JsonStyle(indent="  " if indent else None, base="")
+    return dumps(tree, style).encode()
+
+
 def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     out = [path]
     if isinstance(value, dict):
@@ -194,7 +201,7 @@ def mutate_json(data: bytes, rng: random.Random) -> bytes:
         parent.insert(last, copy.deepcopy(parent[last]))
     else:
         parent[last] = [parent[last]]
-    return json.dumps(tree, indent=rng.choice((None, 2)), default=str).encode()
+    return _dumps(tree, indent=rng.random() < 0.5)
 
 
 def _json_claim(data: bytes) -> dict[str, Any] | None:
