@@ -30,10 +30,10 @@ import oracles
 CRASHES = Path(__file__).resolve().parent / "crashes"
 
 
-def run_one(kind: str, data: bytes, profile: str, pyx12: bool = False) -> str:
+def run_one(kind: str, data: bytes, profile: str, pyx12: bool = False, fast: bool = False) -> str:
     if kind == "mue":
         return oracles.check_importers(data)
-    return oracles.check_claims(data, profile, pyx12=pyx12)
+    return oracles.check_claims(data, profile, pyx12=pyx12, fast=fast)
 
 
 def mutation_run(kind: str, cases: int, minutes: float, seed: int, pyx12_every: int) -> int:
@@ -48,9 +48,10 @@ def mutation_run(kind: str, cases: int, minutes: float, seed: int, pyx12_every: 
         n += 1
         data = mutate.case(kind, seeds, rng)
         profile = rng.choice(names)
+        pyx12 = bool(pyx12_every) and n % pyx12_every == 0
+        fast = kind == "fhir" and rng.random() < 0.5
         try:
-            pyx12 = bool(pyx12_every) and n % pyx12_every == 0
-            outcomes[run_one(kind, data, profile, pyx12)] += 1
+            outcomes[run_one(kind, data, profile, pyx12, fast)] += 1
         except Exception as exc:  # every failure is recorded, the run goes on
             failures += 1
             outcomes[f"FAIL {type(exc).__name__}"] += 1
@@ -58,7 +59,8 @@ def mutation_run(kind: str, cases: int, minutes: float, seed: int, pyx12_every: 
             stem = CRASHES / f"{kind}-{seed}-{n}"
             stem.with_suffix(".bin").write_bytes(data)
             stem.with_suffix(".txt").write_text(
-                f"profile {profile}\n" + "".join(traceback.format_exception(exc)), encoding="utf-8"
+                f"profile {profile} fast {fast}\n" + "".join(traceback.format_exception(exc)),
+                encoding="utf-8",
             )
         if n % 1000 == 0:
             print(f"{kind}: {n} cases {dict(outcomes)}", flush=True)
@@ -73,7 +75,7 @@ def atheris_run(kind: str, argv: list[str]) -> int:
 
     def test_one(data: bytes) -> None:
         profile = names[data[0] % len(names)] if data else "default"
-        run_one(kind, data, profile)
+        run_one(kind, data, profile, fast=len(data) % 2 == 1)
 
     corpus = Path(__file__).resolve().parent / "seeds" / kind
     corpus.mkdir(parents=True, exist_ok=True)

@@ -79,6 +79,32 @@ def test_odd_fhir_claims_are_one_line_exit_2(case, tmp_path, sample_tables_db, c
     assert f"c.json, {pointer}:" in err[0] and "internal error" not in err[0]
 
 
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"diagnosisSequence": None},
+        {"careTeamSequence": [[1]]},
+        {"informationSequence": {"a": 1}},
+    ],
+)
+def test_fast_mapping_copes_with_any_shape(item, sample_tables_db) -> None:
+    """--fast maps without model validation: a Coverage coding whose system is an object
+    used to abort the whole batch, an odd *Sequence crashed the writer."""
+    bad = _claim()
+    bad["contained"] = [
+        {**CLAIM["contained"][0], "type": {"coding": [{"system": {"a": 1}, "code": "x"}]}}
+    ]
+    bad["item"][0].update(item)
+    ndjson = (json.dumps(bad) + "\n" + json.dumps(CLAIM) + "\n").encode()
+    store = TableStore.open(sample_tables_db, create=False)
+    try:
+        result = scrub_bytes(ndjson, tables=store.snapshot(), options={"fast": "true"})
+    finally:
+        store.close()
+    assert len(result.report["claims"]) == 2
+    assert result.results[-1].changed  # the good Claim was scrubbed
+
+
 def test_a_bad_claim_in_a_bundle_does_not_stop_the_others(sample_tables_db, tmp_path, capsys):
     bad, _ = BAD_FHIR["contained-unknown-type"]
     bundle = {

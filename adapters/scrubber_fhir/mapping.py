@@ -113,6 +113,8 @@ def _filing_from_coverage(coverage: Json) -> str | None:
         if not isinstance(code, str):
             continue
         system = coding.get("system")
+        if not isinstance(system, str | None):  # an object or a number: not a code system
+            continue
         if system == codes.X12_FILING_INDICATOR_SYSTEM or (
             system is None and code.upper() in codes.FILING_INDICATORS
         ):
@@ -194,17 +196,25 @@ def _quantity(item: Json, where: str) -> tuple[Decimal, str, Decimal | None]:
         return Decimal(1), "UN", None
     value = _number(quantity["value"], where, "quantity/value", MAX_QUANTITY)
     unit_code = quantity.get("code")
-    if unit_code in codes.TIME_UNITS_IN_MINUTES and quantity.get("system") in (None, codes.UCUM):
+    if (
+        isinstance(unit_code, str)
+        and unit_code in codes.TIME_UNITS_IN_MINUTES
+        and quantity.get("system") in (None, codes.UCUM)
+    ):
         return value, "MJ", value * codes.TIME_UNITS_IN_MINUTES[str(unit_code)]
     return value, "UN", None
 
 
-def _sequences(value: Any) -> list[int]:
-    """The integers of a ``*Sequence`` list; anything else (null, an object ...) is skipped
-    here and reported by validation (``--fast`` maps without it and must not crash)."""
-    if not isinstance(value, list):
+def _sequences(value: Any, where: str, path: str) -> list[int]:
+    """The integers of a ``*Sequence`` array (null: none). Validation reports anything else;
+    ``--fast`` maps without validation, so the mapping refuses it itself."""
+    if value is None:
         return []
-    return [s for s in value if isinstance(s, int) and not isinstance(s, bool)]
+    if not isinstance(value, list) or not all(
+        isinstance(s, int) and not isinstance(s, bool) for s in value
+    ):
+        raise UnmappableClaim(f"{where}/{path}: expected an array of positive integers")
+    return [s for s in value]
 
 
 def _modifiers(item: Json) -> tuple[str, ...]:
@@ -269,21 +279,30 @@ def _line(
     pointers: tuple[int, ...] = ()
     if "diagnosisSequence" in item:
         pointers = tuple(
-            diagnosis_positions.get(seq, seq) for seq in _sequences(item["diagnosisSequence"])
+            diagnosis_positions.get(seq, seq)
+            for seq in _sequences(item["diagnosisSequence"], where, "diagnosisSequence")
         )
     control = _ext_value(item, codes.EXT_LINE_CONTROL_NUMBER) if "extension" in item else None
     if control is None and r5 and "traceNumber" in item:
         traces = dicts(item["traceNumber"])
         control = traces[0].get("value") if traces else None
     linked = (
-        [infos[s] for s in _sequences(item["informationSequence"]) if s in infos]
+        [
+            infos[s]
+            for s in _sequences(item["informationSequence"], where, "informationSequence")
+            if s in infos
+        ]
         if "informationSequence" in item
         else []
     )
     rendering = None
     if "careTeamSequence" in item:
         rendering = next(
-            (care_team.get(s) for s in _sequences(item["careTeamSequence"]) if care_team.get(s)),
+            (
+                care_team.get(s)
+                for s in _sequences(item["careTeamSequence"], where, "careTeamSequence")
+                if care_team.get(s)
+            ),
             None,
         )
     try:
@@ -312,6 +331,21 @@ def _line(
         raise UnmappableClaim(f"{where}: {exc}".replace(f"(line {number})", "").strip()) from exc
 
 
+# Members the mapping and the writer walk as arrays. Validation refuses anything else, but
+# ``--fast`` maps without it, so the mapping checks these itself (a few dict lookups).
+_CLAIM_ARRAYS = ("item", "supportingInfo", "extension", "insurance", "diagnosis", "careTeam")
+_ITEM_ARRAYS = (
+    "extension", "modifier", "informationSequence", "diagnosisSequence", "careTeamSequence",
+)  # fmt: skip
+
+
+def _arrays(node: Json, where: str, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        value = node.get(key)
+        if value is not None and not isinstance(value, list):
+            raise UnmappableClaim(f"{where}/{key}: expected an array")
+
+
 def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False) -> Claim:
     """Map one Claim resource (as a JSON tree) to the scrubber's claim model.
 
@@ -328,6 +362,9 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
         return resolve(ref)
 
     base = "" if locator in {"/"} or locator.startswith("line ") else locator
+    _arrays(claim, base, _CLAIM_ARRAYS)
+    for n, item in enumerate(dicts(claim.get("item"))):
+        _arrays(item, f"{base}/item/{n}", _ITEM_ARRAYS)
     identifiers = dicts(claim.get("identifier"))
     claim_id = identifiers[0].get("value") if identifiers else None
     if not isinstance(claim_id, str) or not claim_id:
@@ -370,7 +407,13 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
     }
     infos = supporting_info(claim)
     items = dicts(claim.get("item"))
-    linked = {s for item in items for s in item.get("informationSequence", ())}
+    linked = {
+        s
+        for n, item in enumerate(items)
+        for s in _sequences(
+            item.get("informationSequence"), f"{base}/item/{n}", "informationSequence"
+        )
+    }
     claim_level = [info for seq, info in sorted(infos.items()) if seq not in linked]
 
     lines = tuple(

@@ -123,6 +123,8 @@ def render_tree(tree: Json, original: Claim, fixed: Claim) -> Json:
             _set_extension(item, codes.EXT_LINE_CONTROL_NUMBER, "valueString", line.control_number)
         if parts_of[line.origin] > 1:
             _set_extension(item, codes.EXT_SPLIT_FROM, "valueInteger", source.get("sequence"))
+        if not isinstance(item.get("informationSequence"), list):
+            item.pop("informationSequence", None)  # null is no link (the mapping refuses more)
         links = item.setdefault("informationSequence", [])
         _note_links(infos, links, base.note, line.note)
         for attachment in added_attachments(base.attachments, line.attachments):
