@@ -250,3 +250,15 @@ def test_a_diagnosis_pointer_of_thousands_of_digits_is_ignored(sample_tables_db)
     finally:
         store.close()
     assert result.results[0].original.lines[0].diagnosis_pointers == ()
+
+
+def test_an_xml_element_the_models_cannot_reparse_is_a_problem_of_its_claim(
+    tmp_path, sample_tables_db, capsys
+) -> None:
+    """Found by the fuzz harness: a non-ASCII element name is well-formed XML, but the
+    models re-parse each Claim from an ASCII serialization and raised XMLSyntaxError."""
+    xml = (SAMPLES / "fhir" / "home-infusion-medicaid.r4.xml").read_text(encoding="utf-8")
+    bad = xml.replace("<display ", "<display\u0465 ", 1)
+    assert bad != xml
+    code, err = run(tmp_path, "odd.xml", bad.encode(), sample_tables_db, capsys)
+    assert code == 2 and len(err) == 1 and "internal error" not in err[0]

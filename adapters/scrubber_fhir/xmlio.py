@@ -148,7 +148,7 @@ def read_xml(data: bytes, opts: Options) -> Iterator[Piece]:
                 converted[reference] = (
                     None if element is None else _as_tree(element, opts.version, _local(element))
                 )
-            except (ValidationError, ValueError, ImportError, AttributeError):
+            except (ValidationError, ValueError, ImportError, AttributeError, etree.LxmlError):
                 converted[reference] = None
         return converted[reference]
 
@@ -178,8 +178,9 @@ def _xml_piece(element: Any, payload: ClaimText, locator: str, opts: Options) ->
         where = _element_pointer(element, exc)
         if where is not None:
             problem = Problem(pointer=payload.pointer + where, message=problem.message)
-    except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        # fhir.resources' XML reader raises KeyError for an element the model does not know
+    except (KeyError, ValueError, TypeError, AttributeError, etree.LxmlError) as exc:
+        # fhir.resources' XML reader raises KeyError for an element the model does not know,
+        # and XMLSyntaxError when its own re-parse of the element fails (a non-ASCII name)
         problem = Problem(
             pointer=payload.pointer or "/",
             message=f"not a valid FHIR XML Claim ({type(exc).__name__} {exc})",
