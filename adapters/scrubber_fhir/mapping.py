@@ -365,6 +365,10 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
     _arrays(claim, base, _CLAIM_ARRAYS)
     for n, item in enumerate(dicts(claim.get("item"))):
         _arrays(item, f"{base}/item/{n}", _ITEM_ARRAYS)
+    for n, info in enumerate(dicts(claim.get("supportingInfo"))):
+        sequence = info.get("sequence")
+        if sequence is not None and (not isinstance(sequence, int) or isinstance(sequence, bool)):
+            raise UnmappableClaim(f"{base}/supportingInfo/{n}/sequence: expected an integer")
     identifiers = dicts(claim.get("identifier"))
     claim_id = identifiers[0].get("value") if identifiers else None
     if not isinstance(claim_id, str) or not claim_id:
