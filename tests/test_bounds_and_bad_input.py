@@ -85,6 +85,7 @@ def test_odd_fhir_claims_are_one_line_exit_2(case, tmp_path, sample_tables_db, c
         {"diagnosisSequence": None},
         {"careTeamSequence": [[1]]},
         {"informationSequence": {"a": 1}},
+        {"informationSequence": None},
     ],
 )
 def test_fast_mapping_copes_with_any_shape(item, sample_tables_db) -> None:
@@ -95,6 +96,7 @@ def test_fast_mapping_copes_with_any_shape(item, sample_tables_db) -> None:
         {**CLAIM["contained"][0], "type": {"coding": [{"system": {"a": 1}, "code": "x"}]}}
     ]
     bad["item"][0].update(item)
+    bad["supportingInfo"] = None  # null where an array belongs: none
     ndjson = (json.dumps(bad) + "\n" + json.dumps(CLAIM) + "\n").encode()
     store = TableStore.open(sample_tables_db, create=False)
     try:
