@@ -264,3 +264,20 @@ def test_an_xml_element_the_models_cannot_reparse_is_a_problem_of_its_claim(
     assert bad != xml
     code, err = run(tmp_path, "odd.xml", bad.encode(), sample_tables_db, capsys)
     assert code == 2 and len(err) == 1 and "internal error" not in err[0]
+
+
+def test_fast_nesting_too_deep_to_rewrite_is_one_line_exit_2(tmp_path, sample_tables_db, capsys):
+    """The models refuse deep nesting; --fast skips them, so the writer says so itself."""
+    text = (SAMPLES / "fhir" / "home-infusion-medicaid.r4.json").read_text(encoding="utf-8")
+    deep = "[" * 900 + "]" * 900
+    claim = text.replace('"sequence": 1,', f'"sequence": 1, "modifierExtension": {deep},', 1)
+    source = tmp_path / "deep.json"
+    source.write_text(claim, encoding="utf-8")
+    out = tmp_path / "out.json"
+    code = cli.main(
+        ["scrub", str(source), "--tables", str(sample_tables_db), "-o", str(out), "-q",
+         "--fast"]
+    )  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "nested too deeply" in err[0]
+    assert not out.exists()

@@ -104,6 +104,8 @@ def to_piece(
             )
         except UnmappableClaim as exc:
             problem = exc.problem
+        except RecursionError:  # --fast: nesting the models would have refused
+            problem = Problem(pointer=payload.pointer or "/", message="nested too deeply")
         else:
             return ClaimPiece(claim=claim, payload=payload, locator=locator, claim_id=claim.id)
     prefix = f"{locator} " if locator.startswith("line ") else ""

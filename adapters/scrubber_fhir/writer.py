@@ -56,7 +56,12 @@ def write(pairs: Iterable[tuple[Piece, Claim | None]], options: FormatOptions) -
         text = payload.text
         findings = opts.findings and (bool(piece.findings) or carries_findings(text))
         if piece.claim is not None and (fixed is not None or findings):
-            text = _render(piece, payload, piece.claim, fixed, opts)
+            try:
+                text = _render(piece, payload, piece.claim, fixed, opts)
+            except RecursionError:  # --fast reads nesting the models would have refused
+                raise AdapterError(
+                    "the Claim is nested too deeply to rewrite", position=piece.locator
+                ) from None
         yield (text + payload.suffix).encode("utf-8")
 
 
