@@ -270,7 +270,9 @@ def test_fast_nesting_too_deep_to_rewrite_is_one_line_exit_2(tmp_path, sample_ta
     """The models refuse deep nesting; --fast skips them, so the writer says so itself."""
     text = (SAMPLES / "fhir" / "home-infusion-medicaid.r4.json").read_text(encoding="utf-8")
     deep = "[" * 900 + "]" * 900
-    claim = text.replace('"sequence": 1,', f'"sequence": 1, "modifierExtension": {deep},', 1)
+    anchor = '"sequence": 1,\n      "careTeamSequence"'
+    assert anchor in text  # the item, which the fix rewrites
+    claim = text.replace(anchor, anchor.replace(",", f', "modifierExtension": {deep},', 1), 1)
     source = tmp_path / "deep.json"
     source.write_text(claim, encoding="utf-8")
     out = tmp_path / "out.json"
