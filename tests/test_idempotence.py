@@ -127,6 +127,21 @@ def test_known_regressions_are_idempotent(case, tables, plugins) -> None:
     assert second.output == first.output
 
 
+def test_a_note_already_cut_to_80_characters_is_not_cut_again(tables, plugins) -> None:
+    """Found by the fuzz harness: a provider note that already ends in ``...`` lost one more
+    character on every scrub that merged a note into it."""
+    note = "UNITS OVER MUE 1; RECORDS SENT" * 2 + "; UNITS OVER MUE..."
+    data = synthetic_837(
+        0,
+        claim_lines=[[SyntheticLine(code="99213", units=Decimal(5), note=note, date="20260115")]],
+        sbr09="MB",
+    )
+    first, second = twice(data, tables, plugins, None)
+    assert f"NTE*ADD*{note}~".encode() in first.output  # nothing more fits in NTE02
+    assert first.output != data  # the records were still requested (PWK)
+    assert second.output == first.output
+
+
 def test_an_addon_alone_under_the_threshold_is_reported_not_removed(tables, plugins) -> None:
     data = _x12(("99602", "MJ", "20"), sbr09="MB")
     result = scrub_bytes(data, tables=tables, plugins=plugins)

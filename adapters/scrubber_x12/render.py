@@ -172,6 +172,19 @@ def _set_note(loop: _Loop, note: str | None) -> None:
         loop.replace(index, [elements[0], elements[1], text, *elements[3:]])
 
 
+def _note_full(before: str | None, after: str | None) -> bool:
+    """The note was already cut (it ends in ``...``), the fixes only appended to it, and the
+    result does not fit NTE02's 80 characters: nothing more can be shown, so the NTE stays as
+    it was (rewriting it would cut one more character each time the claim is scrubbed)."""
+    return bool(
+        before
+        and after
+        and before.endswith(TRUNCATED)
+        and after.startswith(before)
+        and len(after) > MAX_NOTE
+    )
+
+
 def _add_attachments(loop: _Loop, new: Sequence[Attachment]) -> None:
     room = MAX_PWK - loop.count("PWK")
     for attachment in new[: max(room, 0)]:
@@ -229,7 +242,7 @@ def _render_line(
                     loop.insert("REF/6R", ["REF", "6R", control])
                 else:
                     loop.replace(index, ["REF", "6R", control, *loop.elements(index)[3:]])
-        if line.note != origin.note:
+        if line.note != origin.note and not _note_full(origin.note, line.note):
             _set_note(loop, line.note)
         _add_attachments(loop, added_attachments(origin.attachments, line.attachments))
     return loop.raws()
@@ -250,7 +263,7 @@ def _render_header(
     new_total = format_like(total, clm[2]) if total != read.total_charge else clm[2]
     if clm[1] != claim_id or clm[2] != new_total:
         loop.replace(0, [clm[0], claim_id, new_total, *clm[3:]])
-    if fixed.note != read.note:
+    if fixed.note != read.note and not _note_full(read.note, fixed.note):
         _set_note(loop, fixed.note)
     _add_attachments(loop, added_attachments(read.attachments, fixed.attachments))
     return loop.raws()
