@@ -1,8 +1,8 @@
 """Inputs that used to end in exit 3 "internal error" without any plugin raising.
 
 Each is now bad input (exit 2, one line naming the file and position, no output) or a problem
-of one claim (passed through unchanged and reported with its segment number), and no value
-makes the scrubber build a structure the size of that value.
+of one claim (passed through unchanged and reported with its segment number or JSON pointer),
+and no value makes the scrubber build a structure the size of that value.
 """
 
 from __future__ import annotations
@@ -40,6 +40,24 @@ def run(tmp_path: Path, name: str, data: bytes, tables: Path, capsys) -> tuple[i
     return code, err
 
 
+def passed_through(
+    tmp_path: Path, name: str, data: bytes, tables: Path, capsys
+) -> tuple[int, list[str]]:
+    """Scrub a document whose one Claim cannot be used: it is written back unchanged and the
+    report says why, with the JSON pointer. Returns the exit code and the problems."""
+    source = tmp_path / name
+    source.write_bytes(data)
+    out, report = tmp_path / f"out-{name}", tmp_path / "report.json"
+    code = cli.main(
+        ["scrub", str(source), "--tables", str(tables), "-o", str(out), "--report",
+         str(report), "-q"]
+    )  # fmt: skip
+    assert "internal error" not in capsys.readouterr().err
+    assert out.read_bytes() == data
+    claims = json.loads(report.read_text(encoding="utf-8"))["claims"]
+    return code, [f["message"] for c in claims for f in c["findings"] if f["code"] == "SCR002"]
+
+
 def _claim(**changes: Any) -> dict[str, Any]:
     claim = copy.deepcopy(CLAIM)
     claim.update(changes)
@@ -72,11 +90,15 @@ BAD_FHIR = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_FHIR))
-def test_odd_fhir_claims_are_one_line_exit_2(case, tmp_path, sample_tables_db, capsys) -> None:
+def test_odd_fhir_claims_are_reported_with_their_pointer(
+    case, tmp_path, sample_tables_db, capsys
+) -> None:
     tree, pointer = BAD_FHIR[case]
-    code, err = run(tmp_path, "c.json", json.dumps(tree).encode(), sample_tables_db, capsys)
-    assert code == 2 and len(err) == 1
-    assert f"c.json, {pointer}:" in err[0] and "internal error" not in err[0]
+    code, problems = passed_through(
+        tmp_path, "c.json", json.dumps(tree).encode(), sample_tables_db, capsys
+    )
+    assert code == 1
+    assert len(problems) == 1 and f"passed through unchanged: {pointer}:" in problems[0]
 
 
 @pytest.mark.parametrize(
@@ -233,8 +255,8 @@ def test_xml_errors_name_the_element_and_processing_instructions_are_skipped(
 ) -> None:
     xml = (SAMPLES / "fhir" / "home-infusion-medicaid.r4.xml").read_text(encoding="utf-8")
     bad = re.sub(r'(<net>\s*<value value=")[^"]+', r"\1abc", xml, count=1)
-    code, err = run(tmp_path, "bad.xml", bad.encode(), sample_tables_db, capsys)
-    assert code == 2 and "bad.xml, /item/0/net/value:" in err[0]
+    code, problems = passed_through(tmp_path, "bad.xml", bad.encode(), sample_tables_db, capsys)
+    assert code == 1 and "unchanged: /item/0/net/value:" in problems[0]
 
     head, sep, rest = xml.partition("?>") if xml.startswith("<?xml") else ("", "", xml)
     with_pi = head + sep + "<?note <Claim xmlns='x'>?>" + rest
@@ -262,8 +284,8 @@ def test_an_xml_element_the_models_cannot_reparse_is_a_problem_of_its_claim(
     xml = (SAMPLES / "fhir" / "home-infusion-medicaid.r4.xml").read_text(encoding="utf-8")
     bad = xml.replace("<display ", "<display\u0465 ", 1)
     assert bad != xml
-    code, err = run(tmp_path, "odd.xml", bad.encode(), sample_tables_db, capsys)
-    assert code == 2 and len(err) == 1 and "internal error" not in err[0]
+    code, problems = passed_through(tmp_path, "odd.xml", bad.encode(), sample_tables_db, capsys)
+    assert code == 1 and "not a valid FHIR XML Claim (XMLSyntaxError" in problems[0]
 
 
 def test_fast_nesting_too_deep_to_rewrite_is_one_line_exit_2(tmp_path, sample_tables_db, capsys):

@@ -388,7 +388,8 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
     if payer_name is None and insurance is not None:
         # A coverage named only by text ("State Medicaid"): kept as the payer's name, so a
         # claim whose program is not coded can at least be told what the name says.
-        shown = insurance.get("coverage", {}).get("display")
+        held = insurance.get("coverage")
+        shown = held.get("display") if isinstance(held, dict) else None  # --fast: any shape
         payer_name = shown if isinstance(shown, str) and shown else None
     subscriber = ""
     if coverage is not None:

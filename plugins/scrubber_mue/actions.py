@@ -38,6 +38,7 @@ from scrubber_mue.settings import MueSettings
 __all__ = ["MAX_X12_LINES", "Plan", "plan_day", "plan_line_edit"]
 
 MAX_X12_LINES = 50  # 837P loop 2400 repeats at most 50 times per claim (TR3 005010X222A1)
+MAX_SPLIT_LINES = 999  # one split, in a format without a line limit: memory stays bounded
 _CONTROL_NUMBER_MAX = 80  # PWK06 attachment control number, AN 2-80
 
 
@@ -275,7 +276,9 @@ def plan_line_edit(
     if not _room_for(modifier, line):
         return _flag(line, f"not split: the line already has {MAX_MODIFIERS} modifiers")
     # checked before a list of that size is built, in every format (units are unbounded)
-    if count > MAX_X12_LINES or not _line_room(claim, count - 1):
+    if count > MAX_SPLIT_LINES:
+        return _flag(line, f"not split: {count} lines would pass {MAX_SPLIT_LINES} lines")
+    if not _line_room(claim, count - 1):
         return _flag(line, f"not split: {count} lines would pass {MAX_X12_LINES} lines")
     sizes = [step] * full + ([rest] if rest > 0 else [])
     parts = tuple(
