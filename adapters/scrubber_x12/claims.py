@@ -54,21 +54,44 @@ class ClaimContext:
     patient_key: str = ""
 
 
+# 005010X222A1 element sizes (type R, digits counted without sign or decimal point): CLM02 and
+# SV102 are amounts of at most 18 digits with at most 2 decimal places, SV104 a quantity of at
+# most 15 digits. A larger value is bad input for its claim, never arithmetic on it.
+MONEY_DIGITS = 18
+MONEY_DECIMALS = 2
+QUANTITY_DIGITS = 15
+
 # A batch repeats the same few hundred dates and unit counts, and many charges: each text is
 # parsed once (Decimal and date are immutable, so one value serves every line that has it).
 _CACHE_MAX = 8192
-_DECIMALS: dict[str, Decimal] = {}
+_DECIMALS: dict[tuple[str, int, int], Decimal] = {}
 _DATES: dict[str, date] = {}
 
 
-def parse_decimal(text: str, what: str, segment: Segment) -> Decimal:
-    value = _DECIMALS.get(text)
-    if value is None:
-        if not _NUMBER.match(text):
-            raise ClaimProblem(f"{what} is not a number (segment {segment.number})")
-        value = Decimal(text)
-        if len(_DECIMALS) < _CACHE_MAX:
-            _DECIMALS[text] = value
+def parse_decimal(
+    text: str,
+    what: str,
+    segment: Segment,
+    *,
+    digits: int = MONEY_DIGITS,
+    decimals: int = MONEY_DECIMALS,
+) -> Decimal:
+    key = (text, digits, decimals)
+    value = _DECIMALS.get(key)
+    if value is not None:
+        return value
+    if not _NUMBER.match(text):
+        raise ClaimProblem(f"{what} is not a number (segment {segment.number})")
+    whole, _, fraction = text.lstrip("-").partition(".")
+    if len(whole) + len(fraction) > digits or len(fraction) > decimals:
+        places = f" or {decimals} decimal places" if decimals < digits else ""
+        raise ClaimProblem(
+            f"{what} has more than {digits} digits{places}, beyond 005010X222A1 "
+            f"(segment {segment.number})"
+        )
+    value = Decimal(text)
+    if len(_DECIMALS) < _CACHE_MAX:
+        _DECIMALS[key] = value
     return value
 
 
@@ -144,6 +167,11 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
                     rendering = elements[9] or None
             continue
         if tag == "SV1":
+            if sv1 is not None:  # the TR3 allows one SV1 per loop 2400: which one bills?
+                raise ClaimProblem(
+                    f"loop 2400 at segment {lx.number} has a second SV1 (segment "
+                    f"{segment.number}); 005010X222A1 allows one per service line"
+                )
             sv1 = _padded(segment, 8)
             sv1_segment = segment
         elif tag == "DTP":
@@ -153,9 +181,10 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
         elif tag == "REF":
             elements = _padded(segment, 3)
             if elements[1] == "6R":
-                control = elements[2] or None
+                # the first, the one a writer rewrites (the TR3 allows one)
+                control = control or elements[2] or None
         elif tag == "NTE":
-            note = _note(segment.elements()) or note
+            note = note or _note(segment.elements())
         elif tag == "PWK":
             attachments.append(attachment_from_pwk(segment.elements(), segment))
     if sv1 is None:
@@ -169,7 +198,9 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
             "is the component separator the one ISA16 declares?"
         )
     basis = sv1[3]
-    units = parse_decimal(sv1[4], "SV104 units", sv1_segment)
+    units = parse_decimal(
+        sv1[4], "SV104 units", sv1_segment, digits=QUANTITY_DIGITS, decimals=QUANTITY_DIGITS
+    )
     pointers = _pointers(sv1[7], component)
     charge = parse_decimal(sv1[2], "SV102 charge", sv1_segment)
     # What the constructor would check and this reader does not already ensure (numbers
@@ -220,7 +251,7 @@ def _pointers(text: str, component: str) -> tuple[int, ...]:
         found = tuple(
             int(p)
             for p in text.split(component)
-            if p.isascii() and p.isdigit() and 1 <= int(p) <= 12
+            if len(p) <= 2 and p.isascii() and p.isdigit() and 1 <= int(p) <= 12
         )
         if len(_POINTERS) < _CACHE_MAX:
             _POINTERS[(text, component)] = found
@@ -264,7 +295,9 @@ def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
                 if parts[0] in DIAGNOSIS_QUALIFIERS and len(parts) > 1 and parts[1]:
                     diagnoses.append(parts[1])
         elif tag == "NTE":
-            note = _note(segment.elements()) or note
+            # The first provider note is the one a writer merges into, so reading it (not a
+            # later repeat) keeps a second scrub from merging the same text again.
+            note = note or _note(segment.elements())
         elif tag == "PWK":
             attachments.append(attachment_from_pwk(segment.elements(), segment))
     if not block.lines:
