@@ -292,7 +292,7 @@ def read_837(chunks: Iterable[bytes], options: FormatOptions) -> Iterator[Piece]
 def _claim_piece(segments: list[Segment], context: _Context) -> ClaimPiece:
     starts = [i for i, s in enumerate(segments) if s.tag == "LX"]
     first_lx = starts[0] if starts else len(segments)
-    ends = [*starts[1:], len(segments)]
+    ends = [*starts[1:], len(segments)] if starts else []  # no LX: a claim without lines
     lines = [tuple(segments[start:end]) for start, end in zip(starts, ends, strict=True)]
     block = ClaimBlock(
         header=tuple(segments[:first_lx]), lines=tuple(lines), delimiters=segments[0].delimiters

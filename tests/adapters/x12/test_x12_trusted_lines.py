@@ -110,3 +110,18 @@ def test_repeated_values_read_the_same_whatever_was_read_before() -> None:
     read = [(c.lines[0].units, c.lines[0].service_from) for c in claims if c]
     expected = [(Decimal(u), date(2026, 7, d)) for u in (1, 2) for d in (1, 2)] * 2
     assert read == expected
+
+
+def test_a_claim_without_any_loop_2400_is_a_problem_not_a_crash() -> None:
+    import re
+
+    data = synthetic_837(0, claim_lines=[[SyntheticLine()], [SyntheticLine()]])
+    first, second = data.index(b"LX*1"), data.index(b"HL*3")
+    broken = data[:first] + data[second:]
+    removed = data[first:second].count(b"~")
+    broken = re.sub(
+        rb"SE\*(\d+)\*", lambda m: b"SE*" + str(int(m[1]) - removed).encode() + b"*", broken
+    )
+    pieces = _pieces(broken)
+    assert pieces[0].claim is None and "no service line" in (pieces[0].problem or "")
+    assert pieces[1].claim is not None
