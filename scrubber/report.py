@@ -21,6 +21,7 @@ from scrubber.formats import ValidationIssue
 from scrubber.tables import TableInfo
 
 __all__ = [
+    "OUT_OF_SCOPE_CODE",
     "REPORT_VERSION",
     "UNREADABLE_CODE",
     "ReportBuilder",
@@ -31,6 +32,12 @@ __all__ = [
 
 REPORT_VERSION = 1
 UNREADABLE_CODE = "SCR002"
+OUT_OF_SCOPE_CODE = "SCR003"
+OUT_OF_SCOPE_CITATION = (
+    "HIPAA code sets, 45 CFR 162.1002: HCPCS and CPT-4 for physician and other health care "
+    "services (the professional claim the edits check); HL7 FHIR R4 Claim.type "
+    "(claim-type: institutional, oral, pharmacy, professional, vision)"
+)
 UNREADABLE_CITATION = (
     "claim-scrubber DESIGN §10: a claim that cannot be understood is passed through unchanged"
 )
@@ -140,6 +147,32 @@ class ReportBuilder:
             message=f"claim not understood, passed through unchanged: {problem}",
             claim_id=claim_id,
             citation=UNREADABLE_CITATION,
+        )
+        self._sink(
+            {
+                "claim_id": claim_id,
+                "source": source,
+                "changed": False,
+                "findings": [finding_dict(finding)],
+                "fixes": [],
+                "failures": [],
+            }
+        )
+
+    def add_out_of_scope(self, claim_id: str, *, source: str, reason: str) -> None:
+        """Record a claim that was read but that no edit is for (passed through unchanged).
+
+        Info, not an error: the claim may be perfectly right (a dental claim in a mixed
+        Bundle); the finding only says why nothing checked it, so it is never a silent pass."""
+        self.claims += 1
+        self.by_severity[Severity.INFO.value] += 1
+        self.by_code[OUT_OF_SCOPE_CODE] += 1
+        finding = Finding(
+            code=OUT_OF_SCOPE_CODE,
+            severity=Severity.INFO,
+            message=f"no edit applies, passed through unchanged: {reason}",
+            claim_id=claim_id,
+            citation=OUT_OF_SCOPE_CITATION,
         )
         self._sink(
             {

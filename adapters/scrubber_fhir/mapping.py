@@ -9,7 +9,8 @@ Field by field (domain.md §6 for the element lists; docs/fhir.md for the full t
   such as ``MC``), else the Source of Payment Typology (1 Medicare -> ``MB``, 2 Medicaid ->
   ``MC``). Coverage is found in ``Claim.contained`` or, in a Bundle, among the other entries.
 - provider NPI from ``identifier`` with system ``http://hl7.org/fhir/sid/us-npi`` on the
-  reference or on the referenced resource; rendering NPI per item from ``careTeamSequence``.
+  reference or on the referenced resource (the billing TIN likewise, system
+  ``http://hl7.org/fhir/sid/us-ein``); rendering NPI per item from ``careTeamSequence``.
 - ``patient_key``/``subscriber_key`` are SHA-256 hashes, never the reference itself.
 - item: ``sequence`` order -> line numbers 1..n; CPT/HCPCS coding of ``productOrService``;
   ``quantity`` (UCUM ``min``/``h`` = time: unit basis MJ); ``servicedDate``/``servicedPeriod``;
@@ -27,7 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from scrubber.models import Claim, ServiceLine, SourceRef, opaque_key
+from scrubber.models import MAX_MODIFIERS, Claim, ServiceLine, SourceRef, opaque_key
 
 from . import codes
 from .supporting import Json, attachments_of, codings, dicts, note_of, supporting_info
@@ -57,14 +58,32 @@ def _ext_value(node: Json, url: str) -> Any:
     return None
 
 
-def _number(value: Any, where: str, path: str) -> Decimal:
-    """*value* as a Decimal; the pointer ``where/path`` is only built for the error."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+# The bounds of the 837P TR3 (005010X222A1: amounts R 1-18 with two decimal places, SV104
+# quantity R 1-15), so a FHIR Claim holds nothing an 837P could not and no arithmetic runs on
+# a value of unbounded size.
+MAX_AMOUNT = Decimal(10) ** 16
+MAX_QUANTITY = Decimal(10) ** 15
+
+
+def _number(value: Any, where: str, path: str, limit: Decimal = MAX_AMOUNT) -> Decimal:
+    """*value* as a Decimal below *limit* in size; the pointer is only built for an error."""
+    kind = type(value)
+    if kind is Decimal:  # the reader parses JSON numbers as Decimal: the common case
+        number: Decimal = value
+    elif kind is bool or not isinstance(value, int | Decimal):
         raise UnmappableClaim(f"{where}/{path}: expected a number")
-    return Decimal(value)
+    else:
+        number = Decimal(value)
+    if not number.is_finite() or abs(number) >= limit:
+        raise UnmappableClaim(
+            f"{where}/{path}: a number of more than {len(str(limit)) - 1} digits before the "
+            "decimal point, beyond what an 837P can carry"
+        )
+    return number
 
 
-def _npi(reference: Any, resolve: Resolver) -> str | None:
+def _npi(reference: Any, resolve: Resolver, system: str = codes.NPI_SYSTEM) -> str | None:
+    """The identifier of *system* (the NPI by default) on *reference* or its target."""
     if not isinstance(reference, dict):
         return None
     candidates = [reference.get("identifier")]
@@ -74,7 +93,7 @@ def _npi(reference: Any, resolve: Resolver) -> str | None:
     if target is not None:
         candidates.extend(dicts(target.get("identifier")))
     for ident in candidates:
-        if isinstance(ident, dict) and ident.get("system") == codes.NPI_SYSTEM:
+        if isinstance(ident, dict) and ident.get("system") == system:
             value = ident.get("value")
             if isinstance(value, str) and value:
                 return value
@@ -100,6 +119,8 @@ def _filing_from_coverage(coverage: Json) -> str | None:
         if not isinstance(code, str):
             continue
         system = coding.get("system")
+        if not isinstance(system, str | None):  # an object or a number: not a code system
+            continue
         if system == codes.X12_FILING_INDICATOR_SYSTEM or (
             system is None and code.upper() in codes.FILING_INDICATORS
         ):
@@ -179,11 +200,27 @@ def _quantity(item: Json, where: str) -> tuple[Decimal, str, Decimal | None]:
     quantity = item.get("quantity")
     if not isinstance(quantity, dict) or "value" not in quantity:
         return Decimal(1), "UN", None
-    value = _number(quantity["value"], where, "quantity/value")
+    value = _number(quantity["value"], where, "quantity/value", MAX_QUANTITY)
     unit_code = quantity.get("code")
-    if unit_code in codes.TIME_UNITS_IN_MINUTES and quantity.get("system") in (None, codes.UCUM):
+    if (
+        isinstance(unit_code, str)
+        and unit_code in codes.TIME_UNITS_IN_MINUTES
+        and quantity.get("system") in (None, codes.UCUM)
+    ):
         return value, "MJ", value * codes.TIME_UNITS_IN_MINUTES[str(unit_code)]
     return value, "UN", None
+
+
+def _sequences(value: Any, where: str, path: str) -> list[int]:
+    """The integers of a ``*Sequence`` array (null: none). Validation reports anything else;
+    ``--fast`` maps without validation, so the mapping refuses it itself."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(
+        isinstance(s, int) and not isinstance(s, bool) for s in value
+    ):
+        raise UnmappableClaim(f"{where}/{path}: expected an array of positive integers")
+    return [s for s in value]
 
 
 def _modifiers(item: Json) -> tuple[str, ...]:
@@ -232,7 +269,7 @@ def _line(
     if isinstance(net, dict) and "value" in net:
         charge = _number(net["value"], where, "net/value")
     elif isinstance(price, dict) and "value" in price:
-        factor = _number(item.get("factor", 1), where, "factor")
+        factor = _number(item.get("factor", 1), where, "factor", MAX_QUANTITY)
         charge = _number(price["value"], where, "unitPrice/value") * units * factor
     else:
         charge = Decimal("0")
@@ -249,47 +286,91 @@ def _line(
     if "diagnosisSequence" in item:
         pointers = tuple(
             diagnosis_positions.get(seq, seq)
-            for seq in item["diagnosisSequence"]
-            if isinstance(seq, int)
+            for seq in _sequences(item["diagnosisSequence"], where, "diagnosisSequence")
         )
     control = _ext_value(item, codes.EXT_LINE_CONTROL_NUMBER) if "extension" in item else None
     if control is None and r5 and "traceNumber" in item:
         traces = dicts(item["traceNumber"])
         control = traces[0].get("value") if traces else None
     linked = (
-        [infos[s] for s in item["informationSequence"] if s in infos]
+        [
+            infos[s]
+            for s in _sequences(item["informationSequence"], where, "informationSequence")
+            if s in infos
+        ]
         if "informationSequence" in item
         else []
     )
     rendering = None
     if "careTeamSequence" in item:
         rendering = next(
-            (care_team.get(s) for s in item["careTeamSequence"] if care_team.get(s)), None
+            (
+                care_team.get(s)
+                for s in _sequences(item["careTeamSequence"], where, "careTeamSequence")
+                if care_team.get(s)
+            ),
+            None,
         )
-    try:
-        return ServiceLine(
-            number=number,
-            code_system=code_system,
-            code=code,
-            modifiers=_modifiers(item) if "modifier" in item else (),
-            units=units,
-            unit_basis=basis,
-            minutes=minutes,
-            charge=charge,
-            service_from=service_from,
-            service_to=service_to,
-            start=start,
-            end=end,
-            place_of_service=pos,
-            diagnosis_pointers=pointers,
-            control_number=control if isinstance(control, str) else None,
-            rendering_npi=rendering,
-            note=note_of(linked) if linked else None,
-            attachments=attachments_of(linked) if linked else (),
-            source=SourceRef(locator=where, index=number - 1, format="fhir"),
-        )
-    except ValueError as exc:  # the model's own checks, e.g. negative units
-        raise UnmappableClaim(f"{where}: {exc}".replace(f"(line {number})", "").strip()) from exc
+    modifiers = _modifiers(item) if "modifier" in item else ()
+    # The model's own checks, e.g. negative units: the values above are already typed, so
+    # only a line that fails these pays for the validating constructor, which names it.
+    if (
+        units < 0
+        or charge < 0
+        or (minutes is not None and minutes < 0)
+        or (service_to is not None and service_to < service_from)
+        or len(modifiers) > MAX_MODIFIERS
+    ):
+        try:
+            ServiceLine(
+                number=number,
+                code=code,
+                units=units,
+                charge=charge,
+                minutes=minutes,
+                service_from=service_from,
+                service_to=service_to,
+                modifiers=modifiers,
+            )
+        except ValueError as exc:
+            message = f"{where}: {exc}".replace(f"(line {number})", "").strip()
+            raise UnmappableClaim(message) from exc
+    return ServiceLine.trusted(
+        number=number,
+        code_system=code_system,
+        code=code,
+        modifiers=modifiers,
+        units=units,
+        unit_basis=basis,
+        minutes=minutes,
+        charge=charge,
+        service_from=service_from,
+        service_to=service_to,
+        start=start,
+        end=end,
+        place_of_service=pos,
+        diagnosis_pointers=pointers,
+        control_number=control if isinstance(control, str) else None,
+        rendering_npi=rendering,
+        note=note_of(linked) if linked else None,
+        attachments=attachments_of(linked) if linked else (),
+        source=SourceRef.trusted(where, number - 1, "fhir"),
+    )
+
+
+# Members the mapping and the writer walk as arrays. Validation refuses anything else, but
+# ``--fast`` maps without it, so the mapping checks these itself (a few dict lookups).
+_CLAIM_ARRAYS = ("item", "supportingInfo", "extension", "insurance", "diagnosis", "careTeam")
+_ITEM_ARRAYS = (
+    "extension", "modifier", "informationSequence", "diagnosisSequence", "careTeamSequence",
+)  # fmt: skip
+
+
+def _arrays(node: Json, where: str, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        value = node.get(key)
+        if value is not None and not isinstance(value, list):
+            raise UnmappableClaim(f"{where}/{key}: expected an array")
 
 
 def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False) -> Claim:
@@ -308,6 +389,13 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
         return resolve(ref)
 
     base = "" if locator in {"/"} or locator.startswith("line ") else locator
+    _arrays(claim, base, _CLAIM_ARRAYS)
+    for n, item in enumerate(dicts(claim.get("item"))):
+        _arrays(item, f"{base}/item/{n}", _ITEM_ARRAYS)
+    for n, info in enumerate(dicts(claim.get("supportingInfo"))):
+        sequence = info.get("sequence")
+        if sequence is not None and (not isinstance(sequence, int) or isinstance(sequence, bool)):
+            raise UnmappableClaim(f"{base}/supportingInfo/{n}/sequence: expected an integer")
     identifiers = dicts(claim.get("identifier"))
     claim_id = identifiers[0].get("value") if identifiers else None
     if not isinstance(claim_id, str) or not claim_id:
@@ -322,6 +410,12 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
     if filing is None and coverage is not None:
         filing = _filing_from_coverage(coverage)
     payer_id, payer_name = _payer(claim, coverage, contained_or)
+    if payer_name is None and insurance is not None:
+        # A coverage named only by text ("State Medicaid"): kept as the payer's name, so a
+        # claim whose program is not coded can at least be told what the name says.
+        held = insurance.get("coverage")
+        shown = held.get("display") if isinstance(held, dict) else None  # --fast: any shape
+        payer_name = shown if isinstance(shown, str) and shown else None
     subscriber = ""
     if coverage is not None:
         member = coverage.get("subscriberId")
@@ -350,7 +444,13 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
     }
     infos = supporting_info(claim)
     items = dicts(claim.get("item"))
-    linked = {s for item in items for s in item.get("informationSequence", ())}
+    linked = {
+        s
+        for n, item in enumerate(items)
+        for s in _sequences(
+            item.get("informationSequence"), f"{base}/item/{n}", "informationSequence"
+        )
+    }
     claim_level = [info for seq, info in sorted(infos.items()) if seq not in linked]
 
     lines = tuple(
@@ -373,13 +473,15 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
     else:
         total_charge = sum((ln.charge for ln in lines), Decimal("0"))
     line_pos = {ln.place_of_service for ln in lines}
-    return Claim(
+    # checked above: an id, a Decimal total, lines numbered 1..n
+    return Claim.trusted(
         id=claim_id,
         lines=lines,
         total_charge=total_charge,
         patient_key=opaque_key(_reference_key(claim.get("patient") or claim.get("subject"))),
         subscriber_key=subscriber,
         billing_npi=_npi(claim.get("provider"), contained_or),
+        billing_tin=_npi(claim.get("provider"), contained_or, codes.EIN_SYSTEM),
         rendering_npi=next((npi for _, npi in sorted(care_team.items()) if npi), None),
         payer_id=payer_id,
         payer_name=payer_name,
@@ -388,5 +490,5 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
         diagnosis_codes=tuple(diagnosis_codes),
         note=note_of(claim_level),
         attachments=attachments_of(claim_level),
-        source=SourceRef(locator=locator, format="fhir"),
+        source=SourceRef.trusted(locator, None, "fhir"),
     )

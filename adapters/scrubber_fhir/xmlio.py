@@ -28,15 +28,16 @@ from pydantic import ValidationError
 from scrubber.errors import AdapterError
 from scrubber.formats import ClaimPiece, Piece, Verbatim
 
-from .reader import ClaimText, to_piece, unusable
-from .versions import FhirVersion, Options, Problem, validation_problem
+from .reader import ClaimText, to_piece
+from .versions import FhirVersion, Options, Problem, other_version_problem, validation_problem
 
 __all__ = ["FHIR_NS", "claim_xml", "read_xml", "safe_parser"]
 
 FHIR_NS = "http://hl7.org/fhir"
 _DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _CLAIM_TAG = re.compile(
-    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<(/?)(?:[A-Za-z_][\w.-]*:)?Claim(?=[\s/>])", re.S
+    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(/?)(?:[A-Za-z_][\w.-]*:)?Claim(?=[\s/>])",
+    re.S,
 )
 
 
@@ -57,7 +58,7 @@ def _claim_spans(text: str) -> list[tuple[int, int]]:
     depth = 0
     start = 0
     for match in _CLAIM_TAG.finditer(text):
-        if match.group(0).startswith("<!"):  # a comment or CDATA section: not markup
+        if match.group(0).startswith(("<!", "<?")):  # comment, CDATA, processing instruction
             continue
         close = text.index(">", match.end())
         if match.group(1):  # </Claim>
@@ -69,6 +70,20 @@ def _claim_spans(text: str) -> list[tuple[int, int]]:
                 start = match.start()
             depth += 1
     return spans
+
+
+_UTF16_DECLARATION = re.compile(
+    rb"""\A(\xef\xbb\xbf)?(\s*<\?xml[^>]*?encoding\s*=\s*["'])utf-?16(?:[lb]e)?(["'])""",
+    re.IGNORECASE,
+)
+
+
+def _as_declared_utf8(data: bytes) -> bytes:
+    """*data* for the parser: a UTF-16 file reaches this reader decoded to UTF-8
+    (``scrubber.utf16``) with its declaration still saying ``encoding="UTF-16"``; the parser
+    is told UTF-8 (the text kept for writing is not changed, so the output says UTF-16 and is
+    UTF-16 again)."""
+    return _UTF16_DECLARATION.sub(rb"\1\2UTF-8\3", data, count=1)
 
 
 def _local(element: Any) -> str:
@@ -97,7 +112,7 @@ def read_xml(data: bytes, opts: Options) -> Iterator[Piece]:
             position=f"byte {found.start()}",
         )
     try:
-        root = etree.fromstring(data, parser=safe_parser())
+        root = etree.fromstring(_as_declared_utf8(data), parser=safe_parser())
     except etree.XMLSyntaxError as exc:
         raise AdapterError(
             f"not well-formed XML: {exc.msg}", position=f"line {exc.lineno}"
@@ -147,7 +162,7 @@ def read_xml(data: bytes, opts: Options) -> Iterator[Piece]:
                 converted[reference] = (
                     None if element is None else _as_tree(element, opts.version, _local(element))
                 )
-            except (ValidationError, ValueError, ImportError, AttributeError):
+            except (ValidationError, ValueError, ImportError, AttributeError, etree.LxmlError):
                 converted[reference] = None
         return converted[reference]
 
@@ -159,11 +174,8 @@ def read_xml(data: bytes, opts: Options) -> Iterator[Piece]:
             pointer="" if pointer == "/" else pointer,
             resolve=resolve,
         )
-        piece = _xml_piece(element, payload, pointer, opts)
-        if piece.claim is None and pointer == "/":
-            raise unusable(piece)
         yield Verbatim(payload=text[done:start])
-        yield piece
+        yield _xml_piece(element, payload, pointer, opts)
         done = end
     yield Verbatim(payload=text[done:])
 
@@ -174,8 +186,12 @@ def _xml_piece(element: Any, payload: ClaimText, locator: str, opts: Options) ->
         tree = _as_tree(element, opts.version, "Claim")
     except ValidationError as exc:
         problem = validation_problem(exc, payload.pointer)
-    except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        # fhir.resources' XML reader raises KeyError for an element the model does not know
+        where = _element_pointer(element, exc)
+        if where is not None:
+            problem = Problem(pointer=payload.pointer + where, message=problem.message)
+    except (KeyError, ValueError, TypeError, AttributeError, etree.LxmlError) as exc:
+        # fhir.resources' XML reader raises KeyError for an element the model does not know,
+        # and XMLSyntaxError when its own re-parse of the element fails (a non-ASCII name)
         problem = Problem(
             pointer=payload.pointer or "/",
             message=f"not a valid FHIR XML Claim ({type(exc).__name__} {exc})",
@@ -184,6 +200,9 @@ def _xml_piece(element: Any, payload: ClaimText, locator: str, opts: Options) ->
         return to_piece(
             tree, replace(payload, tree=tree), locator=locator, opts=opts, validated=None
         )
+    problem = (
+        other_version_problem(_shallow(element), opts.version.name, payload.pointer) or problem
+    )
     ident = element.find(f"{{{FHIR_NS}}}identifier/{{{FHIR_NS}}}value")
     rid = element.find(f"{{{FHIR_NS}}}id")
     node = ident if ident is not None else rid
@@ -194,6 +213,69 @@ def _xml_piece(element: Any, payload: ClaimText, locator: str, opts: Options) ->
         problem=str(problem),
         claim_id=str(node.get("value")) if node is not None else "?",
     )
+
+
+# Claim elements that repeat (0..*): their JSON pointer step carries an index even when the
+# document has one of them, as the JSON form of the same Claim would.
+_REPEATING = frozenset(
+    {
+        "identifier", "related", "careTeam", "supportingInfo", "diagnosis", "procedure",
+        "insurance", "item", "detail", "subDetail", "modifier", "programCode", "coding",
+        "extension", "modifierExtension", "contained", "udi", "informationSequence",
+        "diagnosisSequence", "careTeamSequence", "procedureSequence", "traceNumber",
+        "preAuthRef", "bodySite", "subSite", "encounter", "event", "revenue",
+    }
+)  # fmt: skip
+
+
+def _element_pointer(claim: Any, exc: ValidationError) -> str | None:
+    """The JSON pointer of the XML element a validation error is about. The models validate
+    nested XML elements on their own, so the error's location is only the innermost name
+    (``/value``); the element is found again by that name and the value it failed on, which
+    is used to locate it and never shown."""
+    errors = exc.errors(include_url=False)
+    if not errors:  # pragma: no cover - pydantic always reports at least one error
+        return None
+    names = [p for p in errors[0]["loc"] if isinstance(p, str)]
+    wanted = errors[0].get("input")
+    if not names or not isinstance(wanted, str):
+        return None
+    for node in claim.iter():
+        if _local(node) == names[-1] and node.get("value") == wanted:
+            return _path(claim, node)
+    return None
+
+
+def _path(claim: Any, node: Any) -> str:
+    steps: list[str] = []
+    while node is not claim and node is not None:
+        parent = node.getparent()
+        name = _local(node)
+        same = [c for c in parent if _local(c) == name] if parent is not None else [node]
+        if name in _REPEATING or len(same) > 1:
+            steps.append(f"{name}/{same.index(node)}")
+        else:
+            steps.append(name)
+        node = parent
+    return "/" + "/".join(reversed(steps))
+
+
+def _shallow(element: Any, depth: int = 2) -> dict[str, Any]:
+    """Element names (and ``value`` attributes) of *element*, *depth* levels down: enough
+    for ``looks_like`` to tell which FHIR version a Claim the models cannot read looks like."""
+    out: dict[str, Any] = {}
+    for child in element:
+        name = _local(child)
+        if not name:
+            continue
+        value = child.get("value")
+        node: Any = value if value is not None else _shallow(child, depth - 1) if depth > 1 else {}
+        if name in out:
+            earlier = out[name]
+            out[name] = [*(earlier if isinstance(earlier, list) else [earlier]), node]
+        else:
+            out[name] = node
+    return out
 
 
 def claim_xml(tree: Mapping[str, Any], version: FhirVersion, *, pretty: bool) -> str:

@@ -1,6 +1,6 @@
 """The time-unit edits: a visit's minutes become the primary unit plus earned add-on hours.
 
-All edits run in the NORMALIZE phase (DESIGN §4), so the MUE plugin's LIMIT edits count the
+All edits run in the NORMALIZE phase, so the MUE plugin's LIMIT edits count the
 lines these fixes produce. Each check reads the same plan (``plan.py``), so every line gets at
 most one structural fix. The family rules come from package data, loaded by the hookimpl and
 bound into the edits here (``make_edits``): an edit never reads a file.
@@ -22,6 +22,7 @@ from scrubber_infusion.daily import (
     once_per_encounter,
     weekly_cap,
 )
+from scrubber_infusion.encounter import push_billed_as_infusion, second_initial_service
 from scrubber_infusion.families import (
     TIMES,
     FamilyCatalog,
@@ -29,9 +30,12 @@ from scrubber_infusion.families import (
     describe_coding,
     format_minutes,
 )
+from scrubber_infusion.hierarchy import HIERARCHY_CITATION, INITIAL_SERVICES, PUSH_CITATION
 from scrubber_infusion.plan import (
     UNIT,
     ClaimPlan,
+    DayGroup,
+    conflicting_span,
     describe_lines,
     line_minutes,
     plan_claim,
@@ -51,14 +55,15 @@ __all__ = [
 ]
 
 TIME_CITATION = (
-    "CPT time descriptors 99601/99602, 96365/96366, 96413/96415, 96360/96361 (AMA); add-on "
-    "threshold: BCBSM The Record, May 2013 ('a minimum of 31 minutes ... beyond the initial two "
-    "hours') and AAPC Coding Alert on 96366; claim-scrubber domain reference §4"
+    "CPT Introduction, 'Time': 'a unit of time is attained when the mid-point is passed' (an "
+    "additional hour at 31 minutes past the last full hour); CPT time descriptors 99601/99602, "
+    "96365/96366, 96413/96415, 96360/96361 (AMA); payer example: BCBSM The Record, May 2013 "
+    "('a minimum of 31 minutes ... beyond the initial two hours')"
 )
 AOC_CITATION_MEDICARE = (
     "CPT add-on instruction 'List separately in addition to code for primary procedure'; CMS "
     "NCCI add-on code edits (Medicare): an add-on is not paid unless its primary is paid for "
-    "the same beneficiary, provider and date (the AOC type of 99602 is UNCONFIRMED)"
+    "the same beneficiary, provider and date"
 )
 AOC_CITATION_MEDICAID = (
     "CPT add-on instruction 'List separately in addition to code for primary procedure'; "
@@ -74,7 +79,8 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
 
     Payers pay 99601 per visit and 99602 per additional hour (CPT descriptors); a visit sent in
     minutes (SV103 MJ) or as 99601 x 1 with a 5 h 30 min period is coded 99601 x 1 + 99602 x 3
-    under the 31-minute rule (BCBSM, domain §4). An add-on sent in minutes is that extra time.
+    under CPT's mid-point time rule (an hour is attained at 31 minutes). An add-on sent in
+    minutes is that extra time.
     """
     for group, timed, coding in timed_primaries(plan):
         line = timed.line
@@ -84,6 +90,13 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
         if not (timed.sent_in_time or missing):
             continue
         fix = primary_fix(group, timed)
+        if _addons_by_hand(group):
+            # Converting the primary alone would drop the time the add-on lines are judged
+            # by, and a later scrub would judge them differently: leave the date as sent.
+            fix = None
+        span = conflicting_span(line)
+        if span is not None:
+            fix = None
         what = describe_coding(group.family, coding)
         if timed.sent_in_time:
             head = (
@@ -100,10 +113,15 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
             if group.addons
             else ""
         )
+        if span is not None:
+            tail += (
+                f"; not changed: its period spans {format_minutes(span)}, another time for "
+                "the same service (send one)"
+            )
         yield ctx.finding(line, f"{head}. {what}{tail}", fixes=_one(fix), field="units")
     for group in plan:
-        if any(t.coding for t in group.primaries):
-            continue
+        if group.expected_addon_units is not None:
+            continue  # every primary has its time: INF003 sets the add-on units from it
         for addon in group.addons:
             extra = line_minutes(addon)
             if addon.unit_basis == UNIT or extra is None:
@@ -147,8 +165,9 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
     """Add-on units that the documented time does not support.
 
     When every primary visit of the date has its time, the add-on units are fixed by it
-    (domain §4 table); more is over-billing a payer recovers, less leaves money unbilled. An
-    add-on sent as extra minutes under the threshold earns nothing (BCBSM: at least 31 min).
+    (docs/infusion.md, "The arithmetic"); more is over-billing a payer recovers, less leaves
+    money unbilled. An add-on sent as extra minutes under the threshold earns nothing (CPT
+    mid-point rule: 31 min).
     """
     for group in plan:
         expected = group.expected_addon_units
@@ -166,6 +185,8 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
             if len(group.addons) == 1:
                 fix = _addon_fix(group.addons[0].number, expected, in_time)
                 advice = ""
+                if isinstance(fix, RemoveLine) and _only_line(ctx):
+                    fix, advice = None, f"; {ONLY_LINE}"
             else:
                 advice = "; correct the add-on lines by hand"
             yield ctx.finding(
@@ -175,18 +196,21 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
                 fixes=_one(fix),
                 field="units",
             )
-        elif not any(t.coding for t in group.primaries):
+        elif expected is None:
+            # Some primary has no time of its own: an add-on sent in minutes stands for its
+            # own extra time, in the first scrub as in any later one (idempotence).
             for addon in group.addons:
                 extra = line_minutes(addon)
                 if addon.unit_basis == UNIT or extra is None:
                     continue
                 if addon_units_for_extra_time(group.family, extra) == 0:
+                    only = _only_line(ctx)
                     yield ctx.finding(
                         addon,
                         f"{addon.code} sent with {format_minutes(extra)} of additional time, "
                         f"under the {format_minutes(group.family.threshold_minutes)} one "
-                        f"additional unit needs: not billable",
-                        fixes=(RemoveLine(line=addon.number),),
+                        f"additional unit needs: not billable" + (f"; {ONLY_LINE}" if only else ""),
+                        fixes=() if only else (RemoveLine(line=addon.number),),
                     )
 
 
@@ -227,13 +251,32 @@ def primary_below_minimum(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding
     done (the family's minimum is a profile setting).
     """
     for group, timed, coding in timed_primaries(plan):
-        if coding.below_minimum:
+        if coding.below_minimum and plan.recode_of(timed.line) is None:  # a push: INF011
             yield ctx.finding(
                 timed.line,
                 f"{timed.line.code} for {format_minutes(coding.minutes)} of "
                 f"{group.family.service}: under the {format_minutes(group.family.minimum_minutes)} "
                 f"{timed.line.code} needs ({group.family.primary_unit}); check the coding",
             )
+
+
+ONLY_LINE = "it is the claim's only line, so it is reported, not removed (a claim needs a line)"
+
+
+def _only_line(ctx: EditContext) -> bool:
+    """A claim keeps at least one line (837P loop 2400 is required): removing its only line
+    would leave a claim the payer rejects and a later scrub cannot read."""
+    return len(ctx.claim.lines) <= 1
+
+
+def _addons_by_hand(group: DayGroup) -> bool:
+    """Several add-on lines, some in minutes, beside timed primaries: INF003 asks for a
+    correction by hand because no one line can be set from the documented time."""
+    return (
+        group.expected_addon_units is not None
+        and len(group.addons) > 1
+        and any(a.unit_basis != UNIT for a in group.addons)
+    )
 
 
 def _one(fix: Fix | None) -> tuple[Fix, ...]:
@@ -289,6 +332,20 @@ _SPECS: tuple[tuple[str, GroupCheck, str, Severity, str], ...] = (
         _WARN,
         TIME_CITATION,
     ),
+    (
+        "INF010",
+        second_initial_service,
+        "Second initial IV service in one encounter (report the sequential code)",
+        _ERROR,
+        HIERARCHY_CITATION,
+    ),
+    (
+        "INF011",
+        push_billed_as_infusion,
+        "Infusion of 15 minutes or less billed as an infusion (report the push)",
+        _ERROR,
+        PUSH_CITATION,
+    ),
 )
 
 
@@ -300,7 +357,12 @@ class _Planner:
 
     def __init__(self, catalog: FamilyCatalog) -> None:
         self._catalog = catalog
-        self._codes = catalog.codes
+        self._codes = catalog.codes | frozenset(INITIAL_SERVICES)
+
+    @property
+    def codes(self) -> frozenset[str]:
+        """Every code a plan can concern: the codes the plugin's edits watch."""
+        return self._codes
 
     def plan(self, claim: Claim, ctx: EditContext) -> ClaimPlan | None:
         """The claim's plan, or None when it has no line of any family (the common case)."""
@@ -332,8 +394,13 @@ def make_edits(catalog: FamilyCatalog) -> tuple[Edit, ...]:
     """The plugin's edits with *catalog* bound in (called once, by the hookimpl)."""
     planner = _Planner(catalog)
     return tuple(
-        edit(code, summary=summary, citation=citation, severity=severity, phase=Phase.NORMALIZE)(
-            _bind(check, planner)
-        )
+        edit(
+            code,
+            summary=summary,
+            citation=citation,
+            severity=severity,
+            phase=Phase.NORMALIZE,
+            codes=planner.codes,  # a claim with none of them has no plan: nothing to find
+        )(_bind(check, planner))
         for code, check, summary, severity, citation in _SPECS
     )

@@ -3,10 +3,11 @@
 A family is a primary code that covers a stretch of time once per visit or encounter (99601:
 one home-infusion visit of up to 2 hours) and an add-on code for each further hour (99602).
 The families live in ``data/families.toml`` with their citations, so supporting another
-timed code is a data change. The arithmetic is the one domain.md §4 derives from the BCBSM
-31-minute rule (The Record, May 2013) and the AAPC 96366 guidance: an add-on unit is earned
+timed code is a data change. The arithmetic is CPT's time rule ("a unit of time is attained
+when the mid-point is passed", CPT Introduction), as BCBSM (The Record, May 2013) and AAPC
+(on 96366) apply it to the infusion add-ons: an add-on unit is earned
 by each full add-on unit of time past the primary's coverage, plus one when the time past the
-last full unit reaches the threshold (31 minutes: "more than 30 minutes")::
+last full unit reaches the threshold (31 minutes: past the mid-point of the hour)::
 
     99601:  <= 2:30 -> 99601 x 1;  2:31-3:30 -> + 99602 x 1;  3:31-4:30 -> + 99602 x 2
     96365:  <= 1:30 -> 96365 x 1;  1:31-2:30 -> + 96366 x 1
@@ -18,7 +19,7 @@ Times are compared as given (Decimal minutes): 30.5 minutes past the last hour d
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -27,6 +28,7 @@ from typing import Any, final
 from scrubber.errors import PluginError
 
 __all__ = [
+    "HOUR",
     "TIMES",
     "FamilyCatalog",
     "TimeCoding",
@@ -241,7 +243,7 @@ def _one_more(family: TimedFamily) -> str:
     return "an additional hour" if family.addon_minutes == HOUR else "an additional unit"
 
 
-def _numbers(values: list[int]) -> str:
+def _numbers(values: Sequence[int]) -> str:
     if len(values) == 1:
         return str(values[0])
     if len(values) > 4:
@@ -257,7 +259,8 @@ def _addon_words(family: TimedFamily, coding: TimeCoding) -> str:
     if coding.full_addon_units:
         if by_hour:
             first = int(family.primary_minutes / HOUR) + 1
-            hours = list(range(first, first + coding.full_addon_units))
+            # a range, never a list: a visit sent as 10^9 minutes must not cost memory
+            hours = range(first, first + coding.full_addon_units)
             parts.append(("hour " if len(hours) == 1 else "hours ") + _numbers(hours))
         else:
             parts.append(

@@ -4,14 +4,15 @@
 - ``cap``: bill the units the MUE still allows. Over several lines the reduction runs from
   the last line back, and a line left with no units is removed. Medicare denies *all* units
   of the code for the day when the MUE is exceeded, never only the excess (CMS FAQ 11344;
-  domain.md §2.1), so capping is what gets the allowed units paid.
+  Palmetto GBA), so capping is what gets the allowed units paid.
 - ``document``: units kept; a PWK (X12) / supportingInfo (FHIR) says medical records go with
   the claim, as First Coast and Palmetto require for units above an MAI 3 MUE.
 - ``split``: for a date-of-service or Medicaid edit, the allowed units stay on the line and
   the excess moves to a second line with the excess modifier (GD), a note and an attachment:
-  the Connecticut DSS review pattern (domain.md §2.4). For an MAI 1 line edit, the units go
-  on several lines of at most the MUE each, the extra lines with the profile's modifier
-  (59, XU, 76 ...), because CMS adjudicates each such line on its own (CMS MUE page).
+  the Connecticut DSS review pattern (a state profile's choice: samples/profiles/). For an
+  MAI 1 line edit, the units go on several lines of at most the MUE each, the extra lines
+  with the profile's modifier (59, XU, 76 ...), because CMS adjudicates each such line on
+  its own (CMS MUE page).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from scrubber_mue.settings import MueSettings
 
 __all__ = ["MAX_X12_LINES", "Plan", "plan_day", "plan_line_edit"]
 
-MAX_X12_LINES = 50  # 837P loop 2400 repeats at most 50 times per claim (domain.md Appendix A.5)
+MAX_X12_LINES = 50  # 837P loop 2400 repeats at most 50 times per claim (TR3 005010X222A1)
+MAX_SPLIT_LINES = 999  # one split, in a format without a line limit: memory stays bounded
 _CONTROL_NUMBER_MAX = 80  # PWK06 attachment control number, AN 2-80
 
 
@@ -68,14 +70,33 @@ def _attachment(claim: Claim, line: ServiceLine, settings: MueSettings) -> Attac
     )
 
 
-def _request(claim: Claim, line: ServiceLine, settings: MueSettings) -> RequestAttachment:
+def _request(claim: Claim, line: ServiceLine, settings: MueSettings) -> tuple[Fix, ...]:
+    """A request for the records, unless the line already sends records of this type by this
+    transmission (an earlier scrub's PWK, named by the line's position then): the payer gets
+    them once, and scrubbing the output again changes nothing."""
     a = _attachment(claim, line, settings)
-    return RequestAttachment(
+    if any(
+        (had.report_type, had.transmission) == (a.report_type, a.transmission)
+        for had in line.attachments
+    ):
+        return ()
+    request = RequestAttachment(
         line=line.number,
         report_type=a.report_type,
         transmission=a.transmission,
         control_number=a.control_number,
         description=a.description,
+    )
+    return (request,)
+
+
+def _has_records(line: ServiceLine, settings: MueSettings) -> bool:
+    """The line already carries the records attachment ``document`` adds (PWK of the same
+    report type and transmission), so scrubbing the output again adds nothing."""
+    return any(
+        a.report_type == settings.attachment_report_type
+        and a.transmission == settings.attachment_transmission
+        for a in line.attachments
     )
 
 
@@ -92,10 +113,20 @@ def _flag(line: ServiceLine, why: str) -> Plan:
     return Plan(line=line, fixes=(), outcome=why, resolved=False)
 
 
-def _kept(lines: Sequence[ServiceLine], allowed: Decimal) -> list[tuple[ServiceLine, Decimal]]:
+def _kept(
+    lines: Sequence[ServiceLine], counted: Sequence[Decimal], allowed: Decimal
+) -> list[tuple[ServiceLine, Decimal]]:
+    """How much of each line the MUE leaves, in the units the line bills. A line reported in
+    minutes counts as whole services and cannot be cut to part of its time: it is kept
+    whole or not at all."""
     remaining = max(allowed, Decimal("0"))
     out = []
-    for line in lines:
+    for line, count in zip(lines, counted, strict=True):
+        if line.unit_basis == "MJ":
+            fits = count <= remaining
+            remaining -= count if fits else Decimal("0")
+            out.append((line, line.units if fits else Decimal("0")))
+            continue
         keep = min(line.units, remaining)
         remaining -= keep
         out.append((line, keep))
@@ -110,20 +141,25 @@ def plan_day(
     allowed: Decimal,
     value: int,
     settings: MueSettings,
+    counted: Sequence[Decimal] | None = None,
 ) -> Plan:
     """Fixes for one code on one date of service (or one line), where *allowed* is what the
-    MUE leaves for this claim after earlier claims of the day."""
-    kept = _kept(lines, allowed)
+    MUE leaves for this claim after earlier claims of the day (over a date span: the MUE
+    times the span's days). *counted* gives each line's units of service when they are not
+    its units (a minutes line counts one service a day)."""
+    kept = _kept(lines, counted or [line.units for line in lines], allowed)
     over = [(line, keep) for line, keep in kept if keep < line.units]
     crossing = over[0][0] if over else lines[-1]
     if action == "cap":
-        return _cap(claim, crossing, over, value)
+        return _cap(claim, crossing, over, value, kept)
     if action == "document":
         note = "RECORDS AVAILABLE" if settings.attachment_transmission == "AA" else "RECORDS SENT"
-        fixes = (
-            _request(claim, crossing, settings),
+        fixes: tuple[Fix, ...] = (
+            *_request(claim, crossing, settings),
             AddNote(line=crossing.number, text=f"UNITS OVER MUE {value}; {note}"),
         )
+        if _has_records(crossing, settings):  # our own earlier output: scrubbed again
+            fixes = ()
         return Plan(
             line=crossing,
             fixes=fixes,
@@ -138,7 +174,11 @@ def plan_day(
 
 
 def _cap(
-    claim: Claim, crossing: ServiceLine, over: list[tuple[ServiceLine, Decimal]], value: int
+    claim: Claim,
+    crossing: ServiceLine,
+    over: list[tuple[ServiceLine, Decimal]],
+    value: int,
+    kept: list[tuple[ServiceLine, Decimal]],
 ) -> Plan:
     fixes: list[Fix] = []
     said = []
@@ -152,6 +192,11 @@ def _cap(
             said.append(f"line {line.number} removed")
     if sum(isinstance(f, RemoveLine) for f in fixes) == len(claim.lines):
         return _flag(crossing, "not capped: that would remove every line of the claim")
+    whole = [line for line, keep in kept if keep == line.units and keep > 0]
+    if whole and not any(keep > 0 for _, keep in over):
+        # Only removals: the note goes on the last line kept whole, as a reduction would put
+        # it, so the capped claim reads the same when it is scrubbed again.
+        fixes.append(AddNote(line=whole[-1].number, text=f"UNITS CAPPED AT MUE {value}"))
     return Plan(
         line=crossing, fixes=tuple(fixes), outcome="capped: " + ", ".join(said), resolved=True
     )
@@ -168,11 +213,14 @@ def _split_excess(
     note = f"UNITS OVER MUE {value}; REVIEW REQUESTED"
     if not all(_room_for(modifier, line) for line, _ in over):
         return _flag(crossing, f"not split: a line already has {MAX_MODIFIERS} modifiers")
-    if not _line_room(claim, sum(1 for _, keep in over if keep > 0)):
+    if not _line_room(claim, sum(1 for ln, k in over if k > 0 and modifier not in ln.modifiers)):
         return _flag(crossing, f"not split: the claim would pass {MAX_X12_LINES} lines")
     fixes: list[Fix] = []
     said = []
-    for line, keep in over:
+    for line, kept in over:
+        # A line already carrying the excess modifier is the review line of an earlier split:
+        # all of it is excess, so it is not split again (scrubbing the output changes nothing).
+        keep = Decimal("0") if modifier in line.modifiers else kept
         excess = line.units - keep
         if keep > 0:
             excess_part = SplitPart(
@@ -188,7 +236,7 @@ def _split_excess(
             fixes += [
                 SetModifiers(line=line.number, modifiers=line.modifiers + added),
                 AddNote(line=line.number, text=note),
-                _request(claim, line, settings),
+                *_request(claim, line, settings),
             ]
             said.append(f"line {line.number} marked {modifier} as excess")
     return Plan(
@@ -200,28 +248,39 @@ def _split_excess(
 
 
 def plan_line_edit(
-    action: str, *, claim: Claim, line: ServiceLine, value: int, settings: MueSettings
+    action: str,
+    *,
+    claim: Claim,
+    line: ServiceLine,
+    value: int,
+    settings: MueSettings,
+    days: int = 1,
 ) -> Plan:
-    """Fixes for an MAI 1 line over its MUE. ``split`` puts the units on lines of at most
-    the MUE each, the extra lines with the profile's split modifier."""
+    """Fixes for an MAI 1 line over its MUE (over *days* for a date-span line, whose units
+    are compared per day). ``split`` puts the units on lines of at most the MUE (per day)
+    each, the extra lines with the profile's split modifier."""
     if action != "split":
         return plan_day(
             action,
             claim=claim,
             lines=(line,),
-            allowed=Decimal(value),
+            allowed=Decimal(value) * days,
             settings=settings,
             value=value,
         )
     modifier = settings.split_modifier
-    step = Decimal(value)
+    step = Decimal(value) * days
     full = int(line.units // step)
     rest = line.units - full * step
-    sizes = [step] * full + ([rest] if rest > 0 else [])
+    count = full + (1 if rest > 0 else 0)
     if not _room_for(modifier, line):
         return _flag(line, f"not split: the line already has {MAX_MODIFIERS} modifiers")
-    if not _line_room(claim, len(sizes) - 1):
-        return _flag(line, f"not split: {len(sizes)} lines would pass {MAX_X12_LINES} lines")
+    # checked before a list of that size is built, in every format (units are unbounded)
+    if count > MAX_SPLIT_LINES:
+        return _flag(line, f"not split: {count} lines would pass {MAX_SPLIT_LINES} lines")
+    if not _line_room(claim, count - 1):
+        return _flag(line, f"not split: {count} lines would pass {MAX_X12_LINES} lines")
+    sizes = [step] * full + ([rest] if rest > 0 else [])
     parts = tuple(
         SplitPart(units=size, add_modifiers=() if k == 0 else (modifier,))
         for k, size in enumerate(sizes)
