@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,14 +27,19 @@ def _pip(*args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def example_installed() -> Iterator[None]:
-    """Install the sample plugin into this environment for these tests, then remove it."""
+def example_installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Install the sample plugin into this environment for these tests, then remove it.
+
+    It is built from a copy, so the build leaves no ``build/`` or ``*.egg-info`` in samples/.
+    """
     try:
         metadata.version("scrubber-example")
         preinstalled = True
     except metadata.PackageNotFoundError:
         preinstalled = False
-        _pip("install", "--no-deps", "--no-build-isolation", str(EXAMPLE))
+        copy = tmp_path_factory.mktemp("example-plugin") / EXAMPLE.name
+        shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+        _pip("install", "--no-deps", "--no-build-isolation", str(copy))
     yield
     if not preinstalled:
         _pip("uninstall", "-y", "scrubber-example")
