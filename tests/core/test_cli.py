@@ -113,6 +113,7 @@ def pipe_plugins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     pm = make_plugin_manager(entrypoints=False, blocked=DEFAULT_PLUGINS, extra=[TestPlugin()])
     plugins = Plugins.load(pm)
     monkeypatch.setattr(cli, "_load_plugins", lambda: plugins)
+    monkeypatch.setattr(cli, "_plugin_manager", lambda broken=None: pm)
     monkeypatch.setenv("SCRUBBER_TABLES", str(tmp_path / "none.db"))
 
 
@@ -142,17 +143,48 @@ def test_error_findings_exit_1_fixes_written_and_report(tmp_path: Path) -> None:
     data = json.loads(report.read_text())
     assert data["report_version"] == 1
     assert data["summary"]["claims"] == 3 and data["summary"]["fixes_applied"] == {"SetUnits": 1}
-    assert [c["claim_id"] for c in data["claims"]] == ["A", "B", "C"]
-    [finding] = data["claims"][1]["findings"]
+    # the default report level: untouched claims (A) are counted, not listed
+    assert [c["claim_id"] for c in data["claims"]] == ["B", "C"]
+    [finding] = data["claims"][0]["findings"]
     assert (finding["code"], finding["line"], finding["citation"]) == ("TST200", 1, "test rule")
-    assert data["claims"][1]["fixes"][0] == {
+    assert data["claims"][0]["fixes"][0] == {
         "kind": "SetUnits",
         "line": 1,
         "units": "2",
-        "unit_basis": None,
         "by": "TST200",
         "phase": "limit",
     }
+    before, after = data["claims"][0]["before"], data["claims"][0]["after"]
+    assert (before["lines"][0]["units"], before["lines"][0]["charge"]) == ("4", "100.00")
+    assert (after["lines"][0]["units"], after["lines"][0]["charge"]) == ("2", "50.00")
+    assert (before["total_charge"], after["total_charge"]) == ("100.00", "50.00")
+
+
+@pytest.mark.parametrize(
+    ("level", "listed"), [("summary", []), ("findings", ["B", "C"]), ("all", ["A", "B", "C"])]
+)
+def test_report_level_decides_which_claims_get_an_entry(
+    tmp_path: Path, level: str, listed: list[str]
+) -> None:
+    src = write(
+        tmp_path / "in.txt",
+        "A|99213|1|80.00|2026-01-15",
+        "B|97110|4|100.00|2026-01-15",
+        "C|J1100|1|5.00|2026-01-15",
+    )
+    report = tmp_path / "r.json"
+    args = ["scrub", str(src), "--check", "--report", str(report), "--report-level", level, "-q"]
+    assert cli.main(args) == 1
+    data = json.loads(report.read_text())
+    assert [c["claim_id"] for c in data["claims"]] == listed
+    assert data["summary"]["claims"] == 3 and data["summary"]["report_level"] == level
+    if level == "all":  # an untouched claim's entry is compact: no empty lists, no nulls
+        assert data["claims"][0] == {
+            "input": str(src),
+            "claim_id": "A",
+            "source": "line 2",
+            "changed": False,
+        }
 
 
 def test_check_mode_writes_no_output_and_proposes(tmp_path: Path) -> None:
