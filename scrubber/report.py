@@ -18,11 +18,13 @@ Counts and line numbers are integers.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import date
 from decimal import Decimal
+from importlib import resources
 from typing import Any
 
 from scrubber.findings import ClaimResult, EditFailure, Finding, Severity
@@ -33,6 +35,7 @@ from scrubber.tables import TableInfo
 
 __all__ = [
     "CORE_FINDINGS",
+    "report_schema",
     "REPORT_LEVELS",
     "REPORT_VERSION",
     "UNREADABLE_CODE",
@@ -56,6 +59,13 @@ UNREADABLE_CITATION = (
 )
 
 Entry = dict[str, Any]
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the report, shipped in the package."""
+    text = resources.files("scrubber").joinpath("data/report.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def _plain(value: Any) -> Any:
