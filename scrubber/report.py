@@ -35,13 +35,13 @@ from scrubber.tables import TableInfo
 
 __all__ = [
     "CORE_FINDINGS",
-    "report_schema",
     "REPORT_LEVELS",
     "REPORT_VERSION",
     "UNREADABLE_CODE",
     "ReportBuilder",
     "finding_dict",
     "fix_dict",
+    "report_schema",
     "summary_text",
 ]
 
