@@ -137,6 +137,7 @@ def run_scrub(
         progress.__exit__(None, None, None)
         outputs.discard()
         raise
+    else:
         if not args.quiet:
             listing.print(console)
             for row in validation_rows(header["validation"]):
