@@ -138,11 +138,11 @@ def run_scrub(
         outputs.discard()
         raise
     else:
-        if not args.quiet:
+        if not args.quiet:  # -q: the summary only
             listing.print(console)
             for row in validation_rows(header["validation"]):
                 console.print(render_row(row))
-            console.print(Text(summary_text(header["summary"])))
+        console.print(Text(summary_text(header["summary"])))
     finally:
         spool.close()
         listing_spool.close()
