@@ -90,6 +90,8 @@ def make_plugin_manager(
             except Exception as exc:  # whatever its import raised: the plugin's bug, not ours
                 pm.set_blocked(entry)
                 found.append(BrokenPlugin(name=entry, problem=f"{type(exc).__name__}: {exc}"))
+    if found and broken is None:
+        raise found[0].error()
     for plugin in extra:
         pm.register(plugin, name=_name_for(pm, plugin))
     while True:
@@ -104,8 +106,6 @@ def make_plugin_manager(
             pm.unregister(exc.plugin)
             pm.set_blocked(name)
             found.append(bad)
-    if found and broken is None:
-        raise found[0].error()
     if broken is not None:
         broken.extend(found)
     return pm

@@ -296,3 +296,10 @@ def test_plugins_and_edits_listings(capsys) -> None:
 def test_explain_without_anything_known(tmp_path: Path, capsys) -> None:
     assert cli.main(["explain", "ZZZZZ", "--date", "2026-01-15", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sections"] == []
+
+
+def test_strict_names_the_edit_that_raised(tmp_path: Path, capsys) -> None:
+    src = write(tmp_path / "in.txt", "X|97110|4|100.00|2026-01-15")
+    assert cli.main(["scrub", str(src), "--check", "--strict"]) == 3
+    [line] = capsys.readouterr().err.splitlines()
+    assert "edit BOOM002" in line and "on claim X" in line and "RuntimeError" in line
