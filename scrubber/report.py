@@ -8,8 +8,10 @@ claims in input order, findings by (line, code).
 Entries are compact: a key whose value is null or empty is left out (the schema,
 ``scrubber/data/report.schema.json``, says what absence means), and the *report level* decides
 which claims get an entry at all: ``summary`` none, ``findings`` (the default) the claims with
-a finding, a fix or a failure, ``all`` every claim. On a large batch most claims are clean, so
-the default report grows with what needs attention, not with the input.
+an error or warning finding, a fix or an edit failure, ``all`` every claim (info findings of
+an otherwise untouched claim, e.g. "no MUE row for this code", are counted in the summary and
+listed on the terminal, and get an entry at ``all``). On a large batch most claims are clean,
+so the default report grows with what needs attention, not with the input.
 
 Money and units are decimal strings everywhere (``"112.50"``, ``"2"``): JSON numbers are
 binary floating point in most readers, and a charge must survive the round trip exactly.
@@ -257,7 +259,11 @@ class ReportBuilder:
                 "failures": [_failure_dict(x) for x in result.failures],
                 **_states(result),
             },
-            attention=bool(result.findings or result.applied or result.failures),
+            attention=bool(
+                result.applied
+                or result.failures
+                or any(f.severity is not Severity.INFO for f in result.findings)
+            ),
         )
 
     def _emit(self, entry: Entry, *, attention: bool) -> None:

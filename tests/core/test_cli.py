@@ -143,8 +143,10 @@ def test_error_findings_exit_1_fixes_written_and_report(tmp_path: Path) -> None:
     data = json.loads(report.read_text())
     assert data["report_version"] == 1
     assert data["summary"]["claims"] == 3 and data["summary"]["fixes_applied"] == {"SetUnits": 1}
-    # the default report level: untouched claims (A) are counted, not listed
-    assert [c["claim_id"] for c in data["claims"]] == ["B", "C"]
+    # the default report level: untouched claims (A, and C with an info finding only) are
+    # counted, not listed
+    assert [c["claim_id"] for c in data["claims"]] == ["B"]
+    assert data["summary"]["findings"]["by_code"] == {"TST200": 1, "TST201": 1}
     [finding] = data["claims"][0]["findings"]
     assert (finding["code"], finding["line"], finding["citation"]) == ("TST200", 1, "test rule")
     assert data["claims"][0]["fixes"][0] == {
@@ -161,7 +163,7 @@ def test_error_findings_exit_1_fixes_written_and_report(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("level", "listed"), [("summary", []), ("findings", ["B", "C"]), ("all", ["A", "B", "C"])]
+    ("level", "listed"), [("summary", []), ("findings", ["B"]), ("all", ["A", "B", "C"])]
 )
 def test_report_level_decides_which_claims_get_an_entry(
     tmp_path: Path, level: str, listed: list[str]
