@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -454,9 +455,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # --strict: the engine notes which edit raised (and its plugin) on the exception
         raised_by = "; ".join(getattr(exc, "__notes__", ()))
         where = f" in {raised_by}" if raised_by else ""
+        plugin = re.search(r"\(([\w.-]+)\) on claim", raised_by)
+        block = f"; {BLOCK_HINT.format(name=plugin.group(1))}" if plugin else ""
         print(
-            f"scrubber: internal error{where} ({type(exc).__name__}: {_one_line(str(exc))});"
-            " set SCRUBBER_DEBUG=1 for a traceback",
+            f"scrubber: internal error{where} ({type(exc).__name__}: {_one_line(str(exc))})"
+            f"{block}; set SCRUBBER_DEBUG=1 for a traceback",
             file=sys.stderr,
         )
         return 3

@@ -89,8 +89,11 @@ def run_scrub(
     def sink(entry: dict[str, Any]) -> None:
         spool.write(json.dumps({"input": current[0], **entry}, ensure_ascii=False) + "\n")
 
+    plugin_of = {e.code: e.plugin for e in plugins.edits}
+
     def listen(entry: dict[str, Any]) -> None:
-        listing.add(listing_rows(entry, "<stdin>" if current[0] == "-" else current[0]))
+        name = "<stdin>" if current[0] == "-" else current[0]
+        listing.add(listing_rows(entry, name, plugin_of))
 
     report = ReportBuilder(
         sink, check=args.check, level=args.report_level, listener=None if args.quiet else listen

@@ -59,20 +59,22 @@ def _one_line(text: str) -> str:
 Row = tuple[str, str, str, str]  # where, code, severity, message
 
 
-def listing_rows(entry: Mapping[str, Any], input_name: str) -> Iterator[Row]:
-    """One row per finding (and per edit failure) of a claim's report entry."""
+def listing_rows(
+    entry: Mapping[str, Any], input_name: str, plugin_of: Mapping[str, str] | None = None
+) -> Iterator[Row]:
+    """One row per finding (and per edit failure) of a claim's report entry; an edit
+    failure names the edit's plugin (*plugin_of*: code -> plugin) and how to block it."""
     for finding in entry.get("findings", ()):
         line = finding.get("line")
         where = f"{input_name}:{entry['claim_id']}:{'-' if line is None else line}"
         yield where, finding["code"], finding["severity"], finding["message"]
     for failure in entry.get("failures", ()):
         where = f"{input_name}:{entry['claim_id']}:-"
-        yield (
-            where,
-            failure["code"],
-            "error",
-            f"edit raised {failure['exc_type']}: {failure['message']}",
-        )
+        message = f"edit raised {failure['exc_type']}: {failure['message']}"
+        plugin = (plugin_of or {}).get(failure["code"])
+        if plugin:
+            message += f" (plugin {plugin}; to run without it, set SCRUBBER_BLOCK_PLUGINS={plugin})"
+        yield where, failure["code"], "error", message
 
 
 def validation_rows(issues: Iterable[Mapping[str, Any]]) -> Iterator[Row]:

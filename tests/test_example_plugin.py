@@ -45,6 +45,11 @@ def example_installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         _pip("uninstall", "-y", "scrubber-example")
 
 
+def test_installing_it_leaves_no_build_output_in_samples(example_installed: None) -> None:
+    left = [p.name for p in EXAMPLE.iterdir() if p.name == "build" or p.name.endswith(".egg-info")]
+    assert left == []
+
+
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SCRUBBER), *args], capture_output=True, text=True, env={**os.environ, **env}

@@ -305,3 +305,16 @@ def test_strict_names_the_edit_that_raised(tmp_path: Path, capsys) -> None:
     assert cli.main(["scrub", str(src), "--check", "--strict"]) == 3
     [line] = capsys.readouterr().err.splitlines()
     assert "edit BOOM002" in line and "on claim X" in line and "RuntimeError" in line
+    assert "SCRUBBER_BLOCK_PLUGINS=TestPlugin" in line
+
+
+def test_an_edit_failure_is_listed_with_its_plugin_and_how_to_block_it(
+    tmp_path: Path, capsys
+) -> None:
+    src = write(tmp_path / "in.txt", "X|97110|4|100.00|2026-01-15")
+    assert cli.main(["scrub", str(src), "--check"]) == 3
+    [line] = [x for x in capsys.readouterr().err.splitlines() if "  BOOM002  " in x]
+    assert line.startswith(f"{src}:X:-  BOOM002  error    edit raised RuntimeError: boom")
+    assert line.endswith(
+        "(plugin TestPlugin; to run without it, set SCRUBBER_BLOCK_PLUGINS=TestPlugin)"
+    )
