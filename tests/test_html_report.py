@@ -152,3 +152,11 @@ def test_in_headless_chromium_every_claim_and_finding_is_in_the_dom(
         f"--screenshot={shot}",
     )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+def test_a_summary_level_report_does_not_claim_all_is_well() -> None:
+    report = _golden("x12/medicare-mue.expected.report.json")
+    report["summary"]["report_level"] = "summary"
+    text = lxml.html.fromstring(render_html({**report, "claims": []})).text_content()
+    assert "not listed (report level summary)" in text
+    assert "No claim needed attention." not in text
