@@ -160,3 +160,12 @@ def test_a_summary_level_report_does_not_claim_all_is_well() -> None:
     text = lxml.html.fromstring(render_html({**report, "claims": []})).text_content()
     assert "not listed (report level summary)" in text
     assert "No claim needed attention." not in text
+
+
+def test_the_profile_and_payer_section_are_shown_when_the_report_has_them() -> None:
+    report = _golden("x12/medicare-mue.expected.report.json")
+    report["profile"] = {"source": "payers.toml", "sha256": "ab" * 32, "payers": {"CT": 2}}
+    report["claims"][0]["payer"] = "CT"
+    text = lxml.html.fromstring(render_html(report)).text_content()
+    assert "payers.toml" in text and "ab" * 32 in text and "CT\xa0×\xa02" in text
+    assert "payer profile section CT" in text
