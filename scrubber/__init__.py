@@ -13,7 +13,13 @@ from scrubber.api import Plugins, ScrubResult, detect_format, scrub_bytes, scrub
 from scrubber.edits import Edit, EditContext, edit
 from scrubber.engine import scrub, scrub_claim
 from scrubber.errors import AdapterError, PluginError, ProfileError, ScrubberError, TableError
-from scrubber.explain import Explainer, ExplainRequest, ExplainSection
+from scrubber.explain import (
+    ExplainAnswer,
+    Explainer,
+    ExplainRequest,
+    ExplainSection,
+    explain_code,
+)
 from scrubber.findings import ClaimResult, EditFailure, Finding, Phase, Severity, TableRowRef
 from scrubber.fixes import (
     AddNote,
@@ -43,6 +49,7 @@ from scrubber.tables import (
     TableInfo,
     TableRow,
 )
+from scrubber.utf16 import utf16_aware
 
 __all__ = [
     "AdapterError",
@@ -54,6 +61,7 @@ __all__ = [
     "Edit",
     "EditContext",
     "EditFailure",
+    "ExplainAnswer",
     "ExplainRequest",
     "ExplainSection",
     "Explainer",
@@ -94,6 +102,7 @@ __all__ = [
     "apply_fixes",
     "detect_format",
     "edit",
+    "explain_code",
     "hookimpl",
     "load_profile",
     "make_plugin_manager",
@@ -102,4 +111,5 @@ __all__ = [
     "scrub_bytes",
     "scrub_claim",
     "scrub_stream",
+    "utf16_aware",
 ]

@@ -132,6 +132,12 @@ def scrub_pieces(
         if isinstance(piece, Verbatim):
             yield piece, None
             continue
+        if piece.claim is None and piece.out_of_scope:
+            report.add_out_of_scope(
+                piece.claim_id or "?", source=piece.locator, reason=piece.problem or "out of scope"
+            )
+            yield piece, None
+            continue
         if piece.claim is None:
             report.add_unreadable(
                 piece.claim_id or "?", source=piece.locator, problem=piece.problem or "unreadable"

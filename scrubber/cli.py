@@ -26,7 +26,7 @@ from scrubber.api import Plugins, tool_version
 from scrubber.cli_io import PendingOutputs
 from scrubber.cli_tables import tables_import, tables_list, tables_show
 from scrubber.errors import PluginError, ProfileError, ScrubberError
-from scrubber.explain import ExplainRequest
+from scrubber.explain import ExplainRequest, explain_code
 from scrubber.manager import BLOCK_HINT, BrokenPlugin, make_plugin_manager, plugin_infos
 from scrubber.profiles import Profile
 from scrubber.report import CORE_FINDINGS, REPORT_LEVELS, REPORT_VERSION
@@ -382,7 +382,8 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
         tables=tables,
         minutes=args.minutes,
     )
-    sections = [s for e in plugins.explainers if (s := e.explain(request)) is not None]
+    explained = explain_code(plugins.explainers, request)
+    sections = explained.sections
     if args.json:
         print(
             json.dumps(
@@ -391,8 +392,16 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
                     "program": request.program,
                     "date": request.on.isoformat(),
                     "minutes": None if args.minutes is None else str(args.minutes),
+                    "answer": explained.answer or None,
+                    "warnings": list(explained.warnings),
                     "sections": [
-                        {"title": s.title, "text": list(s.text), "data": s.data} for s in sections
+                        {
+                            "title": s.title,
+                            "text": list(s.text),
+                            "data": s.data,
+                            "answer": s.answer or None,
+                        }
+                        for s in sections
                     ],
                 },
                 indent=2,
@@ -400,6 +409,12 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
             )
         )
         return 0
+    if explained.answer:
+        print(explained.answer)
+    for warning in explained.warnings:
+        print(f"Warning: {warning}")
+    if explained.answer or explained.warnings:
+        print()
     print(f"{request.code} ({request.program}, {request.on})")
     if not sections:
         print("  Nothing known about this code: no time rules and no table rows.")

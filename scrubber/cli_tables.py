@@ -14,6 +14,7 @@ import argparse
 import io
 import json
 import os
+import sys
 import zipfile
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -24,7 +25,7 @@ from scrubber.errors import TableError
 from scrubber.store import TableStore
 from scrubber.tables import ImportHints, ReferenceTables, TableImporter, TableInfo
 
-__all__ = ["find_importer", "tables_import", "tables_list", "tables_show"]
+__all__ = ["find_importer", "hint_notes", "tables_import", "tables_list", "tables_show"]
 
 HEAD = 4096
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -67,6 +68,28 @@ def find_importer(
     return None
 
 
+def hint_notes(hints: ImportHints, table: TableInfo) -> list[str]:
+    """What was used where the command line and the file name disagree, and why.
+
+    CMS dates and labels each MUE file only in its name (the rows carry no effective date), so
+    an importer takes the name's facts first and the command line's only where the name is
+    silent. Without a word, a mistyped ``--effective`` would seem to have been applied."""
+    notes = []
+    if hints.effective is not None and hints.effective != table.effective:
+        notes.append(
+            f"effective date {table.effective} taken from the file name, not --effective "
+            f"{hints.effective}: CMS dates each MUE file in its name, which wins over the "
+            "option (the option is for files whose name carries no date)"
+        )
+    for option, given, used in (
+        ("--program", hints.program, table.program),
+        ("--service-type", hints.service_type, table.service_type),
+    ):
+        if given is not None and given != used:
+            notes.append(f"{used} taken from the file name, not {option} {given}")
+    return notes
+
+
 def tables_import(
     args: argparse.Namespace, importers: Sequence[TableImporter], store_path: Path
 ) -> int:
@@ -98,6 +121,8 @@ def tables_import(
                 f"{outcome.outcome:9} {t.name} effective {t.effective}:"
                 f" {t.rows} rows from {os.path.basename(name)}"
             )
+            for note in hint_notes(hints, t):
+                print(f"note: {os.path.basename(name)}: {note}", file=sys.stderr)
     return 0
 
 

@@ -37,6 +37,7 @@ from scrubber.tables import TableInfo
 
 __all__ = [
     "CORE_FINDINGS",
+    "OUT_OF_SCOPE_CODE",
     "REPORT_LEVELS",
     "REPORT_VERSION",
     "UNREADABLE_CODE",
@@ -53,8 +54,15 @@ REPORT_LEVELS = ("summary", "findings", "all")
 CORE_FINDINGS = (
     ("SCR001", "warning", "Two edits proposed conflicting fixes; the later one was not applied"),
     ("SCR002", "error", "Claim not understood; passed through unchanged"),
+    ("SCR003", "info", "Claim read, but no edit applies to it (not a professional claim)"),
 )
 UNREADABLE_CODE = "SCR002"
+OUT_OF_SCOPE_CODE = "SCR003"
+OUT_OF_SCOPE_CITATION = (
+    "HIPAA code sets, 45 CFR 162.1002: HCPCS and CPT-4 for physician and other health care "
+    "services (the professional claim the edits check); HL7 FHIR R4 Claim.type "
+    "(claim-type: institutional, oral, pharmacy, professional, vision)"
+)
 UNREADABLE_CITATION = (
     "claim-scrubber docs/report.md (unreadable claims): a claim the scrubber cannot read is"
     " passed through unchanged and reported, never dropped"
@@ -294,6 +302,31 @@ class ReportBuilder:
                 "findings": [finding_dict(finding)],
             },
             attention=True,
+        )
+
+    def add_out_of_scope(self, claim_id: str, *, source: str, reason: str) -> None:
+        """Record a claim that was read but that no edit is for (passed through unchanged).
+
+        Info, not an error: the claim may be perfectly right (a dental claim in a mixed
+        Bundle); the finding only says why nothing checked it, so it is never a silent pass."""
+        self.claims += 1
+        self.by_severity[Severity.INFO.value] += 1
+        self.by_code[OUT_OF_SCOPE_CODE] += 1
+        finding = Finding(
+            code=OUT_OF_SCOPE_CODE,
+            severity=Severity.INFO,
+            message=f"no edit applies, passed through unchanged: {reason}",
+            claim_id=claim_id,
+            citation=OUT_OF_SCOPE_CITATION,
+        )
+        self._emit(
+            {
+                "claim_id": claim_id,
+                "source": source,
+                "changed": False,
+                "findings": [finding_dict(finding)],
+            },
+            attention=True,  # info, but a claim nothing checked is listed, never a silent pass
         )
 
     def add_validation(
