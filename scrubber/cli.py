@@ -23,7 +23,7 @@ from typing import NoReturn
 import pluggy
 
 from scrubber.api import Plugins, tool_version
-from scrubber.cli_io import PendingOutputs
+from scrubber.cli_io import PendingOutputs, one_line, quiet_broken_pipe
 from scrubber.cli_tables import tables_import, tables_list, tables_show
 from scrubber.errors import PluginError, ProfileError, ScrubberError
 from scrubber.explain import ExplainRequest, explain_code
@@ -104,6 +104,9 @@ def _parser() -> argparse.ArgumentParser:
         default="findings",
         help="which claims get a report entry: summary (none), findings (claims with a"
         " finding or fix; the default), all",
+    )
+    scrub.add_argument(
+        "--force", action="store_true", help="allow an output to replace one of the inputs"
     )
     scrub.add_argument("--check", action="store_true", help="report only; write no claims")
     scrub.add_argument(
@@ -453,13 +456,17 @@ def _dispatch(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # here, not at exit: a reader that left is then a quiet end
+        return code
+    except BrokenPipeError:  # the reader of stdout left (`| head`): stop quietly
+        return quiet_broken_pipe()
     except PluginError as exc:
         hint = f"; {BLOCK_HINT.format(name=exc.plugin)}" if exc.plugin else ""
-        print(f"scrubber: plugin error: {_one_line(exc.located())}{hint}", file=sys.stderr)
+        print(one_line(f"scrubber: plugin error: {exc.located()}{hint}"), file=sys.stderr)
         return 3
     except ScrubberError as exc:
-        print(f"scrubber: {exc.located()}", file=sys.stderr)
+        print(one_line(f"scrubber: {exc.located()}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("scrubber: interrupted; no output written", file=sys.stderr)
@@ -473,8 +480,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         plugin = re.search(r"\(([\w.-]+)\) on claim", raised_by)
         block = f"; {BLOCK_HINT.format(name=plugin.group(1))}" if plugin else ""
         print(
-            f"scrubber: internal error{where} ({type(exc).__name__}: {_one_line(str(exc))})"
-            f"{block}; set SCRUBBER_DEBUG=1 for a traceback",
+            one_line(
+                f"scrubber: internal error{where} ({type(exc).__name__}: {exc}){block};"
+                " set SCRUBBER_DEBUG=1 for a traceback"
+            ),
             file=sys.stderr,
         )
         return 3

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from scrubber.api import SNIFF_BYTES, Plugins, detect_format, scrub_stream, tool_version
 from scrubber.cli_io import PendingOutputs, read_chunks, read_head, stdin_copy
+from scrubber.cli_outputs import InputOutputs, plan_outputs
 from scrubber.errors import AdapterError, ScrubberError
 from scrubber.findings import ClaimResult
 from scrubber.formats import ClaimPiece, Format, FormatOptions
@@ -35,15 +36,6 @@ from scrubber.terminal import (
 )
 
 __all__ = ["run_scrub"]
-
-
-def _output_target(args: argparse.Namespace, path: str) -> str | None:
-    if args.check:
-        return None
-    if args.out_dir:
-        name = "stdin.out" if path == "-" else os.path.basename(path)
-        return os.path.join(args.out_dir, name)
-    return args.output or "-"
 
 
 def _options(args: argparse.Namespace) -> FormatOptions:
@@ -76,8 +68,17 @@ def run_scrub(
     as_of: date | None,
 ) -> int:
     """Scrub every input; return the exit code (0 clean, 1 error findings, 3 edit failures)."""
-    if len(args.inputs) > 1 and args.output and args.output != "-" and not args.check:
-        raise ScrubberError("-o names one output; use --out-dir DIR for several inputs")
+    plan = plan_outputs(
+        args.inputs,
+        output=args.output,
+        out_dir=args.out_dir,
+        report=args.report,
+        ack=args.ack,
+        response=args.response,
+        check=args.check,
+        force=args.force,
+        html=getattr(args, "html", None),  # the HTML report, where the command has one
+    )
     options = _options(args)
     outputs = PendingOutputs()
     spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # closed below
@@ -103,10 +104,19 @@ def run_scrub(
     progress = ScrubProgress(console)
     try:
         progress.__enter__()
-        for path in args.inputs:
+        to_stdout: Format | None = None
+        for path, targets in zip(args.inputs, plan, strict=True):
             # stdin is copied once to a temporary file: --ack and --validate read it again
             source = stdin_copy(stash) if path == "-" else path
             fmt = _pick_format(args, plugins, path, source)
+            if targets.claims == "-":
+                if to_stdout is not None and to_stdout.name != fmt.name:
+                    raise ScrubberError(
+                        f"{to_stdout.name} and {fmt.name} inputs would be mixed on stdout;"
+                        " use --out-dir DIR",
+                        source=path,
+                    )
+                to_stdout = fmt
             inputs.append({"path": path, "format": fmt.name})
             current[0] = path
             _scrub_one(
@@ -121,6 +131,7 @@ def run_scrub(
                 as_of,
                 report,
                 outputs,
+                targets,
                 progress,
             )
         header = report.header(
@@ -167,11 +178,14 @@ def _scrub_one(
     as_of: date | None,
     report: ReportBuilder,
     outputs: PendingOutputs,
+    targets: InputOutputs,
     progress: ScrubProgress,
 ) -> None:
-    responses = outputs.open(args.response) if args.response and fmt.respond else None
-    if args.response and fmt.respond is None:
+    if targets.response and fmt.respond is None:
         raise ScrubberError(f"format {fmt.name} writes no response documents (--response)")
+    if targets.ack and fmt.acknowledge is None:
+        raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
+    responses = outputs.open(targets.response) if targets.response else None
 
     def on_result(piece: ClaimPiece, result: ClaimResult) -> None:
         if responses is not None and fmt.respond is not None:
@@ -195,7 +209,7 @@ def _scrub_one(
         check=args.check,
         on_result=on_result,
     )
-    target = _output_target(args, path)
+    target = targets.claims
     try:
         if target is None:
             for _chunk in written:
@@ -205,11 +219,9 @@ def _scrub_one(
             handle = outputs.write_all(target, written)
         if args.validate:
             _validate(fmt, options, report, handle, source, path)
-        if args.ack:
-            if fmt.acknowledge is None:
-                raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
+        if targets.ack and fmt.acknowledge is not None:
             data = b"".join(read_chunks(source))
-            outputs.write_all(args.ack, [fmt.acknowledge(data, options)])
+            outputs.write_all(targets.ack, [fmt.acknowledge(data, options)])
     except AdapterError as exc:
         exc.source = exc.source or path
         raise
