@@ -124,4 +124,4 @@ def test_validate_issues_are_listed_with_their_text(
     _code, err = _scrub(sample_tables_db, str(sample), "--check", "--validate")
     issues = [line for line in err.splitlines() if "  VALIDATE  " in line]
     assert issues and all(line.startswith(f"{sample}:segment ") for line in issues)
-    assert any("Mandatory segment" in line for line in issues)
+    assert any("required data element missing" in line for line in issues)
