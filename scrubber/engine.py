@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from datetime import date
 
-from scrubber.edits import Edit, EditContext
+from scrubber.edits import Edit, EditContext, PhaseEdits
 from scrubber.findings import AppliedFix, ClaimResult, EditFailure, Finding, Phase, Severity
 from scrubber.fixes import Fix, apply_fixes
 from scrubber.history import ClaimHistory
@@ -30,9 +30,9 @@ CONFLICT_CODE = "SCR001"
 CONFLICT_CITATION = "claim-scrubber DESIGN §4: conflicting fixes are reported, never guessed"
 
 
-def _by_phase(edits: Sequence[Edit]) -> list[tuple[Phase, list[Edit]]]:
+def _by_phase(edits: Sequence[Edit]) -> list[tuple[Phase, PhaseEdits]]:
     phases = sorted({e.phase for e in edits}, key=lambda p: p.order)
-    return [(p, sorted((e for e in edits if e.phase is p), key=lambda e: e.code)) for p in phases]
+    return [(p, PhaseEdits(e for e in edits if e.phase is p)) for p in phases]
 
 
 class Runner:
@@ -112,7 +112,7 @@ def scrub(
 
 def _scrub_one(
     claim: Claim,
-    phases: list[tuple[Phase, list[Edit]]],
+    phases: list[tuple[Phase, PhaseEdits]],
     tables: ReferenceTables,
     profile: Profile,
     as_of: date | None,
@@ -128,7 +128,7 @@ def _scrub_one(
     for phase, phase_edits in phases:
         proposed: list[tuple[str, Fix]] = []
         memo: dict[Hashable, object] = {}  # shared by this phase's edits on this claim
-        for item in phase_edits:
+        for item in phase_edits.for_claim(current):
             ctx = EditContext(
                 edit=item,
                 claim=current,
