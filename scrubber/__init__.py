@@ -37,6 +37,7 @@ from scrubber.hookspecs import hookimpl
 from scrubber.manager import make_plugin_manager
 from scrubber.models import Attachment, Claim, ServiceLine, SourceRef
 from scrubber.profiles import PayerProfile, Profile, SettingsSection, load_profile
+from scrubber.report import report_schema
 from scrubber.store import TableStore
 from scrubber.tables import (
     ImportHints,
@@ -105,6 +106,7 @@ __all__ = [
     "hookimpl",
     "load_profile",
     "make_plugin_manager",
+    "report_schema",
     "scrub",
     "scrub_bytes",
     "scrub_claim",

@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scrubber.api import Plugins, scrub_bytes
 from scrubber.errors import ScrubberError
-from scrubber.explain import ExplainRequest
+from scrubber.explain import ExplainRequest, explain_code
 from scrubber.profiles import Profile
 from scrubber.serve.history import TenantHistories
 from scrubber.serve.schemas import (
@@ -203,7 +203,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         program: Annotated[str, Query(pattern="^(medicare|medicaid)$")] = "medicare",
         on: Annotated[str | None, Query(alias="date", pattern=ISO_DATE)] = None,
         minutes: Annotated[str | None, Query(pattern=r"^\d{1,6}(\.\d{1,2})?$")] = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         request = ExplainRequest(
             code=code.upper(),
             program=program,
@@ -212,7 +212,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
             tables=config.tables,
             minutes=_decimal(minutes),
         )
-        return _explain_body(request, config.plugins)
+        answer = explain_code(config.plugins.explainers, request).as_json(request)
+        return Response(json.dumps(answer, default=str), media_type="application/json")
 
     @app.get("/v1/tables", response_model=TablesResponse, summary="The tables loaded")
     def tables() -> dict[str, Any]:
@@ -351,30 +352,6 @@ def _scrub_body(
         "report": dict(report),
         "findings": findings,
     }
-
-
-def _explain_body(request: ExplainRequest, plugins: Plugins) -> dict[str, Any]:
-    sections = [s for e in plugins.explainers if (s := e.explain(request)) is not None]
-    return {
-        "code": request.code,
-        "program": request.program,
-        "date": request.on.isoformat(),
-        "minutes": None if request.minutes is None else str(request.minutes),
-        "sections": [
-            {"title": s.title, "text": list(s.text), "data": _plain(s.data)} for s in sections
-        ],
-    }
-
-
-def _plain(value: Any) -> Any:
-    """Explainer data as JSON values (dates and decimals as strings, as the CLI prints them)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
 
 
 def _tool_version() -> str:

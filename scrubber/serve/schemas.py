@@ -54,9 +54,10 @@ class ScrubResponse(BaseModel):
 
 
 class ExplainSectionOut(BaseModel):
-    title: str
-    text: list[str]
-    data: dict[str, Any]
+    title: str = Field(description="What the section is about (time units, the MUE ...).")
+    text: list[str] = Field(description="Sentences a biller can read.")
+    data: dict[str, Any] = Field(description="The same as data (units and money as strings).")
+    answer: str | None = Field(description="This section's one-sentence answer, if any.")
 
 
 class ExplainResponse(BaseModel):
@@ -64,8 +65,9 @@ class ExplainResponse(BaseModel):
     program: str
     date: str
     minutes: str | None
+    answer: str | None = Field(description="The biller's answer in one sentence.")
+    warnings: list[str] = Field(description="E.g. the table in force is older than the date.")
     sections: list[ExplainSectionOut]
-    model_config = {"extra": "allow"}
 
 
 class TableOut(BaseModel):
