@@ -91,14 +91,26 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write a response document per claim (FHIR ClaimResponse NDJSON)",
     )
-    scrub.add_argument("--fhir-version", choices=("r4", "r5"), default="r4")
     scrub.add_argument(
-        "--fast", action="store_true", help="FHIR: work on the JSON tree without model validation"
+        "--format-option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="an option of the input's format (repeatable; 'scrubber plugins' lists them)",
+    )
+    scrub.add_argument(
+        "--fhir-version",
+        choices=("r4", "r5"),
+        help="FHIR: same as --format-option fhir_version=... (default r4)",
+    )
+    scrub.add_argument(
+        "--fast",
+        action="store_true",
+        help="FHIR: same as --format-option fast=true (no model validation)",
     )
     scrub.add_argument(
         "--fhir-findings",
         action="store_true",
-        help="FHIR: carry each finding in the written Claim (a scrubber-finding extension)",
+        help="FHIR: same as --format-option findings=true (findings in the written Claim)",
     )
     scrub.add_argument(
         "--as-of",
@@ -290,7 +302,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         profile = _profile(args, plugins)
         tables, note = _open_tables(args)
-        code = run_scrub(args, plugins, tables, profile, args.as_of)
+        code = run_scrub(args, plugins, tables, profile)
         if note and not args.quiet:
             print(note, file=sys.stderr)
         return code

@@ -15,9 +15,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from scrubber.findings import ClaimResult, EditFailure, Finding, Severity
+from scrubber.engine import UNREADABLE_CODE
+from scrubber.findings import ClaimResult, EditFailure, Finding, Severity, UnreadableClaim
 from scrubber.fixes import Fix
 from scrubber.formats import ValidationIssue
+from scrubber.profiles import Profile
 from scrubber.tables import TableInfo
 
 __all__ = [
@@ -30,10 +32,6 @@ __all__ = [
 ]
 
 REPORT_VERSION = 1
-UNREADABLE_CODE = "SCR002"
-UNREADABLE_CITATION = (
-    "claim-scrubber DESIGN §10: a claim that cannot be understood is passed through unchanged"
-)
 
 Entry = dict[str, Any]
 
@@ -68,6 +66,7 @@ def finding_dict(finding: Finding) -> Entry:
         "severity": finding.severity.value,
         "message": finding.message,
         "line": finding.line,
+        "output_lines": list(finding.output_lines),
         "appealable": finding.appealable,
         "carc": finding.carc,
         "rarc": finding.rarc,
@@ -104,13 +103,20 @@ class ReportBuilder:
         self.fixes: Counter[str] = Counter()
         self.failures = 0
         self.unreadable = 0
+        self.payers: Counter[str] = Counter()
         self.validation: list[Entry] = []
 
-    def add(self, result: ClaimResult, *, source: str) -> None:
-        """Record one scrubbed claim."""
+    def add(self, result: ClaimResult | UnreadableClaim, *, source: str) -> None:
+        """Record one claim's result (scrubbed, or unreadable with its ``SCR002``)."""
         self.claims += 1
-        self.lines += len(result.original.lines)
-        self.changed += result.changed
+        if isinstance(result, UnreadableClaim):
+            self.unreadable += 1
+            payer = None
+        else:
+            self.lines += len(result.original.lines)
+            self.changed += result.changed
+            payer = result.payer
+            self.payers[payer] += 1
         for f in result.findings:
             self.by_severity[f.severity.value] += 1
             self.by_code[f.code] += 1
@@ -119,36 +125,13 @@ class ReportBuilder:
         self.failures += len(result.failures)
         self._sink(
             {
-                "claim_id": result.original.id,
+                "claim_id": result.claim_id,
                 "source": source,
+                "payer": payer,
                 "changed": result.changed,
                 "findings": [finding_dict(f) for f in result.findings],
                 "fixes": [fix_dict(a.fix, by=a.by, phase=a.phase.value) for a in result.applied],
                 "failures": [_failure_dict(x) for x in result.failures],
-            }
-        )
-
-    def add_unreadable(self, claim_id: str, *, source: str, problem: str) -> None:
-        """Record a claim the adapter could not understand (passed through unchanged)."""
-        self.claims += 1
-        self.unreadable += 1
-        self.by_severity[Severity.ERROR.value] += 1
-        self.by_code[UNREADABLE_CODE] += 1
-        finding = Finding(
-            code=UNREADABLE_CODE,
-            severity=Severity.ERROR,
-            message=f"claim not understood, passed through unchanged: {problem}",
-            claim_id=claim_id,
-            citation=UNREADABLE_CITATION,
-        )
-        self._sink(
-            {
-                "claim_id": claim_id,
-                "source": source,
-                "changed": False,
-                "findings": [finding_dict(finding)],
-                "fixes": [],
-                "failures": [],
             }
         )
 
@@ -191,8 +174,13 @@ class ReportBuilder:
         tables: Iterable[TableInfo],
         inputs: Iterable[Mapping[str, str]] = (),
         as_of: date | None = None,
+        profile: Profile | None = None,
     ) -> Entry:
-        """Everything but ``claims``: the CLI writes this, then streams the entries."""
+        """Everything but ``claims``: the CLI writes this, then streams the entries.
+
+        *tables* are the versions the run used; ``profile`` records the profile's source
+        (path, or ``<built-in defaults>``), the SHA-256 of its text and how many claims
+        resolved to each payer section, so a run can be reproduced from its report."""
         return {
             "report_version": REPORT_VERSION,
             "tool": {"name": "claim-scrubber", "version": tool_version},
@@ -200,6 +188,13 @@ class ReportBuilder:
             "inputs": list(inputs),
             "plugins": [{"name": n, "version": v} for n, v in plugins],
             "tables": [t.as_dict() for t in tables],
+            "profile": None
+            if profile is None
+            else {
+                "source": profile.source,
+                "sha256": profile.sha256 or None,
+                "payers": dict(sorted(self.payers.items())),
+            },
             "summary": self.summary(),
             "validation": self.validation,
         }

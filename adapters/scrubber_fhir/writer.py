@@ -31,7 +31,7 @@ from scrubber.models import Attachment, Claim, ServiceLine
 
 from . import codes
 from ._jsontext import dumps, style_of
-from .findings_ext import carries_findings, put_findings, same_numbering
+from .findings_ext import carries_findings, put_findings
 from .reader import ClaimText, parse_claim_text
 from .supporting import category_of
 from .versions import Options, options_of
@@ -67,7 +67,7 @@ def _rewrite(
     if fixed is not None:
         tree = render_tree(tree, original, fixed)
     if opts.findings:
-        put_findings(tree, piece.findings, items_in_place=same_numbering(original, fixed))
+        put_findings(tree, piece.findings, rewritten=fixed is not None)
     return tree
 
 

@@ -129,7 +129,7 @@ def plan_day(
             fixes=fixes,
             outcome="units kept and medical records requested (PWK "
             f"{settings.attachment_report_type}/{settings.attachment_transmission}) "
-            f"on line {crossing.number}",
+            f"on line {crossing.origin}",
             resolved=False,
         )
     if action == "split":
@@ -146,10 +146,10 @@ def _cap(
         if keep > 0:
             fixes.append(SetUnits(line=line.number, units=keep))
             fixes.append(AddNote(line=line.number, text=f"UNITS CAPPED AT MUE {value}"))
-            said.append(f"line {line.number} to {_units(keep)}")
+            said.append(f"line {line.origin} to {_units(keep)}")
         else:
             fixes.append(RemoveLine(line=line.number))
-            said.append(f"line {line.number} removed")
+            said.append(f"line {line.origin} removed")
     if sum(isinstance(f, RemoveLine) for f in fixes) == len(claim.lines):
         return _flag(crossing, "not capped: that would remove every line of the claim")
     return Plan(
@@ -182,7 +182,7 @@ def _split_excess(
                 attachment=_attachment(claim, line, settings),
             )
             fixes.append(SplitLine(line=line.number, parts=(SplitPart(units=keep), excess_part)))
-            said.append(f"line {line.number} into {_units(keep)} + {_units(excess)} {modifier}")
+            said.append(f"line {line.origin} into {_units(keep)} + {_units(excess)} {modifier}")
         else:
             added = tuple(m for m in (modifier,) if m not in line.modifiers)
             fixes += [
@@ -190,7 +190,7 @@ def _split_excess(
                 AddNote(line=line.number, text=note),
                 _request(claim, line, settings),
             ]
-            said.append(f"line {line.number} marked {modifier} as excess")
+            said.append(f"line {line.origin} marked {modifier} as excess")
     return Plan(
         line=crossing,
         fixes=tuple(fixes),

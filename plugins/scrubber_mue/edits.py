@@ -75,7 +75,7 @@ def _severity(plan: Plan, action: str) -> Severity:
 
 
 def _over_day(group: DayGroup) -> str:
-    lines = ", ".join(str(line.number) for line in group.lines)
+    lines = ", ".join(str(line.origin) for line in group.lines)  # input lines
     where = f"line {lines}" if len(group.lines) == 1 else f"lines {lines}"
     earlier = f" plus {_units(group.prior)} on earlier claims" if group.prior else ""
     return (
@@ -139,7 +139,7 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
         plan = plan_line_edit(action, claim=claim, line=line, value=row.value, settings=settings)
         yield ctx.finding(
             line,
-            f"Line {line.number}: {line.code} billed {_units(line.units)} on "
+            f"Line {line.origin}: {line.code} billed {_units(line.units)} on "
             f"{line.service_date.isoformat()} exceeds its MUE of {row.value} "
             f"({row.describe()}). Medicare denies every unit on the line. If the services were "
             f"distinct, report them on separate lines with {SEPARATE_LINE_MODIFIERS}; "
@@ -275,7 +275,7 @@ def mue_zero_not_payable(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
             continue
         yield ctx.finding(
             item.line,
-            f"Line {item.line.number}: {row.code} on {item.line.service_date.isoformat()} has an "
+            f"Line {item.line.origin}: {row.code} on {item.line.service_date.isoformat()} has an "
             f"MUE of 0 ({row.describe()}): the code is not payable "
             "here. Remove the line or bill the correct code.",
             appealable=False,
@@ -305,7 +305,7 @@ def mue_no_data(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
         label = f"{ctx.program.capitalize()} {service_type} MUE table"
         if table is None:
             message = (
-                f"Line {line.number}: no {label} is in force on {on.isoformat()}; {line.code} "
+                f"Line {line.origin}: no {label} is in force on {on.isoformat()}; {line.code} "
                 "was not checked against an MUE. Import that quarter's CMS file."
             )
         else:
