@@ -5,16 +5,28 @@ Public API (everything else is internal and may change)::
     from scrubber import scrub_bytes, Plugins, MemoryTables, TableStore
     result = scrub_bytes(data, tables=TableStore.open(path).snapshot())
 
+A runner that scrubs many documents or streams starts one ``Run`` on one ``Engine``
+(``Engine(edits=..., tables=..., profile=..., options=ScrubOptions(...)).start()``) and
+calls ``run.stream(chunks, fmt)``: that is what ``scrub_bytes`` and the CLI do.
+
 Plugin authors need ``hookimpl``, ``edit``, ``Edit``, ``EditContext``, the model, the fix
 records and ``scrubber.testing``.
 """
 
 from scrubber.api import Plugins, ScrubResult, detect_format, scrub_bytes, scrub_stream
 from scrubber.edits import Edit, EditContext, edit
-from scrubber.engine import scrub, scrub_claim
+from scrubber.engine import Engine, Result, Run, ScrubOptions
 from scrubber.errors import AdapterError, PluginError, ProfileError, ScrubberError, TableError
 from scrubber.explain import Explainer, ExplainRequest, ExplainSection
-from scrubber.findings import ClaimResult, EditFailure, Finding, Phase, Severity, TableRowRef
+from scrubber.findings import (
+    ClaimResult,
+    EditFailure,
+    Finding,
+    Phase,
+    Severity,
+    TableRowRef,
+    UnreadableClaim,
+)
 from scrubber.fixes import (
     AddNote,
     Fix,
@@ -27,6 +39,7 @@ from scrubber.fixes import (
     apply_fixes,
 )
 from scrubber.formats import ClaimPiece, Format, ValidationIssue, Verbatim
+from scrubber.history import ClaimHistory
 from scrubber.hookspecs import hookimpl
 from scrubber.manager import make_plugin_manager
 from scrubber.models import Attachment, Claim, ServiceLine, SourceRef
@@ -48,11 +61,13 @@ __all__ = [
     "AddNote",
     "Attachment",
     "Claim",
+    "ClaimHistory",
     "ClaimPiece",
     "ClaimResult",
     "Edit",
     "EditContext",
     "EditFailure",
+    "Engine",
     "ExplainRequest",
     "ExplainSection",
     "Explainer",
@@ -71,7 +86,10 @@ __all__ = [
     "ReferenceTables",
     "RemoveLine",
     "RequestAttachment",
+    "Result",
     "RowHit",
+    "Run",
+    "ScrubOptions",
     "ScrubResult",
     "ScrubberError",
     "ServiceLine",
@@ -88,6 +106,7 @@ __all__ = [
     "TableRow",
     "TableRowRef",
     "TableStore",
+    "UnreadableClaim",
     "ValidationIssue",
     "Verbatim",
     "apply_fixes",
@@ -96,8 +115,6 @@ __all__ = [
     "hookimpl",
     "load_profile",
     "make_plugin_manager",
-    "scrub",
     "scrub_bytes",
-    "scrub_claim",
     "scrub_stream",
 ]

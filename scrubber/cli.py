@@ -172,11 +172,17 @@ def _store_path(args: argparse.Namespace) -> Path:
 
 
 def _open_tables(args: argparse.Namespace) -> tuple[ReferenceTables, str | None]:
-    """The store's tables, or an empty set (edits then report no data) and a note saying so."""
+    """The store's tables. A store named by ``--tables`` or ``SCRUBBER_TABLES`` must exist
+    (a typo is exit 2, never a silent empty store); when the default store has not been
+    created yet, an empty set (edits then report no data) and a note saying so."""
     path = _store_path(args)
-    if not path.exists():
+    if not path.exists() and not _store_named(args):
         return MemoryTables(), f"note: no table store at {path}; table edits reported no data"
-    return StoreTables(TableStore.open(path, create=False)), None
+    return StoreTables(TableStore.open(path)), None
+
+
+def _store_named(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "tables", None) or os.environ.get("SCRUBBER_TABLES"))
 
 
 def _profile(args: argparse.Namespace, plugins: Plugins) -> Profile:
@@ -245,7 +251,7 @@ def _tables_import(args: argparse.Namespace, plugins: Plugins) -> int:
         except TableError as exc:
             exc.source = name
             raise
-    store = TableStore.open(_store_path(args))
+    store = TableStore.open(_store_path(args), create=True)
     for name, tables in parsed:  # every file parsed before anything is stored
         for outcome in store.import_tables(tables):
             t = outcome.table
