@@ -22,6 +22,7 @@ from typing import NoReturn
 from scrubber.api import Plugins, tool_version
 from scrubber.errors import PluginError, ProfileError, ScrubberError, TableError
 from scrubber.explain import ExplainRequest
+from scrubber.history_store import DEFAULT_RETAIN_DAYS, SqliteHistory
 from scrubber.manager import make_plugin_manager
 from scrubber.profiles import Profile
 from scrubber.store import StoreTables, TableStore
@@ -118,6 +119,25 @@ def _parser() -> argparse.ArgumentParser:
         metavar="YYYY-MM-DD",
         help="the run's as-of date (recorded in the report)",
     )
+    history = scrub.add_mutually_exclusive_group()
+    history.add_argument(
+        "--history",
+        metavar="DB",
+        help="claim history kept between runs for day totals (default: history.db beside "
+        "the table store)",
+    )
+    history.add_argument(
+        "--no-history",
+        action="store_true",
+        help="count day totals within this run only; read and write no history file",
+    )
+    scrub.add_argument(
+        "--history-days",
+        type=int,
+        default=DEFAULT_RETAIN_DAYS,
+        metavar="N",
+        help=f"days of dates of service the history keeps (default {DEFAULT_RETAIN_DAYS})",
+    )
     scrub.add_argument("--strict", action="store_true", help="stop on the first edit that raises")
     scrub.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
 
@@ -179,6 +199,17 @@ def _open_tables(args: argparse.Namespace) -> tuple[ReferenceTables, str | None]
     if not path.exists() and not _store_named(args):
         return MemoryTables(), f"note: no table store at {path}; table edits reported no data"
     return StoreTables(TableStore.open(path)), None
+
+
+def _open_history(args: argparse.Namespace) -> SqliteHistory | None:
+    """The persisted claim history (None: this run's own only). A run reads it; only a run
+    that writes its outputs (not ``--check``) adds to it, after the outputs are in place."""
+    if args.no_history:
+        return None
+    if args.history_days < 1:
+        raise ScrubberError("--history-days must be 1 or more")
+    path = Path(args.history) if args.history else _store_path(args).parent / "history.db"
+    return SqliteHistory(path, retain_days=args.history_days)
 
 
 def _store_named(args: argparse.Namespace) -> bool:
@@ -308,7 +339,12 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         profile = _profile(args, plugins)
         tables, note = _open_tables(args)
-        code = run_scrub(args, plugins, tables, profile)
+        history = _open_history(args)
+        try:
+            code = run_scrub(args, plugins, tables, profile, history)
+        finally:
+            if history is not None:
+                history.close()
         if note and not args.quiet:
             print(note, file=sys.stderr)
         return code

@@ -21,6 +21,7 @@ from scrubber.errors import AdapterError, ScrubberError
 from scrubber.findings import ClaimResult
 from scrubber.formats import ClaimPiece, Format, FormatOptions
 from scrubber.history import ClaimHistory
+from scrubber.history_store import SqliteHistory
 from scrubber.profiles import Profile
 from scrubber.report import ReportBuilder, summary_text
 from scrubber.tables import ReferenceTables
@@ -151,8 +152,15 @@ def run_scrub(
         if args.report:
             outputs.write_all(args.report, _report_chunks(header, spool))
         outputs.commit()
+        if isinstance(history, SqliteHistory):
+            if args.check:  # nothing was sent: read yesterday's claims, add none of today's
+                history.rollback()
+            else:
+                history.commit()
     except BaseException:
         outputs.discard()
+        if isinstance(history, SqliteHistory):
+            history.rollback()
         raise
     finally:
         spool.close()

@@ -158,6 +158,9 @@ class Claim:
     ``billing_taxonomy`` lets the MUE plugin tell a DME supplier (332B00000X) from a
     practitioner. ``patient_key`` and ``subscriber_key`` are opaque (e.g. a hash of the member
     id) and used only to group claims of one beneficiary; they are never printed.
+    ``frequency_code`` is CLM05-3 (``1`` original, ``7`` replacement, ``8`` void); for a
+    replacement or void, ``original_ref`` names the claim it stands in for (REF*F8, the payer
+    claim control number; FHIR ``Claim.related.claim``), so day totals count it once.
     """
 
     id: str
@@ -172,6 +175,7 @@ class Claim:
     payer_name: str | None = None
     filing_indicator: str | None = None
     frequency_code: str = "1"
+    original_ref: str | None = None
     place_of_service: str | None = None
     diagnosis_codes: tuple[str, ...] = ()
     note: str | None = None
