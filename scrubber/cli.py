@@ -24,9 +24,9 @@ from scrubber.errors import PluginError, ProfileError, ScrubberError, TableError
 from scrubber.explain import ExplainRequest
 from scrubber.history_store import DEFAULT_RETAIN_DAYS, SqliteHistory
 from scrubber.manager import make_plugin_manager
-from scrubber.profiles import Profile
+from scrubber.profiles import PROGRAMS, Profile
 from scrubber.store import StoreTables, TableStore
-from scrubber.tables import PROGRAMS, SERVICE_TYPES, ImportHints, MemoryTables, ReferenceTables
+from scrubber.tables import ImportHints, MemoryTables, ReferenceTables
 
 __all__ = ["main"]
 
@@ -146,8 +146,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp = tables.add_parser("import", parents=[tables_opt], help="import CMS table files")
     imp.add_argument("files", nargs="+", metavar="FILE")
-    imp.add_argument("--program", choices=PROGRAMS)
-    imp.add_argument("--service-type", choices=SERVICE_TYPES)
+    imp.add_argument("--program", help="for files whose names do not say (medicare, medicaid)")
+    imp.add_argument(
+        "--service-type", help="for files whose names do not say (the importers' own names)"
+    )
     imp.add_argument("--effective", type=_date, metavar="YYYY-MM-DD")
     tables.add_parser("list", parents=[tables_opt], help="list imported tables")
     show = tables.add_parser("show", parents=[tables_opt], help="show a code's rows")
@@ -264,6 +266,19 @@ def _cmd_tables(args: argparse.Namespace, plugins: Plugins) -> int:
 
 
 def _tables_import(args: argparse.Namespace, plugins: Plugins) -> int:
+    for given, option, known in (
+        (args.program, "--program", {p for i in plugins.importers for p in i.programs}),
+        (
+            args.service_type,
+            "--service-type",
+            {s for i in plugins.importers for s in i.service_types},
+        ),
+    ):
+        if given is not None and given not in known:
+            raise ScrubberError(
+                f"{option} {given!r} is not known to any installed importer "
+                f"({', '.join(sorted(known)) or 'none'})"
+            )
     hints = ImportHints(
         program=args.program, service_type=args.service_type, effective=args.effective
     )

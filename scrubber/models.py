@@ -35,12 +35,14 @@ def opaque_key(*parts: str) -> str:
 class SourceRef:
     """Where something came from in the input: ``"segment 27"``, ``"/entry/0/resource"``.
 
-    ``format`` names the adapter that read it (``x12``, ``fhir``), for edits that enforce a
-    limit of one format only (e.g. 50 service lines per 837P claim)."""
+    ``format`` names the adapter that read it (``x12``, ``fhir``). ``max_lines`` is the most
+    service lines one claim of that format may hold (``Format.max_lines``: 50 for an 837P),
+    None for no limit: edits that add lines read it instead of testing a format name."""
 
     locator: str
     index: int | None = None
     format: str = ""
+    max_lines: int | None = None
 
     def __str__(self) -> str:
         return self.locator

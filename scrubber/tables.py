@@ -30,9 +30,6 @@ __all__ = [
     "TableRow",
 ]
 
-PROGRAMS = ("medicare", "medicaid")
-SERVICE_TYPES = ("practitioner", "outpatient", "dme")
-
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +109,8 @@ class TableImporter:
     ``recognizes(file_name, head)`` looks at the name and the first bytes only;
     ``parse(file_name, data, hints)`` returns every table the file holds, or raises
     ``TableError`` naming the row that is wrong, so a bad file is rejected whole.
+    ``programs`` and ``service_types`` are the ``ImportHints`` values it understands (the
+    CLI refuses ``--program`` / ``--service-type`` values no installed importer knows).
     """
 
     name: str
@@ -119,6 +118,8 @@ class TableImporter:
     recognizes: _Recognizer
     parse: _Parser
     description: str = ""
+    programs: tuple[str, ...] = ()
+    service_types: tuple[str, ...] = ()
 
 
 class _Recognizer(Protocol):

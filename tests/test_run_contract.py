@@ -220,3 +220,43 @@ def test_only_tables_import_creates_a_store(tmp_path: Path) -> None:
     assert not db.exists()
     assert cli.main(["tables", "import", str(table), "--tables", str(db)]) == 0
     assert db.exists()
+
+
+def test_format_options_are_generic_and_the_fhir_flags_are_aliases(
+    scrub_sample: Any,
+) -> None:
+    generic = scrub_sample(
+        "fhir/home-infusion-medicaid.r4.json", "--format-option", "findings=true"
+    )
+    alias = scrub_sample("fhir/home-infusion-medicaid.r4.json", "--fhir-findings")
+    plain = scrub_sample("fhir/home-infusion-medicaid.r4.json")
+    assert generic[1] == alias[1] != plain[1]
+    assert b"scrubber-finding" in generic[1]
+
+
+def test_an_option_no_format_declares_is_refused(tmp_path: Path, capsys: Any) -> None:
+    out = tmp_path / "out"
+    args = ["scrub", str(INFUSION_837), "--no-history", "-o", str(out)]
+    assert cli.main([*args, "--format-option", "fhir_verison=r5"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "fhir_verison" in err
+    assert cli.main([*args, "--format-option", "no-equals-sign"]) == 2
+    assert not out.exists()
+
+
+def test_scrub_bytes_checks_options_against_the_format(plugins: Plugins) -> None:
+    from scrubber import AdapterError, MemoryTables
+
+    with pytest.raises(AdapterError, match="format x12 has no option 'fast'"):
+        scrub_bytes(
+            INFUSION_837.read_bytes(), tables=MemoryTables(), plugins=plugins, options={"fast": "1"}
+        )
+
+
+def test_import_hints_must_be_known_to_an_importer(tmp_path: Path, capsys: Any) -> None:
+    table = SAMPLES / "tables/MCR_MUE_PractitionerServices_Eff_01-01-2026.csv"
+    db = tmp_path / "t.db"
+    args = ["tables", "import", str(table), "--tables", str(db)]
+    assert cli.main([*args, "--service-type", "hospice"]) == 2
+    assert "hospice" in capsys.readouterr().err
+    assert not db.exists()

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from scrubber.edits import Edit
 from scrubber.formats import Format
 from scrubber.hookspecs import hookimpl
+from scrubber_x12.claims import MAX_LINES
 from scrubber_x12.edits import claim_over_fifty_lines
 from scrubber_x12.reader import read_837
 from scrubber_x12.sniff import sniff_837
@@ -31,6 +32,7 @@ def scrubber_formats() -> Iterable[Format]:
             write=write_837,
             validate=validate_837,
             acknowledge=acknowledge_837,
+            max_lines=MAX_LINES,
         ),
     )
 

@@ -27,6 +27,7 @@ from scrubber_x12.tokenizer import Segment
 __all__ = ["ClaimContext", "ClaimProblem", "build_claim", "parse_decimal"]
 
 FORMAT = "x12"
+MAX_LINES = 50  # loop 2400 repeats at most 50 times per claim (005010X222A1 TR3)
 _NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 DIAGNOSIS_QUALIFIERS = frozenset(
     {"ABK", "ABF", "BK", "BF"}
@@ -92,7 +93,12 @@ def _note(elements: list[str]) -> str | None:
 
 
 def _source(segment: Segment) -> SourceRef:
-    return SourceRef(locator=f"segment {segment.number}", index=segment.number, format=FORMAT)
+    return SourceRef(
+        locator=f"segment {segment.number}",
+        index=segment.number,
+        format=FORMAT,
+        max_lines=MAX_LINES,
+    )
 
 
 def _line(segments: tuple[Segment, ...], position: int, component: str) -> ServiceLine:

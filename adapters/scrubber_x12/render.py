@@ -22,13 +22,14 @@ from string import ascii_uppercase
 
 from scrubber.fixes import added_attachments
 from scrubber.models import Attachment, Claim, ServiceLine
+from scrubber_x12.claims import MAX_LINES as CLAIM_MAX_LINES
 from scrubber_x12.claims import NOTE_CODES
 from scrubber_x12.payloads import ClaimBlock
 from scrubber_x12.tokenizer import Delimiters, Segment
 
 __all__ = ["MAX_LINES", "MAX_NOTE", "MAX_PWK", "clip_note", "format_like", "render_claim"]
 
-MAX_LINES = 50  # loop 2400 repeat
+MAX_LINES = CLAIM_MAX_LINES  # loop 2400 repeat
 MAX_NOTE = 80  # NTE02, AN 1-80
 MAX_PWK = 10  # PWK repeat in 2300 and in 2400
 MAX_CLAIM_ID = 38  # CLM01, AN 1-38

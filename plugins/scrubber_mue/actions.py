@@ -34,9 +34,8 @@ from scrubber.fixes import (
 from scrubber.models import MAX_MODIFIERS, Attachment, Claim, ServiceLine
 from scrubber_mue.settings import MueSettings
 
-__all__ = ["MAX_X12_LINES", "Plan", "plan_day", "plan_line_edit"]
+__all__ = ["Plan", "plan_day", "plan_line_edit"]
 
-MAX_X12_LINES = 50  # 837P loop 2400 repeats at most 50 times per claim (domain.md Appendix A.5)
 _CONTROL_NUMBER_MAX = 80  # PWK06 attachment control number, AN 2-80
 
 
@@ -83,9 +82,14 @@ def _room_for(modifier: str, line: ServiceLine) -> bool:
     return modifier in line.modifiers or len(line.modifiers) < MAX_MODIFIERS
 
 
+def _line_limit(claim: Claim) -> int | None:
+    """The most lines the claim's format allows (837P: 50), None for no limit."""
+    return claim.source.max_lines if claim.source is not None else None
+
+
 def _line_room(claim: Claim, added: int) -> bool:
-    is_x12 = claim.source is not None and claim.source.format == "x12"
-    return not is_x12 or len(claim.lines) + added <= MAX_X12_LINES
+    limit = _line_limit(claim)
+    return limit is None or len(claim.lines) + added <= limit
 
 
 def _flag(line: ServiceLine, why: str) -> Plan:
@@ -169,7 +173,7 @@ def _split_excess(
     if not all(_room_for(modifier, line) for line, _ in over):
         return _flag(crossing, f"not split: a line already has {MAX_MODIFIERS} modifiers")
     if not _line_room(claim, sum(1 for _, keep in over if keep > 0)):
-        return _flag(crossing, f"not split: the claim would pass {MAX_X12_LINES} lines")
+        return _flag(crossing, f"not split: the claim would pass {_line_limit(claim)} lines")
     fixes: list[Fix] = []
     said = []
     for line, keep in over:
@@ -221,7 +225,7 @@ def plan_line_edit(
     if not _room_for(modifier, line):
         return _flag(line, f"not split: the line already has {MAX_MODIFIERS} modifiers")
     if not _line_room(claim, len(sizes) - 1):
-        return _flag(line, f"not split: {len(sizes)} lines would pass {MAX_X12_LINES} lines")
+        return _flag(line, f"not split: {len(sizes)} lines would pass {_line_limit(claim)} lines")
     parts = tuple(
         SplitPart(units=size, add_modifiers=() if k == 0 else (modifier,))
         for k, size in enumerate(sizes)
