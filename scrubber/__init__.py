@@ -14,6 +14,7 @@ records and ``scrubber.testing``.
 """
 
 from scrubber.api import Plugins, ScrubResult, detect_format, scrub_bytes, scrub_stream
+from scrubber.delta import LineDelta, line_delta
 from scrubber.edits import Edit, EditContext, edit
 from scrubber.engine import Engine, Result, Run, ScrubOptions
 from scrubber.errors import AdapterError, PluginError, ProfileError, ScrubberError, TableError
@@ -40,6 +41,7 @@ from scrubber.fixes import (
 )
 from scrubber.formats import ClaimPiece, Format, ValidationIssue, Verbatim
 from scrubber.history import ClaimHistory
+from scrubber.history_store import SqliteHistory
 from scrubber.hookspecs import hookimpl
 from scrubber.manager import make_plugin_manager
 from scrubber.models import Attachment, Claim, ServiceLine, SourceRef
@@ -75,6 +77,7 @@ __all__ = [
     "Fix",
     "Format",
     "ImportHints",
+    "LineDelta",
     "MemoryTables",
     "ParsedTable",
     "PayerProfile",
@@ -100,6 +103,7 @@ __all__ = [
     "SourceRef",
     "SplitLine",
     "SplitPart",
+    "SqliteHistory",
     "TableError",
     "TableImporter",
     "TableInfo",
@@ -113,6 +117,7 @@ __all__ = [
     "detect_format",
     "edit",
     "hookimpl",
+    "line_delta",
     "load_profile",
     "make_plugin_manager",
     "scrub_bytes",
