@@ -37,15 +37,16 @@ from scrubber.fixes import (
     SetUnits,
     SplitLine,
     SplitPart,
+    added_attachments,
     apply_fixes,
 )
-from scrubber.formats import ClaimPiece, Format, ValidationIssue, Verbatim
+from scrubber.formats import ClaimPiece, Format, FormatOptions, Piece, ValidationIssue, Verbatim
 from scrubber.history import ClaimHistory
 from scrubber.history_store import SqliteHistory
 from scrubber.hookspecs import hookimpl
 from scrubber.manager import make_plugin_manager
-from scrubber.models import Attachment, Claim, ServiceLine, SourceRef
-from scrubber.profiles import PayerProfile, Profile, SettingsSection, load_profile
+from scrubber.models import MAX_MODIFIERS, Attachment, Claim, ServiceLine, SourceRef, opaque_key
+from scrubber.profiles import PayerProfile, Profile, Setting, SettingsSection, load_profile
 from scrubber.store import TableStore
 from scrubber.tables import (
     ImportHints,
@@ -59,6 +60,7 @@ from scrubber.tables import (
 )
 
 __all__ = [
+    "MAX_MODIFIERS",
     "AdapterError",
     "AddNote",
     "Attachment",
@@ -76,12 +78,14 @@ __all__ = [
     "Finding",
     "Fix",
     "Format",
+    "FormatOptions",
     "ImportHints",
     "LineDelta",
     "MemoryTables",
     "ParsedTable",
     "PayerProfile",
     "Phase",
+    "Piece",
     "PluginError",
     "Plugins",
     "Profile",
@@ -98,6 +102,7 @@ __all__ = [
     "ServiceLine",
     "SetModifiers",
     "SetUnits",
+    "Setting",
     "SettingsSection",
     "Severity",
     "SourceRef",
@@ -113,6 +118,7 @@ __all__ = [
     "UnreadableClaim",
     "ValidationIssue",
     "Verbatim",
+    "added_attachments",
     "apply_fixes",
     "detect_format",
     "edit",
@@ -120,6 +126,7 @@ __all__ = [
     "line_delta",
     "load_profile",
     "make_plugin_manager",
+    "opaque_key",
     "scrub_bytes",
     "scrub_stream",
 ]
