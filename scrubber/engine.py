@@ -314,7 +314,7 @@ def _place_lines(
             for line_map in line_maps[k:]:
                 if line_map:
                     where = tuple(n for w in where for n in line_map[w - 1])
-            placed.append(replace(finding, line=stage.lines[number - 1].origin, output_lines=where))
+            placed.append(finding.placed(stage.lines[number - 1].origin, where))
     return placed
 
 
