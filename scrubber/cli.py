@@ -223,7 +223,7 @@ def _profile(args: argparse.Namespace, plugins: Plugins) -> Profile:
     if not path:
         return plugins.profile(None)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_bytes().decode("utf-8")  # as is: the report hashes these bytes
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(
             f"cannot read profile: {getattr(exc, 'strerror', None) or exc}", source=path

@@ -260,3 +260,18 @@ def test_import_hints_must_be_known_to_an_importer(tmp_path: Path, capsys: Any) 
     assert cli.main([*args, "--service-type", "hospice"]) == 2
     assert "hospice" in capsys.readouterr().err
     assert not db.exists()
+
+
+def test_the_cli_report_hashes_the_profile_file_as_it_is(
+    sample_tables_db: Path, tmp_path: Path
+) -> None:
+    import hashlib
+
+    profile = tmp_path / "crlf.toml"
+    profile.write_bytes(b'[defaults]\r\nprogram = "medicaid"\r\n')
+    report = tmp_path / "r.json"
+    args = ["scrub", str(INFUSION_837), "--tables", str(sample_tables_db), "--check", "-q"]
+    assert cli.main([*args, "--profile", str(profile), "--report", str(report)]) in (0, 1)
+    block = json.loads(report.read_text())["profile"]
+    assert block["source"] == str(profile)
+    assert block["sha256"] == hashlib.sha256(profile.read_bytes()).hexdigest()
