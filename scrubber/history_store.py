@@ -8,8 +8,9 @@ it as ``history.db`` beside the table store; ``--history PATH`` / ``--no-history
 - One row per claim: patient key (already an opaque hash, never a member id), claim id, the
   claim it replaces, its units per (billing NPI, code, date) as JSON, and its newest date of
   service. A claim seen again replaces its row, so re-running a batch adds nothing.
-- Nothing is written until ``commit()``: the CLI commits only after every output was written,
-  so a failed or ``--check`` run leaves the history as it was.
+- Nothing is kept until ``commit()``: the CLI commits only after every output was written,
+  so a failed or ``--check`` run leaves the history as it was. Rows are buffered and written
+  a few thousand at a time (and before a patient who left memory is read back).
 - Bounded: ``commit()`` drops claims whose newest date of service is more than
   ``retain_days`` (default 90) before the newest date in the file. Medicare accepts claims up
   to 12 months after the date of service (42 CFR 424.44); raise ``retain_days`` to 366 to
@@ -31,6 +32,7 @@ from scrubber.history import ClaimHistory, ClaimUnits, PatientLedger, Slot, pati
 __all__ = ["DEFAULT_RETAIN_DAYS", "SqliteHistory"]
 
 DEFAULT_RETAIN_DAYS = 90
+FLUSH_EVERY = 2000  # claim rows buffered before one executemany
 APPLICATION_ID = 0x43534848  # "CSHH": marks a file as a claim-scrubber history
 
 SCHEMA = """
@@ -59,6 +61,8 @@ class SqliteHistory(ClaimHistory):
         super().__init__(max_patients=max_patients)
         self.path = str(path)
         self.retain_days = retain_days
+        self._pending: dict[tuple[str, str], tuple[str | None, str, str] | None] = {}
+        self._pending_patients: set[str] = set()
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -74,6 +78,8 @@ class SqliteHistory(ClaimHistory):
             raise TableError(f"cannot open the claim history ({exc})", source=self.path) from None
 
     def _load(self, patient: str) -> PatientLedger | None:
+        if patient in self._pending_patients:  # left memory with rows not yet written
+            self._flush()
         rows = self._conn.execute(
             "SELECT claim_id, original_ref, units FROM claims WHERE patient = ?", (patient,)
         ).fetchall()
@@ -87,23 +93,35 @@ class SqliteHistory(ClaimHistory):
     def _changed(
         self, patient: str, *, removed: Iterable[str], added: tuple[str, ClaimUnits | None]
     ) -> None:
+        for ref in removed:
+            self._pending[(patient, ref)] = None
+        claim_id, units = added
+        if units is not None and units.units:
+            newest = max(slot[-1] for slot in units.units)
+            row = (units.original_ref, _units_text(units), newest.isoformat())
+            self._pending[(patient, claim_id)] = row
+        self._pending_patients.add(patient)
+        if len(self._pending) >= FLUSH_EVERY:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the buffered claim rows (the latest state of each claim wins)."""
         self._conn.executemany(
             "DELETE FROM claims WHERE patient = ? AND claim_id = ?",
-            [(patient, ref) for ref in removed],
+            [key for key, row in self._pending.items() if row is None],
         )
-        claim_id, units = added
-        if units is None or not units.units:
-            return
-        newest = max(slot[-1] for slot in units.units)
-        self._conn.execute(
+        self._conn.executemany(
             "INSERT OR REPLACE INTO claims (patient, claim_id, original_ref, units, newest)"
             " VALUES (?, ?, ?, ?, ?)",
-            (patient, claim_id, units.original_ref, _units_text(units), newest.isoformat()),
+            [(*key, *row) for key, row in self._pending.items() if row is not None],
         )
+        self._pending.clear()
+        self._pending_patients.clear()
 
     def commit(self) -> None:
         """Keep what this run recorded, dropping claims older than the retention window."""
         try:
+            self._flush()
             (newest,) = self._conn.execute("SELECT max(newest) FROM claims").fetchone()
             if newest:
                 cutoff = date.fromisoformat(newest) - timedelta(days=self.retain_days)
@@ -114,6 +132,8 @@ class SqliteHistory(ClaimHistory):
 
     def rollback(self) -> None:
         """Forget what this run recorded (a failed run)."""
+        self._pending.clear()
+        self._pending_patients.clear()
         self._conn.rollback()
         self._patients.clear()
 

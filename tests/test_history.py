@@ -249,3 +249,15 @@ def test_a_file_that_is_not_a_history_is_refused(tmp_path: Path) -> None:
     con.close()
     with pytest.raises(TableError, match="not a claim-scrubber history"):
         SqliteHistory(other)
+
+
+def test_a_patient_read_back_sees_rows_not_yet_written(tmp_path: Path) -> None:
+    history = SqliteHistory(tmp_path / "h.db", max_patients=1)  # every new patient evicts
+    line = make_line(code="97110", units=2)
+    history.record(make_claim(id="A", lines=[line], patient_key="p1"))
+    history.record(make_claim(id="B", lines=[line], patient_key="p2"))
+    later = make_claim(id="C", lines=[line], patient_key="p1")
+    assert history.prior_units(later, "97110", line.service_from) == 2
+    history.rollback()
+    assert history.prior_units(later, "97110", line.service_from) == 0  # nothing kept
+    history.close()
