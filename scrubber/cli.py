@@ -96,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
         "--format-option",
         action="append",
         metavar="KEY=VALUE",
-        help="an option of the input's format (repeatable; 'scrubber plugins' lists them)",
+        help="an option of the input's format (repeatable; an unknown key lists the known ones)",
     )
     scrub.add_argument(
         "--fhir-version",
