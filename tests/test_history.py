@@ -261,3 +261,24 @@ def test_a_patient_read_back_sees_rows_not_yet_written(tmp_path: Path) -> None:
     history.rollback()
     assert history.prior_units(later, "97110", line.service_from) == 0  # nothing kept
     history.close()
+
+
+@pytest.mark.parametrize("sample", ["x12/medicare-mue.837", "x12/home-infusion-medicaid.837"])
+def test_scrubbing_again_with_the_same_history_changes_nothing(
+    sample_tables_db: Path, tmp_path: Path, sample: str
+) -> None:
+    """A persisted history must not make a batch count against itself: the same batch sent
+    twice is written the same, and our own output scrubbed again is written as it would be
+    with no history at all (the history adds nothing to a re-scrub)."""
+    source = SAMPLE.parents[1] / sample
+    history = ("--history", str(tmp_path / "history.db"))
+
+    def run(path: Path, out: Path, *extra: str) -> bytes:
+        args = ["scrub", str(path), "--tables", str(sample_tables_db), "-o", str(out), "-q"]
+        assert cli.main([*args, *extra]) in (0, 1)
+        return out.read_bytes()
+
+    first = run(source, tmp_path / "first", *history)
+    assert run(source, tmp_path / "again", *history) == first
+    again = run(tmp_path / "first", tmp_path / "second", *history)
+    assert again == run(tmp_path / "first", tmp_path / "plain", "--no-history")
