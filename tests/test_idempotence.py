@@ -175,3 +175,22 @@ def test_fhir_minutes_and_period_that_disagree_are_reported_not_converted(tables
     assert second.output == first.output
     [inf001] = [f for f in first.findings if f.code == "INF001"]
     assert "not changed: its period spans 5 h 30 min" in inf001.message and not inf001.fixes
+
+
+def test_a_quantity_without_value_in_minutes_is_written_as_units(tables, plugins) -> None:
+    """Found by the fuzz harness: a quantity with a time unit but no value is read as one
+    unit; a fix wrote the value beside the time unit, and the next read took it for minutes."""
+    claim = json.loads((SAMPLES / "fhir" / "home-infusion-medicaid.r4.json").read_bytes())
+    addon = json.loads(json.dumps(claim["item"][0]))
+    addon.update(
+        sequence=2,
+        productOrService={
+            "coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "99602"}]
+        },
+        quantity={"system": "http://unitsofmeasure.org", "code": "min"},
+    )
+    claim["item"].append(addon)
+    first, second = twice(json.dumps(claim, indent=2).encode(), tables, plugins, None)
+    assert second.output == first.output
+    written = json.loads(first.output)
+    assert all("code" not in i.get("quantity", {}) for i in written["item"])

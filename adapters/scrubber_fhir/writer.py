@@ -293,6 +293,12 @@ def _set_quantity(item: Json, base: ServiceLine, line: ServiceLine) -> None:
     quantity["value"] = line.units
     if line.unit_basis == "MJ" and base.unit_basis != "MJ":
         quantity.update({"unit": "min", "system": codes.UCUM, "code": "min"})
+    code = quantity.get("code")
+    if line.unit_basis != "MJ" and isinstance(code, str) and code in codes.TIME_UNITS_IN_MINUTES:
+        # a time unit on a quantity read as units (it had no value): written as units, or the
+        # next read would take them for minutes (found by fuzzing)
+        for key in ("unit", "system", "code"):
+            quantity.pop(key, None)
     item["quantity"] = quantity
 
 

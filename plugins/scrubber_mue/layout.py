@@ -211,12 +211,6 @@ def _data_rows(rows: Iterable[RawRow], columns: _Columns, where: str) -> list[Ta
             )
         seen[code] = raw.number
         value = _cell(raw.cells, columns.value)
-        if len(value.lstrip("0")) > MAX_VALUE_DIGITS:  # before int(): no MUE is that large
-            raise TableError(
-                f"MUE value for {code} has more than {MAX_VALUE_DIGITS} digits",
-                source=where,
-                position=position,
-            )
         if not _WHOLE.match(value):
             shown = value if len(value) <= 20 else value[:20] + "..."
             raise TableError(
