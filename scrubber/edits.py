@@ -55,6 +55,9 @@ class Edit:
     phase: Phase = Phase.LIMIT
     doc: str = ""
     plugin: str = ""
+    # The severity its findings carry when the edit also fixes the claim (e.g. an MUE excess
+    # capped or documented is a warning, a flag-only excess an error); None: always *severity*.
+    severity_when_fixed: Severity | None = None
     codes: frozenset[str] | None = None  # None: every claim; else claims billing one of them
 
     def __post_init__(self) -> None:
@@ -76,6 +79,7 @@ def edit(
     citation: str,
     severity: Severity = Severity.ERROR,
     phase: Phase = Phase.LIMIT,
+    severity_when_fixed: Severity | None = None,
     codes: Iterable[str] | None = None,
 ) -> Callable[[Check], Edit]:
     """Decorator: turn a check function into an ``Edit``. The docstring says why.
@@ -93,6 +97,7 @@ def edit(
             citation=citation,
             severity=severity,
             phase=phase,
+            severity_when_fixed=severity_when_fixed,
             doc=(func.__doc__ or "").strip(),
             plugin=module.split(".", 1)[0],
             codes=watched,

@@ -252,7 +252,10 @@ class Run:
                 try:
                     produced = list(item.check(current, ctx))
                 except Exception as exc:  # an edit's bug must not stop the other edits
-                    if strict:
+                    if strict:  # the CLI names the edit from this note
+                        exc.add_note(
+                            f"edit {item.code} ({item.plugin or 'no plugin'}) on claim {claim.id}"
+                        )
                         raise
                     failures.append(
                         EditFailure(
