@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         "MCD-MUE-PractitionerServices-Effective_07012026.txt": medicaid_txt(args.rows, rng),
     }
     with tempfile.TemporaryDirectory() as tmp:
-        store = TableStore.open(Path(tmp) / "tables.sqlite")
+        store = TableStore.open(Path(tmp) / "tables.sqlite", create=True)
         for name, data in files.items():
             start = time.perf_counter()
             parsed = parse_mue_file(name, data, ImportHints())

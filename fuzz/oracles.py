@@ -23,6 +23,7 @@ from pathlib import Path
 
 from scrubber.api import Plugins, ScrubResult, scrub_bytes
 from scrubber.errors import ScrubberError
+from scrubber.findings import UnreadableClaim
 from scrubber.formats import ClaimPiece
 from scrubber.models import Claim
 from scrubber.profiles import Profile
@@ -71,7 +72,7 @@ def profiles() -> dict[str, Profile]:
 def tables() -> ReferenceTables:
     """The sample tables, imported once into a temporary store (through the importers)."""
     folder = Path(tempfile.mkdtemp(prefix="scrubber-fuzz-"))
-    store = TableStore.open(folder / "tables.db")
+    store = TableStore.open(folder / "tables.db", create=True)
     files = sorted([*SAMPLES.glob("tables/*.csv"), *SAMPLES.glob("tables/*.txt")])
     for path in files:
         data = path.read_bytes()
@@ -138,6 +139,8 @@ def check_claims(
     if second.output != first.output:
         raise OracleFailure(f"not idempotent under the {profile_name} profile")
     for result in first.results:
+        if isinstance(result, UnreadableClaim):
+            continue  # written back as it came
         if _balanced(result.original) and not _balanced(result.claim):
             raise OracleFailure(f"claim {result.original.id}: total no longer equals its lines")
     # and as written: no more unbalanced claims in the output than in the input (claim ids

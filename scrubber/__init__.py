@@ -5,13 +5,18 @@ Public API (everything else is internal and may change)::
     from scrubber import scrub_bytes, Plugins, MemoryTables, TableStore
     result = scrub_bytes(data, tables=TableStore.open(path).snapshot())
 
+A runner that scrubs many documents or streams starts one ``Run`` on one ``Engine``
+(``Engine(edits=..., tables=..., profile=..., options=ScrubOptions(...)).start()``) and
+calls ``run.stream(chunks, fmt)``: that is what ``scrub_bytes`` and the CLI do.
+
 Plugin authors need ``hookimpl``, ``edit``, ``Edit``, ``EditContext``, the model, the fix
 records and ``scrubber.testing``.
 """
 
 from scrubber.api import Plugins, ScrubResult, detect_format, scrub_bytes, scrub_stream
+from scrubber.delta import LineDelta, line_delta
 from scrubber.edits import Edit, EditContext, edit
-from scrubber.engine import scrub, scrub_claim
+from scrubber.engine import Engine, Result, Run, ScrubOptions
 from scrubber.errors import AdapterError, PluginError, ProfileError, ScrubberError, TableError
 from scrubber.explain import (
     ExplainAnswer,
@@ -20,7 +25,15 @@ from scrubber.explain import (
     ExplainSection,
     explain_code,
 )
-from scrubber.findings import ClaimResult, EditFailure, Finding, Phase, Severity, TableRowRef
+from scrubber.findings import (
+    ClaimResult,
+    EditFailure,
+    Finding,
+    Phase,
+    Severity,
+    TableRowRef,
+    UnreadableClaim,
+)
 from scrubber.fixes import (
     AddNote,
     Fix,
@@ -30,13 +43,16 @@ from scrubber.fixes import (
     SetUnits,
     SplitLine,
     SplitPart,
+    added_attachments,
     apply_fixes,
 )
-from scrubber.formats import ClaimPiece, Format, ValidationIssue, Verbatim
+from scrubber.formats import ClaimPiece, Format, FormatOptions, Piece, ValidationIssue, Verbatim
+from scrubber.history import ClaimHistory, provider_for
+from scrubber.history_store import SqliteHistory
 from scrubber.hookspecs import hookimpl
 from scrubber.manager import make_plugin_manager
-from scrubber.models import Attachment, Claim, ServiceLine, SourceRef
-from scrubber.profiles import PayerProfile, Profile, SettingsSection, load_profile
+from scrubber.models import MAX_MODIFIERS, Attachment, Claim, ServiceLine, SourceRef, opaque_key
+from scrubber.profiles import PayerProfile, Profile, Setting, SettingsSection, load_profile
 from scrubber.report import report_schema
 from scrubber.store import TableStore
 from scrubber.tables import (
@@ -52,15 +68,18 @@ from scrubber.tables import (
 from scrubber.utf16 import utf16_aware
 
 __all__ = [
+    "MAX_MODIFIERS",
     "AdapterError",
     "AddNote",
     "Attachment",
     "Claim",
+    "ClaimHistory",
     "ClaimPiece",
     "ClaimResult",
     "Edit",
     "EditContext",
     "EditFailure",
+    "Engine",
     "ExplainAnswer",
     "ExplainRequest",
     "ExplainSection",
@@ -68,11 +87,14 @@ __all__ = [
     "Finding",
     "Fix",
     "Format",
+    "FormatOptions",
     "ImportHints",
+    "LineDelta",
     "MemoryTables",
     "ParsedTable",
     "PayerProfile",
     "Phase",
+    "Piece",
     "PluginError",
     "Plugins",
     "Profile",
@@ -80,36 +102,44 @@ __all__ = [
     "ReferenceTables",
     "RemoveLine",
     "RequestAttachment",
+    "Result",
     "RowHit",
+    "Run",
+    "ScrubOptions",
     "ScrubResult",
     "ScrubberError",
     "ServiceLine",
     "SetModifiers",
     "SetUnits",
+    "Setting",
     "SettingsSection",
     "Severity",
     "SourceRef",
     "SplitLine",
     "SplitPart",
+    "SqliteHistory",
     "TableError",
     "TableImporter",
     "TableInfo",
     "TableRow",
     "TableRowRef",
     "TableStore",
+    "UnreadableClaim",
     "ValidationIssue",
     "Verbatim",
+    "added_attachments",
     "apply_fixes",
     "detect_format",
     "edit",
     "explain_code",
     "hookimpl",
+    "line_delta",
     "load_profile",
     "make_plugin_manager",
+    "opaque_key",
+    "provider_for",
     "report_schema",
-    "scrub",
     "scrub_bytes",
-    "scrub_claim",
     "scrub_stream",
     "utf16_aware",
 ]

@@ -7,9 +7,8 @@ profile and ``as_of`` are parameters, nothing is read from disk or the environme
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
 from typing import Any, final
@@ -17,11 +16,11 @@ from typing import Any, final
 import pluggy
 
 from scrubber.edits import Edit
-from scrubber.engine import Runner
+from scrubber.engine import Engine, OnResult, Result, ScrubOptions
 from scrubber.errors import AdapterError
 from scrubber.explain import Explainer
-from scrubber.findings import ClaimResult, Finding
-from scrubber.formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
+from scrubber.findings import Finding
+from scrubber.formats import ClaimPiece, Format, FormatOptions
 from scrubber.history import ClaimHistory
 from scrubber.manager import (
     PluginInfo,
@@ -33,7 +32,6 @@ from scrubber.manager import (
     make_plugin_manager,
     plugin_infos,
 )
-from scrubber.models import Claim
 from scrubber.profiles import Profile, SettingsSection, load_profile
 from scrubber.report import ReportBuilder
 from scrubber.tables import ReferenceTables, TableImporter
@@ -43,8 +41,8 @@ __all__ = [
     "Plugins",
     "ScrubResult",
     "detect_format",
+    "reporting",
     "scrub_bytes",
-    "scrub_pieces",
     "scrub_stream",
     "tool_version",
 ]
@@ -52,10 +50,7 @@ __all__ = [
 SNIFF_BYTES = 4096
 
 
-@functools.cache
 def tool_version() -> str:
-    """The installed distribution's version (read once: the metadata lookup costs
-    milliseconds, which a one-claim ``scrub_bytes`` call would otherwise pay every time)."""
     try:
         return metadata.version("claim-scrubber")
     except metadata.PackageNotFoundError:  # running from a source tree
@@ -89,6 +84,17 @@ class Plugins:
     def profile(self, text: str | None = None, *, source: str = "<profile>") -> Profile:
         return load_profile(text, self.settings, source=source)
 
+    def format_options(self, fmt: Format, given: FormatOptions) -> FormatOptions:
+        """*given* checked against the options *fmt* declares; ``AdapterError`` naming an
+        option the format does not know (a misspelled option must not be ignored)."""
+        for key in given:
+            if key not in fmt.options:
+                known = ", ".join(sorted(fmt.options)) or "none"
+                raise AdapterError(
+                    f"format {fmt.name} has no option {key!r} (its options: {known})"
+                )
+        return dict(given)
+
     def format(self, name: str) -> Format:
         for fmt in self.formats:
             if fmt.name == name:
@@ -108,55 +114,6 @@ def detect_format(head: bytes, formats: Sequence[Format]) -> Format:
     raise AdapterError(f"not a claim format this scrubber reads ({names})", position="byte 0")
 
 
-OnResult = Callable[[ClaimPiece, ClaimResult], None]
-
-
-def scrub_pieces(
-    pieces: Iterable[Piece],
-    *,
-    edits: Sequence[Edit],
-    tables: ReferenceTables,
-    profile: Profile,
-    report: ReportBuilder,
-    as_of: date | None = None,
-    strict: bool = False,
-    history: ClaimHistory | None = None,
-    on_result: OnResult | None = None,
-) -> Iterator[tuple[Piece, Claim | None]]:
-    """Scrub each claim piece; pair every piece with the claim to write (None: unchanged)."""
-    run = Runner(
-        edits=edits,
-        tables=tables,
-        profile=profile,
-        as_of=as_of,
-        history=ClaimHistory() if history is None else history,
-        strict=strict,
-    )
-    for piece in pieces:
-        if isinstance(piece, Verbatim):
-            yield piece, None
-            continue
-        if piece.claim is None and piece.out_of_scope:
-            report.add_out_of_scope(
-                piece.claim_id or "?", source=piece.locator, reason=piece.problem or "out of scope"
-            )
-            yield piece, None
-            continue
-        if piece.claim is None:
-            report.add_unreadable(
-                piece.claim_id or "?", source=piece.locator, problem=piece.problem or "unreadable"
-            )
-            yield piece, None
-            continue
-        result = run(piece.claim)
-        report.add(result, source=piece.locator)
-        if on_result is not None:
-            on_result(piece, result)
-        if result.findings:
-            piece = replace(piece, findings=result.findings)
-        yield piece, (result.claim if result.changed else None)
-
-
 def scrub_stream(
     chunks: Iterable[bytes],
     *,
@@ -170,35 +127,35 @@ def scrub_stream(
     strict: bool = False,
     check: bool = False,
     on_result: OnResult | None = None,
-    history: ClaimHistory | None = None,
 ) -> Iterator[bytes]:
-    """Read, scrub and write lazily. With *check*, every claim is written unchanged."""
-    opts = options or {}
-    pairs = scrub_pieces(
-        fmt.read(chunks, opts),
-        edits=edits,
-        tables=tables,
-        profile=profile,
-        report=report,
-        as_of=as_of,
-        strict=strict,
-        on_result=on_result,
-        history=history,
-    )
-    if check:
-        pairs = ((piece, None) for piece, _ in pairs)
-    return fmt.write(pairs, opts)
+    """Read, scrub and write lazily on a run of its own, feeding *report* (a shorthand for
+    ``Engine(...).start().stream(...)``; keep one ``Run`` to span several inputs)."""
+    settings = ScrubOptions(as_of=as_of, strict=strict, check=check, format_options=options or {})
+    run = Engine(edits=edits, tables=tables, profile=profile, options=settings).start()
+    return run.stream(chunks, fmt, on_result=reporting(report, on_result))
+
+
+def reporting(report: ReportBuilder, then: OnResult | None = None) -> OnResult:
+    """An ``on_result`` that adds each result to *report* (then calls *then*)."""
+
+    def on_result(piece: ClaimPiece, result: Result) -> None:
+        report.add(result, source=piece.locator)
+        if then is not None:
+            then(piece, result)
+
+    return on_result
 
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScrubResult:
-    """What ``scrub_bytes`` returns: the output document, the report and every finding."""
+    """What ``scrub_bytes`` returns: the output document, the report, every finding (the
+    ``SCR002`` of an unreadable claim included) and one result per claim, in input order."""
 
     output: bytes
     report: Mapping[str, Any]
     findings: tuple[Finding, ...]
-    results: tuple[ClaimResult, ...]
+    results: tuple[Result, ...]
     format: str
 
 
@@ -218,6 +175,9 @@ def scrub_bytes(
     """Scrub one document held in memory and return the written document and the report.
 
     *profile* is a loaded ``Profile``, TOML text, or None for the plugins' defaults.
+    *options* are the format's options (``Format.options``). *history* keeps day totals
+    across calls (an EHR scrubbing one claim at a time passes the same ``ClaimHistory``, or a
+    ``SqliteHistory``, every time); by default each call starts from an empty one.
     Raises ``AdapterError`` (with a position) for a document that cannot be read.
     """
     plugins = plugins or Plugins.load()
@@ -228,30 +188,30 @@ def scrub_bytes(
         if format == "auto"
         else plugins.format(format)
     )
+    settings = ScrubOptions(
+        as_of=as_of,
+        strict=strict,
+        check=check,
+        format_options=plugins.format_options(fmt, options or {}),
+    )
+    engine = Engine(edits=plugins.edits, tables=tables, profile=profile, options=settings)
+    run = engine.start(history=history)
     entries: list[dict[str, Any]] = []
-    results: list[ClaimResult] = []
+    results: list[Result] = []
     report = ReportBuilder(entries.append, check=check)
     output = b"".join(
-        scrub_stream(
+        run.stream(
             [data],
-            fmt=fmt,
-            edits=plugins.edits,
-            tables=tables,
-            profile=profile,
-            report=report,
-            options=options,
-            as_of=as_of,
-            strict=strict,
-            check=check,
-            on_result=lambda _piece, result: results.append(result),
-            history=history,
+            fmt,
+            on_result=reporting(report, lambda _piece, result: results.append(result)),
         )
     )
     header = report.header(
         tool_version=tool_version(),
         plugins=[(i.name, i.version) for i in plugins.infos],
-        tables=tables.used(),
+        tables=run.tables_used(),
         as_of=as_of,
+        profile=profile,
     )
     return ScrubResult(
         output=output,

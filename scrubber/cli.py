@@ -27,11 +27,12 @@ from scrubber.cli_io import PendingOutputs, one_line, quiet_broken_pipe
 from scrubber.cli_tables import tables_import, tables_list, tables_show
 from scrubber.errors import PluginError, ProfileError, ScrubberError
 from scrubber.explain import ExplainRequest, explain_code
+from scrubber.history_store import DEFAULT_RETAIN_DAYS, SqliteHistory
 from scrubber.manager import BLOCK_HINT, BrokenPlugin, make_plugin_manager, plugin_infos
-from scrubber.profiles import Profile
+from scrubber.profiles import PROGRAMS, Profile
 from scrubber.report import CORE_FINDINGS, REPORT_LEVELS, REPORT_VERSION
 from scrubber.store import StoreTables, TableStore
-from scrubber.tables import PROGRAMS, SERVICE_TYPES, MemoryTables, ReferenceTables
+from scrubber.tables import MemoryTables, ReferenceTables
 
 __all__ = ["main"]
 
@@ -127,24 +128,50 @@ def _parser() -> argparse.ArgumentParser:
         help="write a response document per claim (FHIR ClaimResponse NDJSON)",
     )
     scrub.add_argument(
-        "--fhir-version",
-        choices=("r4", "r5"),
-        default="r4",
-        help="FHIR: the version to write (default r4)",
+        "--format-option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="an option of the input's format (repeatable; an unknown key lists the known ones)",
     )
     scrub.add_argument(
-        "--fast", action="store_true", help="FHIR: work on the JSON tree without model validation"
+        "--fhir-version",
+        choices=("r4", "r5"),
+        help="FHIR: same as --format-option fhir_version=... (default r4)",
+    )
+    scrub.add_argument(
+        "--fast",
+        action="store_true",
+        help="FHIR: same as --format-option fast=true (no model validation)",
     )
     scrub.add_argument(
         "--fhir-findings",
         action="store_true",
-        help="FHIR: carry each finding in the written Claim (a scrubber-finding extension)",
+        help="FHIR: same as --format-option findings=true (findings in the written Claim)",
     )
     scrub.add_argument(
         "--as-of",
         type=_date,
         metavar="YYYY-MM-DD",
         help="the run's as-of date (recorded in the report)",
+    )
+    history = scrub.add_mutually_exclusive_group()
+    history.add_argument(
+        "--history",
+        metavar="DB",
+        help="claim history kept between runs for day totals (default: history.db beside "
+        "the table store)",
+    )
+    history.add_argument(
+        "--no-history",
+        action="store_true",
+        help="count day totals within this run only; read and write no history file",
+    )
+    scrub.add_argument(
+        "--history-days",
+        type=int,
+        default=DEFAULT_RETAIN_DAYS,
+        metavar="N",
+        help=f"days of dates of service the history keeps (default {DEFAULT_RETAIN_DAYS})",
     )
     scrub.add_argument(
         "--strict", action="store_true", help="stop at the first edit that raises, naming it"
@@ -165,12 +192,11 @@ def _parser() -> argparse.ArgumentParser:
     imp = tables.add_parser("import", parents=[tables_opt], help="import CMS table files")
     imp.add_argument("files", nargs="+", metavar="FILE", help="CMS MUE files: ZIP, CSV, XLSX, TXT")
     imp.add_argument(
-        "--program", choices=PROGRAMS, help="the program, when the file name does not say"
+        "--program", help="the program, when the file name does not say (medicare, medicaid)"
     )
     imp.add_argument(
         "--service-type",
-        choices=SERVICE_TYPES,
-        help="the service type, when the file name does not say",
+        help="the service type, when the file name does not say (the importers' own names)",
     )
     imp.add_argument(
         "--effective",
@@ -251,11 +277,28 @@ def _store_path(args: argparse.Namespace) -> Path:
 
 
 def _open_tables(args: argparse.Namespace) -> tuple[ReferenceTables, str | None]:
-    """The store's tables, or an empty set (edits then report no data) and a note saying so."""
+    """The store's tables. A store named by ``--tables`` or ``SCRUBBER_TABLES`` must exist
+    (a typo is exit 2, never a silent empty store); when the default store has not been
+    created yet, an empty set (edits then report no data) and a note saying so."""
     path = _store_path(args)
-    if not path.exists():
+    if not path.exists() and not _store_named(args):
         return MemoryTables(), f"note: no table store at {path}; table edits reported no data"
-    return StoreTables(TableStore.open(path, create=False)), None
+    return StoreTables(TableStore.open(path)), None
+
+
+def _open_history(args: argparse.Namespace) -> SqliteHistory | None:
+    """The persisted claim history (None: this run's own only). A run reads it; only a run
+    that writes its outputs (not ``--check``) adds to it, after the outputs are in place."""
+    if args.no_history:
+        return None
+    if args.history_days < 1:
+        raise ScrubberError("--history-days must be 1 or more")
+    path = Path(args.history) if args.history else _store_path(args).parent / "history.db"
+    return SqliteHistory(path, retain_days=args.history_days)
+
+
+def _store_named(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "tables", None) or os.environ.get("SCRUBBER_TABLES"))
 
 
 def _profile(args: argparse.Namespace, plugins: Plugins) -> Profile:
@@ -263,7 +306,7 @@ def _profile(args: argparse.Namespace, plugins: Plugins) -> Profile:
     if not path:
         return plugins.profile(None)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_bytes().decode("utf-8")  # as is: the report hashes these bytes
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(
             f"cannot read profile: {getattr(exc, 'strerror', None) or exc}", source=path
@@ -452,7 +495,12 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         profile = _profile(args, plugins)
         tables, note = _open_tables(args)
-        code = run_scrub(args, plugins, tables, profile, args.as_of)
+        history = _open_history(args)
+        try:
+            code = run_scrub(args, plugins, tables, profile, history)
+        finally:
+            if history is not None:
+                history.close()
         if note and not args.quiet:
             print(note, file=sys.stderr)
         return code

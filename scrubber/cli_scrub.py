@@ -12,17 +12,20 @@ import argparse
 import json
 import os
 import tempfile
-from datetime import date
+from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
 
-from scrubber.api import SNIFF_BYTES, Plugins, detect_format, scrub_stream, tool_version
+from scrubber.api import SNIFF_BYTES, Plugins, detect_format, reporting, tool_version
 from scrubber.cli_io import PendingOutputs, read_chunks, read_head, stdin_copy
 from scrubber.cli_outputs import InputOutputs, plan_outputs
+from scrubber.engine import Engine, Result, Run, ScrubOptions
 from scrubber.errors import AdapterError, ScrubberError
 from scrubber.findings import ClaimResult
 from scrubber.formats import ClaimPiece, Format, FormatOptions
+from scrubber.history import ClaimHistory
+from scrubber.history_store import SqliteHistory
 from scrubber.profiles import Profile
 from scrubber.report import ReportBuilder, summary_text
 from scrubber.tables import ReferenceTables
@@ -38,12 +41,38 @@ from scrubber.terminal import (
 __all__ = ["run_scrub"]
 
 
-def _options(args: argparse.Namespace) -> FormatOptions:
-    return {
-        "fhir_version": args.fhir_version,
-        "fast": "true" if args.fast else "false",
-        "findings": "true" if args.fhir_findings else "false",
-    }
+# the FHIR flags, kept as documented aliases of generic format options
+FORMAT_OPTION_ALIASES = {
+    "fhir_version": "fhir_version",
+    "fast": "fast",
+    "fhir_findings": "findings",
+}
+
+
+def scrub_options(args: argparse.Namespace, plugins: Plugins) -> ScrubOptions:
+    """The run's typed options from the command line: ``--format-option KEY=VALUE`` (and the
+    FHIR aliases) must name an option some installed format declares; each input's format
+    then gets those it declares (``Run.stream``)."""
+    given: dict[str, str] = {}
+    for attr, key in FORMAT_OPTION_ALIASES.items():
+        value = getattr(args, attr, None)
+        if value is True:
+            given[key] = "true"
+        elif isinstance(value, str):
+            given[key] = value
+    for item in args.format_option or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ScrubberError(f"--format-option wants KEY=VALUE, got {item!r}")
+        given[key.strip()] = value.strip()
+    declared = {key for fmt in plugins.formats for key in fmt.options}
+    for key in given:
+        if key not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            raise ScrubberError(f"no installed format has the option {key!r} (known: {known})")
+    return ScrubOptions(
+        as_of=args.as_of, strict=args.strict, check=args.check, format_options=given
+    )
 
 
 def _pick_format(args: argparse.Namespace, plugins: Plugins, path: str, source: str) -> Format:
@@ -65,9 +94,10 @@ def run_scrub(
     plugins: Plugins,
     tables: ReferenceTables,
     profile: Profile,
-    as_of: date | None,
+    history: ClaimHistory | None = None,
 ) -> int:
-    """Scrub every input; return the exit code (0 clean, 1 error findings, 3 edit failures)."""
+    """Scrub every input on one run (one history, one report); return the exit code (0 clean,
+    1 error findings, 3 edit failures)."""
     plan = plan_outputs(
         args.inputs,
         output=args.output,
@@ -79,7 +109,10 @@ def run_scrub(
         force=args.force,
         html=getattr(args, "html", None),  # the HTML report, where the command has one
     )
-    options = _options(args)
+    engine = Engine(
+        edits=plugins.edits, tables=tables, profile=profile, options=scrub_options(args, plugins)
+    )
+    run = engine.start(history=history)
     outputs = PendingOutputs()
     spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # closed below
     listing_spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # as spool
@@ -119,27 +152,14 @@ def run_scrub(
                 to_stdout = fmt
             inputs.append({"path": path, "format": fmt.name})
             current[0] = path
-            _scrub_one(
-                args,
-                path,
-                source,
-                fmt,
-                options,
-                plugins,
-                tables,
-                profile,
-                as_of,
-                report,
-                outputs,
-                targets,
-                progress,
-            )
+            _scrub_one(args, path, source, fmt, run, report, outputs, targets, progress)
         header = report.header(
             tool_version=tool_version(),
             plugins=[(i.name, i.version) for i in plugins.infos],
-            tables=tables.used(),
+            tables=run.tables_used(),
             inputs=inputs,
-            as_of=as_of,
+            as_of=args.as_of,
+            profile=profile,
         )
         if args.report:
             outputs.write_all(args.report, _report_chunks(header, spool))
@@ -147,9 +167,16 @@ def run_scrub(
             outputs.write_all(args.html, [_html(header, spool).encode("utf-8")])
         progress.__exit__(None, None, None)
         outputs.commit()
+        if isinstance(history, SqliteHistory):
+            if args.check:  # nothing was sent: read yesterday's claims, add none of today's
+                history.rollback()
+            else:
+                history.commit()
     except BaseException:
         progress.__exit__(None, None, None)
         outputs.discard()
+        if isinstance(history, SqliteHistory):
+            history.rollback()
         raise
     else:
         if not args.quiet:  # -q: the summary only
@@ -171,11 +198,7 @@ def _scrub_one(
     path: str,
     source: str,
     fmt: Format,
-    options: FormatOptions,
-    plugins: Plugins,
-    tables: ReferenceTables,
-    profile: Profile,
-    as_of: date | None,
+    run: Run,
     report: ReportBuilder,
     outputs: PendingOutputs,
     targets: InputOutputs,
@@ -186,28 +209,23 @@ def _scrub_one(
     if targets.ack and fmt.acknowledge is None:
         raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
     responses = outputs.open(targets.response) if targets.response else None
+    options = run.format_options(fmt)
 
-    def on_result(piece: ClaimPiece, result: ClaimResult) -> None:
-        if responses is not None and fmt.respond is not None:
+    def on_result(piece: ClaimPiece, result: Result) -> None:
+        if responses is not None and fmt.respond is not None and isinstance(result, ClaimResult):
+            if args.check:  # the claim goes out as it came in: respond about that claim
+                result = replace(result, claim=result.original)
             responses.write(fmt.respond(piece, result, options))
 
-    written = scrub_stream(
+    written = run.stream(
         progress.track(
             read_chunks(source),
             name=os.path.basename(path) if path != "-" else "<stdin>",
             total=_size(source),
             claims=lambda: report.claims,
         ),
-        fmt=fmt,
-        edits=plugins.edits,
-        tables=tables,
-        profile=profile,
-        report=report,
-        options=options,
-        as_of=as_of,
-        strict=args.strict,
-        check=args.check,
-        on_result=on_result,
+        fmt,
+        on_result=reporting(report, on_result),
     )
     target = targets.claims
     try:

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from scrubber.errors import TableError
+from scrubber.errors import ScrubberError, TableError
 from scrubber.store import TableStore
 from scrubber.tables import ImportHints, ReferenceTables, TableImporter, TableInfo
 
@@ -93,6 +93,15 @@ def hint_notes(hints: ImportHints, table: TableInfo) -> list[str]:
 def tables_import(
     args: argparse.Namespace, importers: Sequence[TableImporter], store_path: Path
 ) -> int:
+    for given, option, known in (
+        (args.program, "--program", {p for i in importers for p in i.programs}),
+        (args.service_type, "--service-type", {t for i in importers for t in i.service_types}),
+    ):
+        if given is not None and given not in known:
+            raise ScrubberError(
+                f"{option} {given!r} is not known to any installed importer "
+                f"({', '.join(sorted(known)) or 'none'})"
+            )
     hints = ImportHints(
         program=args.program, service_type=args.service_type, effective=args.effective
     )
@@ -113,7 +122,7 @@ def tables_import(
         except TableError as exc:
             exc.source = name
             raise
-    store = TableStore.open(store_path)
+    store = TableStore.open(store_path, create=True)  # only an import creates a store
     for name, tables in parsed:  # every file parsed before anything is stored
         for outcome in store.import_tables(tables):
             t = outcome.table

@@ -1,43 +1,114 @@
-"""The engine: runs edits phase by phase over a stream of claims.
+"""The engine: one object a run is started on, and the one streaming function over it.
 
-For each claim, the phases run in order (normalize -> limit -> annotate). Within a phase every
+``Engine`` holds what does not change during a run (the edits grouped by phase, the reference
+tables, the payer profile, the ``ScrubOptions``); it is immutable and may be shared by threads.
+``Engine.start()`` begins a ``Run``, which holds what a run accumulates: the ``ClaimHistory``
+(day totals across claims, and across every input of the run), the table versions its edits
+looked up (the report's provenance) and nothing else. ``Run.stream()`` is the one way claims
+go through: chunks in, the format's reader, one result per claim, the format's writer, chunks
+out. ``scrub_bytes``, the CLI and any other runner are thin callers of it.
+
+For each claim the phases run in order (normalize -> limit -> annotate). Within a phase every
 edit sees the claim as the previous phase left it; the phase's fixes are then applied together
-(ordered by edit code), so an MUE edit counts the lines the infusion edit produced. Fixes
-that conflict (two edits changing one line) are not guessed at: the first by code wins and
-the other is reported as an ``SCR001`` finding.
+(ordered by edit code), so an MUE edit counts the lines the infusion edit produced. Fixes that
+conflict (two edits changing one line) are not guessed at: the first by code wins and the other
+is reported as an ``SCR001`` finding. A claim the reader could not understand comes out as an
+``UnreadableClaim`` result carrying an ``SCR002`` finding, through the same channel.
+
+A finding's ``line`` is set here to the *input* line it concerns (the ``origin`` of the line the
+edit named) and ``output_lines`` to where that line ended up after every phase's fixes, so no
+edit, writer or report has to translate line numbers.
 
 An edit that raises is recorded as an ``EditFailure`` for that claim and the other edits keep
-going; ``strict=True`` (the default in tests) re-raises instead. The engine is a generator:
-claims in, results out, one claim in memory at a time (plus the bounded ``ClaimHistory``).
+going; ``strict=True`` re-raises instead. One claim is in memory at a time (plus the bounded
+history).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
+from types import MappingProxyType
+from typing import final
 
 from scrubber.edits import Edit, EditContext, PhaseEdits
-from scrubber.findings import AppliedFix, ClaimResult, EditFailure, Finding, Phase, Severity
+from scrubber.findings import (
+    AppliedFix,
+    ClaimResult,
+    EditFailure,
+    Finding,
+    Phase,
+    Severity,
+    UnreadableClaim,
+)
 from scrubber.fixes import Fix, apply_fixes
+from scrubber.formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
 from scrubber.history import ClaimHistory
 from scrubber.models import Claim
 from scrubber.profiles import Profile
-from scrubber.tables import ReferenceTables
+from scrubber.tables import ReferenceTables, RowHit, TableInfo
 
-__all__ = ["CONFLICT_CODE", "Runner", "scrub", "scrub_claim"]
+__all__ = [
+    "CONFLICT_CODE",
+    "OUT_OF_SCOPE_CODE",
+    "UNREADABLE_CODE",
+    "Engine",
+    "Result",
+    "Run",
+    "ScrubOptions",
+    "scrub",
+    "scrub_claim",
+]
 
 CONFLICT_CODE = "SCR001"
-CONFLICT_CITATION = "claim-scrubber DESIGN §4: conflicting fixes are reported, never guessed"
+CONFLICT_CITATION = "claim-scrubber: conflicting fixes are reported, never guessed"
+UNREADABLE_CODE = "SCR002"
+UNREADABLE_CITATION = (
+    "claim-scrubber: a claim that cannot be understood is passed through unchanged"
+)
+OUT_OF_SCOPE_CODE = "SCR003"
+OUT_OF_SCOPE_CITATION = (
+    "HIPAA code sets, 45 CFR 162.1002: HCPCS and CPT-4 for physician and other health care "
+    "services (the professional claim the edits check); HL7 FHIR R4 Claim.type "
+    "(claim-type: institutional, oral, pharmacy, professional, vision)"
+)
+
+Result = ClaimResult | UnreadableClaim
+OnResult = Callable[[ClaimPiece, Result], None]
 
 
-def _by_phase(edits: Sequence[Edit]) -> list[tuple[Phase, PhaseEdits]]:
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScrubOptions:
+    """How a run behaves, as one typed object (the CLI builds it from its flags).
+
+    - ``as_of``: the date table staleness is judged on (None: each line's own date only).
+    - ``strict``: an edit that raises stops the run (tests) instead of being recorded.
+    - ``check``: report only; every claim is written back unchanged.
+    - ``format_options``: options for the format's reader and writer (``Format.options``).
+    """
+
+    as_of: date | None = None
+    strict: bool = False
+    check: bool = False
+    format_options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def _by_phase(edits: Sequence[Edit]) -> tuple[tuple[Phase, PhaseEdits], ...]:
     phases = sorted({e.phase for e in edits}, key=lambda p: p.order)
-    return [(p, PhaseEdits(e for e in edits if e.phase is p)) for p in phases]
+    return tuple((p, PhaseEdits(e for e in edits if e.phase is p)) for p in phases)
 
 
-class Runner:
-    """Edits grouped by phase once, then applied to one claim per call (what ``scrub`` and
-    the streaming API use, so the per-claim cost is only the edits' own)."""
+@final
+class Engine:
+    """Edits, tables, profile and options for runs; immutable, shareable between threads.
+
+    Start a ``Run`` per batch (or per thread): runs never share state, so two runs on one
+    engine report their own tables and keep their own history.
+    """
+
+    __slots__ = ("edits", "options", "phases", "profile", "tables")
 
     def __init__(
         self,
@@ -45,27 +116,243 @@ class Runner:
         edits: Sequence[Edit],
         tables: ReferenceTables,
         profile: Profile,
-        as_of: date | None = None,
-        history: ClaimHistory | None = None,
-        strict: bool = False,
+        options: ScrubOptions | None = None,
     ) -> None:
-        self._phases = _by_phase(edits)
-        self._tables = tables
-        self._profile = profile
-        self._as_of = as_of
-        self.history = history
-        self._strict = strict
+        self.edits = tuple(edits)
+        self.tables = tables
+        self.profile = profile
+        self.options = options or ScrubOptions()
+        self.phases = _by_phase(self.edits)
 
-    def __call__(self, claim: Claim) -> ClaimResult:
-        return _scrub_one(
-            claim,
-            self._phases,
-            self._tables,
-            self._profile,
-            self._as_of,
-            self.history,
-            self._strict,
+    def start(self, *, history: ClaimHistory | None = None) -> Run:
+        """A new run; *history* carries day totals in from earlier runs (a new one if None)."""
+        return Run(self, ClaimHistory() if history is None else history)
+
+
+class _RunTables:
+    """The engine's tables as this run's edits see them, noting each version looked up.
+
+    Provenance is the run's, never state on the shared snapshot, so two runs on one snapshot
+    (or two threads) each report exactly the tables they used."""
+
+    __slots__ = ("_consulted", "_inner", "_used")
+
+    def __init__(self, inner: ReferenceTables) -> None:
+        self._inner = inner
+        self._used: dict[TableInfo, None] = {}
+        self._consulted: set[tuple[str, str, str, date]] = set()
+
+    def in_force(self, kind: str, program: str, service_type: str, on: date) -> TableInfo | None:
+        return self._inner.in_force(kind, program, service_type, on)
+
+    def lookup(
+        self, kind: str, program: str, service_type: str, key: str, on: date
+    ) -> RowHit | None:
+        hit = self._inner.lookup(kind, program, service_type, key, on)
+        if hit is not None:
+            self._used[hit.table] = None
+        else:  # a miss still rests on the version in force (a code absent from it)
+            slot = (kind, program, service_type, on)
+            if slot not in self._consulted:
+                self._consulted.add(slot)
+                info = self._inner.in_force(kind, program, service_type, on)
+                if info is not None:
+                    self._used[info] = None
+        return hit
+
+    def tables(self) -> tuple[TableInfo, ...]:
+        return self._inner.tables()
+
+    def used(self) -> tuple[TableInfo, ...]:
+        return tuple(self._used)
+
+
+class Run:
+    """One run on an ``Engine``: its history and the tables it used. One thread at a time."""
+
+    def __init__(self, engine: Engine, history: ClaimHistory) -> None:
+        self.engine = engine
+        self.history = history
+        self._tables = _RunTables(engine.tables)
+
+    def tables_used(self) -> tuple[TableInfo, ...]:
+        """The table versions this run's lookups rested on, in first-use order."""
+        return self._tables.used()
+
+    def stream(
+        self, chunks: Iterable[bytes], fmt: Format, *, on_result: OnResult | None = None
+    ) -> Iterator[bytes]:
+        """Read *chunks* as *fmt*, scrub every claim, write lazily: the one streaming path.
+
+        *on_result* sees each claim piece with its result (scrubbed or unreadable) in input
+        order, before the writer gets the piece: report builders and responders hang here."""
+        options = self.format_options(fmt)
+        pairs = self.pieces(fmt.read(chunks, options), on_result=on_result)
+        return fmt.write(pairs, options)
+
+    def format_options(self, fmt: Format) -> FormatOptions:
+        """The run's format options that *fmt* declares (a run may read several formats;
+        each gets its own; callers check that every option names some format's option)."""
+        given = self.engine.options.format_options
+        return {key: value for key, value in given.items() if key in fmt.options}
+
+    def pieces(
+        self, pieces: Iterable[Piece], *, on_result: OnResult | None = None
+    ) -> Iterator[tuple[Piece, Claim | None]]:
+        """Pair every piece with the claim to write (None: write it unchanged)."""
+        check = self.engine.options.check
+        for piece in pieces:
+            if isinstance(piece, Verbatim):
+                yield piece, None
+                continue
+            result = self.result(piece)
+            if on_result is not None:
+                on_result(piece, result)
+            if isinstance(result, UnreadableClaim):
+                yield piece, None
+                continue
+            if result.findings:
+                piece = replace(piece, findings=result.findings)
+            yield piece, (result.claim if result.changed and not check else None)
+
+    def result(self, piece: ClaimPiece) -> Result:
+        """The result for one claim piece: scrubbed, or unreadable with its ``SCR002``."""
+        if piece.claim is None:
+            return unreadable(piece)
+        return self.scrub_claim(piece.claim)
+
+    def scrub_claim(self, claim: Claim) -> ClaimResult:
+        """Scrub one claim and record what it finally bills in the run's history."""
+        engine = self.engine
+        profile = engine.profile
+        payer = profile.for_claim(claim)
+        program = payer.program_for(claim, profile.default_program)
+        strict = engine.options.strict
+        current = claim
+        stages: list[tuple[Claim, int]] = []  # (claim at the phase's start, findings before)
+        line_maps: list[tuple[tuple[int, ...], ...]] = []
+        findings: list[Finding] = []
+        applied: list[AppliedFix] = []
+        failures: list[EditFailure] = []
+        for phase, phase_edits in engine.phases:
+            stages.append((current, len(findings)))
+            proposed: list[tuple[str, Fix]] = []
+            memo: dict[Hashable, object] = {}  # shared by this phase's edits on this claim
+            for item in phase_edits.for_claim(current):
+                ctx = EditContext(
+                    edit=item,
+                    claim=current,
+                    tables=self._tables,
+                    payer=payer,
+                    program=program,
+                    as_of=engine.options.as_of,
+                    history=self.history,
+                    memo=memo,
+                )
+                try:
+                    produced = list(item.check(current, ctx))
+                except Exception as exc:  # an edit's bug must not stop the other edits
+                    if strict:  # the CLI names the edit from this note
+                        exc.add_note(
+                            f"edit {item.code} ({item.plugin or 'no plugin'}) on claim {claim.id}"
+                        )
+                        raise
+                    failures.append(
+                        EditFailure(
+                            code=item.code,
+                            claim_id=claim.id,
+                            exc_type=type(exc).__name__,
+                            message=str(exc)[:200],
+                        )
+                    )
+                    continue
+                for found in produced:
+                    findings.append(found)
+                    proposed.extend((item.code, fix) for fix in found.fixes)
+            if not proposed:
+                line_maps.append(())
+                continue
+            outcome = apply_fixes(current, proposed)
+            findings.extend(
+                Finding(
+                    code=CONFLICT_CODE,
+                    severity=Severity.WARNING,
+                    message=f"fix {type(r.fix).__name__} from {r.by} not applied: {r.reason}",
+                    claim_id=claim.id,
+                    line=getattr(r.fix, "line", None),
+                    citation=CONFLICT_CITATION,
+                )
+                for r in outcome.rejected
+            )
+            current = outcome.claim
+            line_maps.append(outcome.line_map)
+            applied.extend(AppliedFix(by=by, phase=phase, fix=fix) for by, fix in outcome.applied)
+        self.history.record(current)
+        placed = _place_lines(findings, stages, line_maps)
+        placed.sort(key=lambda f: f.sort_key)
+        return ClaimResult(
+            original=claim,
+            claim=current,
+            findings=tuple(placed),
+            applied=tuple(applied),
+            failures=tuple(failures),
+            payer=payer.name,
         )
+
+
+def _place_lines(
+    findings: list[Finding],
+    stages: list[tuple[Claim, int]],
+    line_maps: list[tuple[tuple[int, ...], ...]],
+) -> list[Finding]:
+    """Set each finding's ``line`` to its input line and ``output_lines`` to where it went.
+
+    A finding made in phase *k* names a line of the claim as phase *k* began; its input line
+    is that line's ``origin``, and its output lines follow the line through the fixes of
+    phase *k* and every later phase (``FixOutcome.line_map``)."""
+    placed: list[Finding] = []
+    for k, (stage, start) in enumerate(stages):
+        end = stages[k + 1][1] if k + 1 < len(stages) else len(findings)
+        for finding in findings[start:end]:
+            number = finding.line
+            if number is None or not 1 <= number <= len(stage.lines):
+                placed.append(finding)
+                continue
+            where: tuple[int, ...] = (number,)
+            for line_map in line_maps[k:]:
+                if line_map:
+                    where = tuple(n for w in where for n in line_map[w - 1])
+            placed.append(finding.placed(stage.lines[number - 1].origin, where))
+    return placed
+
+
+def unreadable(piece: ClaimPiece) -> UnreadableClaim:
+    """The result for a claim piece without a model claim (passed through unchanged): one the
+    reader could not understand (``SCR002``, error), or one it read but that no edit is for
+    (``out_of_scope``: ``SCR003``, info: the claim may be right, it is only never passed in
+    silence)."""
+    claim_id = piece.claim_id or "?"
+    if piece.out_of_scope:
+        reason = piece.problem or "out of scope"
+        finding = Finding(
+            code=OUT_OF_SCOPE_CODE,
+            severity=Severity.INFO,
+            message=f"no edit applies, passed through unchanged: {reason}",
+            claim_id=claim_id,
+            citation=OUT_OF_SCOPE_CITATION,
+        )
+        return UnreadableClaim(
+            claim_id=claim_id, problem=reason, findings=(finding,), out_of_scope=True
+        )
+    problem = piece.problem or "unreadable"
+    finding = Finding(
+        code=UNREADABLE_CODE,
+        severity=Severity.ERROR,
+        message=f"claim not understood, passed through unchanged: {problem}",
+        claim_id=claim_id,
+        citation=UNREADABLE_CITATION,
+    )
+    return UnreadableClaim(claim_id=claim_id, problem=problem, findings=(finding,))
 
 
 def scrub_claim(
@@ -78,11 +365,10 @@ def scrub_claim(
     history: ClaimHistory | None = None,
     strict: bool = False,
 ) -> ClaimResult:
-    """Scrub one claim. See ``scrub`` for the stream form (which also keeps history)."""
-    run = Runner(
-        edits=edits, tables=tables, profile=profile, as_of=as_of, history=history, strict=strict
-    )
-    return run(claim)
+    """Scrub one claim on a run of its own (a shorthand for plugin tests)."""
+    options = ScrubOptions(as_of=as_of, strict=strict)
+    engine = Engine(edits=edits, tables=tables, profile=profile, options=options)
+    return engine.start(history=history).scrub_claim(claim)
 
 
 def scrub(
@@ -95,93 +381,9 @@ def scrub(
     strict: bool = False,
     history: ClaimHistory | None = None,
 ) -> Iterator[ClaimResult]:
-    """Scrub a stream of claims lazily, in order. Units each claim finally bills are recorded
-    in *history* (a new bounded one by default) so date-of-service edits can sum across
-    claims of the same patient and billing provider in the run."""
-    run = Runner(
-        edits=edits,
-        tables=tables,
-        profile=profile,
-        as_of=as_of,
-        history=ClaimHistory() if history is None else history,
-        strict=strict,
+    """Scrub model claims lazily on one run (one history): a shorthand for tests and benches."""
+    options = ScrubOptions(as_of=as_of, strict=strict)
+    run = Engine(edits=edits, tables=tables, profile=profile, options=options).start(
+        history=history
     )
-    for claim in claims:
-        yield run(claim)
-
-
-def _scrub_one(
-    claim: Claim,
-    phases: list[tuple[Phase, PhaseEdits]],
-    tables: ReferenceTables,
-    profile: Profile,
-    as_of: date | None,
-    history: ClaimHistory | None,
-    strict: bool,
-) -> ClaimResult:
-    payer = profile.for_claim(claim)
-    program = payer.program_for(claim, profile.default_program)
-    current = claim
-    findings: list[Finding] = []
-    applied: list[AppliedFix] = []
-    failures: list[EditFailure] = []
-    for phase, phase_edits in phases:
-        proposed: list[tuple[str, Fix]] = []
-        memo: dict[Hashable, object] = {}  # shared by this phase's edits on this claim
-        for item in phase_edits.for_claim(current):
-            ctx = EditContext(
-                edit=item,
-                claim=current,
-                tables=tables,
-                payer=payer,
-                program=program,
-                as_of=as_of,
-                history=history,
-                memo=memo,
-            )
-            try:
-                produced = list(item.check(current, ctx))
-            except Exception as exc:  # an edit's bug must not stop the other edits
-                if strict:  # the CLI names the edit from this note
-                    exc.add_note(
-                        f"edit {item.code} ({item.plugin or 'no plugin'}) on claim {claim.id}"
-                    )
-                    raise
-                failures.append(
-                    EditFailure(
-                        code=item.code,
-                        claim_id=claim.id,
-                        exc_type=type(exc).__name__,
-                        message=str(exc)[:200],
-                    )
-                )
-                continue
-            for found in produced:
-                findings.append(found)
-                proposed.extend((item.code, fix) for fix in found.fixes)
-        if not proposed:
-            continue
-        outcome = apply_fixes(current, proposed)
-        current = outcome.claim
-        applied.extend(AppliedFix(by=by, phase=phase, fix=fix) for by, fix in outcome.applied)
-        findings.extend(
-            Finding(
-                code=CONFLICT_CODE,
-                severity=Severity.WARNING,
-                message=f"fix {type(r.fix).__name__} from {r.by} not applied: {r.reason}",
-                claim_id=claim.id,
-                line=getattr(r.fix, "line", None),
-                citation=CONFLICT_CITATION,
-            )
-            for r in outcome.rejected
-        )
-    if history is not None:
-        history.record(current)
-    findings.sort(key=lambda f: f.sort_key)
-    return ClaimResult(
-        original=claim,
-        claim=current,
-        findings=tuple(findings),
-        applied=tuple(applied),
-        failures=tuple(failures),
-    )
+    return (run.scrub_claim(claim) for claim in claims)

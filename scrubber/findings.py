@@ -7,7 +7,7 @@ Messages name claim ids and line numbers only, never patients.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import TYPE_CHECKING, final
 
@@ -23,6 +23,7 @@ __all__ = [
     "Phase",
     "Severity",
     "TableRowRef",
+    "UnreadableClaim",
 ]
 
 
@@ -72,6 +73,12 @@ class TableRowRef:
 class Finding:
     """What one edit says about one claim (and, when ``line`` is set, one of its lines).
 
+    ``line`` is the *input* line the finding concerns (the line's ``origin``: what the biller
+    sees in the submission), whatever phase the edit ran in; ``output_lines`` are the numbers
+    of the lines it became in the written claim (several after a split, none once removed).
+    The engine sets both from the line number the edit gave (``ctx.finding(line, ...)`` takes
+    the line as the edit saw it), so edits never translate numbers themselves.
+
     ``appealable`` is None where appeal does not apply; ``carc``/``rarc`` are the remittance
     codes a payer would use if the claim went out as it is (e.g. CARC 35 / RARC N362).
     ``fixes`` are proposed changes, applied by the engine unless the run is ``--check``.
@@ -82,6 +89,7 @@ class Finding:
     message: str
     claim_id: str
     line: int | None = None
+    output_lines: tuple[int, ...] = ()
     appealable: bool | None = None
     carc: str | None = None
     rarc: str | None = None
@@ -94,6 +102,19 @@ class Finding:
     @property
     def sort_key(self) -> tuple[int, str, str]:
         return (0 if self.line is None else self.line, self.code, self.message)
+
+    def placed(self, line: int, output_lines: tuple[int, ...]) -> Finding:
+        """A copy naming input *line* and its *output_lines* (what the engine does to every
+        line finding; a plain slot copy, as ``dataclasses.replace`` costs twice as much)."""
+        clone = object.__new__(Finding)
+        for name in _FINDING_FIELDS:
+            object.__setattr__(clone, name, getattr(self, name))
+        object.__setattr__(clone, "line", line)
+        object.__setattr__(clone, "output_lines", output_lines)
+        return clone
+
+
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding))
 
 
 @final
@@ -123,7 +144,8 @@ class ClaimResult:
     """Everything the engine knows about one claim after a run.
 
     ``original`` is the claim as read, ``claim`` the claim after every applied fix (the same
-    object when nothing changed), ``findings`` are sorted by (line, code).
+    object when nothing changed), ``findings`` are sorted by (line, code). ``payer`` names the
+    payer section of the profile the claim resolved to (``defaults`` when none matched).
     """
 
     original: Claim
@@ -131,10 +153,40 @@ class ClaimResult:
     findings: tuple[Finding, ...] = ()
     applied: tuple[AppliedFix, ...] = ()
     failures: tuple[EditFailure, ...] = ()
+    payer: str = ""
+
+    @property
+    def claim_id(self) -> str:
+        return self.original.id
 
     @property
     def changed(self) -> bool:
         return self.claim is not self.original
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnreadableClaim:
+    """The result for a claim the engine could not scrub: the format's reader could not
+    understand it (``findings`` holds the one ``SCR002`` error saying why), or, with
+    ``out_of_scope``, read it but no edit is for it (one ``SCR003`` info finding). It is
+    written back unchanged; ``problem`` is one line, no PHI. Comes out of the engine beside
+    ``ClaimResult``s, in input order."""
+
+    claim_id: str
+    problem: str
+    findings: tuple[Finding, ...]
+    out_of_scope: bool = False
+    applied: tuple[AppliedFix, ...] = ()
+    failures: tuple[EditFailure, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return False
 
     @property
     def has_errors(self) -> bool:

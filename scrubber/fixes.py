@@ -193,9 +193,13 @@ class RejectedFix:
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FixOutcome:
+    """``line_map[n - 1]`` holds the numbers, in the new claim, of the lines that line *n* of
+    the given claim became (empty: removed); ``()`` when nothing applied (lines unchanged)."""
+
     claim: Claim
     applied: tuple[tuple[str, Fix], ...]
     rejected: tuple[RejectedFix, ...]
+    line_map: tuple[tuple[int, ...], ...] = ()
 
 
 def prorate(charge: Decimal, part: Decimal, whole: Decimal) -> Decimal:
@@ -350,6 +354,7 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
 
     applied: list[tuple[str, Fix]] = []
     new_lines: list[ServiceLine] = []
+    line_map: list[tuple[int, ...]] = []
     for line in claim.lines:
         current = [line]
         for by, fix, conflict in _check_line_fixes(per_line.get(line.number, ())):
@@ -365,6 +370,7 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
                 continue
             current = changed
             applied.append((by, fix))
+        line_map.append(tuple(range(len(new_lines) + 1, len(new_lines) + len(current) + 1)))
         new_lines.extend(current)
 
     if not new_lines:  # only RemoveLine empties a claim: refuse those, keep the rest
@@ -407,7 +413,9 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
         note=note,
         attachments=attachments,
     )
-    return FixOutcome(claim=fixed, applied=tuple(applied), rejected=tuple(rejected))
+    return FixOutcome(
+        claim=fixed, applied=tuple(applied), rejected=tuple(rejected), line_map=tuple(line_map)
+    )
 
 
 def _apply_to_line(claim: Claim, current: list[ServiceLine], fix: Fix) -> list[ServiceLine] | None:

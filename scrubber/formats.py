@@ -94,7 +94,10 @@ class Format:
     - ``acknowledge(input, options)``: optional acknowledgment of the input (``--ack``, 999).
     - ``respond(piece, result, options)``: optional per-claim response document (e.g. a FHIR
       ClaimResponse, one NDJSON line) for ``--response``.
-    - ``options``: option names this format understands, with one line of help each.
+    - ``options``: option names this format understands, with one line of help each
+      (``--format-option KEY=VALUE``; a key no format declares is refused).
+    - ``max_lines``: the most service lines one claim may hold in this format (837P: 50),
+      None for no limit; the reader puts it on each claim's ``SourceRef.max_lines``.
     """
 
     name: str
@@ -106,3 +109,4 @@ class Format:
     acknowledge: Acknowledger | None = None
     respond: Responder | None = None
     options: Mapping[str, str] = field(default_factory=dict)
+    max_lines: int | None = None

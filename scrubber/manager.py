@@ -112,20 +112,26 @@ def make_plugin_manager(
 
 
 def _flatten(pm: pluggy.PluginManager, hook: str, kind: type[T]) -> list[tuple[str, T]]:
-    """Call *hook* on each plugin separately, so a bad return value names its plugin."""
+    """Call *hook* through pluggy, one plugin at a time, so a bad return value names its
+    plugin. Each call is pluggy's own (argument matching, the plugin's wrappers, its error
+    handling), on a hook caller holding just that plugin (``subset_hook_caller``)."""
     out: list[tuple[str, T]] = []
     caller = getattr(pm.hook, hook)
+    plugins = pm.get_plugins()
     for impl in caller.get_hookimpls():
+        if impl.hookwrapper or impl.wrapper:
+            continue  # a wrapper is called around its plugin's own implementation
         name = pm.get_name(impl.plugin) or repr(impl.plugin)
-        returned = impl.function()
-        for item in returned or ():
-            if not isinstance(item, kind):
-                raise PluginError(
-                    f"plugin {name} returned {type(item).__name__} from {hook}, "
-                    f"expected {kind.__name__}",
-                    plugin=name,
-                )
-            out.append((name, item))
+        others = [p for p in plugins if p is not impl.plugin]
+        for returned in pm.subset_hook_caller(hook, remove_plugins=others)():
+            for item in returned or ():
+                if not isinstance(item, kind):
+                    raise PluginError(
+                        f"plugin {name} returned {type(item).__name__} from {hook}, "
+                        f"expected {kind.__name__}",
+                        plugin=name,
+                    )
+                out.append((name, item))
     return out
 
 

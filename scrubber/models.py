@@ -41,21 +41,25 @@ def opaque_key(*parts: str) -> str:
 class SourceRef:
     """Where something came from in the input: ``"segment 27"``, ``"/entry/0/resource"``.
 
-    ``format`` names the adapter that read it (``x12``, ``fhir``), for edits that enforce a
-    limit of one format only (e.g. 50 service lines per 837P claim)."""
+    ``format`` names the adapter that read it (``x12``, ``fhir``). ``max_lines`` is the most
+    service lines one claim of that format may hold (``Format.max_lines``: 50 for an 837P),
+    None for no limit: edits that add lines read it instead of testing a format name."""
 
     locator: str
     index: int | None = None
     format: str = ""
+    max_lines: int | None = None
 
     def __str__(self) -> str:
         return self.locator
 
     @classmethod
-    def trusted(cls, locator: str, index: int | None, format: str) -> SourceRef:
+    def trusted(
+        cls, locator: str, index: int | None, format: str, max_lines: int | None = None
+    ) -> SourceRef:
         """A reference made by an adapter on its read path (see ``ServiceLine.trusted``)."""
         ref = _new(cls)
-        _SOURCE_FILL(ref, locator, index, format)
+        _SOURCE_FILL(ref, locator, index, format, max_lines)
         return ref
 
 
@@ -209,6 +213,9 @@ class Claim:
     ``http://hl7.org/fhir/sid/us-ein``), one of the keys a day total can be summed by.
     ``patient_key`` and ``subscriber_key`` are opaque (e.g. a hash of the member
     id) and used only to group claims of one beneficiary; they are never printed.
+    ``frequency_code`` is CLM05-3 (``1`` original, ``7`` replacement, ``8`` void); for a
+    replacement or void, ``original_ref`` names the claim it stands in for (REF*F8, the payer
+    claim control number; FHIR ``Claim.related.claim``), so day totals count it once.
     """
 
     id: str
@@ -224,6 +231,7 @@ class Claim:
     payer_name: str | None = None
     filing_indicator: str | None = None
     frequency_code: str = "1"
+    original_ref: str | None = None
     place_of_service: str | None = None
     diagnosis_codes: tuple[str, ...] = ()
     note: str | None = None
@@ -256,6 +264,7 @@ class Claim:
         payer_name: str | None = None,
         filing_indicator: str | None = None,
         frequency_code: str = "1",
+        original_ref: str | None = None,
         place_of_service: str | None = None,
         diagnosis_codes: tuple[str, ...] = (),
         note: str | None = None,
@@ -267,7 +276,8 @@ class Claim:
         _CLAIM_FILL(
             claim, id, lines, total_charge, patient_key, subscriber_key, billing_npi,
             billing_taxonomy, rendering_npi, billing_tin, payer_id, payer_name, filing_indicator,
-            frequency_code, place_of_service, diagnosis_codes, note, attachments, source,
+            frequency_code, original_ref, place_of_service, diagnosis_codes, note, attachments,
+            source,
         )  # fmt: skip
         return claim
 

@@ -25,6 +25,7 @@ because commercial payers commonly adopt the Medicare NCCI edits; set it per pay
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -97,7 +98,9 @@ class Profile:
         payers: Sequence[_PayerRule] = (),
         source: str = "<built-in defaults>",
         help: Mapping[str, Mapping[str, str]] | None = None,
+        sha256: str = "",
     ) -> None:
+        self.sha256 = sha256  # of the TOML text (UTF-8), "" for the built-in defaults
         self.default = default
         self.default_program = default_program
         self._payers = tuple(payers)
@@ -256,10 +259,13 @@ def load_profile(
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"not valid TOML: {exc}", source=source) from None
     try:
-        return _build(data, known, base, source, helps)
+        profile = _build(data, known, base, source, helps)
     except ProfileError as exc:
         exc.source = source
         raise
+    # the report records which profile text a run used, so the run can be reproduced
+    profile.sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return profile
 
 
 def _build(

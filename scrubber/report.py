@@ -29,10 +29,12 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-from scrubber.findings import ClaimResult, EditFailure, Finding, Severity
+from scrubber.engine import OUT_OF_SCOPE_CODE, UNREADABLE_CODE
+from scrubber.findings import ClaimResult, EditFailure, Finding, Severity, UnreadableClaim
 from scrubber.fixes import Fix
 from scrubber.formats import ValidationIssue
 from scrubber.models import Attachment, Claim, ServiceLine
+from scrubber.profiles import Profile
 from scrubber.tables import TableInfo
 
 __all__ = [
@@ -55,17 +57,6 @@ CORE_FINDINGS = (
     ("SCR001", "warning", "Two edits proposed conflicting fixes; the later one was not applied"),
     ("SCR002", "error", "Claim not understood; passed through unchanged"),
     ("SCR003", "info", "Claim read, but no edit applies to it (not a professional claim)"),
-)
-UNREADABLE_CODE = "SCR002"
-OUT_OF_SCOPE_CODE = "SCR003"
-OUT_OF_SCOPE_CITATION = (
-    "HIPAA code sets, 45 CFR 162.1002: HCPCS and CPT-4 for physician and other health care "
-    "services (the professional claim the edits check); HL7 FHIR R4 Claim.type "
-    "(claim-type: institutional, oral, pharmacy, professional, vision)"
-)
-UNREADABLE_CITATION = (
-    "claim-scrubber docs/report.md (unreadable claims): a claim the scrubber cannot read is"
-    " passed through unchanged and reported, never dropped"
 )
 
 Entry = dict[str, Any]
@@ -108,6 +99,7 @@ def finding_dict(finding: Finding) -> Entry:
         "severity": finding.severity.value,
         "message": finding.message,
         "line": finding.line,
+        "output_lines": list(finding.output_lines),
         "appealable": finding.appealable,
         "carc": finding.carc,
         "rarc": finding.rarc,
@@ -210,8 +202,8 @@ def _failure_dict(failure: EditFailure) -> Entry:
     return {"code": failure.code, "exc_type": failure.exc_type, "message": failure.message}
 
 
-def _states(result: ClaimResult) -> Entry:
-    if not result.changed:
+def _states(result: ClaimResult | UnreadableClaim) -> Entry:
+    if isinstance(result, UnreadableClaim) or not result.changed:
         return {}
     before, after = claim_states(result.original, result.claim)
     return {"before": before, "after": after}
@@ -244,13 +236,20 @@ class ReportBuilder:
         self.fixes: Counter[str] = Counter()
         self.failures = 0
         self.unreadable = 0
+        self.payers: Counter[str] = Counter()
         self.validation: list[Entry] = []
 
-    def add(self, result: ClaimResult, *, source: str) -> None:
-        """Record one scrubbed claim."""
+    def add(self, result: ClaimResult | UnreadableClaim, *, source: str) -> None:
+        """Record one claim's result (scrubbed, or unreadable with its ``SCR002``)."""
         self.claims += 1
-        self.lines += len(result.original.lines)
-        self.changed += result.changed
+        if isinstance(result, UnreadableClaim):
+            self.unreadable += not result.out_of_scope
+            payer = None
+        else:
+            self.lines += len(result.original.lines)
+            self.changed += result.changed
+            payer = result.payer
+            self.payers[payer] += 1
         for f in result.findings:
             self.by_severity[f.severity.value] += 1
             self.by_code[f.code] += 1
@@ -259,8 +258,9 @@ class ReportBuilder:
         self.failures += len(result.failures)
         self._emit(
             {
-                "claim_id": result.original.id,
+                "claim_id": result.claim_id,
                 "source": source,
+                "payer": payer,
                 "changed": result.changed,
                 "findings": [finding_dict(f) for f in result.findings],
                 "fixes": [fix_dict(a.fix, by=a.by, phase=a.phase.value) for a in result.applied],
@@ -268,7 +268,8 @@ class ReportBuilder:
                 **_states(result),
             },
             attention=bool(
-                result.applied
+                isinstance(result, UnreadableClaim)  # never a silent pass, even SCR003 (info)
+                or result.applied
                 or result.failures
                 or any(f.severity is not Severity.INFO for f in result.findings)
             ),
@@ -280,54 +281,6 @@ class ReportBuilder:
             self._listener(entry)
         if self.level == "all" or (self.level == "findings" and attention):
             self._sink(entry)
-
-    def add_unreadable(self, claim_id: str, *, source: str, problem: str) -> None:
-        """Record a claim the adapter could not understand (passed through unchanged)."""
-        self.claims += 1
-        self.unreadable += 1
-        self.by_severity[Severity.ERROR.value] += 1
-        self.by_code[UNREADABLE_CODE] += 1
-        finding = Finding(
-            code=UNREADABLE_CODE,
-            severity=Severity.ERROR,
-            message=f"claim not understood, passed through unchanged: {problem}",
-            claim_id=claim_id,
-            citation=UNREADABLE_CITATION,
-        )
-        self._emit(
-            {
-                "claim_id": claim_id,
-                "source": source,
-                "changed": False,
-                "findings": [finding_dict(finding)],
-            },
-            attention=True,
-        )
-
-    def add_out_of_scope(self, claim_id: str, *, source: str, reason: str) -> None:
-        """Record a claim that was read but that no edit is for (passed through unchanged).
-
-        Info, not an error: the claim may be perfectly right (a dental claim in a mixed
-        Bundle); the finding only says why nothing checked it, so it is never a silent pass."""
-        self.claims += 1
-        self.by_severity[Severity.INFO.value] += 1
-        self.by_code[OUT_OF_SCOPE_CODE] += 1
-        finding = Finding(
-            code=OUT_OF_SCOPE_CODE,
-            severity=Severity.INFO,
-            message=f"no edit applies, passed through unchanged: {reason}",
-            claim_id=claim_id,
-            citation=OUT_OF_SCOPE_CITATION,
-        )
-        self._emit(
-            {
-                "claim_id": claim_id,
-                "source": source,
-                "changed": False,
-                "findings": [finding_dict(finding)],
-            },
-            attention=True,  # info, but a claim nothing checked is listed, never a silent pass
-        )
 
     def add_validation(
         self, issues: Iterable[ValidationIssue], *, input: str | None = None
@@ -375,8 +328,13 @@ class ReportBuilder:
         tables: Iterable[TableInfo],
         inputs: Iterable[Mapping[str, str]] = (),
         as_of: date | None = None,
+        profile: Profile | None = None,
     ) -> Entry:
-        """Everything but ``claims``: the CLI writes this, then streams the entries."""
+        """Everything but ``claims``: the CLI writes this, then streams the entries.
+
+        *tables* are the versions the run used; ``profile`` records the profile's source
+        (path, or ``<built-in defaults>``), the SHA-256 of its text and how many claims
+        resolved to each payer section, so a run can be reproduced from its report."""
         return {
             "report_version": REPORT_VERSION,
             "tool": {"name": "claim-scrubber", "version": tool_version},
@@ -384,6 +342,13 @@ class ReportBuilder:
             "inputs": list(inputs),
             "plugins": [{"name": n, "version": v} for n, v in plugins],
             "tables": [t.as_dict() for t in tables],
+            "profile": None
+            if profile is None
+            else {
+                "source": profile.source,
+                "sha256": profile.sha256 or None,
+                "payers": dict(sorted(self.payers.items())),
+            },
             "summary": self.summary(),
             "validation": self.validation,
         }

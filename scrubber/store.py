@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -115,16 +116,26 @@ class TableStore:
     def __init__(self, conn: sqlite3.Connection, path: str) -> None:
         self._conn = conn
         self.path = path
+        self._lock = threading.Lock()  # one statement at a time on the shared connection
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> TableStore:
-        """Open (and create or migrate) the store at *path*."""
+    def open(cls, path: str | Path, *, create: bool = False) -> TableStore:
+        """Open (and migrate) the store at *path* for lookups.
+
+        A path where no store exists is a ``TableError``: a misspelled ``--tables`` must not
+        silently scrub against an empty store. Only an import passes ``create=True``.
+        One store may serve several threads (the connection is shared, its use serialised).
+        """
         name = str(path)
         if name != ":memory:":
             p = Path(name)
             if not p.exists() and not create:
-                raise TableError("no table store here (run 'scrubber tables import')", source=name)
-            p.parent.mkdir(parents=True, exist_ok=True)
+                raise TableError(
+                    "no table store here (check the path; 'scrubber tables import' creates one)",
+                    source=name,
+                )
+            if create:
+                p.parent.mkdir(parents=True, exist_ok=True)
         try:
             # isolation_level=None: transactions are explicit (see _write), never implicit;
             # read by a snapshot from any thread, one thread at a time (its lock)
@@ -270,11 +281,14 @@ class TableStore:
     def load_rows(self, info: TableInfo) -> dict[str, TableRow]:
         """All rows of one stored version, keyed by code."""
         try:
-            rows = self._conn.execute(
-                "SELECT r.key, r.data FROM table_rows r JOIN table_versions v ON v.id = r.table_id"
-                " WHERE v.kind = ? AND v.program = ? AND v.service_type = ? AND v.effective = ?",
-                (*info.family, info.effective.isoformat()),
-            ).fetchall()
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT r.key, r.data FROM table_rows r"
+                    " JOIN table_versions v ON v.id = r.table_id"
+                    " WHERE v.kind = ? AND v.program = ? AND v.service_type = ?"
+                    " AND v.effective = ?",
+                    (*info.family, info.effective.isoformat()),
+                ).fetchall()
             return {
                 key: TableRow(key=key, values=tuple(tuple(pair) for pair in json.loads(data)))
                 for key, data in rows

@@ -33,9 +33,6 @@ __all__ = [
     "TableSnapshot",
 ]
 
-PROGRAMS = ("medicare", "medicaid")
-SERVICE_TYPES = ("practitioner", "outpatient", "dme")
-
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,6 +112,8 @@ class TableImporter:
     ``recognizes(file_name, head)`` looks at the name and the first bytes only;
     ``parse(file_name, data, hints)`` returns every table the file holds, or raises
     ``TableError`` naming the row that is wrong, so a bad file is rejected whole.
+    ``programs`` and ``service_types`` are the ``ImportHints`` values it understands (the
+    CLI refuses ``--program`` / ``--service-type`` values no installed importer knows).
     """
 
     name: str
@@ -122,6 +121,8 @@ class TableImporter:
     recognizes: _Recognizer
     parse: _Parser
     description: str = ""
+    programs: tuple[str, ...] = ()
+    service_types: tuple[str, ...] = ()
 
 
 class _Recognizer(Protocol):

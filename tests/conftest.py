@@ -79,6 +79,7 @@ def scrub_sample(sample_tables_db: Path, tmp_path: Path) -> ScrubSample:
                 "--report",
                 str(report),
                 "-q",
+                "--no-history",  # each sample on its own: no day totals from other tests
                 *extra,
             ]
         )

@@ -4,9 +4,11 @@ An EHR that reads our output back, rather than the JSON report, finds each findi
 applies: one ``scrubber-finding`` complex extension per finding on the item it is about, or
 on the Claim for a claim-level finding. The extension is documented in docs/fhir.md.
 
-A finding's line is the line as its edit saw it. When fixes split, removed or renumbered
-lines, that number no longer names one output item, so the finding goes on the Claim with
-a ``line`` sub-extension, as the ClaimResponse does (never guessed onto an item).
+A finding names its input line (``line``) and the lines that input line became in the written
+Claim (``output_lines``). It goes on the one item it is about: the input item when the Claim is
+written unchanged, else the single output item its line became. When that line became several
+items (a split) or none (removed), it goes on the Claim with a ``line`` sub-extension holding
+the input line: one extension per finding, never guessed onto one part.
 
 Extensions from an earlier run are replaced, not added to, so a second scrub of our own
 output changes nothing.
@@ -18,11 +20,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from scrubber.findings import Finding
-from scrubber.models import Claim
 
 from . import codes
 
-__all__ = ["carries_findings", "put_findings", "same_numbering"]
+__all__ = ["carries_findings", "put_findings"]
 
 Json = dict[str, Any]
 
@@ -64,25 +65,20 @@ def _add(node: Json, extension: Json) -> None:
     node.setdefault("extension", []).append(extension)
 
 
-def same_numbering(original: Claim, written: Claim | None) -> bool:
-    """Whether the written lines are the input lines, in place (so line n is item n)."""
-    if written is None:
-        return True
-    return len(written.lines) == len(original.lines) and all(
-        line.origin == line.number for line in written.lines
-    )
-
-
-def put_findings(tree: Json, findings: Sequence[Finding], *, items_in_place: bool) -> Json:
-    """Set *tree*'s ``scrubber-finding`` extensions to *findings* (a Claim's JSON tree)."""
+def put_findings(tree: Json, findings: Sequence[Finding], *, rewritten: bool) -> Json:
+    """Set *tree*'s ``scrubber-finding`` extensions to *findings* (a Claim's JSON tree).
+    *rewritten*: the tree holds the fixed claim's items (output lines), not the input's."""
     items = [item for item in tree.get("item", ()) if isinstance(item, dict)]
     _strip(tree)
     for item in items:
         _strip(item)
     for finding in findings:
-        number = finding.line
-        if items_in_place and number is not None and 1 <= number <= len(items):
-            _add(items[number - 1], _extension(finding, line=False))
+        if finding.line is None:
+            targets: tuple[int, ...] = ()
+        else:
+            targets = finding.output_lines if rewritten else (finding.line,)
+        if len(targets) == 1 and 1 <= targets[0] <= len(items):
+            _add(items[targets[0] - 1], _extension(finding, line=False))
         else:
             _add(tree, _extension(finding, line=True))
     return tree

@@ -58,6 +58,37 @@ def _ext_value(node: Json, url: str) -> Any:
     return None
 
 
+def _prior_claim(claim: Json) -> str | None:
+    """The claim this one replaces: ``Claim.related`` with relationship ``prior`` (HL7
+    ex-relatedclaimrelationship; ``replaces`` is accepted too), by the related claim's
+    identifier, else its reference's id, else the related ``reference`` identifier."""
+    for related in dicts(claim.get("related")):
+        relationship = related.get("relationship")
+        coded = dicts(relationship.get("coding")) if isinstance(relationship, dict) else []
+        if not any(c.get("code") in ("prior", "replaces") for c in coded):
+            continue
+        target = related.get("claim")
+        if isinstance(target, dict):
+            ident = target.get("identifier")
+            if isinstance(ident, dict) and isinstance(ident.get("value"), str) and ident["value"]:
+                return str(ident["value"])
+            ref = target.get("reference")
+            if isinstance(ref, str) and ref:
+                return ref.rsplit("/", 1)[-1]
+        ident = related.get("reference")
+        if isinstance(ident, dict) and isinstance(ident.get("value"), str) and ident["value"]:
+            return str(ident["value"])
+    return None
+
+
+def _frequency(claim: Json, original_ref: str | None) -> str:
+    """The X12 claim frequency a FHIR Claim amounts to: ``8`` (void) for a cancelled Claim,
+    ``7`` (replacement) for one that names a prior claim, else ``1``."""
+    if claim.get("status") == "cancelled":
+        return "8"
+    return "7" if original_ref else "1"
+
+
 # The bounds of the 837P TR3 (005010X222A1: amounts R 1-18 with two decimal places, SV104
 # quantity R 1-15), so a FHIR Claim holds nothing an 837P could not and no arithmetic runs on
 # a value of unbounded size.
@@ -473,6 +504,7 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
     else:
         total_charge = sum((ln.charge for ln in lines), Decimal("0"))
     line_pos = {ln.place_of_service for ln in lines}
+    original_ref = _prior_claim(claim)
     # checked above: an id, a Decimal total, lines numbered 1..n
     return Claim.trusted(
         id=claim_id,
@@ -486,6 +518,8 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
         payer_id=payer_id,
         payer_name=payer_name,
         filing_indicator=filing.upper() if isinstance(filing, str) else None,
+        frequency_code=_frequency(claim, original_ref),
+        original_ref=original_ref,
         place_of_service=line_pos.pop() if len(line_pos) == 1 else None,
         diagnosis_codes=tuple(diagnosis_codes),
         note=note_of(claim_level),

@@ -6,8 +6,10 @@ scrubber's edit codes) and ``processNote{number, type, text}`` with its message.
 differ in ``processNote.type`` (code vs CodeableConcept) and R4 requires ``insurer``.
 
 The library reads no clock, so ``created`` repeats the Claim's ``created``. Item sequences are
-those of the Claim as written: the input's when nothing changed, else 1..n of the output (a
-finding's line number is the line as its edit saw it; see docs/architecture.md).
+those of the Claim as written: the input item's own sequence when the Claim is written
+unchanged, else the one output item the finding's input line became (``Finding.output_lines``);
+a line split into several items or removed gives an ``error`` without ``itemSequence``, as
+for the Claim. The note names the input line, which is what the biller sees in the submission.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from scrubber.errors import AdapterError
-from scrubber.findings import ClaimResult
+from scrubber.findings import ClaimResult, Finding
 from scrubber.formats import ClaimPiece, FormatOptions
 
 from . import codes
@@ -42,6 +44,15 @@ def _claim_tree(piece: ClaimPiece) -> Mapping[str, Any]:
     return tree  # type: ignore[no-any-return]  # the reader only makes pieces of JSON objects
 
 
+def _item_sequence(finding: Finding, result: ClaimResult, sequences: list[Any]) -> Any:
+    """The sequence of the one written item a finding is about, or None (claim level)."""
+    if finding.line is None:
+        return None
+    if not result.changed:
+        return sequences[finding.line - 1] if 1 <= finding.line <= len(sequences) else None
+    return finding.output_lines[0] if len(finding.output_lines) == 1 else None
+
+
 def respond(piece: ClaimPiece, result: ClaimResult, options: FormatOptions) -> bytes:
     """A ClaimResponse for *result* in the chosen FHIR version, as one NDJSON line."""
     opts = options_of(options)
@@ -55,19 +66,16 @@ def respond(piece: ClaimPiece, result: ClaimResult, options: FormatOptions) -> b
     errors: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
     for number, finding in enumerate(result.findings, start=1):
-        error: dict[str, Any] = {}
-        if finding.line is not None:
-            unchanged = not result.changed and 1 <= finding.line <= len(sequences)
-            error["itemSequence"] = sequences[finding.line - 1] if unchanged else finding.line
-        error["code"] = {
+        code = {
             "coding": [{"system": codes.EDIT_CODE_SYSTEM, "code": finding.code}],
             "text": finding.severity.value,
         }
-        errors.append(error)
+        item = _item_sequence(finding, result, sequences)
+        errors.append({"itemSequence": item, "code": code} if item is not None else {"code": code})
         note_type: Any = (
             {"coding": [{"system": NOTE_TYPE_SYSTEM, "code": "display"}]} if r5 else "display"
         )
-        where = f" (line {finding.line})" if finding.line is not None else ""
+        where = f" (input line {finding.line})" if finding.line is not None else ""
         notes.append(
             {
                 "number": number,

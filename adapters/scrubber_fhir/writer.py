@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from scrubber import line_delta
 from scrubber.errors import AdapterError
 from scrubber.fixes import added_attachments
 from scrubber.formats import ClaimPiece, FormatOptions, Piece, Verbatim
@@ -31,7 +32,7 @@ from scrubber.models import Attachment, Claim, ServiceLine
 
 from . import codes
 from ._jsontext import dumps, style_of
-from .findings_ext import carries_findings, put_findings, same_numbering
+from .findings_ext import carries_findings, put_findings
 from .reader import ClaimText, parse_claim_text
 from .supporting import category_of
 from .versions import Options, options_of
@@ -72,7 +73,7 @@ def _rewrite(
     if fixed is not None:
         tree = render_tree(tree, original, fixed)
     if opts.findings:
-        put_findings(tree, piece.findings, items_in_place=same_numbering(original, fixed))
+        put_findings(tree, piece.findings, rewritten=fixed is not None)
     return tree
 
 
@@ -116,15 +117,16 @@ def render_tree(tree: Json, original: Claim, fixed: Claim) -> Json:
         source = items[line.origin - 1]
         item = copy.deepcopy(source)
         item["sequence"] = line.number
-        if line.code != base.code or line.code_system != base.code_system:
+        delta = line_delta(line, base)
+        if delta.code:
             _set_code(item, line.code)
-        if line.modifiers != base.modifiers:
+        if delta.modifiers:
             _set_modifiers(item, line.modifiers)
-        if line.units != base.units or line.unit_basis != base.unit_basis:
+        if delta.units:
             _set_quantity(item, base, line)
-        if line.charge != base.charge or line.units != base.units:
+        if delta.charge or delta.units:  # unitPrice is the charge per unit
             _set_charge(item, line)
-        if line.control_number != base.control_number:
+        if delta.control_number:
             _set_extension(item, codes.EXT_LINE_CONTROL_NUMBER, "valueString", line.control_number)
         if parts_of[line.origin] > 1:
             _set_extension(item, codes.EXT_SPLIT_FROM, "valueInteger", source.get("sequence"))
@@ -132,7 +134,7 @@ def render_tree(tree: Json, original: Claim, fixed: Claim) -> Json:
             item.pop("informationSequence", None)  # null is no link (the mapping refuses more)
         links = item.setdefault("informationSequence", [])
         _note_links(infos, links, base.note, line.note)
-        for attachment in added_attachments(base.attachments, line.attachments):
+        for attachment in delta.attachments:
             links.append(infos.add_attachment(attachment))
         if not links:
             del item["informationSequence"]

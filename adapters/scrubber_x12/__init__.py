@@ -15,6 +15,7 @@ from scrubber.edits import Edit
 from scrubber.formats import Format
 from scrubber.hookspecs import hookimpl
 from scrubber.utf16 import utf16_aware
+from scrubber_x12.claims import MAX_LINES
 from scrubber_x12.edits import claim_over_fifty_lines
 from scrubber_x12.reader import read_837
 from scrubber_x12.sniff import sniff_837
@@ -32,6 +33,7 @@ def scrubber_formats() -> Iterable[Format]:
         write=write_837,
         validate=validate_837,
         acknowledge=acknowledge_837,
+        max_lines=MAX_LINES,
     )
     # X12 is ASCII text, read as latin-1; a UTF-16 file (Excel, Windows tools) is read too
     # and written back in UTF-16

@@ -27,6 +27,7 @@ from scrubber_x12.tokenizer import Segment
 __all__ = ["ClaimContext", "ClaimProblem", "build_claim", "parse_decimal"]
 
 FORMAT = "x12"
+MAX_LINES = 50  # loop 2400 repeats at most 50 times per claim (005010X222A1 TR3)
 _NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 DIAGNOSIS_QUALIFIERS = frozenset(
     {"ABK", "ABF", "BK", "BF"}
@@ -134,7 +135,7 @@ def _note(elements: list[str]) -> str | None:
 
 
 def _source(segment: Segment) -> SourceRef:
-    return SourceRef.trusted(f"segment {segment.number}", segment.number, FORMAT)
+    return SourceRef.trusted(f"segment {segment.number}", segment.number, FORMAT, MAX_LINES)
 
 
 def _padded(segment: Segment, size: int) -> list[str]:
@@ -279,7 +280,7 @@ def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
     total = parse_decimal(_element(clm, 2), "CLM02 total charge", clm_segment)
     facility = _element(clm, 5).split(component)
     diagnoses: list[str] = []
-    note = rendering = None
+    note = rendering = original_ref = None
     attachments: list[Attachment] = []
     for segment in block.header[1:]:
         tag = segment.tag
@@ -300,6 +301,10 @@ def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
             note = note or _note(segment.elements())
         elif tag == "PWK":
             attachments.append(attachment_from_pwk(segment.elements(), segment))
+        elif tag == "REF":
+            elements = segment.elements()
+            if _element(elements, 1) == "F8":  # payer claim control number (on a 7 or 8)
+                original_ref = _element(elements, 2) or None
     if not block.lines:
         raise ClaimProblem(f"claim has no service line (loop 2300 at segment {clm_segment.number})")
     lines = tuple(_line(seg, n, component) for n, seg in enumerate(block.lines, 1))
@@ -317,6 +322,7 @@ def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
         payer_name=context.payer_name,
         filing_indicator=context.filing_indicator,
         frequency_code=(facility[2] if len(facility) > 2 else "") or "1",
+        original_ref=original_ref,
         place_of_service=facility[0] or None,
         diagnosis_codes=tuple(diagnoses),
         note=note,

@@ -31,8 +31,9 @@ __all__ = ["claim_over_fifty_lines"]
 )
 def claim_over_fifty_lines(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """An 837P claim holds at most 50 service lines; more means the writer must split it."""
-    if claim.source is None or claim.source.format != "x12" or len(claim.lines) <= MAX_LINES:
-        return
+    limit = claim.source.max_lines if claim.source is not None else None
+    if limit != MAX_LINES or len(claim.lines) <= MAX_LINES:
+        return  # not a claim read from an 837P (no 50-line limit), or within it
     parts = -(-len(claim.lines) // MAX_LINES)
     yield ctx.finding(
         None,

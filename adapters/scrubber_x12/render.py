@@ -20,15 +20,17 @@ from collections.abc import Sequence
 from decimal import Decimal, localcontext
 from string import ascii_uppercase
 
+from scrubber import line_delta
 from scrubber.fixes import added_attachments
 from scrubber.models import Attachment, Claim, ServiceLine
+from scrubber_x12.claims import MAX_LINES as CLAIM_MAX_LINES
 from scrubber_x12.claims import NOTE_CODES
 from scrubber_x12.payloads import ClaimBlock
 from scrubber_x12.tokenizer import Delimiters, Segment
 
 __all__ = ["MAX_LINES", "MAX_NOTE", "MAX_PWK", "clip_note", "format_like", "render_claim"]
 
-MAX_LINES = 50  # loop 2400 repeat
+MAX_LINES = CLAIM_MAX_LINES  # loop 2400 repeat
 MAX_NOTE = 80  # NTE02, AN 1-80
 MAX_PWK = 10  # PWK repeat in 2300 and in 2400
 MAX_CLAIM_ID = 38  # CLM01, AN 1-38
@@ -191,30 +193,18 @@ def _add_attachments(loop: _Loop, new: Sequence[Attachment]) -> None:
         loop.insert("PWK", _pwk(attachment, loop.delimiters))
 
 
-def _same_line(line: ServiceLine, origin: ServiceLine) -> bool:
-    return (
-        line.code == origin.code
-        and line.modifiers == origin.modifiers
-        and line.units == origin.units
-        and line.unit_basis == origin.unit_basis
-        and line.charge == origin.charge
-        and line.control_number == origin.control_number
-        and line.note == origin.note
-        and line.attachments == origin.attachments
-    )
-
-
 def _render_line(
     line: ServiceLine, number: int, origin: ServiceLine, segments: tuple[Segment, ...],
     delimiters: Delimiters,
 ) -> list[bytes]:  # fmt: skip
-    if number == origin.number and _same_line(line, origin):
+    delta = line_delta(line, origin)
+    if number == origin.number and not delta.changed:
         return [s.raw for s in segments]
     loop = _Loop(segments, delimiters, _LINE_ORDER, _LINE_SUBLOOPS)
     lx = loop.elements(0)
     if lx[1:2] != [str(number)]:
         loop.replace(0, ["LX", str(number), *lx[2:]])
-    if not _same_line(line, origin):
+    if delta.changed:
         sv1_index = loop.find("SV1")
         assert sv1_index is not None  # the reader refuses a 2400 without SV1
         sv1 = loop.elements(sv1_index)
@@ -231,7 +221,7 @@ def _render_line(
         sv1[3] = line.unit_basis
         sv1[4] = format_like(line.units, sv1[4])
         loop.replace(sv1_index, sv1)
-        if line.control_number != origin.control_number:
+        if delta.control_number:
             index = loop.find("REF/6R")
             if line.control_number is None:
                 if index is not None:
@@ -242,9 +232,9 @@ def _render_line(
                     loop.insert("REF/6R", ["REF", "6R", control])
                 else:
                     loop.replace(index, ["REF", "6R", control, *loop.elements(index)[3:]])
-        if line.note != origin.note and not _note_full(origin.note, line.note):
+        if delta.note and not _note_full(origin.note, line.note):
             _set_note(loop, line.note)
-        _add_attachments(loop, added_attachments(origin.attachments, line.attachments))
+        _add_attachments(loop, delta.attachments)
     return loop.raws()
 
 

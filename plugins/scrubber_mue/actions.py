@@ -35,9 +35,8 @@ from scrubber.fixes import (
 from scrubber.models import MAX_MODIFIERS, Attachment, Claim, ServiceLine
 from scrubber_mue.settings import MueSettings
 
-__all__ = ["MAX_X12_LINES", "Plan", "plan_day", "plan_line_edit"]
+__all__ = ["Plan", "plan_day", "plan_line_edit"]
 
-MAX_X12_LINES = 50  # 837P loop 2400 repeats at most 50 times per claim (TR3 005010X222A1)
 MAX_SPLIT_LINES = 999  # one split, in a format without a line limit: memory stays bounded
 _CONTROL_NUMBER_MAX = 80  # PWK06 attachment control number, AN 2-80
 
@@ -104,9 +103,14 @@ def _room_for(modifier: str, line: ServiceLine) -> bool:
     return modifier in line.modifiers or len(line.modifiers) < MAX_MODIFIERS
 
 
+def _line_limit(claim: Claim) -> int | None:
+    """The most lines the claim's format allows (837P: 50), None for no limit."""
+    return claim.source.max_lines if claim.source is not None else None
+
+
 def _line_room(claim: Claim, added: int) -> bool:
-    is_x12 = claim.source is not None and claim.source.format == "x12"
-    return not is_x12 or len(claim.lines) + added <= MAX_X12_LINES
+    limit = _line_limit(claim)
+    return limit is None or len(claim.lines) + added <= limit
 
 
 def _flag(line: ServiceLine, why: str) -> Plan:
@@ -165,7 +169,7 @@ def plan_day(
             fixes=fixes,
             outcome="units kept and medical records requested (PWK "
             f"{settings.attachment_report_type}/{settings.attachment_transmission}) "
-            f"on line {crossing.number}",
+            f"on line {crossing.origin}",
             resolved=False,
         )
     if action == "split":
@@ -186,10 +190,10 @@ def _cap(
         if keep > 0:
             fixes.append(SetUnits(line=line.number, units=keep))
             fixes.append(AddNote(line=line.number, text=f"UNITS CAPPED AT MUE {value}"))
-            said.append(f"line {line.number} to {_units(keep)}")
+            said.append(f"line {line.origin} to {_units(keep)}")
         else:
             fixes.append(RemoveLine(line=line.number))
-            said.append(f"line {line.number} removed")
+            said.append(f"line {line.origin} removed")
     if sum(isinstance(f, RemoveLine) for f in fixes) == len(claim.lines):
         return _flag(crossing, "not capped: that would remove every line of the claim")
     whole = [line for line, keep in kept if keep == line.units and keep > 0]
@@ -214,7 +218,7 @@ def _split_excess(
     if not all(_room_for(modifier, line) for line, _ in over):
         return _flag(crossing, f"not split: a line already has {MAX_MODIFIERS} modifiers")
     if not _line_room(claim, sum(1 for ln, k in over if k > 0 and modifier not in ln.modifiers)):
-        return _flag(crossing, f"not split: the claim would pass {MAX_X12_LINES} lines")
+        return _flag(crossing, f"not split: the claim would pass {_line_limit(claim)} lines")
     fixes: list[Fix] = []
     said = []
     for line, kept in over:
@@ -230,7 +234,7 @@ def _split_excess(
                 attachment=_attachment(claim, line, settings),
             )
             fixes.append(SplitLine(line=line.number, parts=(SplitPart(units=keep), excess_part)))
-            said.append(f"line {line.number} into {_units(keep)} + {_units(excess)} {modifier}")
+            said.append(f"line {line.origin} into {_units(keep)} + {_units(excess)} {modifier}")
         else:
             added = tuple(m for m in (modifier,) if m not in line.modifiers)
             fixes += [
@@ -238,7 +242,7 @@ def _split_excess(
                 AddNote(line=line.number, text=note),
                 *_request(claim, line, settings),
             ]
-            said.append(f"line {line.number} marked {modifier} as excess")
+            said.append(f"line {line.origin} marked {modifier} as excess")
     return Plan(
         line=crossing,
         fixes=tuple(fixes),
@@ -279,7 +283,7 @@ def plan_line_edit(
     if count > MAX_SPLIT_LINES:
         return _flag(line, f"not split: {count} lines would pass {MAX_SPLIT_LINES} lines")
     if not _line_room(claim, count - 1):
-        return _flag(line, f"not split: {count} lines would pass {MAX_X12_LINES} lines")
+        return _flag(line, f"not split: {count} lines would pass {_line_limit(claim)} lines")
     sizes = [step] * full + ([rest] if rest > 0 else [])
     parts = tuple(
         SplitPart(units=size, add_modifiers=() if k == 0 else (modifier,))

@@ -47,7 +47,7 @@ def mue_zero_units(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
             continue
         yield ctx.finding(
             line,
-            f"Line {line.number}: {line.code} is billed with {amount(line)}; a billed service "
+            f"Line {line.origin}: {line.code} is billed with {amount(line)}; a billed service "
             "needs a unit count above 0 (837P SV104, FHIR item.quantity). Enter the units "
             "rendered or remove the line.",
             appealable=False,
@@ -129,18 +129,18 @@ def bilateral_needs_modifier_50(claim: Claim, ctx: EditContext) -> Iterator[Find
         )
         yield ctx.finding(
             second,
-            f"Lines {first.number} ({_side_of(first)}) and {second.number} "
+            f"Lines {first.origin} ({_side_of(first)}) and {second.origin} "
             f"({_side_of(second)}): {code} on {group.on.isoformat()} is billed once per "
             f"side, 2 units against an MUE of 1 ({group.row.describe()}), so {outcome}. "
             "If this is one bilateral procedure (MPFS bilateral surgery indicator 1), "
-            f"report it on line {first.number} as {suggested} with both sides' charge and "
-            f"remove line {second.number}. Nothing was changed: a side is never removed on "
+            f"report it on line {first.origin} as {suggested} with both sides' charge and "
+            f"remove line {second.origin}. Nothing was changed: a side is never removed on "
             "a guess.",
             severity=Severity.WARNING if per_line else Severity.ERROR,
             carc=settings.carc_for(group.row.hit.table.program),
             rarc=settings.rarc,
             table_row=group.row.hit.ref(),
-            details={"suggested_coding": suggested, "lines": f"{first.number},{second.number}"},
+            details={"suggested_coding": suggested, "lines": f"{first.origin},{second.origin}"},
         )
 
 

@@ -85,7 +85,7 @@ def _when(group: DayGroup) -> str:
 
 
 def _over_day(group: DayGroup) -> str:
-    lines = ", ".join(str(line.number) for line in group.lines)
+    lines = ", ".join(str(line.origin) for line in group.lines)  # input lines
     where = f"line {lines}" if len(group.lines) == 1 else f"lines {lines}"
     a_day = " a day" if group.days > 1 else ""
     earlier = f" plus {units(group.prior)}{a_day} on earlier claims" if group.prior else ""
@@ -190,7 +190,7 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
             span = f" on {line.service_date.isoformat()} exceeds its MUE of {row.value}"
         yield ctx.finding(
             line,
-            f"Line {line.number}: {line.code} billed {amount(line)}{span} "
+            f"Line {line.origin}: {line.code} billed {amount(line)}{span} "
             f"({row.describe()}). Medicare denies every unit on the line. If the services were "
             f"distinct, report them on separate lines with {SEPARATE_LINE_MODIFIERS}; "
             f"otherwise bill at most {row.value}{' a day' if item.days > 1 else ''}. "
@@ -339,7 +339,7 @@ def mue_zero_not_payable(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
             continue
         yield ctx.finding(
             item.line,
-            f"Line {item.line.number}: {row.code} on {item.line.service_date.isoformat()} has an "
+            f"Line {item.line.origin}: {row.code} on {item.line.service_date.isoformat()} has an "
             f"MUE of 0 ({row.describe()}): the code is not payable "
             "here. Remove the line or bill the correct code.",
             appealable=False,
@@ -370,12 +370,12 @@ def mue_no_data(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
         label = f"{ctx.program.capitalize()} {service_type} MUE table"
         if table is None:
             message = (
-                f"Line {line.number}: no {label} is in force on {on.isoformat()}; {line.code} "
+                f"Line {line.origin}: no {label} is in force on {on.isoformat()}; {line.code} "
                 "was not checked against an MUE. Import that quarter's CMS file."
             )
         else:
             message = (
-                f"Line {line.number}: {line.code} has no row in the {label} effective "
+                f"Line {line.origin}: {line.code} has no row in the {label} effective "
                 f"{table.effective.isoformat()} ({table.source_file}); CMS publishes no MUE "
                 "for it (or keeps it confidential), so it was not checked."
             )

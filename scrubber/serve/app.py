@@ -142,9 +142,20 @@ def create_app(config: ServiceConfig) -> FastAPI:
             bool, Query(description="Report only; the claims are not changed.")
         ] = False,
         as_of: Annotated[str | None, Query(pattern=ISO_DATE, description="Run as of.")] = None,
-        fhir_version: Annotated[str | None, Query(pattern="^(r4|r5)$")] = None,
-        fhir_findings: Annotated[bool, Query(description="Findings as Claim extensions.")] = False,
-        fast: Annotated[bool, Query(description="FHIR: skip full model validation.")] = False,
+        fhir_version: Annotated[
+            str | None,
+            Query(pattern="^(r4|r5)$", description="FHIR: alias of option=fhir_version=..."),
+        ] = None,
+        fhir_findings: Annotated[
+            bool | None, Query(description="FHIR: findings as Claim extensions (option findings).")
+        ] = None,
+        fast: Annotated[
+            bool | None, Query(description="FHIR: skip full model validation (option fast).")
+        ] = None,
+        option: Annotated[
+            list[str] | None,
+            Query(description="A format option KEY=VALUE, as --format-option (repeatable)."),
+        ] = None,
         x_scrubber_tenant: TenantHeader = None,
     ) -> Response:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -156,11 +167,12 @@ def create_app(config: ServiceConfig) -> FastAPI:
             )
         data = await _read_limited(request, config.max_body)
         tenant = _tenant(x_scrubber_tenant)
-        options = {
-            "fhir_version": fhir_version or "",
-            "fast": "true" if fast else "false",
-            "findings": "true" if fhir_findings else "false",
-        }
+        options = _format_options(
+            config.plugins,
+            MEDIA_TYPES[media],
+            option,
+            {"fhir_version": fhir_version, "fast": fast, "findings": fhir_findings},
+        )
         history = config.histories.get(tenant)
         try:
             result = await run_in_threadpool(
@@ -305,6 +317,32 @@ async def _read_limited(request: Request, limit: int) -> bytes:
             raise _Problem(413, f"body is over the limit of {limit} bytes")
         parts.append(chunk)
     return b"".join(parts)
+
+
+def _format_options(
+    plugins: Plugins, fmt: str, given: list[str] | None, aliases: dict[str, str | bool | None]
+) -> dict[str, str]:
+    """The options a request set (``option=KEY=VALUE`` and the FHIR aliases), each checked
+    against what the installed formats declare; the document's format gets those it declares,
+    as ``scrubber scrub --format-option`` does for each input."""
+    chosen: dict[str, str] = {}
+    for key, value in aliases.items():
+        if value is True or value is False:
+            chosen[key] = "true" if value else "false"
+        elif value is not None:
+            chosen[key] = value
+    for item in given or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise _Problem(400, f"option wants KEY=VALUE, got {item[:40]!r}")
+        chosen[key.strip()] = value.strip()
+    declared = {key for f in plugins.formats for key in f.options}
+    unknown = sorted(set(chosen) - declared)
+    if unknown:
+        known = ", ".join(sorted(declared)) or "none"
+        raise _Problem(400, f"no installed format has the option {unknown[0]!r} (known: {known})")
+    own = plugins.format(fmt).options
+    return {key: value for key, value in chosen.items() if key in own}
 
 
 def _tenant(header: str | None) -> str:

@@ -24,6 +24,7 @@ from scrubber.fixes import SetUnits
 from scrubber.formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
 from scrubber.manager import DEFAULT_PLUGINS, make_plugin_manager
 from scrubber.models import Claim, ServiceLine, SourceRef
+from scrubber.store import TableStore
 
 MAGIC = b"#PIPE-CLAIMS\n"
 
@@ -113,8 +114,10 @@ def pipe_plugins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     pm = make_plugin_manager(entrypoints=False, blocked=DEFAULT_PLUGINS, extra=[TestPlugin()])
     plugins = Plugins.load(pm)
     monkeypatch.setattr(cli, "_load_plugins", lambda: plugins)
+    empty = tmp_path / "empty.db"  # a store with no tables (a missing one is an error)
+    TableStore.open(empty, create=True).close()
+    monkeypatch.setenv("SCRUBBER_TABLES", str(empty))
     monkeypatch.setattr(cli, "_plugin_manager", lambda broken=None: pm)
-    monkeypatch.setenv("SCRUBBER_TABLES", str(tmp_path / "none.db"))
 
 
 def write(path: Path, *rows: str) -> Path:
@@ -185,6 +188,7 @@ def test_report_level_decides_which_claims_get_an_entry(
             "input": str(src),
             "claim_id": "A",
             "source": "line 2",
+            "payer": "defaults",
             "changed": False,
         }
 

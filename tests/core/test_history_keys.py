@@ -45,9 +45,9 @@ def test_a_date_span_is_recorded_as_its_units_per_day_and_minutes_as_one_service
     history = ClaimHistory()
     span = make_line(code="36415", units=3, service_from=DOS, service_to=date(2026, 10, 7))
     minutes = make_line(code="00100", units=60, unit_basis="MJ", service_from=DOS)
-    claim = make_claim(lines=[span, minutes])
-    history.record(claim)
-    for day in (5, 6, 7):
-        assert history.prior_units(claim, "36415", date(2026, 10, day)) == Decimal(1)
-    assert history.prior_units(claim, "36415", date(2026, 10, 8)) == 0
-    assert history.prior_units(claim, "00100", DOS) == 1
+    history.record(make_claim(lines=[span, minutes]))
+    later = make_claim(id="LATER", lines=[make_line(service_from=DOS)])  # a claim's own units
+    for day in (5, 6, 7):  # never count against it, so ask as a later claim
+        assert history.prior_units(later, "36415", date(2026, 10, day)) == Decimal(1)
+    assert history.prior_units(later, "36415", date(2026, 10, 8)) == 0
+    assert history.prior_units(later, "00100", DOS) == 1

@@ -26,7 +26,7 @@ def _fields(info: TableInfo) -> dict:
 
 
 def test_import_records_provenance_and_is_idempotent(tmp_path: Path) -> None:
-    store = TableStore.open(tmp_path / "t.db")
+    store = TableStore.open(tmp_path / "t.db", create=True)
     [first] = store.import_tables(
         [q(date(2026, 1, 1), "4")], imported_at="2026-11-27T00:00:00+00:00"
     )
@@ -67,7 +67,7 @@ def test_memory_tables_match_store_semantics() -> None:
 
 
 def test_failed_import_leaves_the_store_unchanged(tmp_path: Path) -> None:
-    store = TableStore.open(tmp_path / "t.db")
+    store = TableStore.open(tmp_path / "t.db", create=True)
     bad = ParsedTable(
         info=q(date(2026, 4, 1), "1").info,
         rows=(TableRow(key="A", values=()), TableRow(key="A", values=())),
@@ -93,7 +93,7 @@ def test_a_file_that_is_not_a_store_is_a_table_error(tmp_path: Path) -> None:
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "t.db"
-    TableStore.open(path).close()
+    TableStore.open(path, create=True).close()
     con = sqlite3.connect(path)
     con.execute("PRAGMA user_version = 99")
     con.close()

@@ -30,7 +30,7 @@ parsed = parse_mue_file(table.name, table.read_bytes(), ImportHints())
 print("ready", flush=True)
 while not go.exists():
     time.sleep(0.001)
-store = TableStore.open(db)
+store = TableStore.open(db, create=True)
 print(store.import_tables(parsed)[0].outcome, flush=True)
 """
 
@@ -88,7 +88,7 @@ def test_a_locked_store_is_busy_not_damaged(
     tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "tables.db"
-    TableStore.open(db).close()
+    TableStore.open(db, create=True).close()
     holder = _hold_lock(db, 30)
     try:
         monkeypatch.setattr(store_module, "BUSY_TIMEOUT_SECONDS", 0.2)
@@ -106,7 +106,7 @@ def test_a_locked_store_is_busy_not_damaged(
 
 def test_an_import_waits_for_a_short_lock(tmp_path: Path, capsys) -> None:
     db = tmp_path / "tables.db"
-    TableStore.open(db).close()
+    TableStore.open(db, create=True).close()
     holder = _hold_lock(db, 1.0)
     try:
         assert cli.main(["tables", "import", str(TABLE), "--tables", str(db)]) == 0

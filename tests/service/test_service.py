@@ -214,3 +214,26 @@ def test_openapi_describes_every_endpoint(client: TestClient) -> None:
     scrub = doc["paths"]["/v1/scrub"]["post"]
     assert set(scrub["requestBody"]["content"]) >= {X12, FHIR_JSON, "application/x-ndjson"}
     assert {"200", "400", "413", "415", "500"} <= set(scrub["responses"])
+
+
+def test_format_options_as_the_cli_takes_them(client: TestClient) -> None:
+    data = (SAMPLES / "fhir/home-infusion-medicaid.r4.json").read_bytes()
+
+    def post(query: str) -> Any:
+        return client.post(f"/v1/scrub?{query}", content=data, headers={"content-type": FHIR_JSON})
+
+    alias, generic = post("fhir_findings=true"), post("option=findings=true")
+    assert alias.status_code == generic.status_code == 200
+    assert "scrubber-finding" in alias.json()["output"]
+    assert alias.json()["output"] == generic.json()["output"]
+    assert "scrubber-finding" not in post("").json()["output"]
+    unknown = post("option=colour=blue")
+    assert unknown.status_code == 400
+    assert "colour" in unknown.json()["error"]["message"]
+    # an option of another format is not an error: each document gets the options it declares
+    x12 = client.post(
+        "/v1/scrub?fhir_findings=true",
+        content=(SAMPLES / "x12/clean-claim.837").read_bytes(),
+        headers={"content-type": X12},
+    )
+    assert x12.status_code == 200

@@ -280,3 +280,24 @@ def test_a_claim_with_subject_instead_of_patient_looks_like_the_r6_ballot(fhir: 
         piece.problem
         == f"/: looks like a FHIR R6 (draft) Claim (subject); this scrubber reads {READS}"
     )
+
+
+def test_an_out_of_scope_claim_is_a_result_of_the_engine(fhir: Any) -> None:
+    """SCR003 comes out of the engine like SCR002, so the API's findings are the report's."""
+    from collections import Counter
+
+    from scrubber import MemoryTables, UnreadableClaim, scrub_bytes
+
+    oral = typed(fhir, "oral", EXAMPLE_ORAL, "1200", "ORAL-1")
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": fhir.claim()}, {"resource": oral}],
+    }
+    result = scrub_bytes(fhir.to_json(bundle), tables=MemoryTables())
+    passed = result.results[1]
+    assert isinstance(passed, UnreadableClaim) and passed.out_of_scope
+    assert [f.code for f in passed.findings] == ["SCR003"]
+    summary = result.report["summary"]
+    assert Counter(f.code for f in result.findings) == Counter(summary["findings"]["by_code"])
+    assert summary["claims_unreadable"] == 0  # read, only not for these edits

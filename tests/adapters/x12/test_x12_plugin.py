@@ -53,7 +53,9 @@ def test_acknowledge_accepts_a_clean_file_and_echoes_the_version(samples_dir: Pa
 
 def test_xclm001_flags_x12_claims_over_fifty_lines_only() -> None:
     lines = [make_line(number=n) for n in range(1, 52)]
-    x12 = make_claim(lines=lines, source=SourceRef(locator="segment 20", format="x12"))
+    x12 = make_claim(
+        lines=lines, source=SourceRef(locator="segment 20", format="x12", max_lines=50)
+    )
     [finding] = run_edit(claim_over_fifty_lines, x12)
     assert "51 service lines" in finding.message and "2 claims" in finding.message
     fhir = make_claim(lines=lines, source=SourceRef(locator="/entry/0", format="fhir"))
@@ -73,3 +75,21 @@ def test_splitting_in_the_engine_path_writes_valid_claims(kit) -> None:
     )
     assert [len(c.lines) for c in kit.claims_of(out)] == [50, 1]
     assert kit.issues(out) == set()
+
+
+def test_the_50_line_limit_is_a_capability_of_the_format() -> None:
+    """Edits read the limit from the claim's source, which the 837P reader fills from what
+    the x12 format declares; a claim of a format without a limit is never held to 50."""
+    from scrubber.api import Plugins
+    from scrubber.formats import ClaimPiece
+    from scrubber_x12.reader import read_837
+    from scrubber_x12.synthetic import synthetic_837
+
+    loaded = Plugins.load()
+    assert loaded.format("x12").max_lines == 50
+    assert loaded.format("fhir").max_lines is None
+    [claim] = [p.claim for p in read_837([synthetic_837(1)], {}) if isinstance(p, ClaimPiece)]
+    assert claim is not None and claim.source is not None and claim.source.max_lines == 50
+    lines = [make_line(number=n) for n in range(1, 52)]
+    limited = make_claim(lines=lines, source=SourceRef(locator="x", format="mine", max_lines=50))
+    assert run_edit(claim_over_fifty_lines, limited)  # the declared limit, not the name "x12"

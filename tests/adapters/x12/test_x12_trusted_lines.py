@@ -61,11 +61,12 @@ def test_trusted_claim_equals_the_validated_one_field_for_field() -> None:
         "payer_name": "PAYER",
         "filing_indicator": "MB",
         "frequency_code": "7",
+        "original_ref": "ICN-0001",
         "place_of_service": "11",
         "diagnosis_codes": ("M545",),
         "note": "N",
         "attachments": (),
-        "source": SourceRef(locator="segment 3", index=3, format="x12"),
+        "source": SourceRef(locator="segment 3", index=3, format="x12", max_lines=50),
     }
     assert {f.name for f in dataclasses.fields(Claim)} == set(values)
     assert Claim.trusted(**values) == Claim(**values)  # type: ignore[arg-type]
@@ -74,6 +75,9 @@ def test_trusted_claim_equals_the_validated_one_field_for_field() -> None:
 def test_trusted_source_equals_the_validated_one() -> None:
     assert SourceRef.trusted("segment 9", 9, "x12") == SourceRef(
         locator="segment 9", index=9, format="x12"
+    )
+    assert SourceRef.trusted("segment 9", 9, "x12", 50) == SourceRef(
+        locator="segment 9", index=9, format="x12", max_lines=50
     )
 
 

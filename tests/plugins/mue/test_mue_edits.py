@@ -424,7 +424,7 @@ def test_split_needs_room_for_the_modifier() -> None:
 
 def test_split_keeps_an_x12_claim_within_50_lines() -> None:
     lines = [line("99213", 1) for _ in range(49)] + [line("97110", 9)]
-    c = claim(*lines, source=SourceRef(locator="segment 1", format="x12"))
+    c = claim(*lines, source=SourceRef(locator="segment 1", format="x12", max_lines=50))
     prof = profile(mai1_action="split")
     [finding] = run(mai1_line_units_over_mue, c, prof)
     assert finding.fixes == () and "would pass 50 lines" in finding.message
