@@ -6,7 +6,7 @@ document, copying each output line from the input line it descends from (``origi
 rewriting only what the algebra can change (code, modifiers, units, unit basis, charge, line
 control number, note, attachments) plus the claim total.
 
-Money rules (DESIGN §4):
+Money rules:
 - ``SetUnits`` prorates the line charge by units, rounded half-up to cents.
 - ``SplitLine`` shares the charge by units, each part rounded to cents and the remainder on the
   last part, so the claim total does not move; each part gets ``<control number>-<k>``.

@@ -1,4 +1,4 @@
-"""The embedded SQLite table store (DESIGN §6).
+"""The embedded SQLite table store.
 
 The CLI opens it (``--tables PATH`` / ``SCRUBBER_TABLES`` / the platform's user data dir);
 the core only sees the ``ReferenceTables`` a snapshot provides. One row of

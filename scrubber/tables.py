@@ -5,7 +5,7 @@ A table is one published version of one reference file: kind (``mue``), program
 (``medicare``/``medicaid``), service type (``practitioner``/``outpatient``/``dme``) and
 effective date. A version is in force from its effective date until the next version of the
 same (kind, program, service type) takes effect; lookups pick the version in force on each
-line's date of service (DESIGN §6). Rows are ``key -> values`` with the values kept as text,
+line's date of service. Rows are ``key -> values`` with the values kept as text,
 so the store never needs to know what a plugin's columns mean.
 """
 

@@ -1,7 +1,7 @@
 """JSON text helpers: where each value sits in the input, and a writer that keeps its style.
 
-Untouched Claims must come out byte for byte (DESIGN §10), and ``fhir.resources`` drops
-trailing zeros when it serializes (``350.00`` becomes ``350.0``; libraries.md, FHIR section).
+Untouched Claims must come out byte for byte , and ``fhir.resources`` drops
+trailing zeros when it serializes (``350.00`` becomes ``350.0``).
 So the adapter never round-trips a Claim through the models: it finds the *span* of each Claim
 in the input text with the stdlib decoder (``raw_decode`` reports where a value ends), copies
 untouched spans, and re-serializes only modified Claims from their JSON tree, with numbers

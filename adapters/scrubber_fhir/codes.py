@@ -1,13 +1,13 @@
 """Code systems and extension URLs the FHIR adapter reads and writes.
 
-Code-system URIs are HL7 Terminology (THO) canonical URLs (domain.md §6): CPT
+Code-system URIs are HL7 Terminology (THO) canonical URLs: CPT
 ``http://www.ama-assn.org/go/cpt`` (OID 2.16.840.1.113883.6.12) and HCPCS Level II
 ``http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets`` (OID 2.16.840.1.113883.6.285);
 senders also write the https form and the ``urn:oid:`` form, so all three are accepted.
 X12 code lists are published as FHIR code systems under ``https://codesystem.x12.org/005010/``
 (PWK01 report type = element 755, used by Da Vinci PAS / CDex value sets).
 
-No US implementation guide covers submitting professional claims as FHIR Claim (domain.md §6),
+No US implementation guide covers submitting professional claims as FHIR Claim,
 so the few things base FHIR has no element for travel in extensions defined here and
 documented in docs/fhir.md.
 """

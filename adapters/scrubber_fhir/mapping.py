@@ -1,6 +1,6 @@
 """FHIR Claim JSON tree -> ``scrubber.models.Claim``.
 
-Field by field (domain.md §6 for the element lists; docs/fhir.md for the full table):
+Field by field (docs/fhir.md has the full table):
 
 - ``Claim.id`` = ``identifier[0].value``, else the resource ``id``.
 - payer: ``Claim.insurer`` (identifier value = payer id, display = name), else the focal

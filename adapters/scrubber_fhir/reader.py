@@ -3,7 +3,7 @@
 Every byte of the input ends up in exactly one piece, in order: ``Verbatim`` text between
 Claims (the Bundle's own members, other entries, NDJSON blank or non-Claim lines) and one
 ``ClaimPiece`` per Claim whose payload is the Claim's exact text. The writer concatenates them,
-so a run without fixes reproduces the input byte for byte (DESIGN §10).
+so a run without fixes reproduces the input byte for byte.
 
 NDJSON (bulk data, one resource per line) is read line by line: memory is bounded by one
 Claim. A single JSON document or XML is read whole (a Bundle's references need it).

@@ -1,6 +1,6 @@
 """One ClaimResponse per scrubbed Claim (``--response FILE``), as one NDJSON line.
 
-ClaimResponse is where FHIR puts adjudication-style remarks about a Claim (domain.md §6):
+ClaimResponse is where FHIR puts adjudication-style remarks about a Claim (HL7 FHIR ClaimResponse):
 ``error{itemSequence, code}`` for each finding (code system codes.EDIT_CODE_SYSTEM, the
 scrubber's edit codes) and ``processNote{number, type, text}`` with its message. R4 and R5
 differ in ``processNote.type`` (code vs CodeableConcept) and R4 requires ``insurer``.

@@ -1,6 +1,6 @@
 """``Claim.supportingInfo``: the notes and PWK-style attachments the scrubber reads and writes.
 
-R4/R5 Claim has no ``note`` element (domain.md §6); supportingInfo is the natural home for NTE-
+R4/R5 Claim has no ``note`` element; supportingInfo is the natural home for NTE-
 like text (``valueString``, category ``info``) and for the PWK equivalent (category
 ``attachment``, coded with the X12 755 report type and 756 transmission code systems; the
 control number as ``valueReference.identifier``). Items point at entries through

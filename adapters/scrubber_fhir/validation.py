@@ -1,6 +1,6 @@
 """``--validate`` for FHIR output: every Claim written is checked with fhir.resources.
 
-There is no implementation guide for professional claims as FHIR Claim (domain.md §6), so
+There is no implementation guide for professional claims as FHIR Claim, so
 validation means the base resource for the chosen version (R4 via fhir.resources.R4B, or R5),
 which is what a receiving FHIR server checks first.
 """

@@ -1,9 +1,9 @@
 """FHIR version choice and model validation.
 
 ``fhir.resources`` 8 is R5 by default; R4 Claims are validated with ``fhir.resources.R4B``
-(there is no R4 subpackage, and R4 and R4B Claim have the same elements; libraries.md and
-domain.md §6). The R5 model also accepts R4-shaped JSON, so the version is always chosen by
-the ``fhir_version`` option and never guessed by trial parsing.
+(there is no R4 subpackage, and R4 and R4B Claim have the same elements; see docs/fhir.md).
+The R5 model also accepts R4-shaped JSON, so the version is always chosen by the
+``fhir_version`` option and never guessed by trial parsing.
 
 Only when a Claim cannot be read in the chosen version does ``looks_like`` look for elements
 that exist in another one (STU3 ``item.service``, DSTU2's coded ``type``, R5

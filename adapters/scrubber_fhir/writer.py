@@ -6,7 +6,7 @@ change (code, modifiers, quantity, net/unitPrice, control number, note, attachme
 ``sequence`` (renumbered 1..n); then ``Claim.total``, the claim-level note and attachments.
 Every part of a split carries the ``split-from`` extension (codes.EXT_SPLIT_FROM) naming the
 sequence the item had in the input. Notes and attachments become ``supportingInfo`` entries
-(there is no ``Claim.note``; domain.md §6) referenced from ``item.informationSequence``.
+(there is no ``Claim.note`` in FHIR R4/R5) referenced from ``item.informationSequence``.
 
 With the ``findings`` option, a Claim with findings (or with findings of an earlier run) is
 rewritten too, to carry them as ``scrubber-finding`` extensions (findings_ext.py).

@@ -1,7 +1,7 @@
 """FHIR XML: safe parsing, Claim spans, and conversion through the models.
 
 Untrusted XML is parsed with lxml with ``resolve_entities=False``, ``no_network=True`` and no
-DTD loading (libraries.md, lxml section); a document with a DOCTYPE or ENTITY declaration is
+DTD loading (lxml parser options); a document with a DOCTYPE or ENTITY declaration is
 refused outright, so no entity (external or a "billion laughs" expansion) is ever processed.
 
 FHIR XML cannot be mapped to the JSON tree without knowing each element's cardinality, so

@@ -1,7 +1,7 @@
 """Build the core ``Claim`` from one loop 2300 and the 2000A/B/C context above it.
 
 Element positions follow the 005010X222A1 TR3 as machine-read from pyx12's map
-(``837.5010.X222.A1.xml``; domain.md §5): CLM01 patient control number, CLM02 total charge,
+(``837.5010.X222.A1.xml``): CLM01 patient control number, CLM02 total charge,
 CLM05-1 place of service, CLM05-3 frequency; SV101 composite ``HC:code:mod1..mod4``, SV102
 charge, SV103 unit basis (UN units, MJ minutes), SV104 quantity, SV105 place of service,
 SV107 diagnosis pointers; DTP*472 service date (D8 or RD8); REF*6R line item control number;

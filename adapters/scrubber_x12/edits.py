@@ -1,7 +1,7 @@
 """X12-only edits: limits of the 837P format itself, not of a payer.
 
 ``XCLM001``: loop 2400 repeats at most 50 times per claim (005010X222A1 TR3, pyx12 map
-``837.5010.X222.A1.xml``; domain.md §5.1). A claim that has more lines after the normalize and
+``837.5010.X222.A1.xml``). A claim that has more lines after the normalize and
 limit fixes (a split adds lines) cannot be sent as one 2300: the writer splits it into claims
 of at most 50 lines with CLM01 suffixed ``-A``, ``-B`` ... Payers adjudicate each part
 separately, so the biller should know before submission.

@@ -8,7 +8,7 @@ NTE and new PWK segments. A segment the line did not have is inserted where the 
 TR3 puts it (segment order of loops 2300 and 2400 in pyx12's ``837.5010.X222.A1.xml``), so the
 output stays valid. A line whose fields all equal its origin's is copied byte for byte.
 
-A claim that ends up with more than 50 lines (loop 2400 repeats 50; domain.md §5.1) is written
+A claim that ends up with more than 50 lines (loop 2400 repeats 50 in the 837P TR3) is written
 as several 2300 loops of at most 50 lines in the same 2000B/2000C context, CLM01 suffixed
 ``-A``, ``-B`` ... (CLM01 is at most 38 characters), each CLM02 the sum of its own lines so
 every part balances; any imbalance the input already had stays on the first part.
@@ -153,7 +153,7 @@ def _key(segment: Segment) -> str:
 
 def _pwk(attachment: Attachment, delimiters: Delimiters) -> list[str]:
     """PWK01 report type, PWK02 transmission; PWK05 AC + PWK06 the control number, never
-    with AA (Stedi claim edit, domain.md §5.2)."""
+    with AA (Stedi claim edit)."""
     elements = ["PWK", delimiters.clean(attachment.report_type), attachment.transmission]
     if attachment.control_number and attachment.transmission != "AA":
         elements += ["", "", "AC", delimiters.clean(attachment.control_number)[:80]]

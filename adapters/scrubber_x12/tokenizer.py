@@ -1,7 +1,7 @@
 """A streaming X12 tokenizer: byte chunks in, segments out, every input byte kept.
 
 Why our own: pyx12 walks the implementation-guide map for every segment (about 110 µs each,
-libraries.md "X12"), far too slow for the scrub path. This tokenizer only splits segments and
+measured in bench/), far too slow for the scrub path. This tokenizer only splits segments and
 checks the envelope, so a file is never held whole and unchanged bytes can be written back
 exactly.
 

@@ -1,7 +1,7 @@
 """Implementation-guide validation and the 999 acknowledgment, both through pyx12.
 
 pyx12 (BSD) is the only Python library that knows the 005010X222A1 guide, but it walks the
-guide map for every segment (~300 claims/s, libraries.md "X12"), so it runs only for
+guide map for every segment (a few hundred claims/s), so it runs only for
 ``--validate`` / ``--ack`` and in tests, never on the scrub path.
 
 pyx12 4.0 ships only the X222A1 map: an A2 envelope (``GS08 = 005010X222A2``) raises "Map not

@@ -1,7 +1,7 @@
 """The MUE table layout, whatever the container: find the header, map the columns, check
 every row, and build the ``ParsedTable``.
 
-CMS layouts (domain.md §1.3, §1.4, §1.6):
+CMS layouts (as published on the CMS MUE page; docs/mue.md):
 
 - Medicare CSV/XLSX: an AMA notice record first, then ``HCPCS/\\nCPT Code``,
   ``<Service type> Services MUE Values``, ``MUE Adjudication Indicator``, ``MUE Rationale``.

@@ -1,7 +1,7 @@
 """Containers of the CMS MUE tables: CSV, XLSX, tab-delimited TXT and the quarterly ZIP.
 
 Sans-IO: bytes in, ``ParsedTable`` out; nothing is extracted to disk. Facts each reader
-rests on (domain.md §1.3, §1.6):
+rests on (the CMS MUE page and the file layouts it publishes; docs/mue.md):
 
 - CSV: Latin-1/cp1252 (the ``®`` in the AMA notice breaks strict UTF-8 readers), CRLF
   between records, the notice is one quoted multi-line cell followed by ``,,,``.
