@@ -138,6 +138,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"days of dates of service the history keeps (default {DEFAULT_RETAIN_DAYS})",
     )
+    scrub.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="scrub the inputs in N worker processes (0: every core; default 1); outputs and "
+        "report are the same as with one",
+    )
     scrub.add_argument("--strict", action="store_true", help="stop on the first edit that raises")
     scrub.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
 

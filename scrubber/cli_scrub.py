@@ -117,6 +117,11 @@ def run_scrub(
     1 error findings, 3 edit failures)."""
     if len(args.inputs) > 1 and args.output and args.output != "-" and not args.check:
         raise ScrubberError("-o names one output; use --out-dir DIR for several inputs")
+    from scrubber.cli_jobs import jobs_wanted, run_scrub_jobs
+
+    jobs = jobs_wanted(args)
+    if jobs > 1 and len(args.inputs) > 1:
+        return run_scrub_jobs(args, plugins, tables, profile, history, jobs)
     engine = Engine(
         edits=plugins.edits, tables=tables, profile=profile, options=scrub_options(args, plugins)
     )

@@ -1,0 +1,421 @@
+"""``scrubber scrub --jobs N``: scrub several inputs in N worker processes, same result as one.
+
+Each input file is one unit of work. A worker process loads the plugins, the table store and
+the profile once (``_start_worker``) and then scrubs whole inputs through the same
+``Engine``/``Run.stream`` path as ``--jobs 1``.
+
+Day totals are why this is not simply "one file per worker". A date-of-service edit (the MUE)
+counts the units on *earlier* claims of the same beneficiary and provider, as those claims
+were finally billed (after their own fixes). So the run goes in two passes:
+
+1. Every input is scrubbed on its own, on an empty run history (plus the persisted history,
+   which every worker reads), in parallel. Each result also names the beneficiary keys of
+   the input's claims (``Claim.patient_key`` or ``subscriber_key``, the key the history
+   itself uses).
+2. Inputs that share a key are united (union-find) into a group. An input alone in its group
+   never saw a claim of another input's beneficiary, so its first-pass result is exactly what
+   ``--jobs 1`` writes. A group of several inputs is scrubbed again by one worker, in input
+   order, on one history: the day totals run across its inputs as in ``--jobs 1``. Groups run
+   in parallel.
+
+Outputs are then written in input order through the CLI's all-or-none ``PendingOutputs``
+(``--validate``, ``--ack`` and the report's validation entries are made there too), and the
+report's entries are copied in input order, so output and report are those of ``--jobs 1``.
+A persisted history (``--history``) is read by every worker and written by this process only,
+from the changes the workers return, in input order, after every output is in place.
+
+An exception in a worker (a bad input, ``--strict``, a plugin's bug) reaches this process and
+is raised as ``--jobs 1`` would raise it; a worker that dies ends the run with exit code 3.
+Nothing is written in either case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from multiprocessing import get_context
+from typing import Any
+from urllib.parse import quote
+
+from scrubber.api import Plugins, reporting, tool_version
+from scrubber.cli_io import PendingOutputs, read_chunks, stdin_copy
+from scrubber.cli_scrub import (
+    _output_target,
+    _pick_format,
+    _Progress,
+    _report_chunks,
+    _validate,
+    scrub_options,
+)
+from scrubber.engine import Engine, Result
+from scrubber.errors import AdapterError, ScrubberError
+from scrubber.findings import ClaimResult
+from scrubber.formats import ClaimPiece, Format
+from scrubber.history import ClaimHistory, ClaimUnits
+from scrubber.history_store import SqliteHistory
+from scrubber.profiles import Profile
+from scrubber.report import ReportBuilder, summary_text
+from scrubber.tables import ReferenceTables, TableInfo
+
+__all__ = ["jobs_wanted", "run_scrub_jobs"]
+
+# (patient, claim ids removed, (claim id, units added or None)): one ``_changed`` call
+HistoryEvent = tuple[str, tuple[str, ...], tuple[str, ClaimUnits | None]]
+
+_COUNTERS = ("by_severity", "by_code", "fixes", "payers")
+_TOTALS = ("claims", "changed", "lines", "failures", "unreadable")
+
+
+def jobs_wanted(args: argparse.Namespace) -> int:
+    """The number of worker processes ``--jobs`` asks for (0: every core)."""
+    jobs: int = getattr(args, "jobs", 1)
+    if jobs < 0:
+        raise ScrubberError("--jobs must be 0 (every core) or more")
+    return jobs or os.cpu_count() or 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Input:
+    index: int
+    path: str  # as given (named in the report and messages)
+    source: str  # the file to read ('-' copied to a file)
+    fmt: str
+
+
+@dataclass(slots=True)
+class _Scrubbed:
+    """What a worker made of one input: files in the work directory plus what the report and
+    the history need. ``keys`` are the beneficiary keys of its claims."""
+
+    index: int
+    output: str | None
+    entries: str
+    responses: str | None
+    keys: frozenset[str]
+    tables: tuple[TableInfo, ...]
+    totals: dict[str, int] = field(default_factory=dict)
+    counters: dict[str, Counter[str]] = field(default_factory=dict)
+    events: list[HistoryEvent] = field(default_factory=list)
+
+
+class _ReadOnlyHistory(SqliteHistory):
+    """The persisted history as a worker sees it: read-only, its changes kept as events for
+    the main process to write (one writer, after every output is in place)."""
+
+    def __init__(self, path: str, *, max_patients: int) -> None:
+        ClaimHistory.__init__(self, max_patients=max_patients)
+        self.path = path
+        self._pending = {}
+        self._pending_patients = set()
+        self.events: list[HistoryEvent] = []
+        try:
+            uri = f"file:{quote(os.path.abspath(path))}?mode=ro"
+            self._conn = sqlite3.connect(uri, uri=True, isolation_level="DEFERRED")
+        except sqlite3.DatabaseError as exc:
+            raise ScrubberError(f"cannot open the claim history ({exc})", source=path) from None
+
+    def _changed(
+        self, patient: str, *, removed: Iterable[str], added: tuple[str, ClaimUnits | None]
+    ) -> None:
+        self.events.append((patient, tuple(removed), added))
+
+
+# --- the worker side ----------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(args: argparse.Namespace, history_path: str | None, window: int) -> None:
+    """Load plugins, tables and profile once per worker process, as the CLI does."""
+    from scrubber import cli
+
+    plugins = cli._load_plugins()
+    tables, _note = cli._open_tables(args)
+    profile = cli._profile(args, plugins)
+    engine = Engine(
+        edits=plugins.edits, tables=tables, profile=profile, options=scrub_options(args, plugins)
+    )
+    _worker.update(args=args, plugins=plugins, engine=engine, history=history_path, window=window)
+
+
+def _history() -> ClaimHistory:
+    path = _worker["history"]
+    if path is None:
+        return ClaimHistory(max_patients=_worker["window"])
+    return _ReadOnlyHistory(path, max_patients=_worker["window"])
+
+
+def _scrub_inputs(items: Sequence[_Input], workdir: str, tag: str) -> list[_Scrubbed]:
+    """Scrub *items* in order on one history (one group); each input's results to files."""
+    history = _history()
+    try:
+        return [_scrub_input(item, history, workdir, tag) for item in items]
+    finally:
+        if isinstance(history, _ReadOnlyHistory):
+            history.close()
+
+
+def _scrub_input(item: _Input, history: ClaimHistory, workdir: str, tag: str) -> _Scrubbed:
+    args: argparse.Namespace = _worker["args"]
+    plugins: Plugins = _worker["plugins"]
+    engine: Engine = _worker["engine"]
+    fmt = plugins.format(item.fmt)
+    run = engine.start(history=history)
+    options = run.format_options(fmt)
+    stem = os.path.join(workdir, f"{item.index}.{tag}")
+    keys: set[str] = set()
+    before = len(history.events) if isinstance(history, _ReadOnlyHistory) else 0
+    with open(stem + ".entries", "w", encoding="utf-8") as entries:
+
+        def sink(entry: dict[str, Any]) -> None:
+            entries.write(json.dumps({"input": item.path, **entry}, ensure_ascii=False) + "\n")
+
+        report = ReportBuilder(sink, check=args.check)
+        responses = None
+        if args.response and fmt.respond is not None:
+            responses = open(stem + ".responses", "wb")  # noqa: SIM115  # closed below
+
+        def on_result(piece: ClaimPiece, result: Result) -> None:
+            if piece.claim is not None:
+                key = piece.claim.patient_key or piece.claim.subscriber_key
+                if key:
+                    keys.add(key)
+            if (
+                responses is not None
+                and fmt.respond is not None
+                and isinstance(result, ClaimResult)
+            ):
+                if args.check:  # the claim goes out as it came in: respond about that claim
+                    result = replace(result, claim=result.original)
+                responses.write(fmt.respond(piece, result, options))
+
+        try:
+            written = run.stream(
+                read_chunks(item.source), fmt, on_result=reporting(report, on_result)
+            )
+            output = None
+            if args.check:
+                for _chunk in written:
+                    pass
+            else:
+                output = stem + ".out"
+                with open(output, "wb") as handle:
+                    for chunk in written:
+                        handle.write(chunk)
+        except AdapterError as exc:
+            exc.source = exc.source or item.path
+            raise
+        except OSError as exc:
+            raise ScrubberError(f"cannot read: {exc.strerror}", source=item.path) from None
+        finally:
+            if responses is not None:
+                responses.close()
+    events = history.events[before:] if isinstance(history, _ReadOnlyHistory) else []
+    return _Scrubbed(
+        index=item.index,
+        output=output,
+        entries=stem + ".entries",
+        responses=None if responses is None else stem + ".responses",
+        keys=frozenset(keys),
+        tables=run.tables_used(),
+        totals={name: getattr(report, name) for name in _TOTALS},
+        counters={name: getattr(report, name) for name in _COUNTERS},
+        events=events,
+    )
+
+
+# --- the main process ---------------------------------------------------------------------
+
+
+def _groups(results: Sequence[_Scrubbed]) -> list[list[int]]:
+    """Input indexes united by shared beneficiary keys (union-find), each group in input
+    order, groups ordered by their first input."""
+    parent = list(range(len(results)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for result in results:
+        for key in result.keys:
+            first = owner.setdefault(key, result.index)
+            a, b = find(first), find(result.index)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for index in range(len(results)):
+        groups.setdefault(find(index), []).append(index)
+    return list(groups.values())
+
+
+def _first_use(results: Sequence[_Scrubbed]) -> list[TableInfo]:
+    """The tables the run used, in first-use order across inputs in input order."""
+    seen: dict[TableInfo, None] = {}
+    for result in results:
+        for info in result.tables:
+            seen.setdefault(info, None)
+    return list(seen)
+
+
+def _pool(jobs: int, args: argparse.Namespace, history: ClaimHistory | None) -> Any:
+    history_path = history.path if isinstance(history, SqliteHistory) else None
+    window = history.max_patients if history is not None else ClaimHistory().max_patients
+    context = get_context("forkserver" if sys.platform != "win32" else "spawn")
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(args, history_path, window),
+    )
+
+
+def _scrub_all(
+    jobs: int,
+    args: argparse.Namespace,
+    history: ClaimHistory | None,
+    items: list[_Input],
+    workdir: str,
+) -> list[_Scrubbed]:
+    """Both passes; the final result of every input, in input order."""
+    with _pool(min(jobs, len(items)), args, history) as pool:
+        first: list[Future[list[_Scrubbed]]] = [
+            pool.submit(_scrub_inputs, [item], workdir, "a") for item in items
+        ]
+        results = [_result(future)[0] for future in first]
+        shared = [group for group in _groups(results) if len(group) > 1]
+        again = [
+            pool.submit(_scrub_inputs, [items[i] for i in group], workdir, "b") for group in shared
+        ]
+        for future in again:
+            for result in _result(future):
+                results[result.index] = result
+    return results
+
+
+def _result(future: Future[list[_Scrubbed]]) -> list[_Scrubbed]:
+    return future.result()
+
+
+def run_scrub_jobs(
+    args: argparse.Namespace,
+    plugins: Plugins,
+    tables: ReferenceTables,
+    profile: Profile,
+    history: ClaimHistory | None,
+    jobs: int,
+) -> int:
+    """``run_scrub`` in *jobs* worker processes: the same outputs, report and exit code."""
+    del tables  # each worker opens the store itself
+    if len(args.inputs) > 1 and args.output and args.output != "-" and not args.check:
+        raise ScrubberError("-o names one output; use --out-dir DIR for several inputs")
+    given = scrub_options(args, plugins).format_options  # a bad option: refused before work
+    if history is not None and not isinstance(history, SqliteHistory):
+        raise ScrubberError("--jobs takes a persisted history (SqliteHistory) or none")
+    outputs = PendingOutputs()
+    stash = tempfile.TemporaryDirectory(prefix="scrubber-stdin-")
+    workdir = tempfile.mkdtemp(prefix="scrubber-jobs-")
+    spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # closed below
+    progress = _Progress()
+    report = ReportBuilder(lambda _entry: None, check=args.check)
+    try:
+        items: list[_Input] = []
+        formats: list[Format] = []
+        for index, path in enumerate(args.inputs):
+            source = stdin_copy(stash) if path == "-" else path
+            fmt = _pick_format(args, plugins, path, source)
+            if args.response and fmt.respond is None:
+                raise ScrubberError(f"format {fmt.name} writes no response documents (--response)")
+            items.append(_Input(index=index, path=path, source=source, fmt=fmt.name))
+            formats.append(fmt)
+        results = _scrub_all(jobs, args, history, items, workdir)
+        for item, fmt, result in zip(items, formats, results, strict=True):
+            _collect(args, item, fmt, result, report, outputs, spool, progress, given)
+        header = report.header(
+            tool_version=tool_version(),
+            plugins=[(i.name, i.version) for i in plugins.infos],
+            tables=_first_use(results),
+            inputs=[{"path": item.path, "format": item.fmt} for item in items],
+            as_of=args.as_of,
+            profile=profile,
+        )
+        if args.report:
+            outputs.write_all(args.report, _report_chunks(header, spool))
+        outputs.commit()
+        if isinstance(history, SqliteHistory):
+            if args.check:
+                history.rollback()
+            else:
+                for result in results:
+                    for patient, removed, added in result.events:
+                        history._changed(patient, removed=removed, added=added)
+                history.commit()
+    except BaseException:
+        outputs.discard()
+        if isinstance(history, SqliteHistory):
+            history.rollback()
+        raise
+    finally:
+        spool.close()
+        stash.cleanup()
+        shutil.rmtree(workdir, ignore_errors=True)
+        progress.done()
+    if not args.quiet:
+        print(summary_text(header["summary"]), file=sys.stderr)
+    if report.failures:
+        return 3
+    return 1 if report.has_errors else 0
+
+
+def _collect(
+    args: argparse.Namespace,
+    item: _Input,
+    fmt: Format,
+    result: _Scrubbed,
+    report: ReportBuilder,
+    outputs: PendingOutputs,
+    spool: Any,
+    progress: _Progress,
+    given: Mapping[str, str],
+) -> None:
+    """One input's results into the run's outputs and report, as ``_scrub_one`` makes them."""
+    for name in _TOTALS:
+        setattr(report, name, getattr(report, name) + result.totals[name])
+    for name in _COUNTERS:
+        getattr(report, name).update(result.counters[name])
+    with open(result.entries, encoding="utf-8") as entries:
+        for line in entries:
+            spool.write(line)
+            progress.tick()
+    if result.responses is not None:
+        with open(result.responses, "rb") as responses:
+            outputs.write_all(args.response, iter(lambda: responses.read(1 << 20), b""))
+    target = _output_target(args, item.path)
+    handle = None
+    if target is not None and result.output is not None:
+        handle = outputs.write_all(target, read_chunks(result.output))
+    options = {key: value for key, value in given.items() if key in fmt.options}
+    try:
+        if args.validate:
+            _validate(fmt, options, report, handle, item.source)
+        if args.ack:
+            if fmt.acknowledge is None:
+                raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
+            data = b"".join(read_chunks(item.source))
+            outputs.write_all(args.ack, [fmt.acknowledge(data, options)])
+    except AdapterError as exc:
+        exc.source = exc.source or item.path
+        raise
+    except OSError as exc:
+        raise ScrubberError(f"cannot read: {exc.strerror}", source=item.path) from None
