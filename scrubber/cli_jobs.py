@@ -41,6 +41,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from typing import Any
@@ -57,7 +58,7 @@ from scrubber.cli_scrub import (
     scrub_options,
 )
 from scrubber.engine import Engine, Result
-from scrubber.errors import AdapterError, ScrubberError
+from scrubber.errors import AdapterError, PluginError, ScrubberError
 from scrubber.findings import ClaimResult
 from scrubber.formats import ClaimPiece, Format
 from scrubber.history import ClaimHistory, ClaimUnits
@@ -305,7 +306,14 @@ def _scrub_all(
 
 
 def _result(future: Future[list[_Scrubbed]]) -> list[_Scrubbed]:
-    return future.result()
+    """A worker's results; its exception re-raised here (the exit code ``--jobs 1`` gives)."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise PluginError(
+            "a worker process ended abruptly while scrubbing (a plugin or format crashed "
+            "its process); nothing was written"
+        ) from None
 
 
 def run_scrub_jobs(
