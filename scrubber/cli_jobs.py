@@ -273,7 +273,7 @@ def _first_use(results: Sequence[_Scrubbed]) -> list[TableInfo]:
 def _pool(jobs: int, args: argparse.Namespace, history: ClaimHistory | None) -> Any:
     history_path = history.path if isinstance(history, SqliteHistory) else None
     window = history.max_patients if history is not None else ClaimHistory().max_patients
-    context = get_context("forkserver" if sys.platform != "win32" else "spawn")
+    context = get_context("spawn")  # portable, and each worker a child this process waits for
     return ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=context,
