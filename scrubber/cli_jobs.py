@@ -290,12 +290,17 @@ def _scrub_all(
     workdir: str,
 ) -> list[_Scrubbed]:
     """Both passes; the final result of every input, in input order."""
+    sizes = [_size(item) for item in items]
     with _pool(min(jobs, len(items)), args, history) as pool:
-        first: list[Future[list[_Scrubbed]]] = [
-            pool.submit(_scrub_inputs, [item], workdir, "a") for item in items
-        ]
-        results = [_result(future)[0] for future in first]
+        # largest first, so the last worker to finish is not left with the biggest input;
+        # results are taken in input order, so the first bad input is the one named
+        first: dict[int, Future[list[_Scrubbed]]] = {
+            i: pool.submit(_scrub_inputs, [items[i]], workdir, "a")
+            for i in sorted(range(len(items)), key=lambda i: -sizes[i])
+        }
+        results = [_result(first[i])[0] for i in range(len(items))]
         shared = [group for group in _groups(results) if len(group) > 1]
+        shared.sort(key=lambda group: -sum(sizes[i] for i in group))
         again = [
             pool.submit(_scrub_inputs, [items[i] for i in group], workdir, "b") for group in shared
         ]
@@ -303,6 +308,13 @@ def _scrub_all(
             for result in _result(future):
                 results[result.index] = result
     return results
+
+
+def _size(item: _Input) -> int:
+    try:
+        return os.path.getsize(item.source)
+    except OSError:  # the worker names the file in its error
+        return 0
 
 
 def _result(future: Future[list[_Scrubbed]]) -> list[_Scrubbed]:
