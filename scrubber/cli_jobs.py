@@ -298,7 +298,11 @@ def _scrub_all(
             i: pool.submit(_scrub_inputs, [items[i]], workdir, "a")
             for i in sorted(range(len(items)), key=lambda i: -sizes[i])
         }
-        results = [_result(first[i])[0] for i in range(len(items))]
+        try:
+            results = [_result(first[i])[0] for i in range(len(items))]
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # no more work once one failed
+            raise
         shared = [group for group in _groups(results) if len(group) > 1]
         shared.sort(key=lambda group: -sum(sizes[i] for i in group))
         again = [
