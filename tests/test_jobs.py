@@ -268,3 +268,30 @@ def test_jobs_must_not_be_negative(sample_tables_db: Path, tmp_path: Path) -> No
     inputs = [_batch_file(tmp_path / "a.837", "A", 2), _batch_file(tmp_path / "b.837", "B", 2)]
     code, files, _report = scrub(inputs, sample_tables_db, tmp_path / "out", -1)
     assert code == 2 and files == {}
+
+
+def _keys(*keys: str) -> Any:
+    from scrubber.cli_jobs import _Scrubbed
+
+    return [
+        _Scrubbed(index=i, output=None, entries="", responses=None, keys=frozenset(k), tables=())
+        for i, k in enumerate(keys)
+    ]
+
+
+def test_inputs_sharing_a_beneficiary_through_a_chain_are_one_group() -> None:
+    from scrubber.cli_jobs import _groups
+
+    # 0 and 2 share p; 2 and 4 share q: one group in input order; 1 and 3 alone
+    results = _keys(["p"], ["x"], ["p", "q"], [], ["q"])
+    assert _groups(results) == [[0, 2, 4], [1], [3]]
+
+
+def test_jobs_zero_means_every_core() -> None:
+    import argparse
+    import os
+
+    from scrubber.cli_jobs import jobs_wanted
+
+    assert jobs_wanted(argparse.Namespace(jobs=0)) == (os.cpu_count() or 1)
+    assert jobs_wanted(argparse.Namespace(jobs=3)) == 3
