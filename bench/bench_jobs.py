@@ -10,7 +10,9 @@ Each measurement is the CLI as a user runs it, in a subprocess (`scrubber scrub 
 --out-dir D --report R --no-history --jobs N`), interpreter and worker start-up included.
 The modes are interleaved round by round (--rounds) so a stall of the shared machine cannot
 land on one side only; each mode's time is its fastest round. Peak RSS is reported for the
-main process and for the largest worker (getrusage RUSAGE_CHILDREN of the CLI process).
+main process and for the largest worker (getrusage RUSAGE_CHILDREN of the CLI process), and
+the CPU seconds of all its processes: on a machine shared with other work the wall-clock
+ratio depends on the free cores, the CPU ratio is what ``--jobs`` costs in extra work.
 
 Usage: .venv/bin/python bench/bench_jobs.py [--claims 40000] [--files 8] [--rounds 3]
        [--jobs 1 2]
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -94,14 +97,18 @@ def _run(paths: list[Path], db: Path, out: Path, jobs: int) -> dict[str, float]:
         "--jobs",
         str(jobs),
     ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     stats = json.loads(done.stdout.strip().splitlines()[-1])
     if stats["code"] not in (0, 1):
         raise SystemExit(f"scrub failed ({stats['code']}): {done.stderr}")
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "main_mb": stats["main_kib"] / 1024,
         "worker_mb": stats["worker_kib"] / 1024,
     }
@@ -153,6 +160,7 @@ def main() -> None:
         rate = claims / row["seconds"]
         print(
             f"--jobs {jobs}: {row['seconds']:.2f} s  {rate:,.0f} claims/s  x{rate / base:.2f}  "
+            f"CPU {row['cpu']:.2f} s (all processes)  "
             f"peak RSS main {row['main_mb']:.0f} MB, largest worker {row['worker_mb']:.0f} MB"
         )
 
