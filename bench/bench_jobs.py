@@ -3,8 +3,9 @@
 Input: a batch of --files synthetic 837P files (scrubber_x12.synthetic) of --claims claims in
 all, a realistic mix: about 6 % of the claims need a fix (a 97110 line over its MAI 1 line
 MUE of 4, split; or a 99213 day total over its MAI 3 MUE of 3, documented), the rest bill
-codes within their sample MUE rows. Two of the files share their beneficiaries (a day total
-runs across them), the others do not. Tables: the bundled sample tables (samples/tables).
+codes within their sample MUE rows. The first --shared files (default 2; 0: none) bill the
+same beneficiaries, so a day total runs across them and ``--jobs`` scrubs them again as one
+group; the others share none. Tables: the bundled sample tables (samples/tables).
 
 Each measurement is the CLI as a user runs it, in a subprocess (`scrubber scrub FILES
 --out-dir D --report R --no-history --jobs N`), interpreter and worker start-up included.
@@ -15,7 +16,7 @@ the CPU seconds of all its processes: on a machine shared with other work the wa
 ratio depends on the free cores, the CPU ratio is what ``--jobs`` costs in extra work.
 
 Usage: .venv/bin/python bench/bench_jobs.py [--claims 40000] [--files 8] [--rounds 3]
-       [--jobs 1 2]
+       [--jobs 1 2] [--shared 2]
 """
 
 from __future__ import annotations
@@ -61,14 +62,14 @@ def _claim_lines(index: int) -> list[object]:
     ]
 
 
-def write_batch(directory: Path, claims: int, files: int) -> list[Path]:
+def write_batch(directory: Path, claims: int, files: int, shared: int) -> list[Path]:
     from scrubber_x12.synthetic import synthetic_837
 
     per_file = claims // files
     paths = []
     for number in range(files):
         tag = f"F{number:02d}"
-        patients = "F00" if number == 1 else tag  # files 0 and 1 share their beneficiaries
+        patients = "F00" if number < shared else tag  # the first *shared* files share them
         lines = [_claim_lines(number * per_file + i) for i in range(per_file)]
         data = synthetic_837(per_file, claim_lines=lines)
         data = data.replace(b"CLM*SYN", b"CLM*" + tag.encode())
@@ -119,12 +120,15 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=40_000)
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--shared", type=int, default=2, help="files (the first ones) sharing beneficiaries"
+    )
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     scrubber = Path(sys.executable).parent / "scrubber"
     with tempfile.TemporaryDirectory(prefix="bench-jobs-") as tmp:
         root = Path(tmp)
-        paths = write_batch(root, args.claims, args.files)
+        paths = write_batch(root, args.claims, args.files, args.shared)
         db = root / "tables.db"
         tables = [str(p) for p in sorted(SAMPLE_TABLES.iterdir()) if p.suffix in (".csv", ".txt")]
         subprocess.run(
@@ -151,7 +155,8 @@ def main() -> None:
             for p in paths
         )
     print(
-        f"{claims} claims in {args.files} files; {changed} changed, {flagged} with findings "
+        f"{claims} claims in {args.files} files ({args.shared} sharing beneficiaries); "
+        f"{changed} changed, {flagged} with findings "
         f"({100 * flagged / claims:.1f} %); outputs identical across modes: {same}"
     )
     base = claims / best[args.jobs[0]]["seconds"]
