@@ -34,17 +34,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import shutil
 import sqlite3
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from scrubber.api import Plugins, reporting, tool_version
@@ -105,7 +106,7 @@ class _Scrubbed:
     tables: tuple[TableInfo, ...]
     totals: dict[str, int] = field(default_factory=dict)
     counters: dict[str, Counter[str]] = field(default_factory=dict)
-    events: list[HistoryEvent] = field(default_factory=list)
+    events: str | None = None  # the history changes, pickled one after another
 
 
 class _ReadOnlyHistory(SqliteHistory):
@@ -117,7 +118,7 @@ class _ReadOnlyHistory(SqliteHistory):
         self.path = path
         self._pending = {}
         self._pending_patients = set()
-        self.events: list[HistoryEvent] = []
+        self.events: BinaryIO | None = None  # where the changes go (one file per input)
         try:
             uri = f"file:{quote(os.path.abspath(path))}?mode=ro"
             self._conn = sqlite3.connect(uri, uri=True, isolation_level="DEFERRED")
@@ -127,7 +128,9 @@ class _ReadOnlyHistory(SqliteHistory):
     def _changed(
         self, patient: str, *, removed: Iterable[str], added: tuple[str, ClaimUnits | None]
     ) -> None:
-        self.events.append((patient, tuple(removed), added))
+        if self.events is not None:
+            event: HistoryEvent = (patient, tuple(removed), added)
+            pickle.dump(event, self.events, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # --- the worker side ----------------------------------------------------------------------
@@ -174,7 +177,10 @@ def _scrub_input(item: _Input, history: ClaimHistory, workdir: str, tag: str) ->
     options = run.format_options(fmt)
     stem = os.path.join(workdir, f"{item.index}.{tag}")
     keys: set[str] = set()
-    before = len(history.events) if isinstance(history, _ReadOnlyHistory) else 0
+    events = None
+    if isinstance(history, _ReadOnlyHistory):
+        events = stem + ".events"
+        history.events = open(events, "wb")  # noqa: SIM115  # closed below
     with open(stem + ".entries", "w", encoding="utf-8") as entries:
 
         def sink(entry: dict[str, Any]) -> None:
@@ -220,7 +226,9 @@ def _scrub_input(item: _Input, history: ClaimHistory, workdir: str, tag: str) ->
         finally:
             if responses is not None:
                 responses.close()
-    events = history.events[before:] if isinstance(history, _ReadOnlyHistory) else []
+            if isinstance(history, _ReadOnlyHistory) and history.events is not None:
+                history.events.close()
+                history.events = None
     return _Scrubbed(
         index=item.index,
         output=output,
@@ -382,7 +390,7 @@ def run_scrub_jobs(
                 history.rollback()
             else:
                 for result in results:
-                    for patient, removed, added in result.events:
+                    for patient, removed, added in _events(result):
                         history._changed(patient, removed=removed, added=added)
                 history.commit()
     except BaseException:
@@ -400,6 +408,18 @@ def run_scrub_jobs(
     if report.failures:
         return 3
     return 1 if report.has_errors else 0
+
+
+def _events(result: _Scrubbed) -> Iterator[HistoryEvent]:
+    """The history changes a worker made for one input, in the order it made them."""
+    if result.events is None:
+        return
+    with open(result.events, "rb") as handle:
+        while True:
+            try:
+                yield pickle.load(handle)
+            except EOFError:
+                return
 
 
 def _collect(
