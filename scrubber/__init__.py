@@ -18,7 +18,13 @@ from scrubber.delta import LineDelta, line_delta
 from scrubber.edits import Edit, EditContext, edit
 from scrubber.engine import Engine, Result, Run, ScrubOptions
 from scrubber.errors import AdapterError, PluginError, ProfileError, ScrubberError, TableError
-from scrubber.explain import Explainer, ExplainRequest, ExplainSection
+from scrubber.explain import (
+    ExplainAnswer,
+    Explainer,
+    ExplainRequest,
+    ExplainSection,
+    explain_code,
+)
 from scrubber.findings import (
     ClaimResult,
     EditFailure,
@@ -41,7 +47,7 @@ from scrubber.fixes import (
     apply_fixes,
 )
 from scrubber.formats import ClaimPiece, Format, FormatOptions, Piece, ValidationIssue, Verbatim
-from scrubber.history import ClaimHistory
+from scrubber.history import ClaimHistory, provider_for
 from scrubber.history_store import SqliteHistory
 from scrubber.hookspecs import hookimpl
 from scrubber.manager import make_plugin_manager
@@ -58,6 +64,7 @@ from scrubber.tables import (
     TableInfo,
     TableRow,
 )
+from scrubber.utf16 import utf16_aware
 
 __all__ = [
     "MAX_MODIFIERS",
@@ -72,6 +79,7 @@ __all__ = [
     "EditContext",
     "EditFailure",
     "Engine",
+    "ExplainAnswer",
     "ExplainRequest",
     "ExplainSection",
     "Explainer",
@@ -122,11 +130,14 @@ __all__ = [
     "apply_fixes",
     "detect_format",
     "edit",
+    "explain_code",
     "hookimpl",
     "line_delta",
     "load_profile",
     "make_plugin_manager",
     "opaque_key",
+    "provider_for",
     "scrub_bytes",
     "scrub_stream",
+    "utf16_aware",
 ]

@@ -21,12 +21,12 @@ from typing import NoReturn
 
 from scrubber.api import Plugins, tool_version
 from scrubber.errors import PluginError, ProfileError, ScrubberError, TableError
-from scrubber.explain import ExplainRequest
+from scrubber.explain import ExplainRequest, explain_code
 from scrubber.history_store import DEFAULT_RETAIN_DAYS, SqliteHistory
 from scrubber.manager import make_plugin_manager
 from scrubber.profiles import PROGRAMS, Profile
 from scrubber.store import StoreTables, TableStore
-from scrubber.tables import ImportHints, MemoryTables, ReferenceTables
+from scrubber.tables import ImportHints, MemoryTables, ReferenceTables, TableInfo
 
 __all__ = ["main"]
 
@@ -313,7 +313,31 @@ def _tables_import(args: argparse.Namespace, plugins: Plugins) -> int:
                 f"{outcome.outcome:9} {t.name} effective {t.effective}:"
                 f" {t.rows} rows from {os.path.basename(name)}"
             )
+            for note in hint_notes(hints, t):
+                print(f"note: {os.path.basename(name)}: {note}", file=sys.stderr)
     return 0
+
+
+def hint_notes(hints: ImportHints, table: TableInfo) -> list[str]:
+    """What was used where the command line and the file name disagree, and why.
+
+    CMS dates and labels each MUE file only in its name (the rows carry no effective date), so
+    an importer takes the name's facts first and the command line's only where the name is
+    silent. Without a word, a mistyped ``--effective`` would seem to have been applied."""
+    notes = []
+    if hints.effective is not None and hints.effective != table.effective:
+        notes.append(
+            f"effective date {table.effective} taken from the file name, not --effective "
+            f"{hints.effective}: CMS dates each MUE file in its name, which wins over the "
+            "option (the option is for files whose name carries no date)"
+        )
+    for option, given, used in (
+        ("--program", hints.program, table.program),
+        ("--service-type", hints.service_type, table.service_type),
+    ):
+        if given is not None and given != used:
+            notes.append(f"{used} taken from the file name, not {option} {given}")
+    return notes
 
 
 def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
@@ -327,7 +351,8 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
         tables=tables,
         minutes=args.minutes,
     )
-    sections = [s for e in plugins.explainers if (s := e.explain(request)) is not None]
+    explained = explain_code(plugins.explainers, request)
+    sections = explained.sections
     if args.json:
         print(
             json.dumps(
@@ -336,8 +361,16 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
                     "program": request.program,
                     "date": request.on.isoformat(),
                     "minutes": None if args.minutes is None else str(args.minutes),
+                    "answer": explained.answer or None,
+                    "warnings": list(explained.warnings),
                     "sections": [
-                        {"title": s.title, "text": list(s.text), "data": s.data} for s in sections
+                        {
+                            "title": s.title,
+                            "text": list(s.text),
+                            "data": s.data,
+                            "answer": s.answer or None,
+                        }
+                        for s in sections
                     ],
                 },
                 indent=2,
@@ -345,6 +378,12 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
             )
         )
         return 0
+    if explained.answer:
+        print(explained.answer)
+    for warning in explained.warnings:
+        print(f"Warning: {warning}")
+    if explained.answer or explained.warnings:
+        print()
     print(f"{request.code} ({request.program}, {request.on})")
     if not sections:
         print("  Nothing known about this code: no time rules and no table rows.")

@@ -130,12 +130,16 @@ class EditContext:
         """The payer's settings for a plugin section (plugin defaults where unset)."""
         return self.payer.settings(section)
 
-    def prior_units(self, code: str, on: date) -> Decimal:
+    def prior_units(
+        self, code: str, on: date, *, key: str = "billing_npi", line: ServiceLine | None = None
+    ) -> Decimal:
         """Units of *code* on *on* already billed on earlier claims of this run for the same
-        patient and billing provider (0 when the run keeps no history)."""
+        patient and provider (0 when the run keeps no history). *key* says which identity is
+        "the same provider": ``billing_npi``, ``rendering_npi`` (of *line*) or
+        ``billing_tin``."""
         if self._history is None:
             return Decimal("0")
-        return self._history.prior_units(self.claim, code, on)
+        return self._history.prior_units(self.claim, code, on, key=key, line=line)
 
     def finding(
         self,

@@ -51,6 +51,7 @@ from scrubber.tables import ReferenceTables, RowHit, TableInfo
 
 __all__ = [
     "CONFLICT_CODE",
+    "OUT_OF_SCOPE_CODE",
     "UNREADABLE_CODE",
     "Engine",
     "Result",
@@ -65,6 +66,12 @@ CONFLICT_CITATION = "claim-scrubber: conflicting fixes are reported, never guess
 UNREADABLE_CODE = "SCR002"
 UNREADABLE_CITATION = (
     "claim-scrubber: a claim that cannot be understood is passed through unchanged"
+)
+OUT_OF_SCOPE_CODE = "SCR003"
+OUT_OF_SCOPE_CITATION = (
+    "HIPAA code sets, 45 CFR 162.1002: HCPCS and CPT-4 for physician and other health care "
+    "services (the professional claim the edits check); HL7 FHIR R4 Claim.type "
+    "(claim-type: institutional, oral, pharmacy, professional, vision)"
 )
 
 Result = ClaimResult | UnreadableClaim
@@ -319,8 +326,23 @@ def _place_lines(
 
 
 def unreadable(piece: ClaimPiece) -> UnreadableClaim:
-    """The result for a claim the reader could not understand (passed through unchanged)."""
+    """The result for a claim piece without a model claim (passed through unchanged): one the
+    reader could not understand (``SCR002``, error), or one it read but that no edit is for
+    (``out_of_scope``: ``SCR003``, info: the claim may be right, it is only never passed in
+    silence)."""
     claim_id = piece.claim_id or "?"
+    if piece.out_of_scope:
+        reason = piece.problem or "out of scope"
+        finding = Finding(
+            code=OUT_OF_SCOPE_CODE,
+            severity=Severity.INFO,
+            message=f"no edit applies, passed through unchanged: {reason}",
+            claim_id=claim_id,
+            citation=OUT_OF_SCOPE_CITATION,
+        )
+        return UnreadableClaim(
+            claim_id=claim_id, problem=reason, findings=(finding,), out_of_scope=True
+        )
     problem = piece.problem or "unreadable"
     finding = Finding(
         code=UNREADABLE_CODE,

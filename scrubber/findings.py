@@ -171,13 +171,16 @@ class ClaimResult:
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UnreadableClaim:
-    """The result for a claim the format's reader could not understand: it is written back
-    unchanged and ``findings`` holds the one ``SCR002`` error saying why (``problem``, one
-    line, no PHI). Comes out of the engine beside ``ClaimResult``s, in input order."""
+    """The result for a claim the engine could not scrub: the format's reader could not
+    understand it (``findings`` holds the one ``SCR002`` error saying why), or, with
+    ``out_of_scope``, read it but no edit is for it (one ``SCR003`` info finding). It is
+    written back unchanged; ``problem`` is one line, no PHI. Comes out of the engine beside
+    ``ClaimResult``s, in input order."""
 
     claim_id: str
     problem: str
     findings: tuple[Finding, ...]
+    out_of_scope: bool = False
     applied: tuple[AppliedFix, ...] = ()
     failures: tuple[EditFailure, ...] = ()
 

@@ -47,7 +47,11 @@ class ClaimPiece:
     claim is then passed through unchanged and ``problem`` (one line, no PHI) is reported.
     ``locator`` points into the input (``"segment 27"``, ``"/entry/0/resource"``).
     ``findings`` are set by the engine before the piece reaches the writer, for a format that
-    can carry them in the claim itself (the FHIR ``findings`` option)."""
+    can carry them in the claim itself (the FHIR ``findings`` option).
+    ``out_of_scope`` (with ``claim=None``): the claim was read, but it is not one the edits are
+    for (a dental or institutional claim, items coded outside CPT/HCPCS). It is passed through
+    unchanged like an unreadable claim, and ``problem`` says why no edit ran (finding SCR003,
+    info: nothing is wrong with the claim)."""
 
     claim: Claim | None
     payload: object
@@ -55,6 +59,7 @@ class ClaimPiece:
     problem: str | None = None
     claim_id: str = ""
     findings: tuple[Finding, ...] = ()
+    out_of_scope: bool = False
 
 
 Piece = Verbatim | ClaimPiece

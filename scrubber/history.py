@@ -3,7 +3,13 @@
 CMS sums MUE units "reported by the same provider for the same beneficiary for the same date
 of service" (questions.cms.gov FAQ 11344), and a clearinghouse batch often holds several
 claims of one patient for one day. The engine records each claim's final lines here and an
-edit asks for the units on *other* claims of the same patient and billing provider.
+edit asks for the units on *other* claims of the same patient and provider.
+
+Which identity is "the same provider" is a payer setting (the MUE plugin's ``day_total_key``):
+the billing NPI, the rendering NPI (a line's own, else the claim's, else the billing NPI, as
+837P loops 2420A/2310B are only sent when they differ from the billing provider) or the
+billing TIN. The ledger records every line under all three, so any key can be asked for.
+A date-span line is recorded as its units divided by its days on each day of the span.
 
 One history belongs to one run, across every input of it (``Engine.start(history=...)``);
 an EHR scrubbing one claim at a time passes the same history to each ``scrub_bytes`` call,
@@ -30,12 +36,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from scrubber.models import Claim
+from scrubber.models import Claim, ServiceLine
 
 __all__ = [
+    "DAY_TOTAL_KEYS",
     "REPLACEMENT",
     "VOID",
     "ClaimHistory",
@@ -44,12 +51,28 @@ __all__ = [
     "Slot",
     "claim_slots",
     "patient_entry",
+    "provider_for",
 ]
 
 REPLACEMENT = "7"  # X12 CLM05-3: replacement of prior claim
 VOID = "8"  # X12 CLM05-3: void/cancel of prior claim
 
-Slot = tuple[str, str, date]  # (billing provider, code, date of service)
+DAY_TOTAL_KEYS = ("billing_npi", "rendering_npi", "billing_tin")
+MAX_SPAN_DAYS = 366  # a longer date span is recorded on its first year of days only
+
+Slot = tuple[str, str, str, date]  # (key kind, provider, code, date of service)
+
+
+def provider_for(claim: Claim, line: ServiceLine | None, key: str) -> str:
+    """The provider identity *key* names for *line* of *claim* (``""`` when unknown)."""
+    if key == "billing_tin":
+        return claim.billing_tin or ""
+    if key == "rendering_npi":
+        own = line.rendering_npi if line is not None else None
+        return own or claim.rendering_npi or claim.billing_npi or ""
+    if key == "billing_npi":
+        return claim.billing_npi or ""
+    raise ValueError(f"unknown day-total key {key!r} (one of {', '.join(DAY_TOTAL_KEYS)})")
 
 
 @dataclass(slots=True)
@@ -71,31 +94,55 @@ def _patient_of(claim: Claim) -> str:
 
 
 def claim_slots(claim: Claim) -> Iterator[tuple[Slot, Decimal]]:
-    """The day-total slots *claim*'s lines fill, with their units."""
-    provider = claim.billing_npi or ""
+    """The day-total slots *claim*'s lines fill, with their units: every line under every
+    key kind, on each day of its date span."""
     for line in claim.lines:
-        yield (provider, line.code, line.service_date), line.units
+        span, per_day = _per_day(line)
+        for key in DAY_TOTAL_KEYS:
+            provider = provider_for(claim, line, key)
+            for n in range(span):
+                yield (key, provider, line.code, line.service_from + timedelta(days=n)), per_day
 
 
-def _slot(claim: Claim, code: str, on: date) -> Slot:
-    return (claim.billing_npi or "", code, on)
+def _per_day(line: ServiceLine) -> tuple[int, Decimal]:
+    """Days recorded for *line* and its units on each: a date span's units are spread evenly
+    over its days (at most ``MAX_SPAN_DAYS`` are recorded), and a line still reported in
+    minutes (SV103 ``MJ``) is one service a day, not one unit per minute."""
+    days = 1
+    timed = line.start is not None  # one continuous service, e.g. a visit past midnight
+    if line.service_to is not None and line.service_to > line.service_from and not timed:
+        days = (line.service_to - line.service_from).days + 1
+    if line.unit_basis == "MJ":
+        return min(days, MAX_SPAN_DAYS), Decimal(1)
+    return min(days, MAX_SPAN_DAYS), line.units / days
 
 
 class ClaimHistory:
-    """A run's ledger: patient -> claim id -> units per (billing NPI, code, date)."""
+    """A run's ledger: patient -> claim id -> units per (key kind, provider, code, date)."""
 
     def __init__(self, max_patients: int = 20_000) -> None:
         self.max_patients = max_patients
         self._patients: OrderedDict[str, PatientLedger] = OrderedDict()
 
-    def prior_units(self, claim: Claim, code: str, on: date) -> Decimal:
-        """Units of *code* on *on* on the patient's other claims of the same billing provider
-        (neither *claim* itself, seen before, nor the claim it replaces or voids)."""
+    def prior_units(
+        self,
+        claim: Claim,
+        code: str,
+        on: date,
+        *,
+        key: str = "billing_npi",
+        line: ServiceLine | None = None,
+    ) -> Decimal:
+        """Units of *code* on *on* on the patient's other claims of the same provider, the
+        provider being the identity *key* names (for *line*, with ``rendering_npi``); neither
+        *claim* itself, seen before, nor the claim it replaces or voids counts. Claims that
+        give no such identity count as one unnamed provider."""
         patient = _patient_of(claim)
+        provider = provider_for(claim, line, key)
         if not patient:
             return Decimal("0")
         entry = self._entry(patient)
-        slot = _slot(claim, code, on)
+        slot = (key, provider, code, on)
         total = entry.totals.get(slot, Decimal("0"))
         for ref in _superseded(claim, entry):
             total -= entry.claims[ref].units.get(slot, Decimal("0"))

@@ -158,7 +158,10 @@ class Claim:
     ``filing_indicator`` is SBR09 (MC Medicaid, MB Medicare Part B, CI commercial ...) or the
     FHIR insurance type; payer profiles resolve a claim by it and by ``payer_id``.
     ``billing_taxonomy`` lets the MUE plugin tell a DME supplier (332B00000X) from a
-    practitioner. ``patient_key`` and ``subscriber_key`` are opaque (e.g. a hash of the member
+    practitioner. ``billing_tin`` is the billing provider's employer identification number
+    (837P loop 2010AA REF*EI; a FHIR identifier with system
+    ``http://hl7.org/fhir/sid/us-ein``), one of the keys a day total can be summed by.
+    ``patient_key`` and ``subscriber_key`` are opaque (e.g. a hash of the member
     id) and used only to group claims of one beneficiary; they are never printed.
     ``frequency_code`` is CLM05-3 (``1`` original, ``7`` replacement, ``8`` void); for a
     replacement or void, ``original_ref`` names the claim it stands in for (REF*F8, the payer
@@ -173,6 +176,7 @@ class Claim:
     billing_npi: str | None = None
     billing_taxonomy: str | None = None
     rendering_npi: str | None = None
+    billing_tin: str | None = field(default=None, repr=False)
     payer_id: str | None = None
     payer_name: str | None = None
     filing_indicator: str | None = None

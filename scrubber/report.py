@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from scrubber.engine import UNREADABLE_CODE
+from scrubber.engine import OUT_OF_SCOPE_CODE, UNREADABLE_CODE
 from scrubber.findings import ClaimResult, EditFailure, Finding, Severity, UnreadableClaim
 from scrubber.fixes import Fix
 from scrubber.formats import ValidationIssue
@@ -23,6 +23,7 @@ from scrubber.profiles import Profile
 from scrubber.tables import TableInfo
 
 __all__ = [
+    "OUT_OF_SCOPE_CODE",
     "REPORT_VERSION",
     "UNREADABLE_CODE",
     "ReportBuilder",
@@ -110,7 +111,7 @@ class ReportBuilder:
         """Record one claim's result (scrubbed, or unreadable with its ``SCR002``)."""
         self.claims += 1
         if isinstance(result, UnreadableClaim):
-            self.unreadable += 1
+            self.unreadable += not result.out_of_scope
             payer = None
         else:
             self.lines += len(result.original.lines)

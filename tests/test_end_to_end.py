@@ -36,19 +36,21 @@ def segments(data: bytes) -> list[str]:
     return [s.strip() for s in data.decode().split("~") if s.strip()]
 
 
-def test_home_infusion_837p_is_normalized_and_split_for_mue(scrub_sample) -> None:
+def test_home_infusion_837p_is_normalized_and_documented_for_mue(scrub_sample) -> None:
+    """Medicaid with no state profile: the units over the MUE are kept and the records go
+    with the claim (PWK on the 99602 line), an appealable warning; nothing is split."""
     code, out, report = scrub_sample("x12/home-infusion-medicaid.837")
-    assert code == 0  # warnings only: every change was made, nothing left to deny
+    assert code == 0  # warnings only: records attached, the state's appeal process applies
     [claim] = claims_of(out)
     lines = [(ln.code, ln.modifiers, ln.units, ln.unit_basis) for ln in claim.lines]
     assert lines == [
         ("99601", (), Decimal(1), "UN"),
-        ("99602", (), Decimal(2), "UN"),
-        ("99602", ("GD",), Decimal(1), "UN"),
+        ("99602", (), Decimal(3), "UN"),
     ]
     assert claim.total_charge == claim.line_charge_total == Decimal("450.00")
-    assert [a.report_type for a in claim.lines[2].attachments] == ["M1"]
-    assert len({ln.control_number for ln in claim.lines}) == 3
+    [records] = claim.lines[1].attachments
+    assert (records.report_type, records.transmission) == ("M1", "FX")
+    assert claim.lines[1].note == "UNITS OVER MUE 2; RECORDS SENT"
 
     segs = segments(out)
     st, se = (
@@ -64,10 +66,26 @@ def test_home_infusion_837p_is_normalized_and_split_for_mue(scrub_sample) -> Non
     assert codes == ["INF001", "MUE004"]
     infusion, mue = entry["findings"]
     assert "99601 × 1" in infusion["message"] and "99602 × 3" in infusion["message"]
+    assert mue["severity"] == "warning" and mue["appealable"] is True
     assert mue["table_row"]["rationale"] == "Clinical: Medicaid Data"
     assert mue["table_row"]["value"] == "2" and mue["rarc"] == "N362"
-    assert mue["appealable"] is True
     assert [t["table"] for t in report["tables"]] == ["mue/medicaid/practitioner"]
+
+
+def test_connecticut_profile_splits_the_excess_onto_a_gd_line(scrub_sample) -> None:
+    profile = str(SAMPLES / "profiles" / "connecticut-medicaid.toml")
+    code, out, report = scrub_sample("x12/home-infusion-medicaid.837", "--profile", profile)
+    assert code == 0
+    [claim] = claims_of(out)
+    assert [(ln.code, ln.modifiers, ln.units) for ln in claim.lines] == [
+        ("99601", (), Decimal(1)),
+        ("99602", (), Decimal(2)),
+        ("99602", ("GD",), Decimal(1)),
+    ]
+    assert claim.total_charge == claim.line_charge_total == Decimal("450.00")
+    assert [(a.report_type, a.transmission) for a in claim.lines[2].attachments] == [("M1", "BM")]
+    assert len({ln.control_number for ln in claim.lines}) == 3
+    assert report["claims"][0]["findings"][1]["appealable"] is True
 
 
 def test_scrubbing_the_output_again_changes_nothing(

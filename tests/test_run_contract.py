@@ -25,6 +25,8 @@ INFUSION_FHIR = SAMPLES / "fhir/home-infusion-medicaid.r4.json"
 MEDICARE_837 = SAMPLES / "x12/medicare-mue.837"
 # Medicaid MUE flagged, not split: the 99602 line the infusion split made stays one line
 FLAG_PROFILE = '[defaults.mue]\nmedicaid_action = "flag"\n'
+# the excess split onto its own line (the Connecticut GD practice): 99602 becomes two lines
+SPLIT_PROFILE = '[defaults.mue]\nmedicaid_action = "split"\n'
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,9 @@ def test_a_finding_after_the_split_names_the_input_line(
 ) -> None:
     # input: one 99601 line for 5 h 30 min; the infusion edit makes 99601 + 99602 x 3, the
     # Medicaid MUE of 2 on 99602 splits off the excess: three output lines from input line 1
-    result = scrub_bytes(sample.read_bytes(), tables=store.snapshot(), plugins=plugins)
+    result = scrub_bytes(
+        sample.read_bytes(), tables=store.snapshot(), profile=SPLIT_PROFILE, plugins=plugins
+    )
     [claim] = result.results
     assert not isinstance(claim, UnreadableClaim)
     assert [ln.code for ln in claim.claim.lines] == ["99601", "99602", "99602"]
@@ -109,7 +113,8 @@ def test_claim_response_points_at_the_written_item(sample_tables_db: Path, tmp_p
 
 
 def test_the_cli_report_gives_input_and_output_lines(scrub_sample: Any) -> None:
-    _code, _out, report = scrub_sample("x12/home-infusion-medicaid.837")
+    ct = str(SAMPLES / "profiles/connecticut-medicaid.toml")  # payer SKCT0: split with GD
+    _code, _out, report = scrub_sample("x12/home-infusion-medicaid.837", "--profile", ct)
     [entry] = report["claims"]
     lines = {f["code"]: (f["line"], f["output_lines"]) for f in entry["findings"]}
     assert lines["INF001"] == (1, [1, 2, 3])

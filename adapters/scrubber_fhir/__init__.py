@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from scrubber.formats import Format
 from scrubber.hookspecs import hookimpl
+from scrubber.utf16 import utf16_aware
 
 from .reader import read
 from .response import respond
@@ -24,20 +25,20 @@ from .writer import write
 
 @hookimpl
 def scrubber_formats() -> Iterable[Format]:
-    return [
-        Format(
-            name="fhir",
-            description="HL7 FHIR Claim: JSON, Bundle, NDJSON or XML (R4 or R5)",
-            sniff=sniff,
-            read=read,
-            write=write,
-            respond=respond,
-            validate=validate,
-            options={
-                "fhir_version": "r4 (default, validated with fhir.resources.R4B) or r5",
-                "fast": "true: skip fhir.resources validation of JSON and work on the tree only",
-                "findings": "true: carry each finding in the written Claim (scrubber-finding "
-                "extension on the item or the Claim); Claims with findings are rewritten",
-            },
-        )
-    ]
+    # FHIR JSON/XML is UTF-8; a UTF-16 file is read too and written back in UTF-16
+    fhir = Format(
+        name="fhir",
+        description="HL7 FHIR Claim: JSON, Bundle, NDJSON or XML (R4 or R5)",
+        sniff=sniff,
+        read=read,
+        write=write,
+        respond=respond,
+        validate=validate,
+        options={
+            "fhir_version": "r4 (default, validated with fhir.resources.R4B) or r5",
+            "fast": "true: skip fhir.resources validation of JSON and work on the tree only",
+            "findings": "true: carry each finding in the written Claim (scrubber-finding "
+            "extension on the item or the Claim); Claims with findings are rewritten",
+        },
+    )
+    return [utf16_aware(fhir, encoding="utf-8")]

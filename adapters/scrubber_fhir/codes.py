@@ -16,8 +16,10 @@ from __future__ import annotations
 
 __all__ = [
     "CLAIM_INFO_CATEGORY",
+    "CLAIM_TYPE_SYSTEMS",
     "CPT_SYSTEMS",
     "EDIT_CODE_SYSTEM",
+    "EIN_SYSTEM",
     "EXT_FILING_INDICATOR",
     "EXT_FINDING",
     "EXT_LINE_CONTROL_NUMBER",
@@ -58,9 +60,16 @@ EDIT_CODE_SYSTEM = f"{BASE}/CodeSystem/edit-code"
 SID_ATTACHMENT_CONTROL_NUMBER = f"{BASE}/sid/attachment-control-number"
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
+#: US employer identification number (the billing provider's TIN, 837P 2010AA REF*EI).
+EIN_SYSTEM = "http://hl7.org/fhir/sid/us-ein"
 UCUM = "http://unitsofmeasure.org"
 POS_SYSTEM = "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set"
 CLAIM_INFO_CATEGORY = "http://terminology.hl7.org/CodeSystem/claiminformationcategory"
+#: ``Claim.type`` code system (R4/R5 THO ``claim-type``; STU3 used ``ex-claimtype``): codes
+#: institutional, oral, pharmacy, professional, vision.
+CLAIM_TYPE_SYSTEMS = frozenset(
+    {"http://terminology.hl7.org/CodeSystem/claim-type", "http://hl7.org/fhir/ex-claimtype"}
+)
 X12_REPORT_TYPE_SYSTEM = "https://codesystem.x12.org/005010/755"
 X12_TRANSMISSION_SYSTEM = "https://codesystem.x12.org/005010/756"
 X12_FILING_INDICATOR_SYSTEM = "https://codesystem.x12.org/005010/1032"

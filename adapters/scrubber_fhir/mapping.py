@@ -9,7 +9,8 @@ Field by field (domain.md §6 for the element lists; docs/fhir.md for the full t
   such as ``MC``), else the Source of Payment Typology (1 Medicare -> ``MB``, 2 Medicaid ->
   ``MC``). Coverage is found in ``Claim.contained`` or, in a Bundle, among the other entries.
 - provider NPI from ``identifier`` with system ``http://hl7.org/fhir/sid/us-npi`` on the
-  reference or on the referenced resource; rendering NPI per item from ``careTeamSequence``.
+  reference or on the referenced resource (the billing TIN likewise, system
+  ``http://hl7.org/fhir/sid/us-ein``); rendering NPI per item from ``careTeamSequence``.
 - ``patient_key``/``subscriber_key`` are SHA-256 hashes, never the reference itself.
 - item: ``sequence`` order -> line numbers 1..n; CPT/HCPCS coding of ``productOrService``;
   ``quantity`` (UCUM ``min``/``h`` = time: unit basis MJ); ``servicedDate``/``servicedPeriod``;
@@ -95,7 +96,8 @@ def _number(value: Any, where: str, path: str) -> Decimal:
     return Decimal(value)
 
 
-def _npi(reference: Any, resolve: Resolver) -> str | None:
+def _npi(reference: Any, resolve: Resolver, system: str = codes.NPI_SYSTEM) -> str | None:
+    """The identifier of *system* (the NPI by default) on *reference* or its target."""
     if not isinstance(reference, dict):
         return None
     candidates = [reference.get("identifier")]
@@ -105,7 +107,7 @@ def _npi(reference: Any, resolve: Resolver) -> str | None:
     if target is not None:
         candidates.extend(dicts(target.get("identifier")))
     for ident in candidates:
-        if isinstance(ident, dict) and ident.get("system") == codes.NPI_SYSTEM:
+        if isinstance(ident, dict) and ident.get("system") == system:
             value = ident.get("value")
             if isinstance(value, str) and value:
                 return value
@@ -353,6 +355,11 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
     if filing is None and coverage is not None:
         filing = _filing_from_coverage(coverage)
     payer_id, payer_name = _payer(claim, coverage, contained_or)
+    if payer_name is None and insurance is not None:
+        # A coverage named only by text ("State Medicaid"): kept as the payer's name, so a
+        # claim whose program is not coded can at least be told what the name says.
+        shown = insurance.get("coverage", {}).get("display")
+        payer_name = shown if isinstance(shown, str) and shown else None
     subscriber = ""
     if coverage is not None:
         member = coverage.get("subscriberId")
@@ -412,6 +419,7 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
         patient_key=opaque_key(_reference_key(claim.get("patient") or claim.get("subject"))),
         subscriber_key=subscriber,
         billing_npi=_npi(claim.get("provider"), contained_or),
+        billing_tin=_npi(claim.get("provider"), contained_or, codes.EIN_SYSTEM),
         rendering_npi=next((npi for _, npi in sorted(care_team.items()) if npi), None),
         payer_id=payer_id,
         payer_name=payer_name,

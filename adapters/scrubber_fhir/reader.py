@@ -24,9 +24,10 @@ from scrubber.formats import ClaimPiece, FormatOptions, Piece, Verbatim
 
 from ._jsontext import JsonStyle, array_items, decode, object_members, style_of
 from .mapping import Resolver, UnmappableClaim, map_claim
-from .versions import Options, Problem, options_of
+from .scope import claim_type, out_of_scope
+from .versions import Options, Problem, options_of, other_version_problem
 
-__all__ = ["ClaimText", "claim_id_of", "parse_claim_text", "read", "to_piece", "unusable"]
+__all__ = ["ClaimText", "claim_id_of", "parse_claim_text", "read", "to_piece"]
 
 BOM = "\ufeff"
 
@@ -81,7 +82,8 @@ def to_piece(
     validated: Problem | bool | None = False,
 ) -> ClaimPiece:
     """Validate (unless fast, or done already) and map one Claim; a Claim that fails becomes
-    a piece with ``claim=None`` and the problem, to be written back unchanged."""
+    a piece with ``claim=None`` and the problem, to be written back unchanged, and so does a
+    valid Claim no edit is for (``out_of_scope``, see ``scope``)."""
     claim_id = claim_id_of(tree)
     problem: Problem | None
     if validated is False:
@@ -94,7 +96,9 @@ def to_piece(
         )
     else:
         problem = validated if isinstance(validated, Problem) else None
-    if problem is None:
+    valid = problem is None
+    if valid and claim_type(tree) in (None, "professional"):
+        # the common case costs one look at Claim.type before the mapping
         try:
             claim = map_claim(
                 tree,
@@ -106,6 +110,20 @@ def to_piece(
             problem = exc.problem
         else:
             return ClaimPiece(claim=claim, payload=payload, locator=locator, claim_id=claim.id)
+    # Not scrubbed. First: does it look like another FHIR version? (An STU3 Claim fails
+    # validation on elements R4 never had; unvalidated, it would look like one without CPT.)
+    elsewhere = other_version_problem(tree, opts.version.name, payload.pointer)
+    if elsewhere is not None:
+        problem = elsewhere
+    elif valid and (reason := out_of_scope(tree)) is not None:
+        return ClaimPiece(
+            claim=None,
+            payload=payload,
+            locator=locator,
+            problem=reason,
+            claim_id=claim_id,
+            out_of_scope=True,
+        )
     prefix = f"{locator} " if locator.startswith("line ") else ""
     return ClaimPiece(
         claim=None,
@@ -254,11 +272,10 @@ def _read_document(text: str, opts: Options) -> Iterator[Piece]:
         payload = ClaimText(
             text=text[start:end], syntax="json", pointer="", style=style_of(text, start, end)
         )
-        piece = to_piece(tree, payload, locator="/", opts=opts)
-        if piece.claim is None:  # the whole input is this one Claim: nothing usable
-            raise unusable(piece)
+        # one rule for every document type: a Claim that cannot be used, or that no edit is
+        # for, is passed through and reported, even when it is the whole document
         yield Verbatim(payload=text[:start])
-        yield piece
+        yield to_piece(tree, payload, locator="/", opts=opts)
         yield Verbatim(payload=text[end:])
         return
     if kind != "Bundle":
@@ -266,12 +283,6 @@ def _read_document(text: str, opts: Options) -> Iterator[Piece]:
             f"resourceType {kind!r} is not Claim or Bundle", position="/resourceType"
         )
     yield from _read_bundle(text, tree, opts)
-
-
-def unusable(piece: ClaimPiece) -> AdapterError:
-    """The error for a document whose only Claim cannot be used (nothing left to scrub)."""
-    where, _, what = (piece.problem or "/: not a valid Claim").partition(": ")
-    return AdapterError(f"claim {piece.claim_id}: unusable Claim: {what}", position=where)
 
 
 def _read_bundle(text: str, tree: Mapping[str, Any], opts: Options) -> Iterator[Piece]:

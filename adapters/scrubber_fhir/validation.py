@@ -22,7 +22,8 @@ def validate(output: bytes, options: FormatOptions) -> Iterator[ValidationIssue]
     strict = {**options, "fast": "false"}
     try:
         for piece in read([output], strict):
-            if isinstance(piece, ClaimPiece) and piece.problem:
+            # an out-of-scope Claim (SCR003) is valid FHIR: only unreadable ones are issues
+            if isinstance(piece, ClaimPiece) and piece.problem and not piece.out_of_scope:
                 yield ValidationIssue(
                     message=piece.problem, locator=piece.locator, claim_id=piece.claim_id or None
                 )

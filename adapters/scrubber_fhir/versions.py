@@ -4,6 +4,11 @@
 (there is no R4 subpackage, and R4 and R4B Claim have the same elements; libraries.md and
 domain.md §6). The R5 model also accepts R4-shaped JSON, so the version is always chosen by
 the ``fhir_version`` option and never guessed by trial parsing.
+
+Only when a Claim cannot be read in the chosen version does ``looks_like`` look for elements
+that exist in another one (STU3 ``item.service``, DSTU2's coded ``type``, R5
+``traceNumber``), so the message can say which version the Claim looks like and which
+versions are read, instead of a validation error about an element R4 never had.
 """
 
 from __future__ import annotations
@@ -18,7 +23,16 @@ from pydantic import ValidationError
 
 from scrubber.errors import AdapterError
 
-__all__ = ["FhirVersion", "Options", "Problem", "options_of", "pointer", "validation_problem"]
+__all__ = [
+    "FhirVersion",
+    "Options",
+    "Problem",
+    "looks_like",
+    "options_of",
+    "other_version_problem",
+    "pointer",
+    "validation_problem",
+]
 
 
 @final
@@ -126,3 +140,75 @@ def validation_problem(exc: ValidationError, at: str) -> Problem:
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return Problem(pointer=pointer(loc, at), message=f"{first['msg']}{more}")
+
+
+READ_VERSIONS = "FHIR R4/R4B (fhir_version r4, the default) and R5 (fhir_version r5)"
+
+# Elements that exist in one Claim version and not in R4 (HL7 FHIR Claim pages of DSTU2 1.0.2,
+# STU3 3.0.2, R4 4.0.1 and R5 5.0.0, and their published R4/R5 difference).
+_DSTU2_CLAIM = ("target", "ruleset", "originalRuleset", "coverage", "missingTeeth", "school")
+_STU3_CLAIM = ("information", "organization", "employmentImpacted", "hospitalization")
+_STU3_ITEM = ("service", "careTeamLinkId", "diagnosisLinkId", "informationLinkId")
+_R5_CLAIM = ("traceNumber", "event", "diagnosisRelatedGroup", "patientPaid", "encounter")
+_R5_ITEM = ("traceNumber", "productOrServiceEnd", "patientPaid", "tax", "request")
+_R4_ITEM = ("subSite",)
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    if isinstance(value, Mapping):
+        return [value]
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def looks_like(tree: Mapping[str, Any], reading: str = "r4") -> tuple[str, list[str]] | None:
+    """``(version, evidence)`` when *tree* has elements of another FHIR version than
+    *reading* (``r4`` or ``r5``): ``("STU3", ["item.service"])``; None when nothing points
+    elsewhere. *evidence* names elements, never values."""
+    items = _dicts(tree.get("item"))
+    item_keys = {key for item in items for key in item}
+
+    def found(claim_keys: tuple[str, ...], in_items: tuple[str, ...]) -> list[str]:
+        return [k for k in claim_keys if k in tree] + [
+            f"item.{k}" for k in in_items if k in item_keys
+        ]
+
+    services = [s for item in items for s in _dicts(item.get("service"))]
+    dstu2 = found(_DSTU2_CLAIM, ())
+    if isinstance(tree.get("type"), str):
+        dstu2.insert(0, "type as a code")
+    if any("coding" not in s and ("code" in s or "system" in s) for s in services):
+        dstu2.append("item.service as a Coding")
+    if dstu2:
+        return "DSTU2", dstu2
+    stu3 = found(_STU3_CLAIM, _STU3_ITEM)
+    if stu3:
+        return "STU3", stu3
+    if "subject" in tree and "patient" not in tree:  # the R6 ballot renames Claim.patient
+        return "R6 (draft)", ["subject"]
+    if reading == "r4":
+        r5 = found(_R5_CLAIM, _R5_ITEM)
+        return ("R5", r5) if r5 else None
+    r4 = found((), _R4_ITEM)
+    if any("packageCode" in d for d in _dicts(tree.get("diagnosis"))):
+        r4.append("diagnosis.packageCode")
+    if any("qualification" in c for c in _dicts(tree.get("careTeam"))):
+        r4.append("careTeam.qualification")
+    return ("R4", r4) if r4 else None
+
+
+def other_version_problem(tree: Mapping[str, Any], reading: str, at: str = "") -> Problem | None:
+    """The problem to report for a Claim that looks like another FHIR version, or None."""
+    guess = looks_like(tree, reading)
+    if guess is None:
+        return None
+    version, evidence = guess
+    if version in ("R4", "R5"):
+        advice = f"read it with fhir_version {version.lower()}"
+    elif version.startswith("R6"):
+        advice = f"this scrubber reads {READ_VERSIONS}"
+    else:
+        advice = f"this scrubber reads {READ_VERSIONS}; convert it to R4 first"
+    return Problem(
+        pointer=at or "/",
+        message=f"looks like a FHIR {version} Claim ({', '.join(evidence[:4])}); {advice}",
+    )

@@ -28,8 +28,8 @@ from pydantic import ValidationError
 from scrubber.errors import AdapterError
 from scrubber.formats import ClaimPiece, Piece, Verbatim
 
-from .reader import ClaimText, to_piece, unusable
-from .versions import FhirVersion, Options, Problem, validation_problem
+from .reader import ClaimText, to_piece
+from .versions import FhirVersion, Options, Problem, other_version_problem, validation_problem
 
 __all__ = ["FHIR_NS", "claim_xml", "read_xml", "safe_parser"]
 
@@ -71,6 +71,20 @@ def _claim_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_UTF16_DECLARATION = re.compile(
+    rb"""\A(\xef\xbb\xbf)?(\s*<\?xml[^>]*?encoding\s*=\s*["'])utf-?16(?:[lb]e)?(["'])""",
+    re.IGNORECASE,
+)
+
+
+def _as_declared_utf8(data: bytes) -> bytes:
+    """*data* for the parser: a UTF-16 file reaches this reader decoded to UTF-8
+    (``scrubber.utf16``) with its declaration still saying ``encoding="UTF-16"``; the parser
+    is told UTF-8 (the text kept for writing is not changed, so the output says UTF-16 and is
+    UTF-16 again)."""
+    return _UTF16_DECLARATION.sub(rb"\1\2UTF-8\3", data, count=1)
+
+
 def _local(element: Any) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
@@ -97,7 +111,7 @@ def read_xml(data: bytes, opts: Options) -> Iterator[Piece]:
             position=f"byte {found.start()}",
         )
     try:
-        root = etree.fromstring(data, parser=safe_parser())
+        root = etree.fromstring(_as_declared_utf8(data), parser=safe_parser())
     except etree.XMLSyntaxError as exc:
         raise AdapterError(
             f"not well-formed XML: {exc.msg}", position=f"line {exc.lineno}"
@@ -159,11 +173,8 @@ def read_xml(data: bytes, opts: Options) -> Iterator[Piece]:
             pointer="" if pointer == "/" else pointer,
             resolve=resolve,
         )
-        piece = _xml_piece(element, payload, pointer, opts)
-        if piece.claim is None and pointer == "/":
-            raise unusable(piece)
         yield Verbatim(payload=text[done:start])
-        yield piece
+        yield _xml_piece(element, payload, pointer, opts)
         done = end
     yield Verbatim(payload=text[done:])
 
@@ -184,6 +195,9 @@ def _xml_piece(element: Any, payload: ClaimText, locator: str, opts: Options) ->
         return to_piece(
             tree, replace(payload, tree=tree), locator=locator, opts=opts, validated=None
         )
+    problem = (
+        other_version_problem(_shallow(element), opts.version.name, payload.pointer) or problem
+    )
     ident = element.find(f"{{{FHIR_NS}}}identifier/{{{FHIR_NS}}}value")
     rid = element.find(f"{{{FHIR_NS}}}id")
     node = ident if ident is not None else rid
@@ -194,6 +208,24 @@ def _xml_piece(element: Any, payload: ClaimText, locator: str, opts: Options) ->
         problem=str(problem),
         claim_id=str(node.get("value")) if node is not None else "?",
     )
+
+
+def _shallow(element: Any, depth: int = 2) -> dict[str, Any]:
+    """Element names (and ``value`` attributes) of *element*, *depth* levels down: enough
+    for ``looks_like`` to tell which FHIR version a Claim the models cannot read looks like."""
+    out: dict[str, Any] = {}
+    for child in element:
+        name = _local(child)
+        if not name:
+            continue
+        value = child.get("value")
+        node: Any = value if value is not None else _shallow(child, depth - 1) if depth > 1 else {}
+        if name in out:
+            earlier = out[name]
+            out[name] = [*(earlier if isinstance(earlier, list) else [earlier]), node]
+        else:
+            out[name] = node
+    return out
 
 
 def claim_xml(tree: Mapping[str, Any], version: FhirVersion, *, pretty: bool) -> str:

@@ -2,7 +2,8 @@
 
 Reads 837P files with its own streaming tokenizer into one claim per loop 2300, writes fixed
 claims back over the original segments (everything else byte for byte, SE01 recomputed),
-validates written output and produces 999 acknowledgments through pyx12, and adds the
+validates written output and produces 999 acknowledgments through pyx12 (UTF-16 files are
+read and written back in UTF-16: ``scrubber.utf16``), and adds the
 XCLM001 edit for claims that exceed the 837P's 50 service lines.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from scrubber.edits import Edit
 from scrubber.formats import Format
 from scrubber.hookspecs import hookimpl
+from scrubber.utf16 import utf16_aware
 from scrubber_x12.claims import MAX_LINES
 from scrubber_x12.edits import claim_over_fifty_lines
 from scrubber_x12.reader import read_837
@@ -23,18 +25,19 @@ from scrubber_x12.writer import write_837
 
 @hookimpl
 def scrubber_formats() -> Iterable[Format]:
-    return (
-        Format(
-            name="x12",
-            description="ASC X12 837P professional claim (005010X222A1; A2 envelopes accepted)",
-            sniff=sniff_837,
-            read=read_837,
-            write=write_837,
-            validate=validate_837,
-            acknowledge=acknowledge_837,
-            max_lines=MAX_LINES,
-        ),
+    x12 = Format(
+        name="x12",
+        description="ASC X12 837P professional claim (005010X222A1; A2 envelopes accepted)",
+        sniff=sniff_837,
+        read=read_837,
+        write=write_837,
+        validate=validate_837,
+        acknowledge=acknowledge_837,
+        max_lines=MAX_LINES,
     )
+    # X12 is ASCII text, read as latin-1; a UTF-16 file (Excel, Windows tools) is read too
+    # and written back in UTF-16
+    return (utf16_aware(x12, encoding="latin-1"),)
 
 
 @hookimpl

@@ -47,6 +47,7 @@ class ClaimContext:
 
     billing_npi: str | None = None
     billing_taxonomy: str | None = None
+    billing_tin: str | None = None
     payer_id: str | None = None
     payer_name: str | None = None
     filing_indicator: str | None = None
@@ -232,6 +233,7 @@ def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
             subscriber_key=context.subscriber_key,
             billing_npi=context.billing_npi,
             billing_taxonomy=context.billing_taxonomy,
+            billing_tin=context.billing_tin,
             rendering_npi=rendering,
             payer_id=context.payer_id,
             payer_name=context.payer_name,

@@ -9,6 +9,8 @@ The envelope is checked on the way (X12.5 / X12.6 control structures): SE01 = se
 to SE, SE02 = ST02, GE01 = number of ST, GE02 = GS06, IEA01 = number of GS, IEA02 = ISA13.
 A file that breaks them is not read at all (``AdapterError``); the CLI exits 2 without output.
 Both 005010X222A1 and the A2 errata are accepted, and GS08/ST03 are written back as received.
+Any other version in GS08 or ST03 (a 4010 file, an 837I or 837D) is refused with the segment
+and the version found: 4010 has no ST03, so GS08 is checked too.
 """
 
 from __future__ import annotations
@@ -32,14 +34,53 @@ def _error(message: str, segment: Segment) -> AdapterError:
     return AdapterError(message, position=f"segment {segment.number}")
 
 
+# Implementation guides that share ST01 837 (X12 TR3 titles): what to call a version we refuse.
+_GUIDES = {
+    "X098": "837P professional",
+    "X096": "837I institutional",
+    "X097": "837D dental",
+    "X222": "837P professional",
+    "X223": "837I institutional",
+    "X224": "837D dental",
+}
+
+
+def _check_version(version: str, element: str, segment: Segment) -> None:
+    """Refuse a transaction set in another guide or X12 release than 005010X222A1/A2.
+
+    GS08 and ST03 both carry the implementation guide version (TR3 005010X222A1, GS08 and
+    ST03 notes: ``005010X222A1``). 4010 has no ST03 (004010X098A1 TR3), so GS08 is the only place a
+    4010 file says what it is; reading it as 5010 would scrub claims under the wrong rules."""
+    if version in VERSIONS:
+        return
+    words = ["X12 4010"] if version.startswith("00401") else []
+    words += [_GUIDES[version[6:10]]] if version[6:10] in _GUIDES else []
+    named = f" ({' '.join(words)})" if words else ""
+    raise _error(
+        f"{element} is {version}{named}: this scrubber reads only 837P 005010X222A1/A2 "
+        "(HIPAA 5010); convert the file to 5010 first",
+        segment,
+    )
+
+
 class _Context:
     """Mutable reading state for loops 2000A/B/C (kept out of the yielded records)."""
 
-    __slots__ = ("billing", "last_nm1", "member", "patient", "payer", "sbr09", "taxonomy")
+    __slots__ = (
+        "billing",
+        "last_nm1",
+        "member",
+        "patient",
+        "payer",
+        "sbr09",
+        "taxonomy",
+        "tin",
+    )
 
     def __init__(self) -> None:
         self.billing: str | None = None
         self.taxonomy: str | None = None
+        self.tin: str | None = None
         self.payer: tuple[str | None, str | None] = (None, None)
         self.sbr09: str | None = None
         self.member = ""
@@ -48,6 +89,14 @@ class _Context:
 
     def see(self, segment: Segment) -> None:
         tag = segment.tag
+        if tag == "REF":
+            # 2010AA REF*EI: the billing provider's employer identification number (TR3
+            # 005010X222A1); REF*SY (a social security number) is never kept.
+            if self.last_nm1 == "85":
+                elements = segment.elements()
+                if len(elements) > 2 and elements[1] == "EI":
+                    self.tin = elements[2] or None
+            return
         if tag not in ("HL", "SBR", "NM1", "PRV", "DMG"):
             return
         elements = segment.elements()
@@ -56,7 +105,7 @@ class _Context:
         if tag == "HL":
             level = get(3) if size > 3 else ""
             if level == "20":
-                self.billing = self.taxonomy = None
+                self.billing = self.taxonomy = self.tin = None
             if level in ("20", "22"):
                 self.payer, self.sbr09, self.member = (None, None), None, ""
             self.patient = []
@@ -88,6 +137,7 @@ class _Context:
         return ClaimContext(
             billing_npi=self.billing,
             billing_taxonomy=self.taxonomy,
+            billing_tin=self.tin,
             payer_id=self.payer[0],
             payer_name=self.payer[1],
             filing_indicator=self.sbr09,
@@ -120,6 +170,8 @@ class _Envelope:
             if self.gs_control is not None:
                 raise _error("GS inside an open functional group (GE missing)", segment)
             elements = segment.elements()
+            if len(elements) > 8 and elements[8].strip():
+                _check_version(elements[8].strip(), "GS08", segment)
             self.gs_control = elements[6] if len(elements) > 6 else ""
             self.gs_count += 1
             self.st_count = 0
@@ -127,8 +179,11 @@ class _Envelope:
             if self.gs_control is None or self.st_control is not None:
                 raise _error("ST outside a functional group or inside an open ST", segment)
             elements = segment.elements()
-            if elements[1:2] != ["837"] or (len(elements) > 3 and elements[3] not in VERSIONS):
-                raise _error("not an 837P transaction (ST01 837, ST03 005010X222A1/A2)", segment)
+            if elements[1:2] != ["837"]:
+                found = elements[1] if len(elements) > 1 else ""
+                raise _error(f"ST01 is {found or 'empty'}: not an 837 transaction set", segment)
+            if len(elements) > 3 and elements[3].strip():
+                _check_version(elements[3].strip(), "ST03", segment)
             self.st_control = elements[2] if len(elements) > 2 else ""
             self.st_count += 1
             self.st_start = segment.number
@@ -151,10 +206,18 @@ class _Envelope:
             raise _error("SE without its ST", segment)
         elements = segment.elements()
         counted = segment.number - self.st_start + 1
-        if len(elements) < 3 or elements[1] != str(counted) or elements[2] != self.st_control:
+        stated = elements[1] if len(elements) > 1 else ""
+        control = elements[2] if len(elements) > 2 else ""
+        if stated != str(counted):
             raise _error(
-                f"SE disagrees with its transaction set ({counted} segments from ST to SE; "
-                "SE02 must repeat ST02)",
+                f"SE01 segment count is {stated or 'empty'}, but the transaction set has "
+                f"{counted} segments from ST to SE",
+                segment,
+            )
+        if control != self.st_control:
+            raise _error(
+                f"SE02 control number {control or '(empty)'} does not repeat ST02 "
+                f"{self.st_control or '(empty)'}",
                 segment,
             )
         self.st_control = None

@@ -27,15 +27,30 @@ from scrubber.errors import AdapterError
 from scrubber.findings import Severity
 from scrubber.formats import FormatOptions, ValidationIssue
 
-__all__ = ["acknowledge_837", "validate_837"]
+__all__ = ["acknowledge_837", "interchange", "validate_837"]
 
 A1 = "005010X222A1"
 A2 = "005010X222A2"
 _AS_A1 = " (005010X222A2 envelope validated as 005010X222A1: pyx12 has only the A1 map)"
 
 
+_BOM = b"\xef\xbb\xbf"
+_LEADING = b"\r\n \t"
+
+
+def interchange(data: bytes) -> bytes:
+    """*data* from its ISA on: without the UTF-8 byte-order mark and line breaks some Windows
+    tools put in front of it. The reader accepts them (and the writer keeps them), but pyx12
+    reads its first 106 bytes as the ISA and, given a BOM, rejects the whole file without a
+    location and writes an empty 999."""
+    data = data.lstrip(_LEADING)
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :].lstrip(_LEADING)
+    return data
+
+
 def _as_a1(data: bytes) -> tuple[str, bool]:
-    text = data.decode("latin-1")
+    text = interchange(data).decode("latin-1")
     if A2 not in text:
         return text, False
     return text.replace(A2, A1), True

@@ -51,8 +51,8 @@ def _time_text(minutes: Decimal, documented: bool, prior: Decimal) -> str:
 def day_summary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
     """How many visits and hours one date holds, when it holds more than one visit.
 
-    Each separate visit is another unit of 99601 (domain §4) and the Medicaid MUE of 99601 (4)
-    counts them per date; the summary lets a biller check the day at a glance.
+    Each separate visit is another unit of 99601 (CPT: "per visit") and the Medicaid MUE of
+    99601 (4) counts them per date; the summary lets a biller check the day at a glance.
     """
     for group in plan:
         family = group.family
@@ -143,15 +143,18 @@ def once_per_encounter(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
     """A once-per-encounter primary (96365, 96413, 96360) billed more than once on a date.
 
     The initial-hour codes are reported once per encounter; later hours of the same infusion
-    are the add-on (domain §4). No fix: a second initial service needs the clinical record.
+    are the add-on (CPT descriptors). A line with a separate-site modifier (59, XU ...) is its
+    own initial service. No fix: a second initial service needs the clinical record.
     """
     for group in plan:
         family = group.family
-        if family.per_visit or group.visits <= 1:
+        same_site = [t for t in group.primaries if not plan.book.separate_site(t.line)]
+        visits = sum((t.visits for t in same_site), Decimal(0))
+        if family.per_visit or visits <= 1:
             continue
-        lines = describe_lines([t.line.number for t in group.primaries])
+        lines = describe_lines([t.line.number for t in same_site])
         yield ctx.finding(
-            group.primaries[0].line,
-            f"{family.primary} billed {_n(group.visits)} times on one date of service ({lines}): "
+            same_site[0].line,
+            f"{family.primary} billed {_n(visits)} times on one date of service ({lines}): "
             f"{family.primary} is {family.primary_unit}; later hours are {family.addon}",
         )

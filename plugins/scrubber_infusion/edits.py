@@ -1,6 +1,6 @@
 """The time-unit edits: a visit's minutes become the primary unit plus earned add-on hours.
 
-All edits run in the NORMALIZE phase (DESIGN §4), so the MUE plugin's LIMIT edits count the
+All edits run in the NORMALIZE phase, so the MUE plugin's LIMIT edits count the
 lines these fixes produce. Each check reads the same plan (``plan.py``), so every line gets at
 most one structural fix. The family rules come from package data, loaded by the hookimpl and
 bound into the edits here (``make_edits``): an edit never reads a file.
@@ -22,6 +22,7 @@ from scrubber_infusion.daily import (
     once_per_encounter,
     weekly_cap,
 )
+from scrubber_infusion.encounter import push_billed_as_infusion, second_initial_service
 from scrubber_infusion.families import (
     TIMES,
     FamilyCatalog,
@@ -29,6 +30,7 @@ from scrubber_infusion.families import (
     describe_coding,
     format_minutes,
 )
+from scrubber_infusion.hierarchy import HIERARCHY_CITATION, INITIAL_SERVICES, PUSH_CITATION
 from scrubber_infusion.plan import (
     UNIT,
     ClaimPlan,
@@ -51,14 +53,15 @@ __all__ = [
 ]
 
 TIME_CITATION = (
-    "CPT time descriptors 99601/99602, 96365/96366, 96413/96415, 96360/96361 (AMA); add-on "
-    "threshold: BCBSM The Record, May 2013 ('a minimum of 31 minutes ... beyond the initial two "
-    "hours') and AAPC Coding Alert on 96366; claim-scrubber domain reference §4"
+    "CPT Introduction, 'Time': 'a unit of time is attained when the mid-point is passed' (an "
+    "additional hour at 31 minutes past the last full hour); CPT time descriptors 99601/99602, "
+    "96365/96366, 96413/96415, 96360/96361 (AMA); payer example: BCBSM The Record, May 2013 "
+    "('a minimum of 31 minutes ... beyond the initial two hours')"
 )
 AOC_CITATION_MEDICARE = (
     "CPT add-on instruction 'List separately in addition to code for primary procedure'; CMS "
     "NCCI add-on code edits (Medicare): an add-on is not paid unless its primary is paid for "
-    "the same beneficiary, provider and date (the AOC type of 99602 is UNCONFIRMED)"
+    "the same beneficiary, provider and date"
 )
 AOC_CITATION_MEDICAID = (
     "CPT add-on instruction 'List separately in addition to code for primary procedure'; "
@@ -74,7 +77,8 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
 
     Payers pay 99601 per visit and 99602 per additional hour (CPT descriptors); a visit sent in
     minutes (SV103 MJ) or as 99601 x 1 with a 5 h 30 min period is coded 99601 x 1 + 99602 x 3
-    under the 31-minute rule (BCBSM, domain §4). An add-on sent in minutes is that extra time.
+    under CPT's mid-point time rule (an hour is attained at 31 minutes). An add-on sent in
+    minutes is that extra time.
     """
     for group, timed, coding in timed_primaries(plan):
         line = timed.line
@@ -147,8 +151,9 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
     """Add-on units that the documented time does not support.
 
     When every primary visit of the date has its time, the add-on units are fixed by it
-    (domain §4 table); more is over-billing a payer recovers, less leaves money unbilled. An
-    add-on sent as extra minutes under the threshold earns nothing (BCBSM: at least 31 min).
+    (docs/infusion.md, "The arithmetic"); more is over-billing a payer recovers, less leaves
+    money unbilled. An add-on sent as extra minutes under the threshold earns nothing (CPT
+    mid-point rule: 31 min).
     """
     for group in plan:
         expected = group.expected_addon_units
@@ -227,7 +232,7 @@ def primary_below_minimum(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding
     done (the family's minimum is a profile setting).
     """
     for group, timed, coding in timed_primaries(plan):
-        if coding.below_minimum:
+        if coding.below_minimum and plan.recode_of(timed.line) is None:  # a push: INF011
             yield ctx.finding(
                 timed.line,
                 f"{timed.line.code} for {format_minutes(coding.minutes)} of "
@@ -289,6 +294,20 @@ _SPECS: tuple[tuple[str, GroupCheck, str, Severity, str], ...] = (
         _WARN,
         TIME_CITATION,
     ),
+    (
+        "INF010",
+        second_initial_service,
+        "Second initial IV service in one encounter (report the sequential code)",
+        _ERROR,
+        HIERARCHY_CITATION,
+    ),
+    (
+        "INF011",
+        push_billed_as_infusion,
+        "Infusion of 15 minutes or less billed as an infusion (report the push)",
+        _ERROR,
+        PUSH_CITATION,
+    ),
 )
 
 
@@ -300,7 +319,7 @@ class _Planner:
 
     def __init__(self, catalog: FamilyCatalog) -> None:
         self._catalog = catalog
-        self._codes = catalog.codes
+        self._codes = catalog.codes | frozenset(INITIAL_SERVICES)
 
     def plan(self, claim: Claim, ctx: EditContext) -> ClaimPlan | None:
         """The claim's plan, or None when it has no line of any family (the common case)."""

@@ -3,10 +3,11 @@
 A family is a primary code that covers a stretch of time once per visit or encounter (99601:
 one home-infusion visit of up to 2 hours) and an add-on code for each further hour (99602).
 The families live in ``data/families.toml`` with their citations, so supporting another
-timed code is a data change. The arithmetic is the one domain.md §4 derives from the BCBSM
-31-minute rule (The Record, May 2013) and the AAPC 96366 guidance: an add-on unit is earned
+timed code is a data change. The arithmetic is CPT's time rule ("a unit of time is attained
+when the mid-point is passed", CPT Introduction), as BCBSM (The Record, May 2013) and AAPC
+(on 96366) apply it to the infusion add-ons: an add-on unit is earned
 by each full add-on unit of time past the primary's coverage, plus one when the time past the
-last full unit reaches the threshold (31 minutes: "more than 30 minutes")::
+last full unit reaches the threshold (31 minutes: past the mid-point of the hour)::
 
     99601:  <= 2:30 -> 99601 x 1;  2:31-3:30 -> + 99602 x 1;  3:31-4:30 -> + 99602 x 2
     96365:  <= 1:30 -> 96365 x 1;  1:31-2:30 -> + 96366 x 1
@@ -27,6 +28,7 @@ from typing import Any, final
 from scrubber.errors import PluginError
 
 __all__ = [
+    "HOUR",
     "TIMES",
     "FamilyCatalog",
     "TimeCoding",

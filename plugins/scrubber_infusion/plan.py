@@ -30,6 +30,7 @@ from scrubber_infusion.families import (
     code_time,
     format_minutes,
 )
+from scrubber_infusion.hierarchy import Recode, rank_initial_services
 from scrubber_infusion.settings import Rulebook
 
 __all__ = [
@@ -146,21 +147,35 @@ class ClaimPlan:
 
     book: Rulebook
     groups: tuple[DayGroup, ...]
+    recodes: tuple[Recode, ...] = ()
 
     def __iter__(self) -> Iterator[DayGroup]:
         return iter(self.groups)
 
     def __bool__(self) -> bool:
-        return bool(self.groups)
+        return bool(self.groups or self.recodes)
+
+    def recode_of(self, line: ServiceLine) -> Recode | None:
+        """The recode of *line* (a push sent as an infusion, a second initial service)."""
+        for recode in self.recodes:
+            if recode.line.number == line.number:
+                return recode
+        return None
 
 
 def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
-    """Group the claim's lines of every enabled family by date of service (one pass)."""
+    """Group the claim's lines of every enabled family by date of service (one pass).
+
+    A line that is not the initial IV service of its encounter (``hierarchy.py``) is not its
+    family's primary there: it is left out of the groups, and counts as the primary an add-on
+    may follow when the code it should be (96367) is one."""
+    recodes = rank_initial_services(claim, book, line_minutes)
+    demoted = {r.line.number: r.suggested for r in recodes if r.initial is not None}
     found: dict[tuple[int, date], tuple[list[TimedLine], list[ServiceLine]]] = {}
     order = {family.name: n for n, family in enumerate(book.families)}
     for line in claim.lines:
         family = book.by_code.get(line.code)
-        if family is None:
+        if family is None or line.number in demoted:
             continue
         primaries, addons = found.setdefault((order[family.name], line.service_date), ([], []))
         if line.code == family.primary:
@@ -172,7 +187,9 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
         family = book.families[index]
         partners = (
             tuple(
-                ln for ln in claim.lines if ln.service_date == on and ln.code in family.also_primary
+                ln
+                for ln in claim.lines
+                if ln.service_date == on and demoted.get(ln.number, ln.code) in family.also_primary
             )
             if family.also_primary
             else ()
@@ -186,7 +203,7 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
                 partners=partners,
             )
         )
-    return ClaimPlan(book=book, groups=tuple(groups))
+    return ClaimPlan(book=book, groups=tuple(groups), recodes=recodes)
 
 
 def _coding(family: TimedFamily, line: ServiceLine) -> TimeCoding | None:

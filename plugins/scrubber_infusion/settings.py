@@ -1,9 +1,10 @@
 """The ``[infusion]`` payer-profile section and how it changes the family rules.
 
-Everything in the time rules that is not CMS-official is payer policy (domain.md, "the payer
-wins"): the 31-minute threshold is BCBSM's, the 4 h/day and 12 h/week caps are BCBSM's, and
-CPT's own mid-point rule text was not found (Appendix B). So each is a setting whose default
-is the documented rule, and a payer profile can change it for all families or for one::
+Everything in the time rules that is not CMS-official is payer policy, where the payer's own
+rule wins: the 31-minute threshold is CPT's mid-point time rule (CPT Introduction, "Time"),
+which a payer may replace; the 4 h/day and 12 h/week caps are BCBSM's. So each is a setting
+whose default is the documented rule, and a payer profile can change it for all families or
+for one::
 
     [payer.infusion]
     daily_cap_hours = 4
@@ -23,7 +24,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import final
 
-from scrubber.errors import ProfileError
+from scrubber import ProfileError, ServiceLine
 from scrubber.profiles import Setting, SettingsSection
 from scrubber_infusion.families import FamilyCatalog, TimedFamily
 
@@ -48,6 +49,8 @@ DEFAULTS: Mapping[str, Setting] = MappingProxyType(
         "week_start": "sunday",
         "disabled_families": (),
         "family_overrides": (),
+        "recode_initial_services": False,
+        "separate_site_modifiers": ("59", "XE", "XS", "XP", "XU"),
     }
 )
 
@@ -56,7 +59,7 @@ HELP: Mapping[str, str] = MappingProxyType(
         "threshold_minutes": (
             "minutes past the last full hour that earn one more add-on unit, for every family; "
             "0 = each family's own value from families.toml (31 for all built-in families: "
-            "'more than 30 minutes', BCBSM The Record May 2013 / AAPC on 96366)"
+            "CPT's time rule, a unit of time is attained when the mid-point is passed)"
         ),
         "daily_cap_hours": (
             "hours of one family per patient and date of service before a warning, for every "
@@ -67,7 +70,7 @@ HELP: Mapping[str, str] = MappingProxyType(
             "0 = none (BCBSM example: 12 for 99601/99602)"
         ),
         "week_start": (
-            "first day of the week the weekly cap counts (BCBSM does not say; UNCONFIRMED)"
+            "first day of the week the weekly cap counts (BCBSM does not say which; a choice)"
         ),
         "disabled_families": (
             "families to skip, by name (home-infusion-visit) or primary code (99601)"
@@ -75,6 +78,15 @@ HELP: Mapping[str, str] = MappingProxyType(
         "family_overrides": (
             "per-family rules as 'CODE.setting=value' (CODE = primary code or family name; "
             f"settings: {', '.join(OVERRIDABLE)}), e.g. '99601.threshold_minutes=46'"
+        ),
+        "recode_initial_services": (
+            "INF010/INF011: rewrite a second initial IV service to the code the finding names "
+            "(96365 -> 96367, 96360 -> 96361 ...) and an infusion of 15 minutes or less to its "
+            "push code; false = report only, the coder decides"
+        ),
+        "separate_site_modifiers": (
+            "modifiers that mark a second initial IV service at a separate IV site, exempt from "
+            "the one-initial-service rule (CMS Recovery Audit topic 0071: 59, XE, XS, XP, XU)"
         ),
     }
 )
@@ -103,6 +115,12 @@ class Rulebook:
     disabled: tuple[TimedFamily, ...]
     week_start: int
     by_code: Mapping[str, TimedFamily]
+    recode_initial_services: bool = False
+    separate_site_modifiers: frozenset[str] = frozenset()
+
+    def separate_site(self, line: ServiceLine) -> bool:
+        """Whether *line* carries a modifier for a separate IV site (its own initial service)."""
+        return any(m in self.separate_site_modifiers for m in line.modifiers)
 
     def family_of(self, code: str) -> TimedFamily | None:
         """The enabled family whose primary or add-on is *code*."""
@@ -158,6 +176,8 @@ def rulebook(catalog: FamilyCatalog, settings: Mapping[str, Setting]) -> Ruleboo
         _value(settings, "week_start"),
         _value(settings, "disabled_families"),
         _value(settings, "family_overrides"),
+        _value(settings, "recode_initial_services"),
+        _value(settings, "separate_site_modifiers"),
     )
 
 
@@ -170,6 +190,8 @@ def _resolve(
     week_start: Setting,
     disabled: Setting,
     overrides: Setting,
+    recode: Setting = False,
+    separate_site: Setting = (),
 ) -> Rulebook:
     where = f"{SECTION}.week_start"
     if week_start not in WEEK_STARTS:
@@ -214,4 +236,8 @@ def _resolve(
         disabled=tuple(skipped),
         week_start=WEEK_STARTS[str(week_start)],
         by_code=MappingProxyType(by_code),
+        recode_initial_services=recode is True,
+        separate_site_modifiers=frozenset(
+            m.strip().upper() for m in (separate_site if isinstance(separate_site, tuple) else ())
+        ),
     )

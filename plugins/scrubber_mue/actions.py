@@ -4,14 +4,15 @@
 - ``cap``: bill the units the MUE still allows. Over several lines the reduction runs from
   the last line back, and a line left with no units is removed. Medicare denies *all* units
   of the code for the day when the MUE is exceeded, never only the excess (CMS FAQ 11344;
-  domain.md §2.1), so capping is what gets the allowed units paid.
+  Palmetto GBA), so capping is what gets the allowed units paid.
 - ``document``: units kept; a PWK (X12) / supportingInfo (FHIR) says medical records go with
   the claim, as First Coast and Palmetto require for units above an MAI 3 MUE.
 - ``split``: for a date-of-service or Medicaid edit, the allowed units stay on the line and
   the excess moves to a second line with the excess modifier (GD), a note and an attachment:
-  the Connecticut DSS review pattern (domain.md §2.4). For an MAI 1 line edit, the units go
-  on several lines of at most the MUE each, the extra lines with the profile's modifier
-  (59, XU, 76 ...), because CMS adjudicates each such line on its own (CMS MUE page).
+  the Connecticut DSS review pattern (a state profile's choice: samples/profiles/). For an
+  MAI 1 line edit, the units go on several lines of at most the MUE each, the extra lines
+  with the profile's modifier (59, XU, 76 ...), because CMS adjudicates each such line on
+  its own (CMS MUE page).
 """
 
 from __future__ import annotations
@@ -78,6 +79,16 @@ def _request(claim: Claim, line: ServiceLine, settings: MueSettings) -> RequestA
     )
 
 
+def _has_records(line: ServiceLine, settings: MueSettings) -> bool:
+    """The line already carries the records attachment ``document`` adds (PWK of the same
+    report type and transmission), so scrubbing the output again adds nothing."""
+    return any(
+        a.report_type == settings.attachment_report_type
+        and a.transmission == settings.attachment_transmission
+        for a in line.attachments
+    )
+
+
 def _room_for(modifier: str, line: ServiceLine) -> bool:
     return modifier in line.modifiers or len(line.modifiers) < MAX_MODIFIERS
 
@@ -96,10 +107,20 @@ def _flag(line: ServiceLine, why: str) -> Plan:
     return Plan(line=line, fixes=(), outcome=why, resolved=False)
 
 
-def _kept(lines: Sequence[ServiceLine], allowed: Decimal) -> list[tuple[ServiceLine, Decimal]]:
+def _kept(
+    lines: Sequence[ServiceLine], counted: Sequence[Decimal], allowed: Decimal
+) -> list[tuple[ServiceLine, Decimal]]:
+    """How much of each line the MUE leaves, in the units the line bills. A line reported in
+    minutes counts as whole services and cannot be cut to part of its time: it is kept
+    whole or not at all."""
     remaining = max(allowed, Decimal("0"))
     out = []
-    for line in lines:
+    for line, count in zip(lines, counted, strict=True):
+        if line.unit_basis == "MJ":
+            fits = count <= remaining
+            remaining -= count if fits else Decimal("0")
+            out.append((line, line.units if fits else Decimal("0")))
+            continue
         keep = min(line.units, remaining)
         remaining -= keep
         out.append((line, keep))
@@ -114,20 +135,25 @@ def plan_day(
     allowed: Decimal,
     value: int,
     settings: MueSettings,
+    counted: Sequence[Decimal] | None = None,
 ) -> Plan:
     """Fixes for one code on one date of service (or one line), where *allowed* is what the
-    MUE leaves for this claim after earlier claims of the day."""
-    kept = _kept(lines, allowed)
+    MUE leaves for this claim after earlier claims of the day (over a date span: the MUE
+    times the span's days). *counted* gives each line's units of service when they are not
+    its units (a minutes line counts one service a day)."""
+    kept = _kept(lines, counted or [line.units for line in lines], allowed)
     over = [(line, keep) for line, keep in kept if keep < line.units]
     crossing = over[0][0] if over else lines[-1]
     if action == "cap":
         return _cap(claim, crossing, over, value)
     if action == "document":
         note = "RECORDS AVAILABLE" if settings.attachment_transmission == "AA" else "RECORDS SENT"
-        fixes = (
+        fixes: tuple[Fix, ...] = (
             _request(claim, crossing, settings),
             AddNote(line=crossing.number, text=f"UNITS OVER MUE {value}; {note}"),
         )
+        if _has_records(crossing, settings):  # our own earlier output: scrubbed again
+            fixes = ()
         return Plan(
             line=crossing,
             fixes=fixes,
@@ -204,21 +230,28 @@ def _split_excess(
 
 
 def plan_line_edit(
-    action: str, *, claim: Claim, line: ServiceLine, value: int, settings: MueSettings
+    action: str,
+    *,
+    claim: Claim,
+    line: ServiceLine,
+    value: int,
+    settings: MueSettings,
+    days: int = 1,
 ) -> Plan:
-    """Fixes for an MAI 1 line over its MUE. ``split`` puts the units on lines of at most
-    the MUE each, the extra lines with the profile's split modifier."""
+    """Fixes for an MAI 1 line over its MUE (over *days* for a date-span line, whose units
+    are compared per day). ``split`` puts the units on lines of at most the MUE (per day)
+    each, the extra lines with the profile's split modifier."""
     if action != "split":
         return plan_day(
             action,
             claim=claim,
             lines=(line,),
-            allowed=Decimal(value),
+            allowed=Decimal(value) * days,
             settings=settings,
             value=value,
         )
     modifier = settings.split_modifier
-    step = Decimal(value)
+    step = Decimal(value) * days
     full = int(line.units // step)
     rest = line.units - full * step
     sizes = [step] * full + ([rest] if rest > 0 else [])

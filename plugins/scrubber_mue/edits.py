@@ -3,7 +3,7 @@
 An MUE is "the maximum units of service that a provider would report under most
 circumstances for a single beneficiary on a single date of service" (CMS MUE page). How it
 is enforced depends on the program and, for Medicare, on the MUE Adjudication Indicator
-(domain.md §2.1, §2.3):
+(CMS MUE page; CMS FAQ 11344; First Coast; Palmetto GBA):
 
 ===========  ===================================  ======  =========================
 code         class                                 count   appeal
@@ -15,10 +15,19 @@ MUE004       table without indicator (Medicaid)    mode    state appeal process
 MUE005       Medicaid day total over the MUE       day     (warning only)
 MUE006       MUE value 0: not payable              line    no
 MUE007       no table in force / no row (info)     line    n/a
+MUE008       a line of 0 units                     line    n/a
+MUE009       date of service past the table's      line    n/a
+             quarter (warning)
+MUE010       RT + LT lines over an MUE of 1:       day     n/a
+             report modifier 50
+MUE011       program not stated (warning)          claim   n/a
 ===========  ===================================  ======  =========================
 
-Severity: an error when the claim would be denied as written (flagged, or MUE 0), a warning
-when a fix resolves it or documentation goes with it, info when nothing could be checked.
+A date-span line (``DTP*472*RD8``, FHIR ``servicedPeriod``) is compared per day: its units
+divided by the days of the span. A line still reported in minutes after the normalize phase
+counts as one service a day. Severity: an error when the claim would be denied as written
+(flagged, or MUE 0), a warning when a fix resolves it or documentation goes with it, info
+when nothing could be checked. MUE008-MUE011 live in ``checks.py``.
 """
 
 from __future__ import annotations
@@ -30,94 +39,125 @@ from scrubber.edits import EditContext, edit
 from scrubber.findings import Finding, Severity
 from scrubber.models import Claim
 from scrubber_mue.actions import Plan, plan_day, plan_line_edit
+from scrubber_mue.bilateral import bilateral_pair
+from scrubber_mue.checks import (
+    bilateral_needs_modifier_50,
+    mue_program_not_stated,
+    mue_table_out_of_date,
+    mue_zero_units,
+)
+from scrubber_mue.common import settings_of
 from scrubber_mue.resolve import KIND, DayGroup, day_groups, line_mues, service_type_for
-from scrubber_mue.settings import MueSettings
-
-__all__ = ["MUE_EDITS"]
-
-CMS_MUE_PAGE = (
-    "CMS, Medicare NCCI Medically Unlikely Edits, https://www.cms.gov/medicare/coding-billing/"
-    "national-correct-coding-initiative-ncci-edits/medicare-ncci-medically-unlikely-edits"
-)
-CMS_FAQ_DOS = "CMS FAQ 11344, https://questions.cms.gov/faq.php?id=5005&faqId=11344"
-FIRST_COAST = (
-    "First Coast, https://medicare.fcso.com/coding/"
-    "medically-unlikely-edits-avoid-denials-and-appeals-properly-coding-first"
-)
-PALMETTO = "Palmetto GBA, https://www.palmettogba.com/palmetto/jma.nsf/DID/A44KL34718"
-MEDICAID_NCCI = (
-    "Medicaid NCCI methodologies, https://www.medicaid.gov/medicaid/program-integrity/"
-    "national-correct-coding-initiative/ncci-methodologies-medicaid/index.html; "
-    "ACA §6507 (SMD #10-017)"
-)
-CT_DSS = (
-    "Connecticut DSS MUE review (split line, modifier GD), "
-    "https://www.xifin.com/billing-beat/national-correct-coding-initiative-ncci-medically-unlikely-edits"
-)
-SEPARATE_LINE_MODIFIERS = "59 or XE/XP/XS/XU, 76, 77, 91, or an anatomic modifier (RT, LT, F1 ...)"
-DOCUMENTATION = (
-    "records must show the units were rendered, correctly coded and medically necessary, "
-    "with start/stop times for timed units (First Coast MUE appeal reminder)"
+from scrubber_mue.wording import (
+    CMS_FAQ_DOS,
+    CMS_MUE_PAGE,
+    CT_DSS,
+    DOCUMENTATION,
+    FIRST_COAST,
+    MEDICAID_NCCI,
+    NCCI_MANUAL,
+    PALMETTO,
+    SEPARATE_LINE_MODIFIERS,
+    amount,
+    number,
+    units,
 )
 
+# DOCUMENTATION and SEPARATE_LINE_MODIFIERS are re-exported for explain.py.
+__all__ = ["DOCUMENTATION", "MUE_EDITS", "SEPARATE_LINE_MODIFIERS"]
 
-def _settings(ctx: EditContext) -> MueSettings:
-    return ctx.memo("scrubber_mue.settings", lambda: MueSettings.from_mapping(ctx.settings("mue")))
-
-
-def _units(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return f"{text} unit" if value == 1 else f"{text} units"
+SPAN_RULE = f"{NCCI_MANUAL}, ch. I (MUE section): a date span's units are compared per day"
+KEY_WORDS = {
+    "billing_npi": "the billing provider's NPI",
+    "rendering_npi": "the rendering provider's NPI",
+    "billing_tin": "the billing provider's tax id",
+}
 
 
 def _severity(plan: Plan, action: str) -> Severity:
     return Severity.WARNING if plan.resolved or action == "document" else Severity.ERROR
 
 
+def _when(group: DayGroup) -> str:
+    if group.days == 1:
+        return f"on {group.on.isoformat()}"
+    return f"from {group.on.isoformat()} to {group.last.isoformat()} ({group.days} days)"
+
+
 def _over_day(group: DayGroup) -> str:
     lines = ", ".join(str(line.origin) for line in group.lines)  # input lines
     where = f"line {lines}" if len(group.lines) == 1 else f"lines {lines}"
-    earlier = f" plus {_units(group.prior)} on earlier claims" if group.prior else ""
+    a_day = " a day" if group.days > 1 else ""
+    earlier = f" plus {units(group.prior)}{a_day} on earlier claims" if group.prior else ""
+    if group.days > 1:
+        billed = " + ".join(amount(line) for line in group.lines)
+        head = f"{billed} ({where}{earlier}) = {units(group.total)} a day"
+    elif any(line.unit_basis == "MJ" for line in group.lines):
+        billed = " + ".join(amount(line) for line in group.lines)
+        count = number(group.claim_units)
+        services = "1 service" if group.claim_units == 1 else f"{count} services"
+        head = f"{services} ({where}: {billed}{earlier})"
+    else:
+        head = f"{units(group.total)} ({where}{earlier})"
     return (
-        f"{group.code} on {group.on.isoformat()}: {_units(group.total)} ({where}{earlier}) "
-        f"exceed its MUE of {group.row.value} ({group.row.describe()})"
+        f"{group.code} {_when(group)}: {head} exceed its MUE of {group.row.value}{a_day} "
+        f"({group.row.describe()})"
     )
 
 
 def _day_finding(
-    ctx: EditContext, claim: Claim, group: DayGroup, action: str, advice: str, appealable: bool
+    ctx: EditContext,
+    claim: Claim,
+    group: DayGroup,
+    action: str,
+    advice: str,
+    appealable: bool,
+    *,
+    summed: bool = True,
 ) -> Finding:
-    settings = _settings(ctx)
-    allowed = Decimal(group.row.value) - group.prior
+    """The finding for *group* over its MUE; *summed*: the units were added up per date of
+    service (so the message says whose day total it was), not compared line by line."""
+    settings = settings_of(ctx)
     plan = plan_day(
         action,
         claim=claim,
         lines=group.lines,
-        allowed=allowed,
+        allowed=group.allowed,
         value=group.row.value,
         settings=settings,
+        counted=group.counted,
+    )
+    counted_by = (
+        f" Day total counted per {KEY_WORDS.get(group.key, group.key)} "
+        f"(day_total_key = {group.key})."
+        if summed
+        else ""
     )
     return ctx.finding(
         plan.line,
-        f"{_over_day(group)}. {advice} Done: {plan.outcome}.",
+        f"{_over_day(group)}. {advice}{counted_by} Done: {plan.outcome}.",
         severity=_severity(plan, action),
         fixes=plan.fixes,
         appealable=appealable,
         carc=settings.carc_for(group.row.hit.table.program),
         rarc=settings.rarc,
         table_row=group.row.hit.ref(),
+        citation=f"{ctx.edit.citation}; {SPAN_RULE}" if group.days > 1 else None,
         details={
             "action": action,
             "mue": str(group.row.value),
-            "units": str(group.total),
+            "units": number(group.total),
             "date_of_service": group.on.isoformat(),
+            **({"day_total_key": group.key} if summed else {}),
+            **({"span_days": str(group.days)} if group.days > 1 else {}),
         },
     )
 
 
 def _groups_over(claim: Claim, ctx: EditContext, mai: str) -> Iterator[DayGroup]:
-    for group in day_groups(claim, ctx, _settings(ctx)):
-        if group.row.mai == mai and group.row.value > 0 and group.total > group.row.value:
+    for group in day_groups(claim, ctx, settings_of(ctx)):
+        over = group.row.mai == mai and group.row.value > 0 and group.over(group.row.value)
+        if over and bilateral_pair(group) is None:  # a bilateral pair: MUE010 advises 50
             yield group
 
 
@@ -129,28 +169,39 @@ def _groups_over(claim: Claim, ctx: EditContext, mai: str) -> Iterator[DayGroup]
 def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """MAI 1 compares each line's units with the MUE and denies all units of a line over it;
     the same code may be reported on separate lines with a modifier that says the services
-    were distinct, and each line is then adjudicated on its own (CMS MUE page)."""
-    settings = _settings(ctx)
+    were distinct, and each line is then adjudicated on its own (CMS MUE page). A date-span
+    line is compared per day."""
+    settings = settings_of(ctx)
     action = settings.mai1_action
     for item in line_mues(claim, ctx, settings):
         row, line = item.row, item.line
-        if row is None or row.mai != "1" or row.value == 0 or line.units <= row.value:
+        if row is None or row.mai != "1" or row.value == 0 or not item.over(row.value):
             continue
-        plan = plan_line_edit(action, claim=claim, line=line, value=row.value, settings=settings)
+        plan = plan_line_edit(
+            action, claim=claim, line=line, value=row.value, settings=settings, days=item.days
+        )
+        if item.days > 1:
+            span = (
+                f" from {line.service_from.isoformat()} ({units(item.counted / item.days)} "
+                f"a day) exceeds its MUE of {row.value} a day"
+            )
+        else:
+            span = f" on {line.service_date.isoformat()} exceeds its MUE of {row.value}"
         yield ctx.finding(
             line,
-            f"Line {line.origin}: {line.code} billed {_units(line.units)} on "
-            f"{line.service_date.isoformat()} exceeds its MUE of {row.value} "
+            f"Line {line.origin}: {line.code} billed {amount(line)}{span} "
             f"({row.describe()}). Medicare denies every unit on the line. If the services were "
             f"distinct, report them on separate lines with {SEPARATE_LINE_MODIFIERS}; "
-            f"otherwise bill at most {row.value}. Done: {plan.outcome}.",
+            f"otherwise bill at most {row.value}{' a day' if item.days > 1 else ''}. "
+            f"Done: {plan.outcome}.",
             severity=_severity(plan, action),
             fixes=plan.fixes,
             appealable=True,
             carc=settings.carc_for(row.hit.table.program),
             rarc=settings.rarc,
             table_row=row.hit.ref(),
-            details={"action": action, "mue": str(row.value), "units": str(line.units)},
+            citation=f"{ctx.edit.citation}; {SPAN_RULE}" if item.days > 1 else None,
+            details={"action": action, "mue": str(row.value), "units": number(line.units)},
         )
 
 
@@ -164,7 +215,7 @@ def mai2_day_units_over_policy_mue(claim: Claim, ctx: EditContext) -> Iterator[F
     earlier claims; over the MUE, all units of the code for that day are denied. Exceeding it
     "would be considered impossible" (CMS), no modifier bypasses it and the MAC cannot
     overturn it (First Coast): the remedy is a claim with fewer units."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     for group in _groups_over(claim, ctx, "2"):
         yield _day_finding(
             ctx,
@@ -186,7 +237,7 @@ def mai3_day_units_over_clinical_mue(claim: Claim, ctx: EditContext) -> Iterator
     """MAI 3 is a per-day edit on clinical benchmarks: more units are "possible but medically
     highly unlikely", so contractors may allow them at processing or on appeal when medical
     records support them (CMS MUE page; Palmetto). Units are summed per day like MAI 2."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     for group in _groups_over(claim, ctx, "3"):
         yield _day_finding(
             ctx,
@@ -205,11 +256,12 @@ def mai3_day_units_over_clinical_mue(claim: Claim, ctx: EditContext) -> Iterator
     citation=f"{MEDICAID_NCCI}; {CT_DSS}",
 )
 def medicaid_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
-    """Medicaid MUE files carry no adjudication indicator; whether a state compares units
-    per line or per date of service is not confirmed from the Medicaid NCCI manual, so the
-    payer profile decides (default per line, the third-party consensus; domain.md §2.4).
-    Appeals follow the state's Medicaid NCCI process; the default split is Connecticut's."""
-    settings = _settings(ctx)
+    """Medicaid MUE files carry no adjudication indicator, and whether a state compares units
+    per line or per date of service is the state's rule, so the payer profile decides
+    (default per line). Appeals follow the state's Medicaid NCCI process: by default the
+    units are kept and the records sent (``document``); Connecticut's GD split is a state
+    profile's choice."""
+    settings = settings_of(ctx)
     action = settings.medicaid_action
     advice = (
         "Medicaid denies units over the MUE (even with a prior authorization in some "
@@ -223,25 +275,32 @@ def medicaid_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]
         if group.row.mai or group.row.value == 0:
             continue
         for line in group.lines:
-            if line.units <= group.row.value:
-                continue
             single = DayGroup(
-                code=group.code, on=group.on, row=group.row, lines=(line,), prior=Decimal("0")
+                code=group.code,
+                on=group.on,
+                row=group.row,
+                lines=(line,),
+                prior=Decimal("0"),
+                days=group.days,
+                key=group.key,
             )
-            yield _day_finding(ctx, claim, single, action, advice, appealable=True)
+            if single.over(group.row.value):
+                yield _day_finding(
+                    ctx, claim, single, action, advice, appealable=True, summed=False
+                )
 
 
 @edit(
     "MUE005",
     summary="Medicaid: the day's units across lines exceed the MUE (lines checked per line)",
-    citation=f"{MEDICAID_NCCI}; domain.md §2.4 (per-line default with a day-total warning)",
+    citation=f"{MEDICAID_NCCI}; docs/mue.md (per-line default with a day-total warning)",
     severity=Severity.WARNING,
 )
 def medicaid_day_total_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """With Medicaid lines compared one by one (the default), a day's units can still add up
     past the MUE across lines or claims; a state that applies MUEs per date of service would
     deny them, so say so without changing the claim."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if settings.medicaid_mode != "per_line":
         return
     for group in _groups_over(claim, ctx, ""):
@@ -255,6 +314,7 @@ def medicaid_day_total_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Find
             carc=settings.carc_for(group.row.hit.table.program),
             rarc=settings.rarc,
             table_row=group.row.hit.ref(),
+            details={"day_total_key": group.key},
         )
 
 
@@ -267,8 +327,8 @@ def medicaid_day_total_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Find
 def mue_zero_not_payable(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """An MUE of 0 means the code is invalid, not covered, bundled, not separately payable,
     statutorily excluded or not reasonable and necessary: "not payable", never "no limit"
-    (domain.md §1.1). No fix can make the line payable."""
-    settings = _settings(ctx)
+    (AAPC). No fix can make the line payable."""
+    settings = settings_of(ctx)
     for item in line_mues(claim, ctx, settings):
         row = item.row
         if row is None or row.value != 0:
@@ -288,13 +348,14 @@ def mue_zero_not_payable(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
 @edit(
     "MUE007",
     summary="No MUE checked: no table in force on the date of service, or no row for the code",
-    citation=f"claim-scrubber DESIGN §6 (no_data is never a silent pass); {CMS_MUE_PAGE}",
+    citation=f"{CMS_MUE_PAGE} (not every code has an MUE; some are confidential); docs/mue.md",
     severity=Severity.INFO,
 )
 def mue_no_data(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """Not every code has an MUE and some values are confidential (CMS MUE page); a missing
-    quarter is an import problem. Either way the line was not checked, and the report says so."""
-    settings = _settings(ctx)
+    quarter is an import problem. Either way the line was not checked, and the report says
+    so: no data is never a silent pass."""
+    settings = settings_of(ctx)
     service_type = service_type_for(claim, settings)
     for item in line_mues(claim, ctx, settings):
         if item.row is not None:
@@ -310,7 +371,7 @@ def mue_no_data(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
             )
         else:
             message = (
-                f"Line {line.number}: {line.code} has no row in the {label} effective "
+                f"Line {line.origin}: {line.code} has no row in the {label} effective "
                 f"{table.effective.isoformat()} ({table.source_file}); CMS publishes no MUE "
                 "for it (or keeps it confidential), so it was not checked."
             )
@@ -325,4 +386,8 @@ MUE_EDITS = (
     medicaid_day_total_over_mue,
     mue_zero_not_payable,
     mue_no_data,
+    mue_zero_units,
+    mue_table_out_of_date,
+    bilateral_needs_modifier_50,
+    mue_program_not_stated,
 )

@@ -1,8 +1,8 @@
 """What a CMS MUE file's name says: program, service type and effective date.
 
 CMS carries the effective date only in the file name; the MUE rows have no effective or
-deletion columns (domain.md §1.2), so the name is the provenance. The names seen in the wild
-(domain.md §1.2, §1.6):
+deletion columns, so the name is the provenance. The names seen on the CMS download pages
+and inside their ZIPs:
 
 - ``MCR_MUE_PractitionerServices_Eff_07-01-2026.csv`` (Medicare CSV/XLSX inside the ZIP)
 - ``MCD-MUE-PractitionerServices-Effective_07012026.txt`` (Medicaid TXT inside the ZIP)

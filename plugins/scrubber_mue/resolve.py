@@ -1,25 +1,36 @@
 """Which MUE row governs each line, and how lines add up per code and date of service.
 
 An MUE counts the units of one HCPCS/CPT code for one beneficiary, from one provider, on one
-date of service, against the table for the claim type (domain.md §1.8): the practitioner
-table for an 837P, the DME supplier table when the billing provider is a DME supplier
-(Appendix A.1). The version is the one in force on the line's date of service, so a claim
-spanning a quarter boundary uses two tables.
+date of service, against the table for the claim type: the practitioner table for an 837P,
+the DME supplier table when the billing provider is a DME supplier (CMS MUE page: three
+tables, practitioner, outpatient hospital and DME supplier). The version is the one in force
+on the line's date of service, so a claim spanning a quarter boundary uses two tables.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import final
 
 from scrubber.edits import EditContext
+from scrubber.history import provider_for
 from scrubber.models import Claim, ServiceLine
 from scrubber.tables import RowHit
 from scrubber_mue.settings import MueSettings
 
-__all__ = ["DayGroup", "LineMue", "MueRow", "day_groups", "line_mues", "service_type_for"]
+__all__ = [
+    "DayGroup",
+    "LineMue",
+    "MueRow",
+    "counted_units",
+    "day_groups",
+    "is_minutes",
+    "line_mues",
+    "service_type_for",
+    "span_days",
+]
 
 KIND = "mue"
 
@@ -63,6 +74,34 @@ class MueRow:
         return "; ".join(parts)
 
 
+MINUTES = "MJ"  # SV103 MJ / UCUM min or h: the quantity is time, not units of service
+MAX_SPAN_DAYS = 366  # prior-day lookups of a date-span line stop after a year
+
+
+def is_minutes(line: ServiceLine) -> bool:
+    """A line that still reports time (SV103 ``MJ``, a UCUM ``min``/``h`` quantity) after
+    the normalize phase: the infusion plugin turned its own timed codes into units, so what
+    is left (anesthesia, typically) is one service however many minutes it lasted."""
+    return line.unit_basis == MINUTES
+
+
+def span_days(line: ServiceLine) -> int:
+    """Days a line's date span covers (``DTP*472*RD8``, a FHIR ``servicedPeriod`` of dates),
+    both ends counted; 1 for a single date. A period given with times (start and end
+    datetimes) is one continuous service, e.g. a visit past midnight, not a span of days:
+    it counts on its first date."""
+    if line.service_to is None or line.service_to <= line.service_from or line.start:
+        return 1
+    return (line.service_to - line.service_from).days + 1
+
+
+def counted_units(line: ServiceLine) -> Decimal:
+    """Units of service the line reports over its whole span: its units, or one service per
+    day for a line reported in minutes (NCCI Policy Manual ch. II, anesthesia MUEs count
+    services; docs/mue.md)."""
+    return Decimal(span_days(line)) if is_minutes(line) else line.units
+
+
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LineMue:
@@ -71,26 +110,65 @@ class LineMue:
     line: ServiceLine
     row: MueRow | None
 
+    @property
+    def days(self) -> int:
+        return span_days(self.line)
+
+    @property
+    def counted(self) -> Decimal:
+        return counted_units(self.line)
+
+    def over(self, value: int) -> bool:
+        """The line's units per day exceed *value*: units / days > value, compared exactly
+        (no rounding) so a line within the MUE on every day is never reported."""
+        return self.counted > Decimal(value) * self.days
+
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DayGroup:
-    """Every line of one code on one date of service, in claim order, whatever their
-    modifiers: modifiers do not split a date-of-service edit (First Coast, Palmetto)."""
+    """Every line of one code, one date of service (or one identical date span) and one
+    provider, in claim order, whatever their modifiers: modifiers do not split a
+    date-of-service edit (First Coast, Palmetto). A span's units are compared per day: the
+    day's units are the span's units divided by its days."""
 
     code: str
     on: date
     row: MueRow
     lines: tuple[ServiceLine, ...]
-    prior: Decimal  # units on earlier claims of this patient and billing provider
+    prior: Decimal  # units per day on earlier claims of this patient and provider
+    days: int = 1
+    key: str = "rendering_npi"
+
+    @property
+    def last(self) -> date:
+        return self.on + timedelta(days=self.days - 1)
+
+    @property
+    def counted(self) -> tuple[Decimal, ...]:
+        return tuple(counted_units(line) for line in self.lines)
 
     @property
     def claim_units(self) -> Decimal:
-        return sum((line.units for line in self.lines), Decimal("0"))
+        """Units of service over the whole span on this claim."""
+        return sum(self.counted, Decimal("0"))
 
     @property
     def total(self) -> Decimal:
-        return self.prior + self.claim_units
+        """Units per day (with earlier claims'), for the message; compare with ``over``."""
+        return self.prior + self.claim_units / self.days
+
+    def over(self, value: int) -> bool:
+        return self.claim_units > (Decimal(value) - self.prior) * self.days
+
+    @property
+    def allowed(self) -> Decimal:
+        """Units the MUE leaves this claim over the span, before earlier claims' are met."""
+        return (Decimal(self.row.value) - self.prior) * self.days
+
+    @property
+    def minutes_only(self) -> bool:
+        return all(is_minutes(line) for line in self.lines)
 
 
 def service_type_for(claim: Claim, settings: MueSettings) -> str:
@@ -104,8 +182,9 @@ def service_type_for(claim: Claim, settings: MueSettings) -> str:
 def line_mues(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[LineMue, ...]:
     """Each line with units to count and the MUE row for its code and date of service.
 
-    The seven MUE edits ask this of the same claim in turn, so the answer is kept in the
-    engine's per-claim memo and the table lookups run once per claim and phase."""
+    The MUE edits ask this of the same claim in turn, so the answer is kept in the engine's
+    per-claim memo and the table lookups run once per claim and phase. A line of 0 units is
+    left out (MUE008 reports it)."""
 
     def lookup() -> tuple[LineMue, ...]:
         service_type = service_type_for(claim, settings)
@@ -120,22 +199,42 @@ def line_mues(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[Li
     return ctx.memo("scrubber_mue.line_mues", lookup)
 
 
+def _prior(ctx: EditContext, line: ServiceLine, key: str) -> Decimal:
+    """Most units on any day of *line*'s span on earlier claims (per day)."""
+    days = min(span_days(line), MAX_SPAN_DAYS)
+    return max(
+        ctx.prior_units(line.code, line.service_from + timedelta(days=n), key=key, line=line)
+        for n in range(days)
+    )
+
+
 def day_groups(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[DayGroup, ...]:
-    """Lines with an MUE row grouped by (code, date of service), in order of first line.
+    """Lines with an MUE row grouped by (code, date or date span, provider), in order of
+    first line; the provider is the identity the profile's ``day_total_key`` names.
 
     Four edits walk these groups; like ``line_mues`` they are kept in the per-claim memo
     (the units on earlier claims cannot change while one claim is being checked)."""
+    key = settings.day_total_key
 
     def group() -> tuple[DayGroup, ...]:
-        grouped: dict[tuple[str, date], tuple[MueRow, list[ServiceLine]]] = {}
+        grouped: dict[tuple[str, date, int, str], tuple[MueRow, list[ServiceLine]]] = {}
         for item in line_mues(claim, ctx, settings):
             if item.row is None:
                 continue
-            key = (item.line.code, item.line.service_date)
-            grouped.setdefault(key, (item.row, []))[1].append(item.line)
+            line = item.line
+            slot = (line.code, line.service_from, item.days, provider_for(claim, line, key))
+            grouped.setdefault(slot, (item.row, []))[1].append(line)
         return tuple(
-            DayGroup(code=code, on=on, row=row, lines=tuple(lines), prior=ctx.prior_units(code, on))
-            for (code, on), (row, lines) in grouped.items()
+            DayGroup(
+                code=code,
+                on=on,
+                row=row,
+                lines=tuple(lines),
+                prior=_prior(ctx, lines[0], key),
+                days=days,
+                key=key,
+            )
+            for (code, on, days, _), (row, lines) in grouped.items()
         )
 
     return ctx.memo("scrubber_mue.day_groups", group)

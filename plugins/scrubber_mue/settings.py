@@ -1,8 +1,8 @@
 """The ``[mue]`` payer-profile section: how each MUE class is acted on, per payer.
 
 Only the MUE values and the Medicare indicators are CMS facts; what a clearinghouse does
-about a unit count over the MUE is payer policy (domain.md, "where this page and a payer's
-own rules differ, the payer wins"), so every choice is a setting with a documented default:
+about a unit count over the MUE is payer policy (where CMS and a payer's own rules differ,
+the payer wins), so every choice is a setting with a documented default:
 
 - Medicare MAI 2 ``cap``: the excess "would be considered impossible" and cannot be paid or
   overridden (CMS MUE page; First Coast), so bill the MUE.
@@ -10,13 +10,24 @@ own rules differ, the payer wins"), so every choice is a setting with a document
   Palmetto GBA A44KL34718), so keep them and send records (PWK).
 - Medicare MAI 1 ``flag``: separate lines need a modifier only the provider can justify
   (59, XE/XP/XS/XU, 76, 77, 91, anatomic; CMS FAQ, MLN1783722).
-- Medicaid ``split``: Connecticut DSS's review pattern, allowed units on one line and the
-  excess on a second line with modifier GD and a paper attachment (domain.md §2.4).
-- Medicaid mode ``per_line``: the third-party consensus, UNCONFIRMED against the Medicaid
-  NCCI Technical Guidance Manual (domain.md §2.4), hence a setting.
+- Medicaid ``document``: keep the units, send the records (PWK) and report an appealable
+  finding: each state's Medicaid NCCI methodology carries its own appeal rules (Medicaid NCCI
+  methodologies page), and billing the necessary units then appealing with records is what
+  billers are told to do. ``split`` (allowed units on one line, the excess on a GD line) is
+  Connecticut DSS's review practice, a state profile's choice (samples/profiles/): in a state
+  that compares units per line, a GD line would pass on its own, unreviewed.
+- Medicaid mode ``per_line``: Medicaid MUE files carry no adjudication indicator and the
+  Medicaid NCCI manual's rule could not be read, hence a setting (docs/mue.md).
+- ``day_total_key`` ``rendering_npi``: CMS sums units "reported by the same provider for the
+  same beneficiary for the same date of service" (CMS FAQ 11344) without defining the
+  provider further; First Coast says NCCI edits apply to services "by the same physician".
+  On an 837P the performing clinician is the rendering provider (loop 2420A, else 2310B,
+  else the billing provider: the TR3 sends 2310B only when it differs from 2010AA).
+  ``billing_npi`` and ``billing_tin`` are there for payers that count per billing entity or
+  per tax id (docs/mue.md).
 - CARC: Medicare ``B5`` (MMP Inc. on Medicare MUE denials), Medicaid ``35`` (MaineCare
   notice); both with RARC ``N362`` "units of service exceeds our acceptable maximum"
-  (domain.md §2.1). Payers differ (one source cites CARC 151), so all are settings.
+  (MMP Inc.; MaineCare). Payers differ (one source cites CARC 151), so all are settings.
 """
 
 from __future__ import annotations
@@ -27,10 +38,11 @@ from typing import final
 
 from scrubber.profiles import Setting, SettingsSection
 
-__all__ = ["ACTIONS", "MUE_SECTION", "MueSettings"]
+__all__ = ["ACTIONS", "DAY_TOTAL_KEYS", "MUE_SECTION", "MueSettings"]
 
 ACTIONS = ("flag", "cap", "split", "document")
 MODES = ("per_line", "per_date_of_service")
+DAY_TOTAL_KEYS = ("billing_npi", "rendering_npi", "billing_tin")
 SERVICE_TYPES = ("practitioner", "outpatient", "dme")
 
 _DEFAULTS: dict[str, Setting] = {
@@ -39,7 +51,7 @@ _DEFAULTS: dict[str, Setting] = {
     "mai1_action": "flag",
     "mai2_action": "cap",
     "mai3_action": "document",
-    "medicaid_action": "split",
+    "medicaid_action": "document",
     "medicaid_mode": "per_line",
     "split_modifier": "59",
     "excess_modifier": "GD",
@@ -48,6 +60,7 @@ _DEFAULTS: dict[str, Setting] = {
     "medicare_carc": "B5",
     "medicaid_carc": "35",
     "rarc": "N362",
+    "day_total_key": "rendering_npi",
 }
 
 MUE_SECTION = SettingsSection(
@@ -63,6 +76,8 @@ MUE_SECTION = SettingsSection(
         "medicaid_mode": "Medicaid units compared per_line or per_date_of_service",
         "split_modifier": "modifier on the extra lines when an MAI 1 line is split (59, XU, 76...)",
         "excess_modifier": "modifier on the excess line of a Medicaid split (GD in Connecticut)",
+        "day_total_key": "provider whose units a day total sums: billing_npi | rendering_npi | "
+        "billing_tin (CMS: same provider, beneficiary and date)",
         "attachment_report_type": "PWK01 report type for MUE documentation (M1 medical record)",
         "attachment_transmission": "PWK02 transmission (FX fax, BM mail, EL electronic, AA)",
         "medicare_carc": "CARC a Medicare payer uses for an MUE denial",
@@ -76,6 +91,7 @@ MUE_SECTION = SettingsSection(
         "mai3_action": ACTIONS,
         "medicaid_action": ACTIONS,
         "medicaid_mode": MODES,
+        "day_total_key": DAY_TOTAL_KEYS,
     },
 )
 
@@ -109,6 +125,7 @@ class MueSettings:
     medicare_carc: str
     medicaid_carc: str
     rarc: str
+    day_total_key: str
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Setting]) -> MueSettings:
@@ -132,6 +149,7 @@ class MueSettings:
             medicare_carc=_text(values, "medicare_carc"),
             medicaid_carc=_text(values, "medicaid_carc"),
             rarc=_text(values, "rarc"),
+            day_total_key=_text(values, "day_total_key"),
         )
 
     def action_for(self, mai: str) -> str:

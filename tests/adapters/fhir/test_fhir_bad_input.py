@@ -39,15 +39,24 @@ def test_unknown_options_are_refused(fhir: Any) -> None:
     assert error_of(fhir, b"{}", fast="maybe").position == "option fast"
 
 
+def only_claim(fhir: Any, data: bytes, **options: str) -> ClaimPiece:
+    [piece] = [p for p in fhir.read(data, **options) if isinstance(p, ClaimPiece)]
+    return piece
+
+
 def test_single_claim_without_product_or_service_in_r4(fhir: Any) -> None:
+    """Not valid R4: passed through as unreadable (SCR002), as it would be in a Bundle."""
     item = fhir.item()
     del item["productOrService"]
-    error = error_of(fhir, fhir.to_json(fhir.claim([item])))
-    assert error.position == "/item/0/productOrService"
-    assert "CLM-1" in str(error) and "Field required" in str(error)
-    # R5 relaxed productOrService to 0..1: valid FHIR, but no code the scrubber can use
-    error = error_of(fhir, fhir.to_json(fhir.claim([item])), fhir_version="r5")
-    assert error.position == "/item/0/productOrService"
+    data = fhir.to_json(fhir.claim([item]))
+    piece = only_claim(fhir, data)
+    assert (piece.claim, piece.out_of_scope, piece.claim_id) == (None, False, "CLM-1")
+    assert piece.problem == "/item/0/productOrService: Field required"
+    assert fhir.write(fhir.read(data)) == data
+    # R5 relaxed productOrService to 0..1: valid FHIR, but no code an edit can use (SCR003)
+    piece = only_claim(fhir, data, fhir_version="r5")
+    assert (piece.claim, piece.out_of_scope) == (None, True)
+    assert "items coded in (no code)" in (piece.problem or "")
 
 
 def test_bad_claim_in_a_bundle_is_passed_through(fhir: Any) -> None:
@@ -68,14 +77,11 @@ def test_bad_claim_in_a_bundle_is_passed_through(fhir: Any) -> None:
 
 def test_fast_mode_skips_validation_but_still_needs_a_code(fhir: Any) -> None:
     bad = fhir.claim(unexpected="vendor key")
-    [piece] = [p for p in fhir.read(fhir.to_json(bad), fast="true") if isinstance(p, ClaimPiece)]
-    assert piece.claim is not None
+    assert only_claim(fhir, fhir.to_json(bad), fast="true").claim is not None
     item = fhir.item(productOrService={"coding": [{"system": "http://example.org", "code": "X"}]})
-    error = error_of(fhir, fhir.to_json(fhir.claim([item])), fast="true")
-    assert (error.position, error.message) == (
-        "/item/0/productOrService",
-        "claim CLM-1: unusable Claim: no CPT or HCPCS coding",
-    )
+    piece = only_claim(fhir, fhir.to_json(fhir.claim([item])), fast="true")
+    assert (piece.claim, piece.out_of_scope) == (None, True)
+    assert "items coded in http://example.org" in (piece.problem or "")
 
 
 def test_bad_ndjson_lines_become_unreadable_pieces(fhir: Any) -> None:
@@ -121,5 +127,6 @@ def test_invalid_xml_claim_names_the_pointer(fhir: Any) -> None:
         b'<Claim xmlns="http://hl7.org/fhir"><id value="x1"/><status value="active"/>'
         b"<bogus/></Claim>"
     )
-    error = error_of(fhir, document)
-    assert "x1" in error.message
+    piece = only_claim(fhir, document)
+    assert (piece.claim, piece.claim_id, piece.out_of_scope) == (None, "x1", False)
+    assert fhir.write(fhir.read(document)) == document

@@ -55,11 +55,14 @@ def test_medicaid_home_infusion_claim(
         )
         for item in tree["item"]
     ]
+    # Medicaid without a state profile: the units are kept and the records requested
     assert lines == [
         ("99601", (), Decimal(1)),
-        ("99602", (), Decimal(2)),
-        ("99602", ("GD",), Decimal(1)),
+        ("99602", (), Decimal(3)),
     ]
+    linked = tree["item"][1]["informationSequence"]
+    infos = {i["sequence"]: i for i in tree["supportingInfo"]}
+    assert any("valueAttachment" in infos[seq] or "valueReference" in infos[seq] for seq in linked)
     assert sum(i["net"]["value"] for i in tree["item"]) == tree["total"]["value"] == 500
     [claim_response] = response.read_text().splitlines()
     assert {e["code"]["coding"][0]["code"] for e in json.loads(claim_response)["error"]} >= {

@@ -36,7 +36,7 @@ def test_shipped_families_and_their_primary_coverage() -> None:
     assert coverage == {
         "99601": ("99602", 120, 60, 0, True),
         "96365": ("96366", 60, 60, 16, False),
-        "96413": ("96415", 60, 60, 0, False),
+        "96413": ("96415", 60, 60, 16, False),
         "96360": ("96361", 60, 60, 31, False),
     }
     assert all(f.threshold_minutes == 31 for f in CATALOG.families)
@@ -84,7 +84,7 @@ def test_fractional_minutes_do_not_round_up_to_the_threshold() -> None:
 @pytest.mark.parametrize(
     ("primary", "minutes", "below"),
     [("96360", 30, True), ("96360", 31, False), ("96365", 15, True), ("96365", 16, False),
-     ("99601", 5, False), ("96413", 5, False)],
+     ("99601", 5, False), ("96413", 15, True), ("96413", 16, False)],
 )  # fmt: skip
 def test_minimum_time_for_the_primary(primary: str, minutes: int, below: bool) -> None:
     assert code_time(FAMILIES[primary], Decimal(minutes)).below_minimum is below

@@ -72,7 +72,8 @@ def test_a_cap_on_one_family_leaves_the_others_alone(kit) -> None:
 
 def test_a_cap_for_every_family(kit) -> None:
     prof = kit.profile("[defaults.infusion]\ndaily_cap_hours = 4.5\n")
-    claim = make_claim(lines=[kit.visit(300, code="96365"), kit.visit(300, code="96413")])
+    later = date(2026, 1, 16)  # one initial service per encounter: 96413 would outrank 96365
+    claim = make_claim(lines=[kit.visit(300, code="96365"), kit.visit(300, code="96413", on=later)])
     findings = run_edit(kit.edits["INF006"], claim, profile=prof)
     assert [f.line for f in findings] == [1, 2]
     assert all("daily cap of 4 h 30 min" in f.message for f in findings)

@@ -6,6 +6,8 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 import scrubber_infusion
 from scrubber.explain import ExplainRequest
 from scrubber.tables import MemoryTables
@@ -33,7 +35,7 @@ def test_what_one_unit_means(kit) -> None:
     )
     assert "Each separate visit on one date is another unit of 99601." in section.text
     assert "This payer sets no daily or weekly hour cap." in section.text
-    assert section.text[-1].startswith("Source: CPT 99601/99602")
+    assert section.text[-1].startswith("Source: CPT Introduction, 'Time'")
     assert "worked" not in section.data
 
 
@@ -90,3 +92,46 @@ def test_a_disabled_family_says_so(kit) -> None:
     )
     assert section.data["enabled"] is False
     assert "disabled in this payer's profile" in section.text[0]
+
+
+def test_minutes_give_the_answer_and_the_units_for_the_mue(kit) -> None:
+    section = explain(kit, "99602", minutes=330)
+    assert section.answer == "330 minutes = 99601 × 1 + 99602 × 3."
+    assert section.units == {"99601": Decimal(1), "99602": Decimal(3)}
+    short = explain(kit, "99602", minutes=120)
+    assert short.answer == (
+        "120 minutes = 99601 × 1 (no 99602: the time earns no additional hour)."
+    )
+    assert explain(kit, "99601").answer == ""
+
+
+@pytest.mark.parametrize(("code", "push"), [("96413", "96409"), ("96365", "96374")])
+def test_fifteen_minutes_or_less_is_answered_as_a_push(kit, code: str, push: str) -> None:
+    section = explain(kit, code, minutes=15)
+    assert section.answer.startswith("15 minutes is an IV push, not an infusion")
+    assert section.units == {push: Decimal(1)}
+    assert explain(kit, code, minutes=16).units == {code: Decimal(1)}
+
+
+def test_the_mue_explainer_builds_on_the_minutes_without_a_table(kit) -> None:
+    from scrubber.explain import explain_code
+    from scrubber_mue import scrubber_explainers as mue_explainers
+
+    request = ExplainRequest(
+        code="99602",
+        program="medicaid",
+        on=date(2026, 1, 15),
+        payer=kit.profile().default,
+        tables=MemoryTables(),
+        minutes=Decimal(330),
+    )
+    explainers = [*scrubber_infusion.scrubber_explainers(), *mue_explainers()]
+    answer = explain_code(reversed(explainers), request)  # order comes from Explainer.order
+    assert [s.title.split(":")[0] for s in answer.sections] == [
+        "Time units",
+        "Medically Unlikely Edit (MUE)",
+    ]
+    assert answer.answer == (
+        "330 minutes = 99601 × 1 + 99602 × 3; no Medicaid practitioner MUE table is in force on "
+        "2026-01-15, so no MUE limit is known: import the CMS MUE file for that quarter."
+    )

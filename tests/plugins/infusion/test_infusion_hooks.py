@@ -20,7 +20,7 @@ def manager():
 
 def test_hook_scrubber_edits_registers_the_infusion_edits() -> None:
     edits = collect_edits(manager())
-    assert [e.code for e in edits] == [f"INF00{n}" for n in range(1, 10)]
+    assert [e.code for e in edits] == [f"INF{n:03d}" for n in range(1, 12)]
     for item in edits:
         assert item.phase is Phase.NORMALIZE
         assert item.plugin == "scrubber_infusion"

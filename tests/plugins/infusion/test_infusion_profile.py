@@ -57,10 +57,10 @@ def test_per_family_override_beats_the_common_setting(kit) -> None:
 
 def test_minimum_and_coverage_overrides(kit) -> None:
     prof = kit.profile(
-        '[defaults.infusion]\nfamily_overrides = ["96413.minimum_minutes=16", '
+        '[defaults.infusion]\nfamily_overrides = ["96413.minimum_minutes=20", '
         '"99601.primary_minutes=60"]\n'
     )
-    short = kit.scrub(make_claim(lines=[kit.visit(10, code="96413")]), prof=prof)
+    short = kit.scrub(make_claim(lines=[kit.visit(18, code="96413")]), prof=prof)
     assert [f.code for f in short.findings] == ["INF008"]
     hourly = kit.scrub(make_claim(lines=[kit.visit(91)]), prof=prof)
     assert addon_units(kit, hourly) == ["1"]

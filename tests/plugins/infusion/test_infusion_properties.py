@@ -52,3 +52,42 @@ def test_engine_keeps_the_charge_and_bills_one_visit(
     assert (lines[0].code, lines[0].units, lines[0].unit_basis) == ("99601", 1, "UN")
     expected = code_time(CATALOG.families[0], Decimal(length)).addon_units
     assert [(ln.code, ln.units) for ln in lines[1:]] == ([("99602", expected)] if expected else [])
+
+
+INITIAL_CODES = ("96413", "96409", "96365", "96374", "96360")
+RANK = {code: n for n, code in enumerate(INITIAL_CODES)}
+initial_lines = st.lists(
+    st.tuples(
+        st.sampled_from(INITIAL_CODES),
+        st.one_of(st.none(), st.integers(min_value=1, max_value=8 * 60)),
+        st.sampled_from([(), ("59",), ("XU",), ("25",)]),
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(deadline=None, max_examples=80)
+@given(lines=initial_lines)
+def test_one_initial_service_per_encounter_is_stable(kit, lines) -> None:
+    """Whatever initial services one date holds: the best-ranked line (the hierarchy, not the
+    order given) is never reported as a second one, the opt-in rewrite keeps the total, and
+    scrubbing the rewritten claim again changes nothing."""
+    prof = kit.profile("[defaults.infusion]\nrecode_initial_services = true\n")
+    claim = make_claim(
+        lines=[
+            kit.visit(minutes, code=code, how="none" if minutes is None else "MJ", modifiers=mods)
+            for code, minutes, mods in lines
+        ]
+    )
+    result = kit.scrub(claim, prof=prof)
+    inf010 = [f for f in result.findings if f.code == "INF010"]
+    for finding in inf010:
+        initial = claim.lines[int(dict(finding.details)["initial_line"]) - 1]
+        assert finding.line != initial.number
+        assert not {"59", "XU"} & set(claim.lines[finding.line - 1].modifiers)
+    assert sum(ln.charge for ln in result.claim.lines) == claim.total_charge
+    assert len(result.claim.lines) >= len(claim.lines)
+    again = kit.scrub(result.claim, prof=prof)
+    assert again.claim == result.claim
+    assert [f for f in again.findings if f.fixes] == []

@@ -344,7 +344,7 @@ def test_medicaid_per_line_mode_warns_when_the_day_adds_up() -> None:
 
 def test_medicaid_per_date_of_service_mode_splits_the_crossing_line() -> None:
     c = claim(line("99601", 3), line("99601", 3, "59"), program="medicaid")
-    prof = profile(medicaid_mode="per_date_of_service")
+    prof = profile(medicaid_mode="per_date_of_service", medicaid_action="split")
     assert run(medicaid_day_total_over_mue, c, prof) == []
     [finding] = run(medicaid_units_over_mue, c, prof)
     assert finding.line == 2
@@ -417,7 +417,7 @@ def test_attachment_available_on_request_has_no_control_number() -> None:
 
 def test_split_needs_room_for_the_modifier() -> None:
     c = claim(line("99601", 6, "59", "76", "77", "91"), program="medicaid")
-    [finding] = run(medicaid_units_over_mue, c)
+    [finding] = run(medicaid_units_over_mue, c, profile(medicaid_action="split"))
     assert finding.fixes == ()
     assert "not split" in finding.message and finding.severity is Severity.ERROR
 

@@ -3,7 +3,7 @@ lines look like."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 
 from scrubber.fixes import apply_fixes
 from scrubber.models import Claim
-from scrubber.testing import make_claim, make_line
+from scrubber.profiles import load_profile
+from scrubber.testing import make_claim, make_line, make_table, run_edit
 from scrubber_mue.actions import plan_day
-from scrubber_mue.settings import MueSettings
+from scrubber_mue.edits import MUE_EDITS
+from scrubber_mue.settings import ACTIONS, MUE_SECTION, MueSettings
 
 MUE = MueSettings.from_mapping({})
 DOS = date(2026, 7, 10)
@@ -64,3 +66,79 @@ def test_split_keeps_every_unit_and_charge_and_marks_only_the_excess(
     assert excess == max(Decimal(sum(units)) - allowed, Decimal(0))
     for ln in fixed.lines:
         assert ("GD" in ln.modifiers) == bool(ln.attachments)
+
+
+# --- date spans: the per-day comparison -------------------------------------------------------
+
+SPAN_TABLES = (
+    make_table(
+        "mue",
+        "medicare",
+        "practitioner",
+        date(2026, 1, 1),
+        {
+            "36415": {"value": "1", "mai": "2", "mai_text": "2", "rationale": "r"},
+            "99213": {"value": "3", "mai": "3", "mai_text": "3", "rationale": "r"},
+            "97110": {"value": "4", "mai": "1", "mai_text": "1", "rationale": "r"},
+        },
+    ),
+    make_table(
+        "mue",
+        "medicaid",
+        "practitioner",
+        date(2026, 1, 1),
+        {"36415": {"value": "2", "mai": "", "mai_text": "", "rationale": "r"}},
+    ),
+)
+SPAN_VALUES = {("medicare", "36415"): 1, ("medicare", "99213"): 3, ("medicare", "97110"): 4}
+SPAN_VALUES[("medicaid", "36415")] = 2
+PROFILES = {
+    action: load_profile(
+        "[defaults.mue]\n"
+        + "".join(
+            f'{key} = "{action}"\n'
+            for key in ("mai1_action", "mai2_action", "mai3_action", "medicaid_action")
+        ),
+        [MUE_SECTION],
+    )
+    for action in ACTIONS
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    days=st.integers(min_value=1, max_value=60),
+    units=st.integers(min_value=1, max_value=400),
+    start=st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31)),
+    which=st.sampled_from(sorted(SPAN_VALUES)),
+    action=st.sampled_from(ACTIONS),
+)
+def test_span_line_within_the_mue_per_day_is_never_fixed(
+    days: int, units: int, start: date, which: tuple[str, str], action: str
+) -> None:
+    program, code = which
+    line = make_line(
+        code=code,
+        units=units,
+        charge=f"{units}.00",
+        service_from=start,
+        service_to=start + timedelta(days=days - 1),
+    )
+    claim = make_claim(lines=[line], filing_indicator="MB" if program == "medicare" else "MC")
+    value = SPAN_VALUES[which]
+    fixes = [
+        fix
+        for item in MUE_EDITS
+        for finding in run_edit(item, claim, tables=SPAN_TABLES, profile=PROFILES[action])
+        for fix in finding.fixes
+    ]
+    if units <= value * days:  # at most the MUE on every day of the span
+        assert fixes == []
+        return
+    outcome = apply_fixes(claim, [("MUE", fix) for fix in fixes])
+    billed = [ln.units for ln in outcome.claim.lines]
+    assert sum(billed) == units or action == "cap"  # only cap drops units
+    if action == "cap":
+        assert billed == [value * days]  # lowered to exactly the MUE a day, never below
+    if action in ("cap", "split"):  # no line left above the MUE a day, none below it kept
+        assert billed[0] == value * days

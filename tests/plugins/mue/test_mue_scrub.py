@@ -104,9 +104,11 @@ def test_medicare_claim_is_capped_documented_and_flagged(sample_store: StoreTabl
     assert {t.name for t in sample_store.used()} == {"mue/medicare/practitioner"}
 
 
-def test_medicaid_claim_is_split_for_review(sample_store: StoreTables) -> None:
+def test_medicaid_claim_is_split_for_review_where_the_state_profile_says_so(
+    sample_store: StoreTables,
+) -> None:
     c = make_claim(lines=[line("99601", 6, charge="600.00")], filing_indicator="MC", id="MCD9")
-    fixed = scrub_one(c, sample_store)
+    fixed = scrub_one(c, sample_store, profile('[defaults.mue]\nmedicaid_action = "split"\n'))
     assert [(ln.units, ln.modifiers, ln.charge, ln.control_number) for ln in fixed.lines] == [
         (Decimal(4), (), Decimal("400.00"), "MCD9-1-1"),
         (Decimal(2), ("GD",), Decimal("200.00"), "MCD9-1-2"),
@@ -135,7 +137,9 @@ def test_date_of_service_picks_the_quarter_in_force(sample_store: StoreTables) -
         scrub_claim(c, edits=MUE_EDITS, tables=sample_store, profile=profile(), strict=True)
         for c in (june, july)
     ]
-    [finding] = june_result.findings
+    # June is in Q2 but the newest table before it is Q1's: checked, with MUE009 saying so
+    finding, stale = june_result.findings
+    assert stale.code == "MUE009" and "2026 Q2" in stale.message
     assert (
         finding.code == "MUE003"
         and "MUE of 2 (Medicare practitioner table effective 2026-01-01" in finding.message
@@ -235,7 +239,7 @@ def test_explain_data_carries_the_row_and_the_table(sample_store: StoreTables) -
 def test_hooks_register_edits_settings_importer_and_explainer() -> None:
     pm = make_plugin_manager(entrypoints=False, blocked=OTHER_BUILTINS)
     edits = {e.code: e for e in collect_edits(pm)}
-    assert sorted(edits) == [f"MUE00{n}" for n in range(1, 8)]
+    assert sorted(edits) == [f"MUE{n:03}" for n in range(1, 12)]
     for item in edits.values():
         assert item.plugin == "scrubber_mue"
         assert item.doc and item.citation
