@@ -183,11 +183,14 @@ def test_bad_input_is_exit_2_naming_the_file(
     good = _batch_file(tmp_path / "good.837", "G", 5)
     bad = tmp_path / "bad.837"
     bad.write_bytes(good.read_bytes().replace(b"SE*", b"SE*9", 1))
-    code, files, report = scrub([good, bad], sample_tables_db, tmp_path / "out", 2)
-    assert code == 2
-    assert files == {} and report is None
-    err = capsys.readouterr().err
-    assert str(bad) in err and "SE disagrees" in err
+    messages = []
+    for jobs in (1, 2):
+        code, files, report = scrub([good, bad], sample_tables_db, tmp_path / f"o{jobs}", jobs)
+        assert code == 2
+        assert files == {} and report is None
+        messages.append(capsys.readouterr().err)
+    assert messages[1] == messages[0]
+    assert messages[0].startswith(f"scrubber: {bad}, segment ")
 
 
 CRASH_PLUGIN = '''
