@@ -73,9 +73,6 @@ __all__ = ["jobs_wanted", "run_scrub_jobs"]
 # (patient, claim ids removed, (claim id, units added or None)): one ``_changed`` call
 HistoryEvent = tuple[str, tuple[str, ...], tuple[str, ClaimUnits | None]]
 
-_COUNTERS = ("by_severity", "by_code", "fixes", "payers")
-_TOTALS = ("claims", "changed", "lines", "failures", "unreadable")
-
 
 def jobs_wanted(args: argparse.Namespace) -> int:
     """The number of worker processes ``--jobs`` asks for (0: every core)."""
@@ -236,10 +233,20 @@ def _scrub_input(item: _Input, history: ClaimHistory, workdir: str, tag: str) ->
         responses=None if responses is None else stem + ".responses",
         keys=frozenset(keys),
         tables=run.tables_used(),
-        totals={name: getattr(report, name) for name in _TOTALS},
-        counters={name: getattr(report, name) for name in _COUNTERS},
+        totals=_tallies(report, int),
+        counters=_tallies(report, Counter),
         events=events,
     )
+
+
+def _tallies(report: ReportBuilder, kind: type[Any]) -> dict[str, Any]:
+    """The builder's running counts of one *kind* (``int`` totals or ``Counter``s), whatever
+    counts it keeps, so that the main process can add every worker's up."""
+    return {
+        name: value
+        for name, value in vars(report).items()
+        if isinstance(value, kind) and not isinstance(value, bool)
+    }
 
 
 # --- the main process ---------------------------------------------------------------------
@@ -434,10 +441,10 @@ def _collect(
     given: Mapping[str, str],
 ) -> None:
     """One input's results into the run's outputs and report, as ``_scrub_one`` makes them."""
-    for name in _TOTALS:
-        setattr(report, name, getattr(report, name) + result.totals[name])
-    for name in _COUNTERS:
-        getattr(report, name).update(result.counters[name])
+    for name, value in result.totals.items():
+        setattr(report, name, getattr(report, name) + value)
+    for name, counter in result.counters.items():
+        getattr(report, name).update(counter)
     with open(result.entries, encoding="utf-8") as entries:
         for line in entries:
             spool.write(line)
