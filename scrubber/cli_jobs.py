@@ -15,8 +15,9 @@ were finally billed (after their own fixes). So the run goes in two passes:
 2. Inputs that share a key are united (union-find) into a group. An input alone in its group
    never saw a claim of another input's beneficiary, so its first-pass result is exactly what
    ``--jobs 1`` writes. A group of several inputs is scrubbed again by one worker, in input
-   order, on one history: the day totals run across its inputs as in ``--jobs 1``. Groups run
-   in parallel.
+   order, on one history: the day totals run across its inputs as in ``--jobs 1`` (an input
+   sharing nothing with earlier ones only feeds the history, ``_feeders``). Groups run in
+   parallel.
 
 Outputs are then written in input order through the CLI's all-or-none ``PendingOutputs``
 (``--validate``, ``--ack`` and the report's validation entries are made there too), and the
@@ -64,6 +65,7 @@ from scrubber.findings import ClaimResult
 from scrubber.formats import ClaimPiece, Format
 from scrubber.history import ClaimHistory, ClaimUnits
 from scrubber.history_store import SqliteHistory
+from scrubber.models import Claim
 from scrubber.profiles import Profile
 from scrubber.report import ReportBuilder, summary_text
 from scrubber.tables import ReferenceTables, TableInfo
@@ -155,14 +157,47 @@ def _history() -> ClaimHistory:
     return _ReadOnlyHistory(path, max_patients=_worker["window"])
 
 
-def _scrub_inputs(items: Sequence[_Input], workdir: str, tag: str) -> list[_Scrubbed]:
-    """Scrub *items* in order on one history (one group); each input's results to files."""
+def _scrub_inputs(
+    items: Sequence[_Input],
+    workdir: str,
+    tag: str,
+    feed: Mapping[int, frozenset[str]] | None = None,
+) -> list[_Scrubbed]:
+    """Scrub *items* in order on one history (one group); each input's results to files.
+
+    An input named in *feed* already has its final result; only its claims of the given
+    beneficiaries are scrubbed again, to put them in the history for the inputs after it."""
     history = _history()
+    feed = feed or {}
     try:
-        return [_scrub_input(item, history, workdir, tag) for item in items]
+        done = []
+        for item in items:
+            if item.index in feed:
+                _feed(item, history, feed[item.index])
+            else:
+                done.append(_scrub_input(item, history, workdir, tag))
+        return done
     finally:
         if isinstance(history, _ReadOnlyHistory):
             history.close()
+
+
+def _beneficiary(claim: Claim) -> str:
+    """The key the run history files a claim under (empty: the claim is not counted)."""
+    return claim.patient_key or claim.subscriber_key
+
+
+def _feed(item: _Input, history: ClaimHistory, keys: frozenset[str]) -> None:
+    """Record *item*'s claims of *keys* in *history* as a full scrub would, writing nothing:
+    a day total depends only on claims of its own beneficiary, in order."""
+    plugins: Plugins = _worker["plugins"]
+    engine: Engine = _worker["engine"]
+    fmt = plugins.format(item.fmt)
+    run = engine.start(history=history)
+    for piece in fmt.read(read_chunks(item.source), run.format_options(fmt)):
+        claim = piece.claim if isinstance(piece, ClaimPiece) else None
+        if claim is not None and _beneficiary(claim) in keys:
+            run.scrub_claim(claim)
 
 
 def _scrub_input(item: _Input, history: ClaimHistory, workdir: str, tag: str) -> _Scrubbed:
@@ -190,7 +225,7 @@ def _scrub_input(item: _Input, history: ClaimHistory, workdir: str, tag: str) ->
 
         def on_result(piece: ClaimPiece, result: Result) -> None:
             if piece.claim is not None:
-                key = piece.claim.patient_key or piece.claim.subscriber_key
+                key = _beneficiary(piece.claim)
                 if key:
                     keys.add(key)
             if (
@@ -321,12 +356,29 @@ def _scrub_all(
         shared = [group for group in _groups(results) if len(group) > 1]
         shared.sort(key=lambda group: -sum(sizes[i] for i in group))
         again = [
-            pool.submit(_scrub_inputs, [items[i] for i in group], workdir, "b") for group in shared
+            pool.submit(
+                _scrub_inputs, [items[i] for i in group], workdir, "b", _feeders(group, results)
+            )
+            for group in shared
         ]
         for future in again:
             for result in _result(future):
                 results[result.index] = result
     return results
+
+
+def _feeders(group: Sequence[int], results: Sequence[_Scrubbed]) -> dict[int, frozenset[str]]:
+    """Inputs of *group* whose first-pass result is final (no beneficiary of theirs is on an
+    earlier input of the group), each with the keys later inputs need from it."""
+    feeders: dict[int, frozenset[str]] = {}
+    earlier: set[str] = set()
+    for position, index in enumerate(group):
+        keys = results[index].keys
+        if not keys & earlier:
+            later = set().union(*(results[i].keys for i in group[position + 1 :]))
+            feeders[index] = keys & later
+        earlier |= keys
+    return feeders
 
 
 def _size(item: _Input) -> int:

@@ -298,3 +298,12 @@ def test_jobs_zero_means_every_core() -> None:
 
     assert jobs_wanted(argparse.Namespace(jobs=0)) == (os.cpu_count() or 1)
     assert jobs_wanted(argparse.Namespace(jobs=3)) == 3
+
+
+def test_an_input_sharing_nothing_with_earlier_ones_only_feeds_the_history() -> None:
+    from scrubber.cli_jobs import _feeders
+
+    # group 0, 1, 2: 0 is final and feeds p; 1 (x only) is final too and feeds x;
+    # 2 has p and x from earlier inputs: scrubbed again
+    results = _keys(["p", "y"], ["x"], ["p", "x"])
+    assert _feeders([0, 1, 2], results) == {0: frozenset({"p"}), 1: frozenset({"x"})}
