@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from scrubber.api import Plugins, tool_version
+from scrubber.cli_io import one_line, quiet_broken_pipe
 from scrubber.errors import PluginError, ProfileError, ScrubberError, TableError
 from scrubber.explain import ExplainRequest, explain_code
 from scrubber.history_store import DEFAULT_RETAIN_DAYS, SqliteHistory
@@ -76,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
         "--out-dir", metavar="DIR", help="write each output under DIR with its input's name"
     )
     scrub.add_argument("--report", metavar="REPORT.json", help="write the JSON report here")
+    scrub.add_argument(
+        "--force", action="store_true", help="allow an output to replace one of the inputs"
+    )
     scrub.add_argument("--check", action="store_true", help="report only; write no claims")
     scrub.add_argument("--format", default="auto", help="auto (sniff), x12, fhir ...")
     scrub.add_argument(
@@ -432,12 +436,16 @@ def _dispatch(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # here, not at exit: a reader that left is then a quiet end
+        return code
+    except BrokenPipeError:  # the reader of stdout left (`| head`): stop quietly
+        return quiet_broken_pipe()
     except PluginError as exc:
-        print(f"scrubber: plugin error: {exc.located()}", file=sys.stderr)
+        print(one_line(f"scrubber: plugin error: {exc.located()}"), file=sys.stderr)
         return 3
     except ScrubberError as exc:
-        print(f"scrubber: {exc.located()}", file=sys.stderr)
+        print(one_line(f"scrubber: {exc.located()}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("scrubber: interrupted; no output written", file=sys.stderr)
@@ -446,8 +454,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("SCRUBBER_DEBUG"):
             raise
         print(
-            f"scrubber: internal error ({type(exc).__name__}: {exc});"
-            " set SCRUBBER_DEBUG=1 for a traceback",
+            one_line(
+                f"scrubber: internal error ({type(exc).__name__}: {exc});"
+                " set SCRUBBER_DEBUG=1 for a traceback"
+            ),
             file=sys.stderr,
         )
         return 3

@@ -51,8 +51,8 @@ from urllib.parse import quote
 
 from scrubber.api import Plugins, reporting, tool_version
 from scrubber.cli_io import PendingOutputs, read_chunks, stdin_copy
+from scrubber.cli_outputs import InputOutputs
 from scrubber.cli_scrub import (
-    _output_target,
     _pick_format,
     _Progress,
     _report_chunks,
@@ -68,7 +68,7 @@ from scrubber.history_store import SqliteHistory
 from scrubber.models import Claim
 from scrubber.profiles import Profile
 from scrubber.report import ReportBuilder, summary_text
-from scrubber.tables import ReferenceTables, TableInfo
+from scrubber.tables import TableInfo
 
 __all__ = ["jobs_wanted", "run_scrub_jobs"]
 
@@ -90,6 +90,7 @@ class _Input:
     path: str  # as given (named in the report and messages)
     source: str  # the file to read ('-' copied to a file)
     fmt: str
+    respond: bool  # write response documents (--response)
 
 
 @dataclass(slots=True)
@@ -220,7 +221,7 @@ def _scrub_input(item: _Input, history: ClaimHistory, workdir: str, tag: str) ->
 
         report = ReportBuilder(sink, check=args.check)
         responses = None
-        if args.response and fmt.respond is not None:
+        if item.respond and fmt.respond is not None:
             responses = open(stem + ".responses", "wb")  # noqa: SIM115  # closed below
 
         def on_result(piece: ClaimPiece, result: Result) -> None:
@@ -402,15 +403,13 @@ def _result(future: Future[list[_Scrubbed]]) -> list[_Scrubbed]:
 def run_scrub_jobs(
     args: argparse.Namespace,
     plugins: Plugins,
-    tables: ReferenceTables,
     profile: Profile,
     history: ClaimHistory | None,
     jobs: int,
+    plan: Sequence[InputOutputs],
 ) -> int:
-    """``run_scrub`` in *jobs* worker processes: the same outputs, report and exit code."""
-    del tables  # each worker opens the store itself
-    if len(args.inputs) > 1 and args.output and args.output != "-" and not args.check:
-        raise ScrubberError("-o names one output; use --out-dir DIR for several inputs")
+    """``run_scrub`` in *jobs* worker processes (each opens the table store itself) on the
+    outputs ``plan_outputs`` planned: the same outputs, report and exit code."""
     given = scrub_options(args, plugins).format_options  # a bad option: refused before work
     if history is not None and not isinstance(history, SqliteHistory):
         raise ScrubberError("--jobs takes a persisted history (SqliteHistory) or none")
@@ -423,16 +422,35 @@ def run_scrub_jobs(
     try:
         items: list[_Input] = []
         formats: list[Format] = []
-        for index, path in enumerate(args.inputs):
+        to_stdout: Format | None = None
+        for index, (path, targets) in enumerate(zip(args.inputs, plan, strict=True)):
             source = stdin_copy(stash) if path == "-" else path
             fmt = _pick_format(args, plugins, path, source)
-            if args.response and fmt.respond is None:
+            if targets.claims == "-":
+                if to_stdout is not None and to_stdout.name != fmt.name:
+                    raise ScrubberError(
+                        f"{to_stdout.name} and {fmt.name} inputs would be mixed on stdout;"
+                        " use --out-dir DIR",
+                        source=path,
+                    )
+                to_stdout = fmt
+            if targets.response and fmt.respond is None:
                 raise ScrubberError(f"format {fmt.name} writes no response documents (--response)")
-            items.append(_Input(index=index, path=path, source=source, fmt=fmt.name))
+            if targets.ack and fmt.acknowledge is None:
+                raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
+            items.append(
+                _Input(
+                    index=index,
+                    path=path,
+                    source=source,
+                    fmt=fmt.name,
+                    respond=bool(targets.response),
+                )
+            )
             formats.append(fmt)
         results = _scrub_all(jobs, args, history, items, workdir)
-        for item, fmt, result in zip(items, formats, results, strict=True):
-            _collect(args, item, fmt, result, report, outputs, spool, progress, given)
+        for item, fmt, result, targets in zip(items, formats, results, plan, strict=True):
+            _collect(args, item, fmt, result, report, outputs, spool, progress, given, targets)
         header = report.header(
             tool_version=tool_version(),
             plugins=[(i.name, i.version) for i in plugins.infos],
@@ -491,6 +509,7 @@ def _collect(
     spool: Any,
     progress: _Progress,
     given: Mapping[str, str],
+    targets: InputOutputs,
 ) -> None:
     """One input's results into the run's outputs and report, as ``_scrub_one`` makes them."""
     for name, value in result.totals.items():
@@ -501,10 +520,10 @@ def _collect(
         for line in entries:
             spool.write(line)
             progress.tick()
-    if result.responses is not None:
+    if targets.response and result.responses is not None:
         with open(result.responses, "rb") as responses:
-            outputs.write_all(args.response, iter(lambda: responses.read(1 << 20), b""))
-    target = _output_target(args, item.path)
+            outputs.write_all(targets.response, iter(lambda: responses.read(1 << 20), b""))
+    target = targets.claims
     handle = None
     if target is not None and result.output is not None:
         handle = outputs.write_all(target, read_chunks(result.output))
@@ -512,11 +531,9 @@ def _collect(
     try:
         if args.validate:
             _validate(fmt, options, report, handle, item.source)
-        if args.ack:
-            if fmt.acknowledge is None:
-                raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
+        if targets.ack and fmt.acknowledge is not None:
             data = b"".join(read_chunks(item.source))
-            outputs.write_all(args.ack, [fmt.acknowledge(data, options)])
+            outputs.write_all(targets.ack, [fmt.acknowledge(data, options)])
     except AdapterError as exc:
         exc.source = exc.source or item.path
         raise

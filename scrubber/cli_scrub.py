@@ -16,6 +16,7 @@ from typing import Any
 
 from scrubber.api import SNIFF_BYTES, Plugins, detect_format, reporting, tool_version
 from scrubber.cli_io import PendingOutputs, read_chunks, read_head, stdin_copy
+from scrubber.cli_outputs import InputOutputs, plan_outputs
 from scrubber.engine import Engine, Result, Run, ScrubOptions
 from scrubber.errors import AdapterError, ScrubberError
 from scrubber.findings import ClaimResult
@@ -29,15 +30,6 @@ from scrubber.tables import ReferenceTables
 __all__ = ["run_scrub"]
 
 PROGRESS_EVERY = 5000
-
-
-def _output_target(args: argparse.Namespace, path: str) -> str | None:
-    if args.check:
-        return None
-    if args.out_dir:
-        name = "stdin.out" if path == "-" else os.path.basename(path)
-        return os.path.join(args.out_dir, name)
-    return args.output or "-"
 
 
 # the FHIR flags, kept as documented aliases of generic format options
@@ -115,13 +107,22 @@ def run_scrub(
 ) -> int:
     """Scrub every input on one run (one history, one report); return the exit code (0 clean,
     1 error findings, 3 edit failures)."""
-    if len(args.inputs) > 1 and args.output and args.output != "-" and not args.check:
-        raise ScrubberError("-o names one output; use --out-dir DIR for several inputs")
+    plan = plan_outputs(
+        args.inputs,
+        output=args.output,
+        out_dir=args.out_dir,
+        report=args.report,
+        ack=args.ack,
+        response=args.response,
+        check=args.check,
+        force=args.force,
+        html=getattr(args, "html", None),  # the HTML report, where the command has one
+    )
     from scrubber.cli_jobs import jobs_wanted, run_scrub_jobs
 
     jobs = jobs_wanted(args)
     if jobs > 1 and len(args.inputs) > 1:
-        return run_scrub_jobs(args, plugins, tables, profile, history, jobs)
+        return run_scrub_jobs(args, plugins, profile, history, jobs, plan)
     engine = Engine(
         edits=plugins.edits, tables=tables, profile=profile, options=scrub_options(args, plugins)
     )
@@ -139,13 +140,22 @@ def run_scrub(
     inputs: list[dict[str, str]] = []
     stash = tempfile.TemporaryDirectory(prefix="scrubber-stdin-")
     try:
-        for path in args.inputs:
+        to_stdout: Format | None = None
+        for path, targets in zip(args.inputs, plan, strict=True):
             # stdin is copied once to a temporary file: --ack and --validate read it again
             source = stdin_copy(stash) if path == "-" else path
             fmt = _pick_format(args, plugins, path, source)
+            if targets.claims == "-":
+                if to_stdout is not None and to_stdout.name != fmt.name:
+                    raise ScrubberError(
+                        f"{to_stdout.name} and {fmt.name} inputs would be mixed on stdout;"
+                        " use --out-dir DIR",
+                        source=path,
+                    )
+                to_stdout = fmt
             inputs.append({"path": path, "format": fmt.name})
             current[0] = path
-            _scrub_one(args, path, source, fmt, run, report, outputs)
+            _scrub_one(args, path, source, fmt, run, report, outputs, targets)
         header = report.header(
             tool_version=tool_version(),
             plugins=[(i.name, i.version) for i in plugins.infos],
@@ -186,10 +196,13 @@ def _scrub_one(
     run: Run,
     report: ReportBuilder,
     outputs: PendingOutputs,
+    targets: InputOutputs,
 ) -> None:
-    responses = outputs.open(args.response) if args.response and fmt.respond else None
-    if args.response and fmt.respond is None:
+    if targets.response and fmt.respond is None:
         raise ScrubberError(f"format {fmt.name} writes no response documents (--response)")
+    if targets.ack and fmt.acknowledge is None:
+        raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
+    responses = outputs.open(targets.response) if targets.response else None
     options = run.format_options(fmt)
 
     def on_result(piece: ClaimPiece, result: Result) -> None:
@@ -199,7 +212,7 @@ def _scrub_one(
             responses.write(fmt.respond(piece, result, options))
 
     written = run.stream(read_chunks(source), fmt, on_result=reporting(report, on_result))
-    target = _output_target(args, path)
+    target = targets.claims
     try:
         if target is None:
             for _chunk in written:
@@ -209,11 +222,9 @@ def _scrub_one(
             handle = outputs.write_all(target, written)
         if args.validate:
             _validate(fmt, options, report, handle, source)
-        if args.ack:
-            if fmt.acknowledge is None:
-                raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
+        if targets.ack and fmt.acknowledge is not None:
             data = b"".join(read_chunks(source))
-            outputs.write_all(args.ack, [fmt.acknowledge(data, options)])
+            outputs.write_all(targets.ack, [fmt.acknowledge(data, options)])
     except AdapterError as exc:
         exc.source = exc.source or path
         raise

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import final
 
 from scrubber.models import MAX_MODIFIERS, Attachment, Claim, ServiceLine
 
 __all__ = [
+    "LAST_LINE",
     "AddNote",
     "Fix",
     "FixOutcome",
@@ -36,11 +37,13 @@ __all__ = [
     "SplitPart",
     "added_attachments",
     "apply_fixes",
+    "has_attachment",
     "merge_note",
     "prorate",
 ]
 
 CENT = Decimal("0.01")
+LAST_LINE = "it would remove the claim's last line (a claim needs at least one)"
 
 
 def _positive_units(units: Decimal, what: str) -> None:
@@ -203,7 +206,10 @@ def prorate(charge: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     """*charge* × part / whole, rounded half-up to cents (the whole charge when whole is 0)."""
     if whole == 0:
         return charge
-    return (charge * part / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return (charge * part / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more than 28 digits: no claim amount is that large
+        raise ValueError(f"a prorated charge of {charge} is too large to bill") from None
 
 
 def merge_note(existing: str | None, text: str) -> str:
@@ -225,6 +231,17 @@ def added_attachments(
     if after[: len(before)] == before:
         return after[len(before) :]
     return tuple(a for a in after if a not in before)
+
+
+def has_attachment(attachments: Iterable[Attachment], wanted: Attachment) -> bool:
+    """True when *attachments* already hold *wanted* as a format carries it (X12 PWK01,
+    PWK02, PWK06; FHIR supportingInfo category, code, value): a fix recognises its own
+    earlier output, so scrubbing the output again adds no second identical PWK. The free-text
+    description is not compared (an 837P PWK has no room for it)."""
+    key = (wanted.report_type, wanted.transmission, wanted.control_number or None)
+    return any(
+        (a.report_type, a.transmission, a.control_number or None) == key for a in attachments
+    )
 
 
 def _with_modifiers(current: tuple[str, ...], added: Iterable[str]) -> tuple[str, ...]:
@@ -345,20 +362,39 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
                 rejected.append(RejectedFix(by=by, fix=fix, reason=conflict))
                 continue
             try:
-                current = _apply_to_line(claim, current, fix)
+                changed = _apply_to_line(claim, current, fix)
             except ValueError as exc:
                 rejected.append(RejectedFix(by=by, fix=fix, reason=str(exc)))
                 continue
+            if changed is None:  # already done: the line carries this fix's earlier output
+                continue
+            current = changed
             applied.append((by, fix))
         line_map.append(tuple(range(len(new_lines) + 1, len(new_lines) + len(current) + 1)))
         new_lines.extend(current)
 
+    if not new_lines:  # only RemoveLine empties a claim: refuse those, keep the rest
+        kept = [(by, fix) for by, fix in fixes if not isinstance(fix, RemoveLine)]
+        outcome = apply_fixes(claim, kept)
+        refused = tuple(
+            RejectedFix(by=by, fix=fix, reason=LAST_LINE)
+            for by, fix in fixes
+            if isinstance(fix, RemoveLine)
+        )
+        return replace(outcome, rejected=outcome.rejected + refused)
+
     note, attachments = claim.note, claim.attachments
     for by, fix in claim_level:
         if isinstance(fix, AddNote):
-            note = merge_note(note, fix.text)
+            merged = merge_note(note, fix.text)
+            if merged == note:
+                continue
+            note = merged
         elif isinstance(fix, RequestAttachment):
-            attachments = (*attachments, fix.attachment())
+            wanted = fix.attachment()
+            if has_attachment(attachments, wanted):
+                continue
+            attachments = (*attachments, wanted)
         else:  # pragma: no cover - every line-less fix is a note or an attachment by type
             rejected.append(RejectedFix(by=by, fix=fix, reason="fix needs a line"))
             continue
@@ -382,22 +418,31 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
     )
 
 
-def _apply_to_line(claim: Claim, current: list[ServiceLine], fix: Fix) -> list[ServiceLine]:
+def _apply_to_line(claim: Claim, current: list[ServiceLine], fix: Fix) -> list[ServiceLine] | None:
     """Apply one accepted fix to what the line has become so far (one line, or the parts of
-    a split: a note or attachment after a split goes to the first part)."""
+    a split: a note or attachment after a split goes to the first part). None when the fix
+    is already done (the note or attachment is there from an earlier scrub)."""
     if not current:
         raise ValueError("the line was removed")
     first, rest = current[0], current[1:]
     if isinstance(fix, SetUnits):
+        if not rest and first.units == fix.units and fix.unit_basis in (None, first.unit_basis):
+            return None
         return [_set_units(first, fix), *rest]
     if isinstance(fix, SplitLine):
         return [*_split(claim, first, fix), *rest]
     if isinstance(fix, RemoveLine):
         return []
     if isinstance(fix, SetModifiers):
+        if all(ln.modifiers == fix.modifiers for ln in current):
+            return None
         return [replace(ln, modifiers=fix.modifiers) for ln in current]
     if isinstance(fix, AddNote):
-        return [replace(first, note=merge_note(first.note, fix.text)), *rest]
+        note = merge_note(first.note, fix.text)
+        return None if note == first.note else [replace(first, note=note), *rest]
     if isinstance(fix, RequestAttachment):
-        return [replace(first, attachments=(*first.attachments, fix.attachment())), *rest]
+        wanted = fix.attachment()
+        if has_attachment(first.attachments, wanted):
+            return None
+        return [replace(first, attachments=(*first.attachments, wanted)), *rest]
     raise TypeError(f"not a fix: {fix!r}")  # pragma: no cover - Fix is a closed union

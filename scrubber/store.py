@@ -9,6 +9,12 @@ per-line lookups are O(1) after that.
 
 The schema is versioned with ``PRAGMA user_version`` and migrated forward on open; a file
 that is not a store (or is damaged) is a ``TableError``, never a traceback.
+
+Several processes may share a store (an import while scrubs run, two imports at once). Every
+write (the schema migration, an import) is one ``BEGIN IMMEDIATE`` transaction, which takes
+the write lock before reading, so two first-time imports cannot both create the schema and
+two imports of one version cannot both insert it. A process that finds the store locked
+waits up to ``BUSY_TIMEOUT_SECONDS``, then fails with a "busy" error, not a "damaged" one.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,6 +35,7 @@ from scrubber.tables import ParsedTable, RowHit, TableInfo, TableRow, VersionInd
 __all__ = ["ImportOutcome", "StoreTables", "TableStore"]
 
 APPLICATION_ID = 0x43534352  # "CSCR": marks a file as a claim-scrubber table store
+BUSY_TIMEOUT_SECONDS = 60.0  # how long to wait for another process's import to finish
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: table versions with provenance, their rows, and a log of every import
@@ -73,6 +81,22 @@ class ImportOutcome:
     outcome: str
 
 
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _store_error(exc: sqlite3.Error, path: str, what: str) -> TableError:
+    """A locked store is busy (try again later), not damaged."""
+    if _is_busy(exc):
+        return TableError(
+            f"the table store is busy (another process is writing it; waited"
+            f" {BUSY_TIMEOUT_SECONDS:g} s): try again when it has finished",
+            source=path,
+        )
+    return TableError(f"{what} ({exc})", source=path)
+
+
 def _info(row: sqlite3.Row) -> TableInfo:
     return TableInfo(
         kind=row["kind"],
@@ -113,21 +137,57 @@ class TableStore:
             if create:
                 p.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = sqlite3.connect(name, check_same_thread=False)
+            # isolation_level=None: transactions are explicit (see _write), never implicit;
+            # check_same_thread=False: one store serves several threads, reads serialised
+            conn = sqlite3.connect(
+                name,
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
+            )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
             store = cls(conn, name)
             store._migrate()
         except sqlite3.DatabaseError as exc:
-            raise TableError(f"not a readable table store ({exc})", source=name) from None
+            raise _store_error(exc, name, "not a readable table store") from None
         return store
 
     def close(self) -> None:
         self._conn.close()
 
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction holding the write lock from its start (BEGIN IMMEDIATE)."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
     def _migrate(self) -> None:
+        self._conn.execute("BEGIN")  # one read snapshot: another process may be migrating
+        try:
+            (version,) = self._conn.execute("PRAGMA user_version").fetchone()
+            self._check_identity(version)
+        finally:
+            self._conn.execute("COMMIT")
+        if version == len(MIGRATIONS):
+            return
+        with self._write():  # read the version again under the lock: another process may
+            (version,) = self._conn.execute("PRAGMA user_version").fetchone()  # have migrated
+            self._check_identity(version)
+            for number in range(version, len(MIGRATIONS)):
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self._conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    def _check_identity(self, version: int) -> None:
         (app_id,) = self._conn.execute("PRAGMA application_id").fetchone()
-        (version,) = self._conn.execute("PRAGMA user_version").fetchone()
         if app_id not in (0, APPLICATION_ID):
             raise TableError(
                 "this SQLite file is not a claim-scrubber table store", source=self.path
@@ -144,15 +204,6 @@ class TableStore:
                 f"({len(MIGRATIONS)}); upgrade claim-scrubber",
                 source=self.path,
             )
-        for number in range(version, len(MIGRATIONS)):
-            with self._conn:
-                self._conn.executescript(
-                    "BEGIN;"
-                    + MIGRATIONS[number]
-                    + f"PRAGMA application_id = {APPLICATION_ID};"
-                    + f"PRAGMA user_version = {number + 1};"
-                    + "COMMIT;"
-                )
 
     def import_tables(
         self, parsed: Sequence[ParsedTable], *, imported_at: str | None = None
@@ -161,11 +212,11 @@ class TableStore:
         at = imported_at or datetime.now(UTC).isoformat(timespec="seconds")
         outcomes = []
         try:
-            with self._conn:
+            with self._write():
                 for table in parsed:
                     outcomes.append(self._import_one(table, at))
         except sqlite3.DatabaseError as exc:
-            raise TableError(f"could not write the table store ({exc})", source=self.path) from None
+            raise _store_error(exc, self.path, "could not write the table store") from None
         return outcomes
 
     def _import_one(self, table: ParsedTable, at: str) -> ImportOutcome:
@@ -224,7 +275,7 @@ class TableStore:
                 "SELECT * FROM table_versions ORDER BY kind, program, service_type, effective"
             ).fetchall()
         except sqlite3.DatabaseError as exc:
-            raise TableError(f"table store is damaged ({exc})", source=self.path) from None
+            raise _store_error(exc, self.path, "table store is damaged") from None
         return tuple(_info(r) for r in rows)
 
     def load_rows(self, info: TableInfo) -> dict[str, TableRow]:
@@ -242,7 +293,9 @@ class TableStore:
                 key: TableRow(key=key, values=tuple(tuple(pair) for pair in json.loads(data)))
                 for key, data in rows
             }
-        except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
+        except sqlite3.DatabaseError as exc:
+            raise _store_error(exc, self.path, "table store is damaged") from None
+        except (ValueError, TypeError) as exc:
             raise TableError(f"table store is damaged ({exc})", source=self.path) from None
 
     def snapshot(self) -> StoreTables:

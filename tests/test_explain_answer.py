@@ -56,11 +56,24 @@ def test_the_split_action_names_the_excess_line(
     )
 
 
-def test_the_default_profile_answers_with_its_own_action(
+def test_medicaid_without_a_state_profile_documents_and_appeals(
     capsys: pytest.CaptureFixture[str], sample_tables_db: Path
 ) -> None:
+    """The default for a Medicaid payer with no state profile is ``document``."""
     first = ask(capsys, sample_tables_db, *QUESTION).splitlines()[0]
-    assert first.startswith(WORKED + "under this payer's action (")
+    assert first == WORKED + (
+        "under this payer's action (document), bill all 3 units, attach the medical records "
+        "(PWK) and appeal the denial of the 1 unit over the MUE with them."
+    )
+
+
+def test_the_connecticut_example_profile_splits_with_gd(
+    capsys: pytest.CaptureFixture[str], sample_tables_db: Path, samples_dir: Path
+) -> None:
+    profile = str(samples_dir / "profiles" / "connecticut-medicaid.toml")
+    first = ask(capsys, sample_tables_db, *QUESTION, profile=profile).splitlines()[0]
+    assert first.startswith(WORKED + "under this payer's action (split), bill 2 units")
+    assert "second line with modifier GD" in first
 
 
 def test_json_carries_the_same_answer(

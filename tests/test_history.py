@@ -198,7 +198,10 @@ def test_a_check_run_reads_but_does_not_add_to_the_history(
 ) -> None:
     first, second = split_claims()
     history = ("--history", str(tmp_path / "history.db"))
-    _cli(tmp_path, sample_tables_db, first, extra=(*history, "--check"))
+    yesterday = tmp_path / "yesterday.837"
+    yesterday.write_bytes(first)
+    args = ["scrub", str(yesterday), "--tables", str(sample_tables_db), "--check", "-q"]
+    assert cli.main([*args, *history]) == 1  # --check writes no claims: no -o/--out-dir
     today = _cli(tmp_path, sample_tables_db, second, extra=history)
     assert not any(EARLIER in m for m in _messages(today, "MUE-0002"))
 

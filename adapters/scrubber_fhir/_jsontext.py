@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, Final, final
 
 __all__ = [
+    "MAX_NUMBER_LENGTH",
     "JsonStyle",
     "array_items",
     "decode",
@@ -27,16 +28,45 @@ __all__ = [
     "style_of",
 ]
 
-_DECODER = json.JSONDecoder(parse_float=Decimal)
+MAX_NUMBER_LENGTH = 100  # digits of one JSON number; no FHIR Claim value needs more
+
+
+def _integer(text: str) -> int:
+    # int() of a 4,300+ digit string raises a bare ValueError; a claim never needs such a value
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise ValueError(f"a number of more than {MAX_NUMBER_LENGTH} digits")
+    return int(text)
+
+
+def _decimal(text: str) -> Decimal:
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise ValueError(f"a number of more than {MAX_NUMBER_LENGTH} digits")
+    return Decimal(text)
+
+
+_DECODER = json.JSONDecoder(parse_float=_decimal, parse_int=_integer)
 # the stdlib's (C-accelerated) string scanner; typeshed does not declare it
 scanstring: Final[Callable[[str, int], tuple[str, int]]] = json.decoder.scanstring  # type: ignore[attr-defined]
 _WS = re.compile(r"[ \t\n\r]*")
 
 
+def _raw_decode(text: str, pos: int) -> tuple[Any, int]:
+    """The stdlib decoder, with its two non-JSONDecodeError failures made into one: nesting
+    deeper than the interpreter's recursion limit, and an oversized number."""
+    try:
+        return _DECODER.raw_decode(text, pos)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, pos) from None
+    except ValueError as exc:
+        raise json.JSONDecodeError(str(exc), text, pos) from None
+
+
 def decode(text: str, pos: int = 0) -> tuple[Any, int]:
     """Decode one JSON value starting at *pos* (after whitespace); return it and its end."""
     start = _WS.match(text, pos).end()  # type: ignore[union-attr]  # the pattern always matches
-    return _DECODER.raw_decode(text, start)
+    return _raw_decode(text, start)
 
 
 def _skip(text: str, pos: int) -> int:
@@ -63,7 +93,7 @@ def object_members(text: str, pos: int) -> Iterator[tuple[str, int, int, Any]]:
         if text[pos : pos + 1] != ":":
             raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
         start = _skip(text, pos + 1)
-        value, end = _DECODER.raw_decode(text, start)
+        value, end = _raw_decode(text, start)
         yield key, start, end, value
         pos = _skip(text, end)
         if text[pos : pos + 1] == ",":
@@ -83,7 +113,7 @@ def array_items(text: str, pos: int) -> Iterator[tuple[int, int, Any]]:
     if text[pos : pos + 1] == "]":
         return
     while True:
-        value, end = _DECODER.raw_decode(text, pos)
+        value, end = _raw_decode(text, pos)
         yield pos, end, value
         pos = _skip(text, end)
         if text[pos : pos + 1] == ",":

@@ -110,6 +110,8 @@ TIME_UNITS_IN_MINUTES = {"min": 1, "h": 60}
 
 def code_system_of(system: str | None) -> str | None:
     """``CPT`` or ``HCPCS`` for a procedure code system URI (any accepted variant), else None."""
+    if not isinstance(system, str):  # --fast maps unvalidated JSON: an object is no system
+        return None
     if system in CPT_SYSTEMS:
         return "CPT"
     if system in HCPCS_SYSTEMS:

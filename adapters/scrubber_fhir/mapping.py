@@ -89,11 +89,24 @@ def _frequency(claim: Json, original_ref: str | None) -> str:
     return "7" if original_ref else "1"
 
 
-def _number(value: Any, where: str, path: str) -> Decimal:
-    """*value* as a Decimal; the pointer ``where/path`` is only built for the error."""
+# The bounds of the 837P TR3 (005010X222A1: amounts R 1-18 with two decimal places, SV104
+# quantity R 1-15), so a FHIR Claim holds nothing an 837P could not and no arithmetic runs on
+# a value of unbounded size.
+MAX_AMOUNT = Decimal(10) ** 16
+MAX_QUANTITY = Decimal(10) ** 15
+
+
+def _number(value: Any, where: str, path: str, limit: Decimal = MAX_AMOUNT) -> Decimal:
+    """*value* as a Decimal below *limit* in size; the pointer is only built for an error."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise UnmappableClaim(f"{where}/{path}: expected a number")
-    return Decimal(value)
+    number = Decimal(value)
+    if not number.is_finite() or abs(number) >= limit:
+        raise UnmappableClaim(
+            f"{where}/{path}: a number of more than {len(str(limit)) - 1} digits before the "
+            "decimal point, beyond what an 837P can carry"
+        )
+    return number
 
 
 def _npi(reference: Any, resolve: Resolver, system: str = codes.NPI_SYSTEM) -> str | None:
@@ -133,6 +146,8 @@ def _filing_from_coverage(coverage: Json) -> str | None:
         if not isinstance(code, str):
             continue
         system = coding.get("system")
+        if not isinstance(system, str | None):  # an object or a number: not a code system
+            continue
         if system == codes.X12_FILING_INDICATOR_SYSTEM or (
             system is None and code.upper() in codes.FILING_INDICATORS
         ):
@@ -212,11 +227,27 @@ def _quantity(item: Json, where: str) -> tuple[Decimal, str, Decimal | None]:
     quantity = item.get("quantity")
     if not isinstance(quantity, dict) or "value" not in quantity:
         return Decimal(1), "UN", None
-    value = _number(quantity["value"], where, "quantity/value")
+    value = _number(quantity["value"], where, "quantity/value", MAX_QUANTITY)
     unit_code = quantity.get("code")
-    if unit_code in codes.TIME_UNITS_IN_MINUTES and quantity.get("system") in (None, codes.UCUM):
+    if (
+        isinstance(unit_code, str)
+        and unit_code in codes.TIME_UNITS_IN_MINUTES
+        and quantity.get("system") in (None, codes.UCUM)
+    ):
         return value, "MJ", value * codes.TIME_UNITS_IN_MINUTES[str(unit_code)]
     return value, "UN", None
+
+
+def _sequences(value: Any, where: str, path: str) -> list[int]:
+    """The integers of a ``*Sequence`` array (null: none). Validation reports anything else;
+    ``--fast`` maps without validation, so the mapping refuses it itself."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(
+        isinstance(s, int) and not isinstance(s, bool) for s in value
+    ):
+        raise UnmappableClaim(f"{where}/{path}: expected an array of positive integers")
+    return [s for s in value]
 
 
 def _modifiers(item: Json) -> tuple[str, ...]:
@@ -265,7 +296,7 @@ def _line(
     if isinstance(net, dict) and "value" in net:
         charge = _number(net["value"], where, "net/value")
     elif isinstance(price, dict) and "value" in price:
-        factor = _number(item.get("factor", 1), where, "factor")
+        factor = _number(item.get("factor", 1), where, "factor", MAX_QUANTITY)
         charge = _number(price["value"], where, "unitPrice/value") * units * factor
     else:
         charge = Decimal("0")
@@ -282,22 +313,30 @@ def _line(
     if "diagnosisSequence" in item:
         pointers = tuple(
             diagnosis_positions.get(seq, seq)
-            for seq in item["diagnosisSequence"]
-            if isinstance(seq, int)
+            for seq in _sequences(item["diagnosisSequence"], where, "diagnosisSequence")
         )
     control = _ext_value(item, codes.EXT_LINE_CONTROL_NUMBER) if "extension" in item else None
     if control is None and r5 and "traceNumber" in item:
         traces = dicts(item["traceNumber"])
         control = traces[0].get("value") if traces else None
     linked = (
-        [infos[s] for s in item["informationSequence"] if s in infos]
+        [
+            infos[s]
+            for s in _sequences(item["informationSequence"], where, "informationSequence")
+            if s in infos
+        ]
         if "informationSequence" in item
         else []
     )
     rendering = None
     if "careTeamSequence" in item:
         rendering = next(
-            (care_team.get(s) for s in item["careTeamSequence"] if care_team.get(s)), None
+            (
+                care_team.get(s)
+                for s in _sequences(item["careTeamSequence"], where, "careTeamSequence")
+                if care_team.get(s)
+            ),
+            None,
         )
     try:
         return ServiceLine(
@@ -325,6 +364,21 @@ def _line(
         raise UnmappableClaim(f"{where}: {exc}".replace(f"(line {number})", "").strip()) from exc
 
 
+# Members the mapping and the writer walk as arrays. Validation refuses anything else, but
+# ``--fast`` maps without it, so the mapping checks these itself (a few dict lookups).
+_CLAIM_ARRAYS = ("item", "supportingInfo", "extension", "insurance", "diagnosis", "careTeam")
+_ITEM_ARRAYS = (
+    "extension", "modifier", "informationSequence", "diagnosisSequence", "careTeamSequence",
+)  # fmt: skip
+
+
+def _arrays(node: Json, where: str, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        value = node.get(key)
+        if value is not None and not isinstance(value, list):
+            raise UnmappableClaim(f"{where}/{key}: expected an array")
+
+
 def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False) -> Claim:
     """Map one Claim resource (as a JSON tree) to the scrubber's claim model.
 
@@ -341,6 +395,13 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
         return resolve(ref)
 
     base = "" if locator in {"/"} or locator.startswith("line ") else locator
+    _arrays(claim, base, _CLAIM_ARRAYS)
+    for n, item in enumerate(dicts(claim.get("item"))):
+        _arrays(item, f"{base}/item/{n}", _ITEM_ARRAYS)
+    for n, info in enumerate(dicts(claim.get("supportingInfo"))):
+        sequence = info.get("sequence")
+        if sequence is not None and (not isinstance(sequence, int) or isinstance(sequence, bool)):
+            raise UnmappableClaim(f"{base}/supportingInfo/{n}/sequence: expected an integer")
     identifiers = dicts(claim.get("identifier"))
     claim_id = identifiers[0].get("value") if identifiers else None
     if not isinstance(claim_id, str) or not claim_id:
@@ -358,7 +419,8 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
     if payer_name is None and insurance is not None:
         # A coverage named only by text ("State Medicaid"): kept as the payer's name, so a
         # claim whose program is not coded can at least be told what the name says.
-        shown = insurance.get("coverage", {}).get("display")
+        held = insurance.get("coverage")
+        shown = held.get("display") if isinstance(held, dict) else None  # --fast: any shape
         payer_name = shown if isinstance(shown, str) and shown else None
     subscriber = ""
     if coverage is not None:
@@ -388,7 +450,13 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
     }
     infos = supporting_info(claim)
     items = dicts(claim.get("item"))
-    linked = {s for item in items for s in item.get("informationSequence", ())}
+    linked = {
+        s
+        for n, item in enumerate(items)
+        for s in _sequences(
+            item.get("informationSequence"), f"{base}/item/{n}", "informationSequence"
+        )
+    }
     claim_level = [info for seq, info in sorted(infos.items()) if seq not in linked]
 
     lines = tuple(

@@ -108,6 +108,8 @@ def to_piece(
             )
         except UnmappableClaim as exc:
             problem = exc.problem
+        except RecursionError:  # --fast: nesting the models would have refused
+            problem = Problem(pointer=payload.pointer or "/", message="nested too deeply")
         else:
             return ClaimPiece(claim=claim, payload=payload, locator=locator, claim_id=claim.id)
     # Not scrubbed. First: does it look like another FHIR version? (An STU3 Claim fails
@@ -197,7 +199,7 @@ def _is_ndjson(first: bytes) -> bool:
         return False
     try:
         value = json.loads(first[:newline])
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(value, dict)
 
@@ -297,9 +299,9 @@ def _read_bundle(text: str, tree: Mapping[str, Any], opts: Options) -> Iterator[
                 index[f"{resource.get('resourceType')}/{resource['id']}"] = resource
     spans: list[tuple[int, int, int, Mapping[str, Any]]] = []
     start = len(text) - len(text.lstrip(BOM + " \t\r\n"))
-    for key, value_start, _end, _value in object_members(text, start):
-        if key != "entry":
-            continue
+    for key, value_start, _end, value in object_members(text, start):
+        if key != "entry" or not isinstance(value, list):
+            continue  # an "entry" that is not an array holds no Claim
         for n, (entry_start, _entry_end, entry) in enumerate(array_items(text, value_start)):
             if not isinstance(entry, dict):
                 continue

@@ -32,7 +32,8 @@ def claim_type(tree: Mapping[str, Any]) -> str | None:
     concept = tree.get("type")  # runs for every Claim: kept to a few lookups
     found = concept.get("coding") if isinstance(concept, dict) else None
     for coding in found if isinstance(found, list) else ():
-        if isinstance(coding, dict) and coding.get("system") in codes.CLAIM_TYPE_SYSTEMS:
+        system = coding.get("system") if isinstance(coding, dict) else None
+        if isinstance(system, str) and system in codes.CLAIM_TYPE_SYSTEMS:  # --fast: any shape
             code = coding.get("code")
             return code if isinstance(code, str) else None
     return None

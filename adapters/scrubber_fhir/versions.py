@@ -48,6 +48,7 @@ class Problem:
         return f"{self.pointer}: {self.message}"
 
 
+UNKNOWN_RESOURCE = "a resource (contained or nested) of unknown or non-text resourceType"
 _PACKAGES = {"r4": "fhir.resources.R4B", "r5": "fhir.resources"}
 
 
@@ -70,6 +71,10 @@ class FhirVersion:
             self.model("Claim").model_validate(tree)
         except ValidationError as exc:
             return validation_problem(exc, at)
+        except (KeyError, TypeError, RecursionError):
+            # fhir.resources' resource-type lookup raises these for a contained resource whose
+            # resourceType is unknown or not a string, instead of a ValidationError.
+            return Problem(pointer=at or "/", message=UNKNOWN_RESOURCE)
         return None
 
     def validate_claim_json(self, text: str | bytes, at: str = "") -> Problem | None:
@@ -78,6 +83,10 @@ class FhirVersion:
             self.model("Claim").model_validate_json(text)
         except ValidationError as exc:
             return validation_problem(exc, at)
+        except (KeyError, TypeError, RecursionError):
+            # fhir.resources' resource-type lookup raises these for a contained resource whose
+            # resourceType is unknown or not a string, instead of a ValidationError.
+            return Problem(pointer=at or "/", message=UNKNOWN_RESOURCE)
         return None
 
 

@@ -57,7 +57,12 @@ def write(pairs: Iterable[tuple[Piece, Claim | None]], options: FormatOptions) -
         text = payload.text
         findings = opts.findings and (bool(piece.findings) or carries_findings(text))
         if piece.claim is not None and (fixed is not None or findings):
-            text = _render(piece, payload, piece.claim, fixed, opts)
+            try:
+                text = _render(piece, payload, piece.claim, fixed, opts)
+            except RecursionError:  # --fast reads nesting the models would have refused
+                raise AdapterError(
+                    "the Claim is nested too deeply to rewrite", position=piece.locator
+                ) from None
         yield (text + payload.suffix).encode("utf-8")
 
 
@@ -102,9 +107,9 @@ def _render(
 
 def render_tree(tree: Json, original: Claim, fixed: Claim) -> Json:
     """Rewrite a Claim's JSON *tree* (as read for *original*) so that it says *fixed*."""
-    items = [i for i in tree.get("item", []) if isinstance(i, dict)]
+    items = [i for i in tree.get("item") or [] if isinstance(i, dict)]  # null: none
     infos = _Infos(tree)
-    linked_before = {s for i in items for s in i.get("informationSequence", ())}
+    linked_before = {s for i in items for s in i.get("informationSequence") or ()}
     parts_of = Counter(line.origin for line in fixed.lines)
     new_items = []
     for line in fixed.lines:
@@ -125,6 +130,8 @@ def render_tree(tree: Json, original: Claim, fixed: Claim) -> Json:
             _set_extension(item, codes.EXT_LINE_CONTROL_NUMBER, "valueString", line.control_number)
         if parts_of[line.origin] > 1:
             _set_extension(item, codes.EXT_SPLIT_FROM, "valueInteger", source.get("sequence"))
+        if not isinstance(item.get("informationSequence"), list):
+            item.pop("informationSequence", None)  # null is no link (the mapping refuses more)
         links = item.setdefault("informationSequence", [])
         _note_links(infos, links, base.note, line.note)
         for attachment in delta.attachments:
@@ -153,7 +160,7 @@ class _Infos:
     def __init__(self, tree: Json) -> None:
         self.tree = tree
         self.entries: list[Json] = [
-            e for e in tree.get("supportingInfo", []) if isinstance(e, dict)
+            e for e in tree.get("supportingInfo") or [] if isinstance(e, dict)
         ]
         self.next = 1 + max(
             (e["sequence"] for e in self.entries if isinstance(e.get("sequence"), int)), default=0
@@ -286,6 +293,12 @@ def _set_quantity(item: Json, base: ServiceLine, line: ServiceLine) -> None:
     quantity["value"] = line.units
     if line.unit_basis == "MJ" and base.unit_basis != "MJ":
         quantity.update({"unit": "min", "system": codes.UCUM, "code": "min"})
+    code = quantity.get("code")
+    if line.unit_basis != "MJ" and isinstance(code, str) and code in codes.TIME_UNITS_IN_MINUTES:
+        # a time unit on a quantity read as units (it had no value): written as units, or the
+        # next read would take them for minutes (found by fuzzing)
+        for key in ("unit", "system", "code"):
+            quantity.pop(key, None)
     item["quantity"] = quantity
 
 
@@ -315,7 +328,7 @@ def _set_charge(item: Json, line: ServiceLine) -> None:
 
 def _set_extension(node: Json, url: str, key: str, value: Any) -> None:
     extensions = [
-        e for e in node.get("extension", []) if not (isinstance(e, dict) and e.get("url") == url)
+        e for e in node.get("extension") or [] if not (isinstance(e, dict) and e.get("url") == url)
     ]
     if value is not None:
         extensions.append({"url": url, key: value})

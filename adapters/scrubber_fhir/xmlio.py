@@ -36,7 +36,8 @@ __all__ = ["FHIR_NS", "claim_xml", "read_xml", "safe_parser"]
 FHIR_NS = "http://hl7.org/fhir"
 _DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _CLAIM_TAG = re.compile(
-    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<(/?)(?:[A-Za-z_][\w.-]*:)?Claim(?=[\s/>])", re.S
+    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(/?)(?:[A-Za-z_][\w.-]*:)?Claim(?=[\s/>])",
+    re.S,
 )
 
 
@@ -57,7 +58,7 @@ def _claim_spans(text: str) -> list[tuple[int, int]]:
     depth = 0
     start = 0
     for match in _CLAIM_TAG.finditer(text):
-        if match.group(0).startswith("<!"):  # a comment or CDATA section: not markup
+        if match.group(0).startswith(("<!", "<?")):  # comment, CDATA, processing instruction
             continue
         close = text.index(">", match.end())
         if match.group(1):  # </Claim>
@@ -161,7 +162,7 @@ def read_xml(data: bytes, opts: Options) -> Iterator[Piece]:
                 converted[reference] = (
                     None if element is None else _as_tree(element, opts.version, _local(element))
                 )
-            except (ValidationError, ValueError, ImportError, AttributeError):
+            except (ValidationError, ValueError, ImportError, AttributeError, etree.LxmlError):
                 converted[reference] = None
         return converted[reference]
 
@@ -185,8 +186,12 @@ def _xml_piece(element: Any, payload: ClaimText, locator: str, opts: Options) ->
         tree = _as_tree(element, opts.version, "Claim")
     except ValidationError as exc:
         problem = validation_problem(exc, payload.pointer)
-    except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        # fhir.resources' XML reader raises KeyError for an element the model does not know
+        where = _element_pointer(element, exc)
+        if where is not None:
+            problem = Problem(pointer=payload.pointer + where, message=problem.message)
+    except (KeyError, ValueError, TypeError, AttributeError, etree.LxmlError) as exc:
+        # fhir.resources' XML reader raises KeyError for an element the model does not know,
+        # and XMLSyntaxError when its own re-parse of the element fails (a non-ASCII name)
         problem = Problem(
             pointer=payload.pointer or "/",
             message=f"not a valid FHIR XML Claim ({type(exc).__name__} {exc})",
@@ -208,6 +213,51 @@ def _xml_piece(element: Any, payload: ClaimText, locator: str, opts: Options) ->
         problem=str(problem),
         claim_id=str(node.get("value")) if node is not None else "?",
     )
+
+
+# Claim elements that repeat (0..*): their JSON pointer step carries an index even when the
+# document has one of them, as the JSON form of the same Claim would.
+_REPEATING = frozenset(
+    {
+        "identifier", "related", "careTeam", "supportingInfo", "diagnosis", "procedure",
+        "insurance", "item", "detail", "subDetail", "modifier", "programCode", "coding",
+        "extension", "modifierExtension", "contained", "udi", "informationSequence",
+        "diagnosisSequence", "careTeamSequence", "procedureSequence", "traceNumber",
+        "preAuthRef", "bodySite", "subSite", "encounter", "event", "revenue",
+    }
+)  # fmt: skip
+
+
+def _element_pointer(claim: Any, exc: ValidationError) -> str | None:
+    """The JSON pointer of the XML element a validation error is about. The models validate
+    nested XML elements on their own, so the error's location is only the innermost name
+    (``/value``); the element is found again by that name and the value it failed on, which
+    is used to locate it and never shown."""
+    errors = exc.errors(include_url=False)
+    if not errors:  # pragma: no cover - pydantic always reports at least one error
+        return None
+    names = [p for p in errors[0]["loc"] if isinstance(p, str)]
+    wanted = errors[0].get("input")
+    if not names or not isinstance(wanted, str):
+        return None
+    for node in claim.iter():
+        if _local(node) == names[-1] and node.get("value") == wanted:
+            return _path(claim, node)
+    return None
+
+
+def _path(claim: Any, node: Any) -> str:
+    steps: list[str] = []
+    while node is not claim and node is not None:
+        parent = node.getparent()
+        name = _local(node)
+        same = [c for c in parent if _local(c) == name] if parent is not None else [node]
+        if name in _REPEATING or len(same) > 1:
+            steps.append(f"{name}/{same.index(node)}")
+        else:
+            steps.append(name)
+        node = parent
+    return "/" + "/".join(reversed(steps))
 
 
 def _shallow(element: Any, depth: int = 2) -> dict[str, Any]:

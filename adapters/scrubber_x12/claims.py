@@ -55,9 +55,31 @@ class ClaimContext:
     patient_key: str = ""
 
 
-def parse_decimal(text: str, what: str, segment: Segment) -> Decimal:
+# 005010X222A1 element sizes (type R, digits counted without sign or decimal point): CLM02 and
+# SV102 are amounts of at most 18 digits with at most 2 decimal places, SV104 a quantity of at
+# most 15 digits. A larger value is bad input for its claim, never arithmetic on it.
+MONEY_DIGITS = 18
+MONEY_DECIMALS = 2
+QUANTITY_DIGITS = 15
+
+
+def parse_decimal(
+    text: str,
+    what: str,
+    segment: Segment,
+    *,
+    digits: int = MONEY_DIGITS,
+    decimals: int = MONEY_DECIMALS,
+) -> Decimal:
     if not _NUMBER.match(text):
         raise ClaimProblem(f"{what} is not a number (segment {segment.number})")
+    whole, _, fraction = text.lstrip("-").partition(".")
+    if len(whole) + len(fraction) > digits or len(fraction) > decimals:
+        places = f" or {decimals} decimal places" if decimals < digits else ""
+        raise ClaimProblem(
+            f"{what} has more than {digits} digits{places}, beyond 005010X222A1 "
+            f"(segment {segment.number})"
+        )
     return Decimal(text)
 
 
@@ -121,6 +143,11 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
         if in_subloop:
             continue
         if tag == "SV1":
+            if sv1 is not None:  # the TR3 allows one SV1 per loop 2400: which one bills?
+                raise ClaimProblem(
+                    f"loop 2400 at segment {lx.number} has a second SV1 (segment "
+                    f"{segment.number}); 005010X222A1 allows one per service line"
+                )
             sv1 = segment.elements()
             sv1_segment = segment
         elif tag == "DTP":
@@ -130,9 +157,10 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
         elif tag == "REF":
             elements = segment.elements()
             if _element(elements, 1) == "6R":
-                control = _element(elements, 2) or None
+                # the first, the one a writer rewrites (the TR3 allows one)
+                control = control or _element(elements, 2) or None
         elif tag == "NTE":
-            note = _note(segment.elements()) or note
+            note = note or _note(segment.elements())
         elif tag == "PWK":
             attachments.append(attachment_from_pwk(segment.elements(), segment))
     if sv1 is None:
@@ -146,11 +174,17 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
             "is the component separator the one ISA16 declares?"
         )
     basis = _element(sv1, 3)
-    units = parse_decimal(_element(sv1, 4), "SV104 units", sv1_segment)
+    units = parse_decimal(
+        _element(sv1, 4),
+        "SV104 units",
+        sv1_segment,
+        digits=QUANTITY_DIGITS,
+        decimals=QUANTITY_DIGITS,
+    )
     pointers = tuple(
         int(p)
         for p in _element(sv1, 7).split(component)
-        if p.isascii() and p.isdigit() and 1 <= int(p) <= 12
+        if len(p) <= 2 and p.isascii() and p.isdigit() and 1 <= int(p) <= 12
     )
     try:
         return ServiceLine(
@@ -214,7 +248,9 @@ def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
                 if parts[0] in DIAGNOSIS_QUALIFIERS and len(parts) > 1 and parts[1]:
                     diagnoses.append(parts[1])
         elif tag == "NTE":
-            note = _note(segment.elements()) or note
+            # The first provider note is the one a writer merges into, so reading it (not a
+            # later repeat) keeps a second scrub from merging the same text again.
+            note = note or _note(segment.elements())
         elif tag == "PWK":
             attachments.append(attachment_from_pwk(segment.elements(), segment))
         elif tag == "REF":

@@ -17,7 +17,7 @@ every part balances; any imbalance the input already had stays on the first part
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from string import ascii_uppercase
 
 from scrubber import line_delta
@@ -55,8 +55,10 @@ def format_like(value: Decimal, original: str) -> str:
     """*value* written the way *original* was: the same number of decimals when that loses
     nothing (``100.00`` stays two-decimal), else the shortest exact form."""
     decimals = len(original.partition(".")[2]) if "." in original else 0
-    if value == round(value, decimals):
-        return f"{value:.{decimals}f}"
+    with localcontext() as exact:  # round() needs room for every digit of a large value
+        exact.prec = max(exact.prec, len(value.as_tuple().digits) + decimals + 2)
+        if value == round(value, decimals):
+            return f"{value:.{decimals}f}"
     text = format(value.normalize(), "f")
     return text
 
@@ -172,6 +174,19 @@ def _set_note(loop: _Loop, note: str | None) -> None:
         loop.replace(index, [elements[0], elements[1], text, *elements[3:]])
 
 
+def _note_full(before: str | None, after: str | None) -> bool:
+    """The note was already cut (it ends in ``...``), the fixes only appended to it, and the
+    result does not fit NTE02's 80 characters: nothing more can be shown, so the NTE stays as
+    it was (rewriting it would cut one more character each time the claim is scrubbed)."""
+    return bool(
+        before
+        and after
+        and before.endswith(TRUNCATED)
+        and after.startswith(before)
+        and len(after) > MAX_NOTE
+    )
+
+
 def _add_attachments(loop: _Loop, new: Sequence[Attachment]) -> None:
     room = MAX_PWK - loop.count("PWK")
     for attachment in new[: max(room, 0)]:
@@ -217,7 +232,7 @@ def _render_line(
                     loop.insert("REF/6R", ["REF", "6R", control])
                 else:
                     loop.replace(index, ["REF", "6R", control, *loop.elements(index)[3:]])
-        if delta.note:
+        if delta.note and not _note_full(origin.note, line.note):
             _set_note(loop, line.note)
         _add_attachments(loop, delta.attachments)
     return loop.raws()
@@ -238,7 +253,7 @@ def _render_header(
     new_total = format_like(total, clm[2]) if total != read.total_charge else clm[2]
     if clm[1] != claim_id or clm[2] != new_total:
         loop.replace(0, [clm[0], claim_id, new_total, *clm[3:]])
-    if fixed.note != read.note:
+    if fixed.note != read.note and not _note_full(read.note, fixed.note):
         _set_note(loop, fixed.note)
     _add_attachments(loop, added_attachments(read.attachments, fixed.attachments))
     return loop.raws()

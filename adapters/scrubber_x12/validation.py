@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 from typing import Any
 
 import pyx12.errors
@@ -26,6 +25,7 @@ import pyx12.x12n_document
 from scrubber.errors import AdapterError
 from scrubber.findings import Severity
 from scrubber.formats import FormatOptions, ValidationIssue
+from scrubber_x12.validation_text import element_message, envelope_message, segment_message
 
 __all__ = ["acknowledge_837", "interchange", "validate_837"]
 
@@ -56,24 +56,6 @@ def _as_a1(data: bytes) -> tuple[str, bool]:
     return text.replace(A2, A1), True
 
 
-# pyx12 messages quote values ("Segment NM1*IL*1*<name>... not found", len("<value>"),
-# "(<value>) is not a valid code"); a value can be PHI, so issues keep only names and codes.
-_QUOTED_SEGMENT = re.compile(r"Segment ([A-Z][A-Z0-9]{1,2})\S.*? not found")
-_LENGTH_OF = re.compile(r'len\("[^"]*"\)')
-_LEADING_VALUE = re.compile(r"^\(.*?\) is ")
-_ELEMENT_REF = re.compile(r"\(([A-Z][A-Z0-9]{1,2}\d{2}(-\d{2})?|\d{4}[A-Z]?|[A-Z][A-Z0-9]{1,2})\)")
-
-
-def _without_values(message: str) -> str:
-    message = _QUOTED_SEGMENT.sub(r"Segment \1 not found", message)
-    message = _LENGTH_OF.sub("len(value)", message)
-    message = _LEADING_VALUE.sub("value is ", message)
-    kept = _ELEMENT_REF.findall(message)
-    if message.count("(") > len(kept):
-        message = re.sub(r"\((?![A-Z0-9-]+\))[^)]*\)", "(value)", message)
-    return message
-
-
 def _run(text: str) -> tuple[bool, str, dict[str, Any]]:
     ack = io.StringIO()
     errors = io.StringIO()
@@ -99,20 +81,27 @@ def _run(text: str) -> tuple[bool, str, dict[str, Any]]:
     return bool(ok), ack.getvalue(), report
 
 
-def _issues(node: dict[str, Any], suffix: str, where: str) -> list[ValidationIssue]:
+def _issues(
+    node: dict[str, Any], suffix: str, where: str, kind: str = "envelope"
+) -> list[ValidationIssue]:
+    """Every error under *node*, in words without values (see ``validation_text``)."""
     out: list[ValidationIssue] = []
     line = node.get("cur_line")
     here = f"segment {line}" if line else where
     name = node.get("seg_id")
     for error in node.get("errors", ()):
-        text = _without_values(str(error.get("err_str", "error")))
-        message = f"{name}: {text}" if name else text
+        if kind == "elements":
+            message = element_message(name, node, error)
+        elif kind == "segments":
+            message = segment_message(name, error)
+        else:
+            message = envelope_message(error)
         out.append(ValidationIssue(message=message + suffix, locator=here, severity=Severity.ERROR))
     for child_key in ("interchanges", "groups", "transactions", "segments", "elements"):
         for child in node.get(child_key, ()):
             if child_key == "elements":
                 child = {**child, "seg_id": name, "cur_line": line}
-            out += _issues(child, suffix, here)
+            out += _issues(child, suffix, here, child_key)
     return out
 
 

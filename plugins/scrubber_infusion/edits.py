@@ -34,6 +34,8 @@ from scrubber_infusion.hierarchy import HIERARCHY_CITATION, INITIAL_SERVICES, PU
 from scrubber_infusion.plan import (
     UNIT,
     ClaimPlan,
+    DayGroup,
+    conflicting_span,
     describe_lines,
     line_minutes,
     plan_claim,
@@ -88,6 +90,13 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
         if not (timed.sent_in_time or missing):
             continue
         fix = primary_fix(group, timed)
+        if _addons_by_hand(group):
+            # Converting the primary alone would drop the time the add-on lines are judged
+            # by, and a later scrub would judge them differently: leave the date as sent.
+            fix = None
+        span = conflicting_span(line)
+        if span is not None:
+            fix = None
         what = describe_coding(group.family, coding)
         if timed.sent_in_time:
             head = (
@@ -104,10 +113,15 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
             if group.addons
             else ""
         )
+        if span is not None:
+            tail += (
+                f"; not changed: its period spans {format_minutes(span)}, another time for "
+                "the same service (send one)"
+            )
         yield ctx.finding(line, f"{head}. {what}{tail}", fixes=_one(fix), field="units")
     for group in plan:
-        if any(t.coding for t in group.primaries):
-            continue
+        if group.expected_addon_units is not None:
+            continue  # every primary has its time: INF003 sets the add-on units from it
         for addon in group.addons:
             extra = line_minutes(addon)
             if addon.unit_basis == UNIT or extra is None:
@@ -171,6 +185,8 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
             if len(group.addons) == 1:
                 fix = _addon_fix(group.addons[0].number, expected, in_time)
                 advice = ""
+                if isinstance(fix, RemoveLine) and _only_line(ctx):
+                    fix, advice = None, f"; {ONLY_LINE}"
             else:
                 advice = "; correct the add-on lines by hand"
             yield ctx.finding(
@@ -180,18 +196,21 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
                 fixes=_one(fix),
                 field="units",
             )
-        elif not any(t.coding for t in group.primaries):
+        elif expected is None:
+            # Some primary has no time of its own: an add-on sent in minutes stands for its
+            # own extra time, in the first scrub as in any later one (idempotence).
             for addon in group.addons:
                 extra = line_minutes(addon)
                 if addon.unit_basis == UNIT or extra is None:
                     continue
                 if addon_units_for_extra_time(group.family, extra) == 0:
+                    only = _only_line(ctx)
                     yield ctx.finding(
                         addon,
                         f"{addon.code} sent with {format_minutes(extra)} of additional time, "
                         f"under the {format_minutes(group.family.threshold_minutes)} one "
-                        f"additional unit needs: not billable",
-                        fixes=(RemoveLine(line=addon.number),),
+                        f"additional unit needs: not billable" + (f"; {ONLY_LINE}" if only else ""),
+                        fixes=() if only else (RemoveLine(line=addon.number),),
                     )
 
 
@@ -239,6 +258,25 @@ def primary_below_minimum(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding
                 f"{group.family.service}: under the {format_minutes(group.family.minimum_minutes)} "
                 f"{timed.line.code} needs ({group.family.primary_unit}); check the coding",
             )
+
+
+ONLY_LINE = "it is the claim's only line, so it is reported, not removed (a claim needs a line)"
+
+
+def _only_line(ctx: EditContext) -> bool:
+    """A claim keeps at least one line (837P loop 2400 is required): removing its only line
+    would leave a claim the payer rejects and a later scrub cannot read."""
+    return len(ctx.claim.lines) <= 1
+
+
+def _addons_by_hand(group: DayGroup) -> bool:
+    """Several add-on lines, some in minutes, beside timed primaries: INF003 asks for a
+    correction by hand because no one line can be set from the documented time."""
+    return (
+        group.expected_addon_units is not None
+        and len(group.addons) > 1
+        and any(a.unit_basis != UNIT for a in group.addons)
+    )
 
 
 def _one(fix: Fix | None) -> tuple[Fix, ...]:

@@ -19,7 +19,7 @@ Times are compared as given (Decimal minutes): 30.5 minutes past the last hour d
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -243,7 +243,7 @@ def _one_more(family: TimedFamily) -> str:
     return "an additional hour" if family.addon_minutes == HOUR else "an additional unit"
 
 
-def _numbers(values: list[int]) -> str:
+def _numbers(values: Sequence[int]) -> str:
     if len(values) == 1:
         return str(values[0])
     if len(values) > 4:
@@ -259,7 +259,8 @@ def _addon_words(family: TimedFamily, coding: TimeCoding) -> str:
     if coding.full_addon_units:
         if by_hour:
             first = int(family.primary_minutes / HOUR) + 1
-            hours = list(range(first, first + coding.full_addon_units))
+            # a range, never a list: a visit sent as 10^9 minutes must not cost memory
+            hours = range(first, first + coding.full_addon_units)
             parts.append(("hour " if len(hours) == 1 else "hours ") + _numbers(hours))
         else:
             parts.append(

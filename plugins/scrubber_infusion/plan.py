@@ -37,6 +37,7 @@ __all__ = [
     "ClaimPlan",
     "DayGroup",
     "TimedLine",
+    "conflicting_span",
     "describe_lines",
     "line_minutes",
     "plan_claim",
@@ -58,6 +59,17 @@ def line_minutes(line: ServiceLine) -> Decimal | None:
     if line.start is not None and line.end is not None and line.end > line.start:
         return Decimal(int((line.end - line.start).total_seconds())) / 60
     return None
+
+
+def conflicting_span(line: ServiceLine) -> Decimal | None:
+    """The minutes a line's start/end period spans when they disagree with the minutes it
+    was sent in (a FHIR quantity in ``min`` beside a servicedPeriod), else None. Such a line
+    is not converted: once its minutes became units only the period would be left, and a
+    second scrub would bill that other time."""
+    if line.minutes is None or line.start is None or line.end is None or line.end <= line.start:
+        return None
+    span = Decimal(int((line.end - line.start).total_seconds())) / 60
+    return None if span == line.minutes else span
 
 
 @final

@@ -37,6 +37,7 @@ from scrubber_mue.settings import MueSettings
 
 __all__ = ["Plan", "plan_day", "plan_line_edit"]
 
+MAX_SPLIT_LINES = 999  # one split, in a format without a line limit: memory stays bounded
 _CONTROL_NUMBER_MAX = 80  # PWK06 attachment control number, AN 2-80
 
 
@@ -68,15 +69,24 @@ def _attachment(claim: Claim, line: ServiceLine, settings: MueSettings) -> Attac
     )
 
 
-def _request(claim: Claim, line: ServiceLine, settings: MueSettings) -> RequestAttachment:
+def _request(claim: Claim, line: ServiceLine, settings: MueSettings) -> tuple[Fix, ...]:
+    """A request for the records, unless the line already sends records of this type by this
+    transmission (an earlier scrub's PWK, named by the line's position then): the payer gets
+    them once, and scrubbing the output again changes nothing."""
     a = _attachment(claim, line, settings)
-    return RequestAttachment(
+    if any(
+        (had.report_type, had.transmission) == (a.report_type, a.transmission)
+        for had in line.attachments
+    ):
+        return ()
+    request = RequestAttachment(
         line=line.number,
         report_type=a.report_type,
         transmission=a.transmission,
         control_number=a.control_number,
         description=a.description,
     )
+    return (request,)
 
 
 def _has_records(line: ServiceLine, settings: MueSettings) -> bool:
@@ -145,11 +155,11 @@ def plan_day(
     over = [(line, keep) for line, keep in kept if keep < line.units]
     crossing = over[0][0] if over else lines[-1]
     if action == "cap":
-        return _cap(claim, crossing, over, value)
+        return _cap(claim, crossing, over, value, kept)
     if action == "document":
         note = "RECORDS AVAILABLE" if settings.attachment_transmission == "AA" else "RECORDS SENT"
         fixes: tuple[Fix, ...] = (
-            _request(claim, crossing, settings),
+            *_request(claim, crossing, settings),
             AddNote(line=crossing.number, text=f"UNITS OVER MUE {value}; {note}"),
         )
         if _has_records(crossing, settings):  # our own earlier output: scrubbed again
@@ -168,7 +178,11 @@ def plan_day(
 
 
 def _cap(
-    claim: Claim, crossing: ServiceLine, over: list[tuple[ServiceLine, Decimal]], value: int
+    claim: Claim,
+    crossing: ServiceLine,
+    over: list[tuple[ServiceLine, Decimal]],
+    value: int,
+    kept: list[tuple[ServiceLine, Decimal]],
 ) -> Plan:
     fixes: list[Fix] = []
     said = []
@@ -182,6 +196,11 @@ def _cap(
             said.append(f"line {line.origin} removed")
     if sum(isinstance(f, RemoveLine) for f in fixes) == len(claim.lines):
         return _flag(crossing, "not capped: that would remove every line of the claim")
+    whole = [line for line, keep in kept if keep == line.units and keep > 0]
+    if whole and not any(keep > 0 for _, keep in over):
+        # Only removals: the note goes on the last line kept whole, as a reduction would put
+        # it, so the capped claim reads the same when it is scrubbed again.
+        fixes.append(AddNote(line=whole[-1].number, text=f"UNITS CAPPED AT MUE {value}"))
     return Plan(
         line=crossing, fixes=tuple(fixes), outcome="capped: " + ", ".join(said), resolved=True
     )
@@ -198,11 +217,14 @@ def _split_excess(
     note = f"UNITS OVER MUE {value}; REVIEW REQUESTED"
     if not all(_room_for(modifier, line) for line, _ in over):
         return _flag(crossing, f"not split: a line already has {MAX_MODIFIERS} modifiers")
-    if not _line_room(claim, sum(1 for _, keep in over if keep > 0)):
+    if not _line_room(claim, sum(1 for ln, k in over if k > 0 and modifier not in ln.modifiers)):
         return _flag(crossing, f"not split: the claim would pass {_line_limit(claim)} lines")
     fixes: list[Fix] = []
     said = []
-    for line, keep in over:
+    for line, kept in over:
+        # A line already carrying the excess modifier is the review line of an earlier split:
+        # all of it is excess, so it is not split again (scrubbing the output changes nothing).
+        keep = Decimal("0") if modifier in line.modifiers else kept
         excess = line.units - keep
         if keep > 0:
             excess_part = SplitPart(
@@ -218,7 +240,7 @@ def _split_excess(
             fixes += [
                 SetModifiers(line=line.number, modifiers=line.modifiers + added),
                 AddNote(line=line.number, text=note),
-                _request(claim, line, settings),
+                *_request(claim, line, settings),
             ]
             said.append(f"line {line.origin} marked {modifier} as excess")
     return Plan(
@@ -254,11 +276,15 @@ def plan_line_edit(
     step = Decimal(value) * days
     full = int(line.units // step)
     rest = line.units - full * step
-    sizes = [step] * full + ([rest] if rest > 0 else [])
+    count = full + (1 if rest > 0 else 0)
     if not _room_for(modifier, line):
         return _flag(line, f"not split: the line already has {MAX_MODIFIERS} modifiers")
-    if not _line_room(claim, len(sizes) - 1):
-        return _flag(line, f"not split: {len(sizes)} lines would pass {_line_limit(claim)} lines")
+    # checked before a list of that size is built, in every format (units are unbounded)
+    if count > MAX_SPLIT_LINES:
+        return _flag(line, f"not split: {count} lines would pass {MAX_SPLIT_LINES} lines")
+    if not _line_room(claim, count - 1):
+        return _flag(line, f"not split: {count} lines would pass {_line_limit(claim)} lines")
+    sizes = [step] * full + ([rest] if rest > 0 else [])
     parts = tuple(
         SplitPart(units=size, add_modifiers=() if k == 0 else (modifier,))
         for k, size in enumerate(sizes)

@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from scrubber import ExplainRequest, ExplainSection, TableInfo
+from scrubber_mue.checks import next_quarter
 from scrubber_mue.edits import DOCUMENTATION, SEPARATE_LINE_MODIFIERS
 from scrubber_mue.layout import effective_label
 from scrubber_mue.resolve import KIND, MueRow
@@ -140,15 +141,9 @@ def _answer(request: ExplainRequest, code: str, row: MueRow, settings: MueSettin
     )
 
 
-def _next_quarter(effective: date) -> date:
-    start = (effective.month - 1) // 3 * 3 + 1
-    month = start + 3
-    return date(effective.year + (month > 12), (month - 1) % 12 + 1, 1)
-
-
 def _stale(table: TableInfo, on: date, label: str) -> str:
     """A warning when *on* is past the quarter of *table* (the newest in force), else ""."""
-    if on < _next_quarter(table.effective):
+    if on < next_quarter(table.effective):
         return ""
     wanted = f"{on.year} Q{(on.month - 1) // 3 + 1}"
     return (

@@ -27,8 +27,16 @@ from scrubber.errors import TableError
 from scrubber.tables import ImportHints, ParsedTable, TableInfo, TableRow
 from scrubber_mue.names import read_name
 
-__all__ = ["HEADER_SEARCH_ROWS", "RawRow", "build_table", "effective_label", "is_header"]
+__all__ = [
+    "HEADER_SEARCH_ROWS",
+    "MAX_VALUE_DIGITS",
+    "RawRow",
+    "build_table",
+    "effective_label",
+    "is_header",
+]
 
+MAX_VALUE_DIGITS = 9  # an MUE value of a billion units or more is a damaged file
 HEADER_SEARCH_ROWS = 20  # the header follows at most a notice row or two; never scan a whole file
 _CODE = re.compile(r"^[A-Z0-9]{5}$")  # CPT, Category III, PLA (0001U) and HCPCS II codes
 _WHOLE = re.compile(r"^[0-9]+$")
@@ -38,6 +46,8 @@ _VALUE_SERVICE_TYPES = (
     ("outpatient", "outpatient"),
     ("dme", "dme"),
 )
+
+MAX_VALUE_DIGITS = 9  # units a day; CMS MUE values are a few digits at most
 
 
 @final
@@ -202,8 +212,16 @@ def _data_rows(rows: Iterable[RawRow], columns: _Columns, where: str) -> list[Ta
         seen[code] = raw.number
         value = _cell(raw.cells, columns.value)
         if not _WHOLE.match(value):
+            shown = value if len(value) <= 20 else value[:20] + "..."
             raise TableError(
-                f"MUE value {value or '(empty)'!r} for {code} is not a whole number of 0 or more",
+                f"MUE value {shown or '(empty)'!r} for {code} is not a whole number of 0 or more",
+                source=where,
+                position=position,
+            )
+        if len(value.lstrip("0")) > MAX_VALUE_DIGITS:
+            raise TableError(
+                f"MUE value for {code} has {len(value)} digits (at most {MAX_VALUE_DIGITS}:"
+                " no MUE comes near a billion units)",
                 source=where,
                 position=position,
             )

@@ -161,9 +161,7 @@ def test_error_findings_exit_1_fixes_written_and_report(tmp_path: Path) -> None:
 def test_check_mode_writes_no_output_and_proposes(tmp_path: Path) -> None:
     src = write(tmp_path / "in.txt", "B|97110|4|100.00|2026-01-15")
     out, report = tmp_path / "out.txt", tmp_path / "r.json"
-    assert (
-        cli.main(["scrub", str(src), "-o", str(out), "--check", "--report", str(report), "-q"]) == 1
-    )
+    assert cli.main(["scrub", str(src), "--check", "--report", str(report), "-q"]) == 1
     assert not out.exists()
     assert json.loads(report.read_text())["summary"]["mode"] == "check"
 

@@ -1,0 +1,196 @@
+"""Idempotence as a law: scrubbing the scrubber's output changes nothing, byte for byte.
+
+Claims pass through a scrubber twice (the EHR's export, then the clearinghouse), so for every
+sample, every corpus file and the known hard cases, ``scrub(scrub(x)) == scrub(x)`` under the
+default profile and under profiles that split, document, cap or flag. Generated claims are in
+``tests/fuzz/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from scrubber.api import Plugins, ScrubResult, scrub_bytes
+from scrubber.errors import AdapterError
+from scrubber.store import TableStore
+from scrubber.tables import ReferenceTables
+from scrubber_x12.synthetic import SyntheticLine, synthetic_837
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+PROFILES = {
+    "default": None,
+    "sample-payers": (SAMPLES / "profiles" / "payers.toml").read_text(encoding="utf-8"),
+    **{
+        f"{action}-{mode}": (
+            f'[defaults.mue]\nmedicaid_action = "{action}"\nmedicaid_mode = "{mode}"\n'
+            f'mai1_action = "split"\nmai3_action = "{action}"\n'
+        )
+        for action in ("split", "document", "cap", "flag")
+        for mode in ("per_line", "per_date_of_service")
+    },
+}
+CLAIM_FILES = sorted(
+    p
+    for p in SAMPLES.glob("*/*")
+    if p.suffix in (".837", ".json", ".xml", ".ndjson") and ".report." not in p.name
+)
+
+
+@pytest.fixture(scope="module")
+def plugins() -> Plugins:
+    return Plugins.load()
+
+
+@pytest.fixture(scope="module")
+def tables(sample_tables_db: Path) -> Iterator[ReferenceTables]:
+    store = TableStore.open(sample_tables_db, create=False)
+    try:
+        yield store.snapshot()
+    finally:
+        store.close()
+
+
+def twice(
+    data: bytes, tables: ReferenceTables, plugins: Plugins, profile: str | None
+) -> tuple[ScrubResult, ScrubResult]:
+    first = scrub_bytes(data, tables=tables, profile=profile, plugins=plugins)
+    return first, scrub_bytes(first.output, tables=tables, profile=profile, plugins=plugins)
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+@pytest.mark.parametrize("path", CLAIM_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_samples_scrubbed_again_are_unchanged(path, profile, tables, plugins) -> None:
+    first, second = twice(path.read_bytes(), tables, plugins, PROFILES[profile])
+    assert second.output == first.output
+
+
+@pytest.mark.parametrize("profile", ["default", "split-per_line", "document-per_line"])
+def test_corpus_files_scrubbed_again_are_unchanged(corpus_dir, profile, tables, plugins) -> None:
+    files = sorted(corpus_dir.joinpath("x12").glob("*.837"))
+    assert files
+    for path in files:
+        try:
+            first, second = twice(path.read_bytes(), tables, plugins, PROFILES[profile])
+        except AdapterError:
+            continue  # a file the scrubber refuses has no output to scrub again
+        assert second.output == first.output, path.name
+
+
+def _x12(*lines: tuple[str, str, str], sbr09: str = "MC") -> bytes:
+    return synthetic_837(
+        0,
+        claim_lines=[
+            [
+                SyntheticLine(code=code, basis=basis, units=Decimal(units), date="20260115")
+                for code, basis, units in lines
+            ]
+        ],
+        sbr09=sbr09,
+    )
+
+
+HARD_CASES = {
+    # the first PWK of a Medicare MAI 3 line was added again on every run
+    "mai3-document": (_x12(("99213", "UN", "5"), sbr09="MB"), "default"),
+    # the GD excess line was over the MUE itself and split again
+    "medicaid-gd-per-line": (_x12(("99602", "MJ", "431")), "split-per_line"),
+    "medicaid-gd-per-day": (
+        _x12(("96413", "UN", "4"), ("96360", "UN", "5")),
+        "split-per_date_of_service",
+    ),
+    # an add-on in minutes beside a primary in minutes and one without time
+    "addon-beside-primary": (
+        _x12(("96413", "UN", "4"), ("96413", "MJ", "5"), ("96415", "MJ", "3")),
+        "split-per_date_of_service",
+    ),
+    # several add-on lines in minutes: the primary is not converted alone
+    "several-addons": (
+        _x12(("99602", "MJ", "1"), ("99601", "MJ", "1"), ("99602", "MJ", "1")),
+        "default",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HARD_CASES))
+def test_known_regressions_are_idempotent(case, tables, plugins) -> None:
+    data, profile = HARD_CASES[case]
+    first, second = twice(data, tables, plugins, PROFILES[profile])
+    assert second.output == first.output
+
+
+def test_a_note_already_cut_to_80_characters_is_not_cut_again(tables, plugins) -> None:
+    """Found by the fuzz harness: a provider note that already ends in ``...`` lost one more
+    character on every scrub that merged a note into it."""
+    note = "UNITS OVER MUE 1; RECORDS SENT" * 2 + "; UNITS OVER MUE..."
+    data = synthetic_837(
+        0,
+        claim_lines=[[SyntheticLine(code="99213", units=Decimal(5), note=note, date="20260115")]],
+        sbr09="MB",
+    )
+    first, second = twice(data, tables, plugins, None)
+    assert f"NTE*ADD*{note}~".encode() in first.output  # nothing more fits in NTE02
+    assert first.output != data  # the records were still requested (PWK)
+    assert second.output == first.output
+
+
+def test_an_addon_alone_under_the_threshold_is_reported_not_removed(tables, plugins) -> None:
+    data = _x12(("99602", "MJ", "20"), sbr09="MB")
+    result = scrub_bytes(data, tables=tables, plugins=plugins)
+    assert result.output == data  # the claim keeps its only line
+    [inf003] = [f for f in result.findings if f.code == "INF003"]
+    assert "reported, not removed" in inf003.message and not inf003.fixes
+
+
+def test_a_line_with_two_sv1_is_reported_and_passed_through(tables, plugins) -> None:
+    data = _x12(("99213", "UN", "5"), sbr09="MB").replace(
+        b"DTP*472", b"SV1*HC:99213*10.00*UN*9***1~\nDTP*472", 1
+    )
+    count = re.search(rb"SE\*(\d+)\*", data)
+    assert count is not None
+    data = data.replace(count.group(0), b"SE*%d*" % (int(count.group(1)) + 1))
+    result = scrub_bytes(data, tables=tables, plugins=plugins)
+    assert result.output == data
+    [claim] = result.report["claims"]
+    assert "second SV1" in json.dumps(claim)
+
+
+def test_fhir_minutes_and_period_that_disagree_are_reported_not_converted(tables, plugins) -> None:
+    claim = json.loads((SAMPLES / "fhir" / "home-infusion-medicaid.r4.json").read_bytes())
+    claim["item"][0]["quantity"] = {
+        "value": 240,
+        "system": "http://unitsofmeasure.org",
+        "code": "min",
+    }
+    data = json.dumps(claim, indent=2).encode()
+    first, second = twice(data, tables, plugins, None)
+    assert second.output == first.output
+    [inf001] = [f for f in first.findings if f.code == "INF001"]
+    assert "not changed: its period spans 5 h 30 min" in inf001.message and not inf001.fixes
+
+
+def test_a_quantity_without_value_in_minutes_is_written_as_units(tables, plugins) -> None:
+    """Found by the fuzz harness: a quantity with a time unit but no value is read as one
+    unit; a fix wrote the value beside the time unit, and the next read took it for minutes."""
+    claim = json.loads((SAMPLES / "fhir" / "home-infusion-medicaid.r4.json").read_bytes())
+    addon = json.loads(json.dumps(claim["item"][0]))
+    addon.update(
+        sequence=2,
+        productOrService={
+            "coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "99602"}]
+        },
+        quantity={"system": "http://unitsofmeasure.org", "code": "min"},
+    )
+    claim["item"].append(addon)
+    first, second = twice(json.dumps(claim, indent=2).encode(), tables, plugins, None)
+    assert second.output == first.output
+    written = json.loads(first.output)
+    assert all("code" not in i.get("quantity", {}) for i in written["item"])
