@@ -274,10 +274,10 @@ def test_jobs_must_not_be_negative(sample_tables_db: Path, tmp_path: Path) -> No
 
 
 def _keys(*keys: str) -> Any:
-    from scrubber.cli_jobs import _Scrubbed
+    from scrubber.jobs_worker import Scrubbed
 
     return [
-        _Scrubbed(index=i, output=None, entries="", responses=None, keys=frozenset(k), tables=())
+        Scrubbed(index=i, output=None, entries="", responses=None, keys=frozenset(k), tables=())
         for i, k in enumerate(keys)
     ]
 
