@@ -53,6 +53,7 @@ from scrubber.hookspecs import hookimpl
 from scrubber.manager import make_plugin_manager
 from scrubber.models import MAX_MODIFIERS, Attachment, Claim, ServiceLine, SourceRef, opaque_key
 from scrubber.profiles import PayerProfile, Profile, Setting, SettingsSection, load_profile
+from scrubber.report import report_schema
 from scrubber.store import TableStore
 from scrubber.tables import (
     ImportHints,
@@ -137,6 +138,7 @@ __all__ = [
     "make_plugin_manager",
     "opaque_key",
     "provider_for",
+    "report_schema",
     "scrub_bytes",
     "scrub_stream",
     "utf16_aware",

@@ -1,6 +1,6 @@
 """The ``scrubber`` command line: the only module that reads the environment and opens files.
 
-Exit codes (DESIGN §8): 0 no error findings, 1 error findings, 2 bad input or usage (one line
+Exit codes: 0 no error findings, 1 error findings, 2 bad input or usage (one line
 on stderr, no traceback, no partial output), 3 internal failure (a plugin raised).
 Environment: ``SCRUBBER_TABLES`` (table store path), ``SCRUBBER_DISABLE_PLUGIN_AUTOLOAD``
 (load only the built-ins), ``SCRUBBER_BLOCK_PLUGINS=a,b`` (never load these plugins),
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -19,15 +20,19 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import NoReturn
 
+import pluggy
+
 from scrubber.api import Plugins, tool_version
-from scrubber.cli_io import one_line, quiet_broken_pipe
-from scrubber.errors import PluginError, ProfileError, ScrubberError, TableError
+from scrubber.cli_io import PendingOutputs, one_line, quiet_broken_pipe
+from scrubber.cli_tables import tables_import, tables_list, tables_show
+from scrubber.errors import PluginError, ProfileError, ScrubberError
 from scrubber.explain import ExplainRequest, explain_code
 from scrubber.history_store import DEFAULT_RETAIN_DAYS, SqliteHistory
-from scrubber.manager import make_plugin_manager
+from scrubber.manager import BLOCK_HINT, BrokenPlugin, make_plugin_manager, plugin_infos
 from scrubber.profiles import PROGRAMS, Profile
+from scrubber.report import CORE_FINDINGS, REPORT_LEVELS, REPORT_VERSION
 from scrubber.store import StoreTables, TableStore
-from scrubber.tables import ImportHints, MemoryTables, ReferenceTables, TableInfo
+from scrubber.tables import MemoryTables, ReferenceTables
 
 __all__ = ["main"]
 
@@ -56,8 +61,20 @@ def _minutes(text: str) -> Decimal:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="scrubber", description="Pre-submission claim scrubber (837P, FHIR).")
-    parser.add_argument("--version", action="version", version=f"claim-scrubber {tool_version()}")
+    parser = _Parser(
+        prog="scrubber",
+        description="Pre-submission claim scrubber for X12 837P and FHIR Claim: CMS MUE and"
+        " infusion time-unit edits, fixes written back in the original format.",
+        epilog="Environment: SCRUBBER_TABLES (table store), SCRUBBER_BLOCK_PLUGINS=a,b (never"
+        " load these plugins), SCRUBBER_DISABLE_PLUGIN_AUTOLOAD=1 (built-ins only),"
+        " SCRUBBER_DEBUG=1 (tracebacks), NO_COLOR (no colour).",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"claim-scrubber {tool_version()}",
+        help="print the version and exit",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     tables_opt = _Parser(add_help=False)
@@ -66,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     profile_opt = _Parser(add_help=False)
     profile_opt.add_argument("--profile", metavar="FILE", help="payer profile (TOML)")
+    json_opt = _Parser(add_help=False)
+    json_opt.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     scrub = sub.add_parser("scrub", parents=[tables_opt, profile_opt], help="scrub claim files")
     scrub.add_argument("inputs", nargs="+", metavar="INPUT", help="claim files ('-' for stdin)")
@@ -78,10 +97,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     scrub.add_argument("--report", metavar="REPORT.json", help="write the JSON report here")
     scrub.add_argument(
+        "--html", metavar="REPORT.html", help="write the report as one HTML page here"
+    )
+    scrub.add_argument(
+        "--report-level",
+        choices=REPORT_LEVELS,
+        default="findings",
+        help="which claims get a report entry: summary (none), findings (claims with a"
+        " finding or fix; the default), all",
+    )
+    scrub.add_argument(
         "--force", action="store_true", help="allow an output to replace one of the inputs"
     )
     scrub.add_argument("--check", action="store_true", help="report only; write no claims")
-    scrub.add_argument("--format", default="auto", help="auto (sniff), x12, fhir ...")
+    scrub.add_argument(
+        "--format", default="auto", help="input format: auto (sniff, the default), x12, fhir ..."
+    )
     scrub.add_argument(
         "--validate",
         action="store_true",
@@ -150,36 +181,64 @@ def _parser() -> argparse.ArgumentParser:
         help="scrub the inputs in N worker processes (0: every core; default 1); outputs and "
         "report are the same as with one",
     )
-    scrub.add_argument("--strict", action="store_true", help="stop on the first edit that raises")
-    scrub.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    scrub.add_argument(
+        "--strict", action="store_true", help="stop at the first edit that raises, naming it"
+    )
+    scrub.add_argument(
+        "-q", "--quiet", action="store_true", help="print the summary only, no finding lines"
+    )
+
+    report = sub.add_parser("report", help="turn a JSON report into an HTML page for a biller")
+    report.add_argument("report_file", metavar="REPORT.json", help="a report of 'scrub --report'")
+    report.add_argument(
+        "-o", "--output", metavar="REPORT.html", required=True, help="the HTML page to write"
+    )
 
     tables = sub.add_parser("tables", help="reference tables").add_subparsers(
         dest="tables_command", required=True, parser_class=_Parser
     )
     imp = tables.add_parser("import", parents=[tables_opt], help="import CMS table files")
-    imp.add_argument("files", nargs="+", metavar="FILE")
-    imp.add_argument("--program", help="for files whose names do not say (medicare, medicaid)")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="CMS MUE files: ZIP, CSV, XLSX, TXT")
     imp.add_argument(
-        "--service-type", help="for files whose names do not say (the importers' own names)"
+        "--program", help="the program, when the file name does not say (medicare, medicaid)"
     )
-    imp.add_argument("--effective", type=_date, metavar="YYYY-MM-DD")
-    tables.add_parser("list", parents=[tables_opt], help="list imported tables")
-    show = tables.add_parser("show", parents=[tables_opt], help="show a code's rows")
-    show.add_argument("code")
-    show.add_argument("--date", type=_date, metavar="YYYY-MM-DD")
-    show.add_argument("--program", choices=PROGRAMS)
+    imp.add_argument(
+        "--service-type",
+        help="the service type, when the file name does not say (the importers' own names)",
+    )
+    imp.add_argument(
+        "--effective",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the effective date, when the file name does not say",
+    )
+    tables.add_parser("list", parents=[tables_opt, json_opt], help="list imported tables")
+    show = tables.add_parser(
+        "show", parents=[tables_opt, json_opt], help="show a code's rows in the tables in force"
+    )
+    show.add_argument("code", help="a CPT or HCPCS code")
+    show.add_argument(
+        "--date", type=_date, metavar="YYYY-MM-DD", help="date of service (default: today)"
+    )
+    show.add_argument("--program", choices=PROGRAMS, help="only this program's tables")
 
     explain = sub.add_parser(
         "explain", parents=[tables_opt, profile_opt], help="explain a code in plain words"
     )
-    explain.add_argument("code")
-    explain.add_argument("--program", choices=PROGRAMS, default="medicare")
-    explain.add_argument("--date", type=_date, metavar="YYYY-MM-DD")
-    explain.add_argument("--minutes", type=_minutes, metavar="N")
-    explain.add_argument("--json", action="store_true")
+    explain.add_argument("code", help="a CPT or HCPCS code")
+    explain.add_argument(
+        "--program", choices=PROGRAMS, default="medicare", help="the program (default medicare)"
+    )
+    explain.add_argument(
+        "--date", type=_date, metavar="YYYY-MM-DD", help="date of service (default: today)"
+    )
+    explain.add_argument("--minutes", type=_minutes, metavar="N", help="minutes of service")
+    explain.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    sub.add_parser("plugins", help="list installed plugins")
-    sub.add_parser("edits", help="list the edits of every installed plugin")
+    sub.add_parser(
+        "plugins", parents=[json_opt], help="list installed plugins (and any that failed to load)"
+    )
+    sub.add_parser("edits", parents=[json_opt], help="list the edits of every installed plugin")
     profile = sub.add_parser("profile", help="payer profiles").add_subparsers(
         dest="profile_command", required=True, parser_class=_Parser
     )
@@ -187,12 +246,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_plugins() -> Plugins:
+def _plugin_manager(broken: list[BrokenPlugin] | None = None) -> pluggy.PluginManager:
     autoload = not os.environ.get("SCRUBBER_DISABLE_PLUGIN_AUTOLOAD")
     blocked = [
         n.strip() for n in os.environ.get("SCRUBBER_BLOCK_PLUGINS", "").split(",") if n.strip()
     ]
-    return Plugins.load(make_plugin_manager(entrypoints=autoload, blocked=blocked))
+    return make_plugin_manager(entrypoints=autoload, blocked=blocked, broken=broken)
+
+
+def _load_plugins() -> Plugins:
+    return Plugins.load(_plugin_manager())
 
 
 def _store_path(args: argparse.Namespace) -> Path:
@@ -243,105 +306,123 @@ def _profile(args: argparse.Namespace, plugins: Plugins) -> Profile:
     return plugins.profile(text, source=path)
 
 
-def _cmd_tables(args: argparse.Namespace, plugins: Plugins) -> int:
+def _cmd_tables(args: argparse.Namespace) -> int:
     if args.tables_command == "import":
-        return _tables_import(args, plugins)
-    store_path = _store_path(args)
-    store = TableStore.open(store_path, create=False)
+        return tables_import(args, _load_plugins().importers, _store_path(args))
     if args.tables_command == "list":
-        infos = store.list_tables()
-        if not infos:
-            print(f"no tables in {store_path}")
-        for info in infos:
-            print(
-                f"{info.name:32} effective {info.effective}  {info.rows:>6} rows  "
-                f"{info.source_file}  sha256 {info.sha256[:12]}  imported {info.imported_at}"
+        return tables_list(args, _store_path(args))
+    return tables_show(args, _store_path(args), date.today)
+
+
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    """What loaded, with versions and hooks, and what did not, with why: never fails on a
+    broken plugin, since this is the command that tells the user which one is broken."""
+    broken: list[BrokenPlugin] = []
+    infos = plugin_infos(_plugin_manager(broken))
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "plugins": [
+                        {"name": i.name, "version": i.version, "hooks": list(i.hooks)}
+                        for i in infos
+                    ],
+                    "broken": [
+                        {
+                            "name": b.name,
+                            "problem": b.problem,
+                            "block": f"SCRUBBER_BLOCK_PLUGINS={b.name}",
+                        }
+                        for b in broken
+                    ],
+                }
             )
-        return 0
-    on = args.date or date.today()
-    snapshot = store.snapshot()
-    found = 0
-    for info in snapshot.tables():
-        if args.program and info.program != args.program:
-            continue
-        hit = snapshot.lookup(*info.family, args.code, on)
-        if hit is not None and hit.table == info:
-            found += 1
-            values = "  ".join(f"{k}={v}" for k, v in hit.row.values)
-            print(
-                f"{info.name:32} {args.code}  {values}"
-                f"  (effective {info.effective}, {info.source_file})"
-            )
-    if not found:
-        print(f"no rows for {args.code} in tables in force on {on}")
-    return 0
-
-
-def _tables_import(args: argparse.Namespace, plugins: Plugins) -> int:
-    for given, option, known in (
-        (args.program, "--program", {p for i in plugins.importers for p in i.programs}),
-        (
-            args.service_type,
-            "--service-type",
-            {s for i in plugins.importers for s in i.service_types},
-        ),
-    ):
-        if given is not None and given not in known:
-            raise ScrubberError(
-                f"{option} {given!r} is not known to any installed importer "
-                f"({', '.join(sorted(known)) or 'none'})"
-            )
-    hints = ImportHints(
-        program=args.program, service_type=args.service_type, effective=args.effective
-    )
-    parsed = []
-    for name in args.files:
-        try:
-            data = Path(name).read_bytes()
-        except OSError as exc:
-            raise TableError(f"cannot read: {exc.strerror}", source=name) from None
-        base = os.path.basename(name)
-        importer = next((i for i in plugins.importers if i.recognizes(base, data[:4096])), None)
-        if importer is None:
-            raise TableError("no installed importer recognises this file", source=name)
-        try:
-            parsed.append((name, list(importer.parse(base, data, hints))))
-        except TableError as exc:
-            exc.source = name
-            raise
-    store = TableStore.open(_store_path(args), create=True)
-    for name, tables in parsed:  # every file parsed before anything is stored
-        for outcome in store.import_tables(tables):
-            t = outcome.table
-            print(
-                f"{outcome.outcome:9} {t.name} effective {t.effective}:"
-                f" {t.rows} rows from {os.path.basename(name)}"
-            )
-            for note in hint_notes(hints, t):
-                print(f"note: {os.path.basename(name)}: {note}", file=sys.stderr)
-    return 0
-
-
-def hint_notes(hints: ImportHints, table: TableInfo) -> list[str]:
-    """What was used where the command line and the file name disagree, and why.
-
-    CMS dates and labels each MUE file only in its name (the rows carry no effective date), so
-    an importer takes the name's facts first and the command line's only where the name is
-    silent. Without a word, a mistyped ``--effective`` would seem to have been applied."""
-    notes = []
-    if hints.effective is not None and hints.effective != table.effective:
-        notes.append(
-            f"effective date {table.effective} taken from the file name, not --effective "
-            f"{hints.effective}: CMS dates each MUE file in its name, which wins over the "
-            "option (the option is for files whose name carries no date)"
         )
-    for option, given, used in (
-        ("--program", hints.program, table.program),
-        ("--service-type", hints.service_type, table.service_type),
-    ):
-        if given is not None and given != used:
-            notes.append(f"{used} taken from the file name, not {option} {given}")
-    return notes
+        return 0
+    for info in infos:
+        print(f"{info.name:24} {info.version:10} {', '.join(info.hooks)}")
+    for bad in broken:
+        print(f"{bad.name:24} {'BROKEN':10} {_one_line(bad.problem)}")
+        print(f"{'':24} {'':10} {BLOCK_HINT.format(name=bad.name)}")
+    return 0
+
+
+def _cmd_edits(args: argparse.Namespace, plugins: Plugins) -> int:
+    """Every edit with the severity its findings are reported with, then the core's own
+    finding codes (SCR...), which no edit produces but any report can hold."""
+    rows = [
+        {
+            "code": e.code,
+            "phase": e.phase.value,
+            "severity": e.severity.value,
+            "severity_when_fixed": (
+                None if e.severity_when_fixed is None else e.severity_when_fixed.value
+            ),
+            "summary": e.summary,
+            "plugin": e.plugin,
+            "citation": e.citation,
+        }
+        for e in plugins.edits
+    ]
+    rows += [
+        {
+            "code": code,
+            "phase": None,
+            "severity": severity,
+            "severity_when_fixed": None,
+            "summary": summary,
+            "plugin": "scrubber",
+            "citation": None,
+        }
+        for code, severity, summary in CORE_FINDINGS
+    ]
+    if args.json:
+        print(json.dumps({"edits": rows}))
+        return 0
+    for row in rows:
+        severity = row["severity"]
+        if row["severity_when_fixed"] and row["severity_when_fixed"] != severity:
+            severity = f"{severity}; {row['severity_when_fixed']} when fixed"
+        print(
+            f"{row['code']:8} {row['phase'] or '-':9} {severity:26} {row['summary']}"
+            f"  [{row['plugin']}]"
+        )
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    """``scrubber report R.json -o R.html``: the HTML page of an existing JSON report."""
+    from scrubber.html_report import render_html
+
+    try:
+        text = Path(args.report_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScrubberError(
+            f"cannot read: {getattr(exc, 'strerror', None) or exc}", source=args.report_file
+        ) from None
+    try:
+        report = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScrubberError(
+            f"not JSON: {exc.msg}", source=args.report_file, position=f"line {exc.lineno}"
+        ) from None
+    if not isinstance(report, dict) or report.get("report_version") != REPORT_VERSION:
+        raise ScrubberError(
+            f"not a claim-scrubber report (report_version {REPORT_VERSION} expected)",
+            source=args.report_file,
+        )
+    page = render_html(report).encode("utf-8")
+    if args.output == "-":
+        sys.stdout.buffer.write(page)
+        return 0
+    outputs = PendingOutputs()
+    try:
+        outputs.write_all(args.output, [page])
+        outputs.commit()
+    except BaseException:
+        outputs.discard()
+        raise
+    return 0
 
 
 def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
@@ -399,6 +480,12 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "tables":  # list and show need the store only, no plugin
+        return _cmd_tables(args)
+    if args.command == "plugins":
+        return _cmd_plugins(args)
+    if args.command == "report":
+        return _cmd_report(args)
     plugins = _load_plugins()
     if args.command == "scrub":
         from scrubber.cli_scrub import run_scrub
@@ -414,21 +501,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         if note and not args.quiet:
             print(note, file=sys.stderr)
         return code
-    if args.command == "tables":
-        return _cmd_tables(args, plugins)
     if args.command == "explain":
         return _cmd_explain(args, plugins)
-    if args.command == "plugins":
-        for info in plugins.infos:
-            print(f"{info.name:24} {info.version:10} {', '.join(info.hooks)}")
-        return 0
     if args.command == "edits":
-        for item in plugins.edits:
-            print(
-                f"{item.code}  {item.phase.value:9} {item.severity.value:7}"
-                f" {item.summary}  [{item.plugin}]"
-            )
-        return 0
+        return _cmd_edits(args, plugins)
     print(_profile(args, plugins).describe(), end="")
     return 0
 
@@ -442,7 +518,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of stdout left (`| head`): stop quietly
         return quiet_broken_pipe()
     except PluginError as exc:
-        print(one_line(f"scrubber: plugin error: {exc.located()}"), file=sys.stderr)
+        hint = f"; {BLOCK_HINT.format(name=exc.plugin)}" if exc.plugin else ""
+        print(one_line(f"scrubber: plugin error: {exc.located()}{hint}"), file=sys.stderr)
         return 3
     except ScrubberError as exc:
         print(one_line(f"scrubber: {exc.located()}"), file=sys.stderr)
@@ -453,14 +530,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # an adapter's or plugin's bug: one line unless debugging
         if os.environ.get("SCRUBBER_DEBUG"):
             raise
+        # --strict: the engine notes which edit raised (and its plugin) on the exception
+        raised_by = "; ".join(getattr(exc, "__notes__", ()))
+        where = f" in {raised_by}" if raised_by else ""
+        plugin = re.search(r"\(([\w.-]+)\) on claim", raised_by)
+        block = f"; {BLOCK_HINT.format(name=plugin.group(1))}" if plugin else ""
         print(
             one_line(
-                f"scrubber: internal error ({type(exc).__name__}: {exc});"
+                f"scrubber: internal error{where} ({type(exc).__name__}: {exc}){block};"
                 " set SCRUBBER_DEBUG=1 for a traceback"
             ),
             file=sys.stderr,
         )
         return 3
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -33,10 +33,10 @@ Nothing is written in either case.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pickle
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -44,12 +44,14 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
+from rich.text import Text
+
 from scrubber.api import Plugins, tool_version
 from scrubber.cli_io import PendingOutputs, read_chunks, stdin_copy
 from scrubber.cli_outputs import InputOutputs
 from scrubber.cli_scrub import (
+    _html,
     _pick_format,
-    _Progress,
     _report_chunks,
     _validate,
     scrub_options,
@@ -62,6 +64,13 @@ from scrubber.jobs_worker import HistoryEvent, Input, Scrubbed, scrub_inputs, st
 from scrubber.profiles import Profile
 from scrubber.report import ReportBuilder, summary_text
 from scrubber.tables import TableInfo
+from scrubber.terminal import (
+    FindingListing,
+    listing_rows,
+    render_row,
+    stderr_console,
+    validation_rows,
+)
 
 __all__ = ["jobs_wanted", "run_scrub_jobs"]
 
@@ -204,8 +213,11 @@ def run_scrub_jobs(
     stash = tempfile.TemporaryDirectory(prefix="scrubber-stdin-")
     workdir = tempfile.mkdtemp(prefix="scrubber-jobs-")
     spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # closed below
-    progress = _Progress()
-    report = ReportBuilder(lambda _entry: None, check=args.check)
+    listing_spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # as spool
+    listing = FindingListing(listing_spool)
+    console = stderr_console()
+    report = ReportBuilder(lambda _entry: None, check=args.check, level=args.report_level)
+    plugin_of = {e.code: e.plugin for e in plugins.edits}
     try:
         items: list[Input] = []
         formats: list[Format] = []
@@ -237,7 +249,12 @@ def run_scrub_jobs(
             formats.append(fmt)
         results = _scrub_all(jobs, args, history, items, workdir)
         for item, fmt, result, targets in zip(items, formats, results, plan, strict=True):
-            _collect(args, item, fmt, result, report, outputs, spool, progress, given, targets)
+            _collect(args, item, fmt, result, report, outputs, spool, given, targets)
+            if result.listing is not None:
+                name = "<stdin>" if item.path == "-" else item.path
+                with open(result.listing, encoding="utf-8") as listed:
+                    for line in listed:
+                        listing.add(listing_rows(json.loads(line), name, plugin_of))
         header = report.header(
             tool_version=tool_version(),
             plugins=[(i.name, i.version) for i in plugins.infos],
@@ -248,6 +265,8 @@ def run_scrub_jobs(
         )
         if args.report:
             outputs.write_all(args.report, _report_chunks(header, spool))
+        if args.html:
+            outputs.write_all(args.html, [_html(header, spool).encode("utf-8")])
         outputs.commit()
         if isinstance(history, SqliteHistory):
             if args.check:
@@ -262,13 +281,17 @@ def run_scrub_jobs(
         if isinstance(history, SqliteHistory):
             history.rollback()
         raise
+    else:
+        if not args.quiet:  # -q: the summary only
+            listing.print(console)
+            for row in validation_rows(header["validation"]):
+                console.print(render_row(row))
+        console.print(Text(summary_text(header["summary"])))
     finally:
         spool.close()
+        listing_spool.close()
         stash.cleanup()
         shutil.rmtree(workdir, ignore_errors=True)
-        progress.done()
-    if not args.quiet:
-        print(summary_text(header["summary"]), file=sys.stderr)
     if report.failures:
         return 3
     return 1 if report.has_errors else 0
@@ -294,7 +317,6 @@ def _collect(
     report: ReportBuilder,
     outputs: PendingOutputs,
     spool: Any,
-    progress: _Progress,
     given: Mapping[str, str],
     targets: InputOutputs,
 ) -> None:
@@ -306,7 +328,6 @@ def _collect(
     with open(result.entries, encoding="utf-8") as entries:
         for line in entries:
             spool.write(line)
-            progress.tick()
     if targets.response and result.responses is not None:
         with open(result.responses, "rb") as responses:
             outputs.write_all(targets.response, iter(lambda: responses.read(1 << 20), b""))
@@ -317,7 +338,7 @@ def _collect(
     options = {key: value for key, value in given.items() if key in fmt.options}
     try:
         if args.validate:
-            _validate(fmt, options, report, handle, item.source)
+            _validate(fmt, options, report, handle, item.source, item.path)
         if targets.ack and fmt.acknowledge is not None:
             data = b"".join(read_chunks(item.source))
             outputs.write_all(targets.ack, [fmt.acknowledge(data, options)])

@@ -1,7 +1,9 @@
 """``scrubber scrub``: stream each input through its format, the engine and the writer.
 
 Each input is read in chunks, its output and the report are spooled to temporary files and
-renamed into place only when every input succeeded (DESIGN §8: no partial output).
+renamed into place only when every input succeeded (no partial output). The terminal
+listing (one line per finding) is spooled too and printed once the run is over, followed by
+the summary; a progress bar shows on stderr meanwhile when it is a terminal.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 from dataclasses import replace
 from typing import Any
+
+from rich.text import Text
 
 from scrubber.api import SNIFF_BYTES, Plugins, detect_format, reporting, tool_version
 from scrubber.cli_io import PendingOutputs, read_chunks, read_head, stdin_copy
@@ -26,10 +29,16 @@ from scrubber.history_store import SqliteHistory
 from scrubber.profiles import Profile
 from scrubber.report import ReportBuilder, summary_text
 from scrubber.tables import ReferenceTables
+from scrubber.terminal import (
+    FindingListing,
+    ScrubProgress,
+    listing_rows,
+    render_row,
+    stderr_console,
+    validation_rows,
+)
 
 __all__ = ["run_scrub"]
-
-PROGRESS_EVERY = 5000
 
 
 # the FHIR flags, kept as documented aliases of generic format options
@@ -80,24 +89,6 @@ def _pick_format(args: argparse.Namespace, plugins: Plugins, path: str, source: 
         raise
 
 
-class _Progress:
-    """A claim counter on stderr, only when stderr is a terminal."""
-
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-        self.count = 0
-
-    def tick(self) -> None:
-        self.count += 1
-        if self.enabled and self.count % PROGRESS_EVERY == 0:
-            sys.stderr.write(f"\rscrubbed {self.count:,} claims")
-            sys.stderr.flush()
-
-    def done(self) -> None:
-        if self.enabled and self.count >= PROGRESS_EVERY:
-            sys.stderr.write("\r" + " " * 40 + "\r")
-
-
 def run_scrub(
     args: argparse.Namespace,
     plugins: Plugins,
@@ -129,17 +120,28 @@ def run_scrub(
     run = engine.start(history=history)
     outputs = PendingOutputs()
     spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # closed below
-    progress = _Progress()
+    listing_spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # as spool
+    listing = FindingListing(listing_spool)
+    console = stderr_console()
     current = [""]  # the input being scrubbed, named in each report entry
 
     def sink(entry: dict[str, Any]) -> None:
         spool.write(json.dumps({"input": current[0], **entry}, ensure_ascii=False) + "\n")
-        progress.tick()
 
-    report = ReportBuilder(sink, check=args.check)
+    plugin_of = {e.code: e.plugin for e in plugins.edits}
+
+    def listen(entry: dict[str, Any]) -> None:
+        name = "<stdin>" if current[0] == "-" else current[0]
+        listing.add(listing_rows(entry, name, plugin_of))
+
+    report = ReportBuilder(
+        sink, check=args.check, level=args.report_level, listener=None if args.quiet else listen
+    )
     inputs: list[dict[str, str]] = []
     stash = tempfile.TemporaryDirectory(prefix="scrubber-stdin-")
+    progress = ScrubProgress(console)
     try:
+        progress.__enter__()
         to_stdout: Format | None = None
         for path, targets in zip(args.inputs, plan, strict=True):
             # stdin is copied once to a temporary file: --ack and --validate read it again
@@ -155,7 +157,7 @@ def run_scrub(
                 to_stdout = fmt
             inputs.append({"path": path, "format": fmt.name})
             current[0] = path
-            _scrub_one(args, path, source, fmt, run, report, outputs, targets)
+            _scrub_one(args, path, source, fmt, run, report, outputs, targets, progress)
         header = report.header(
             tool_version=tool_version(),
             plugins=[(i.name, i.version) for i in plugins.infos],
@@ -166,6 +168,9 @@ def run_scrub(
         )
         if args.report:
             outputs.write_all(args.report, _report_chunks(header, spool))
+        if args.html:
+            outputs.write_all(args.html, [_html(header, spool).encode("utf-8")])
+        progress.__exit__(None, None, None)
         outputs.commit()
         if isinstance(history, SqliteHistory):
             if args.check:  # nothing was sent: read yesterday's claims, add none of today's
@@ -173,16 +178,21 @@ def run_scrub(
             else:
                 history.commit()
     except BaseException:
+        progress.__exit__(None, None, None)
         outputs.discard()
         if isinstance(history, SqliteHistory):
             history.rollback()
         raise
+    else:
+        if not args.quiet:  # -q: the summary only
+            listing.print(console)
+            for row in validation_rows(header["validation"]):
+                console.print(render_row(row))
+        console.print(Text(summary_text(header["summary"])))
     finally:
         spool.close()
+        listing_spool.close()
         stash.cleanup()
-        progress.done()
-    if not args.quiet:
-        print(summary_text(header["summary"]), file=sys.stderr)
     if report.failures:
         return 3
     return 1 if report.has_errors else 0
@@ -197,6 +207,7 @@ def _scrub_one(
     report: ReportBuilder,
     outputs: PendingOutputs,
     targets: InputOutputs,
+    progress: ScrubProgress,
 ) -> None:
     if targets.response and fmt.respond is None:
         raise ScrubberError(f"format {fmt.name} writes no response documents (--response)")
@@ -211,7 +222,16 @@ def _scrub_one(
                 result = replace(result, claim=result.original)
             responses.write(fmt.respond(piece, result, options))
 
-    written = run.stream(read_chunks(source), fmt, on_result=reporting(report, on_result))
+    written = run.stream(
+        progress.track(
+            read_chunks(source),
+            name=os.path.basename(path) if path != "-" else "<stdin>",
+            total=_size(source),
+            claims=lambda: report.claims,
+        ),
+        fmt,
+        on_result=reporting(report, on_result),
+    )
     target = targets.claims
     try:
         if target is None:
@@ -221,7 +241,7 @@ def _scrub_one(
         else:
             handle = outputs.write_all(target, written)
         if args.validate:
-            _validate(fmt, options, report, handle, source)
+            _validate(fmt, options, report, handle, source, path)
         if targets.ack and fmt.acknowledge is not None:
             data = b"".join(read_chunks(source))
             outputs.write_all(targets.ack, [fmt.acknowledge(data, options)])
@@ -232,8 +252,28 @@ def _scrub_one(
         raise ScrubberError(f"cannot read: {exc.strerror}", source=path) from None
 
 
+def _size(path: str) -> int | None:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
+
+
+def _html(header: dict[str, Any], spool: Any) -> str:
+    """The HTML page of this run's report (the same data as the JSON report)."""
+    from scrubber.html_report import render_html
+
+    spool.seek(0)
+    return render_html({**header, "claims": [json.loads(line) for line in spool]})
+
+
 def _validate(
-    fmt: Format, options: FormatOptions, report: ReportBuilder, handle: Any, path: str
+    fmt: Format,
+    options: FormatOptions,
+    report: ReportBuilder,
+    handle: Any,
+    path: str,
+    input_name: str,
 ) -> None:
     if fmt.validate is None:
         raise ScrubberError(f"format {fmt.name} has no implementation-guide validator")
@@ -243,7 +283,7 @@ def _validate(
         handle.seek(0)
         data = handle.read()
         handle.seek(0, os.SEEK_END)
-    report.add_validation(fmt.validate(data, options))
+    report.add_validation(fmt.validate(data, options), input=input_name)
 
 
 def _report_chunks(header: dict[str, Any], spool: Any) -> Any:

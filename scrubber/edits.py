@@ -10,12 +10,17 @@
 
 ``ctx.finding()`` fills in the edit code, severity, citation and claim id, so authors never
 build those by hand. Codes are a plugin prefix plus three digits and are never reused.
+
+An edit that can only ever find something on lines of a few procedure codes says so with
+``codes=frozenset({...})``: the engine then calls it only for claims that bill one of them
+(``PhaseEdits``), so a batch of mostly unrelated claims does not pay for it. ``None`` (the
+default) means every claim.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -28,7 +33,7 @@ from scrubber.models import Claim, ServiceLine
 from scrubber.profiles import PayerProfile, Setting
 from scrubber.tables import ReferenceTables
 
-__all__ = ["CODE_PATTERN", "Edit", "EditContext", "edit"]
+__all__ = ["CODE_PATTERN", "Edit", "EditContext", "PhaseEdits", "edit"]
 
 T = TypeVar("T")
 
@@ -50,12 +55,18 @@ class Edit:
     phase: Phase = Phase.LIMIT
     doc: str = ""
     plugin: str = ""
+    # The severity its findings carry when the edit also fixes the claim (e.g. an MUE excess
+    # capped or documented is a warning, a flag-only excess an error); None: always *severity*.
+    severity_when_fixed: Severity | None = None
+    codes: frozenset[str] | None = None  # None: every claim; else claims billing one of them
 
     def __post_init__(self) -> None:
         if not CODE_PATTERN.match(self.code):
             raise ValueError(f"edit code {self.code!r} must match {CODE_PATTERN.pattern}")
         if not self.citation.strip():
             raise ValueError(f"edit {self.code} must cite the rule it enforces")
+        if self.codes is not None and not isinstance(self.codes, frozenset):
+            raise ValueError(f"edit {self.code}: codes must be a frozenset or None")
 
     def __call__(self, claim: Claim, ctx: EditContext) -> Iterable[Finding]:
         return self.check(claim, ctx)
@@ -68,8 +79,14 @@ def edit(
     citation: str,
     severity: Severity = Severity.ERROR,
     phase: Phase = Phase.LIMIT,
+    severity_when_fixed: Severity | None = None,
+    codes: Iterable[str] | None = None,
 ) -> Callable[[Check], Edit]:
-    """Decorator: turn a check function into an ``Edit``. The docstring says why."""
+    """Decorator: turn a check function into an ``Edit``. The docstring says why.
+
+    *codes*: the procedure codes the edit looks at, when it can find nothing on a claim that
+    bills none of them (the engine then skips such claims); omit it to see every claim."""
+    watched = None if codes is None else frozenset(codes)
 
     def wrap(func: Check) -> Edit:
         module = getattr(func, "__module__", "") or ""
@@ -80,11 +97,48 @@ def edit(
             citation=citation,
             severity=severity,
             phase=phase,
+            severity_when_fixed=severity_when_fixed,
             doc=(func.__doc__ or "").strip(),
             plugin=module.split(".", 1)[0],
+            codes=watched,
         )
 
     return wrap
+
+
+@final
+class PhaseEdits:
+    """The edits of one phase, in code order, and which of them a claim needs.
+
+    Edits that watch every claim run always; an edit that declares ``codes`` runs only when
+    a line of the claim bills one of them. The order among the edits that run is the code
+    order either way, so skipping never changes which fix wins a conflict."""
+
+    __slots__ = ("_everyone", "_watched", "edits")
+
+    def __init__(self, edits: Iterable[Edit]) -> None:
+        self.edits = tuple(sorted(edits, key=lambda e: e.code))
+        self._everyone = tuple(e.codes is None for e in self.edits)
+        self._watched = frozenset().union(*(e.codes for e in self.edits if e.codes is not None))
+
+    def for_claim(self, claim: Claim) -> tuple[Edit, ...]:
+        """The edits *claim* needs (all of them when no edit declares codes)."""
+        if not self._watched:
+            return self.edits
+        billed = {line.code for line in claim.lines}
+        if billed.isdisjoint(self._watched):
+            return tuple(e for e, always in zip(self.edits, self._everyone, strict=True) if always)
+        return tuple(
+            e
+            for e, always in zip(self.edits, self._everyone, strict=True)
+            if always or not billed.isdisjoint(e.codes or ())
+        )
+
+    def __iter__(self) -> Iterator[Edit]:
+        return iter(self.edits)
+
+    def __len__(self) -> int:
+        return len(self.edits)
 
 
 @final

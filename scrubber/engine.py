@@ -32,7 +32,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import final
 
-from scrubber.edits import Edit, EditContext
+from scrubber.edits import Edit, EditContext, PhaseEdits
 from scrubber.findings import (
     AppliedFix,
     ClaimResult,
@@ -95,11 +95,9 @@ class ScrubOptions:
     format_options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
-def _by_phase(edits: Sequence[Edit]) -> tuple[tuple[Phase, tuple[Edit, ...]], ...]:
+def _by_phase(edits: Sequence[Edit]) -> tuple[tuple[Phase, PhaseEdits], ...]:
     phases = sorted({e.phase for e in edits}, key=lambda p: p.order)
-    return tuple(
-        (p, tuple(sorted((e for e in edits if e.phase is p), key=lambda e: e.code))) for p in phases
-    )
+    return tuple((p, PhaseEdits(e for e in edits if e.phase is p)) for p in phases)
 
 
 @final
@@ -240,7 +238,7 @@ class Run:
             stages.append((current, len(findings)))
             proposed: list[tuple[str, Fix]] = []
             memo: dict[Hashable, object] = {}  # shared by this phase's edits on this claim
-            for item in phase_edits:
+            for item in phase_edits.for_claim(current):
                 ctx = EditContext(
                     edit=item,
                     claim=current,
@@ -254,7 +252,10 @@ class Run:
                 try:
                     produced = list(item.check(current, ctx))
                 except Exception as exc:  # an edit's bug must not stop the other edits
-                    if strict:
+                    if strict:  # the CLI names the edit from this note
+                        exc.add_note(
+                            f"edit {item.code} ({item.plugin or 'no plugin'}) on claim {claim.id}"
+                        )
                         raise
                     failures.append(
                         EditFailure(

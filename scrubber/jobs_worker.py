@@ -54,6 +54,7 @@ class Scrubbed:
     index: int
     output: str | None
     entries: str
+    listing: str | None  # every claim's entry for the terminal listing (None: -q)
     responses: str | None
     keys: frozenset[str]
     tables: tuple[TableInfo, ...]
@@ -165,12 +166,24 @@ def _scrub_input(item: Input, history: ClaimHistory, workdir: str, tag: str) -> 
     if isinstance(history, _ReadOnlyHistory):
         events = stem + ".events"
         history.events = open(events, "wb")  # noqa: SIM115  # closed below
-    with open(stem + ".entries", "w", encoding="utf-8") as entries:
+    listing = None if args.quiet else stem + ".listing"
+    with (
+        open(stem + ".entries", "w", encoding="utf-8") as entries,
+        open(listing or os.devnull, "w", encoding="utf-8") as listed,
+    ):
 
         def sink(entry: dict[str, Any]) -> None:
             entries.write(json.dumps({"input": item.path, **entry}, ensure_ascii=False) + "\n")
 
-        report = ReportBuilder(sink, check=args.check)
+        def listen(entry: dict[str, Any]) -> None:  # every claim, for the terminal listing
+            listed.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+        report = ReportBuilder(
+            sink,
+            check=args.check,
+            level=args.report_level,
+            listener=None if listing is None else listen,
+        )
         responses = None
         if item.respond and fmt.respond is not None:
             responses = open(stem + ".responses", "wb")  # noqa: SIM115  # closed below
@@ -217,6 +230,7 @@ def _scrub_input(item: Input, history: ClaimHistory, workdir: str, tag: str) -> 
         index=item.index,
         output=output,
         entries=stem + ".entries",
+        listing=listing,
         responses=None if responses is None else stem + ".responses",
         keys=frozenset(keys),
         tables=run.tables_used(),

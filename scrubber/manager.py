@@ -27,7 +27,9 @@ from scrubber.profiles import SettingsSection
 from scrubber.tables import TableImporter
 
 __all__ = [
+    "BLOCK_HINT",
     "DEFAULT_PLUGINS",
+    "BrokenPlugin",
     "PluginInfo",
     "collect_edits",
     "collect_explainers",
@@ -41,6 +43,19 @@ __all__ = [
 DEFAULT_PLUGINS = ("scrubber_mue", "scrubber_infusion", "scrubber_x12", "scrubber_fhir")
 
 T = TypeVar("T")
+BLOCK_HINT = "to run without it, set SCRUBBER_BLOCK_PLUGINS={name}"
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BrokenPlugin:
+    """An installed plugin that could not be loaded: its entry-point name and why."""
+
+    name: str
+    problem: str
+
+    def error(self) -> PluginError:
+        return PluginError(f"plugin {self.name} cannot be loaded: {self.problem}", plugin=self.name)
 
 
 def make_plugin_manager(
@@ -48,11 +63,15 @@ def make_plugin_manager(
     entrypoints: bool = True,
     blocked: Iterable[str] = (),
     extra: Iterable[object] = (),
+    broken: list[BrokenPlugin] | None = None,
 ) -> pluggy.PluginManager:
     """Built-ins, then installed plugins (unless *entrypoints* is False), then *extra*.
 
     *blocked* names plugins (a built-in module name or an entry-point name) never to load.
-    A misspelled hook name in any plugin fails here with a ``PluginError`` naming it.
+    An installed plugin that fails to import or implements a hook wrongly (a misspelled hook
+    name, an unknown argument) raises a ``PluginError`` naming it; when a *broken* list is
+    given, such a plugin is left out and recorded there instead, so ``scrubber plugins`` can
+    still list what loaded.
     """
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
@@ -61,16 +80,34 @@ def make_plugin_manager(
     for modname in DEFAULT_PLUGINS:
         if not pm.is_blocked(modname):
             pm.register(importlib.import_module(modname), name=modname)
-    try:
-        if entrypoints:
-            pm.load_setuptools_entrypoints(PROJECT)
-        for plugin in extra:
-            pm.register(plugin, name=_name_for(pm, plugin))
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        raise PluginError(str(exc), plugin=pm.get_name(exc.plugin)) from exc
-    except ImportError as exc:
-        raise PluginError(f"an installed plugin failed to import: {exc}") from exc
+    found: list[BrokenPlugin] = []
+    if entrypoints:
+        for entry in sorted({ep.name for ep in metadata.entry_points(group=PROJECT)}):
+            if pm.is_blocked(entry):
+                continue
+            try:  # one entry point at a time, so a broken one is named and the rest load
+                pm.load_setuptools_entrypoints(PROJECT, name=entry)
+            except Exception as exc:  # whatever its import raised: the plugin's bug, not ours
+                pm.set_blocked(entry)
+                found.append(BrokenPlugin(name=entry, problem=f"{type(exc).__name__}: {exc}"))
+    if found and broken is None:
+        raise found[0].error()
+    for plugin in extra:
+        pm.register(plugin, name=_name_for(pm, plugin))
+    while True:
+        try:
+            pm.check_pending()
+            break
+        except pluggy.PluginValidationError as exc:
+            name = pm.get_name(exc.plugin) or repr(exc.plugin)
+            bad = BrokenPlugin(name=name, problem=str(exc))
+            if broken is None or name in DEFAULT_PLUGINS:
+                raise bad.error() from exc
+            pm.unregister(exc.plugin)
+            pm.set_blocked(name)
+            found.append(bad)
+    if broken is not None:
+        broken.extend(found)
     return pm
 
 

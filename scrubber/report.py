@@ -1,40 +1,72 @@
-"""The JSON report (``"report_version": 1``, DESIGN §9) and the human summary on stderr.
+"""The JSON report (``"report_version": 1``) and the human summary on stderr.
 
 The report is built incrementally: ``ReportBuilder.add()`` turns each claim's result into an
 entry (handed to a sink, so a million-claim report is never held in memory) and keeps the
 counts; ``header()`` gives the top-level fields once the run is over. Order is deterministic:
 claims in input order, findings by (line, code).
+
+Entries are compact: a key whose value is null or empty is left out (the schema,
+``scrubber/data/report.schema.json``, says what absence means), and the *report level* decides
+which claims get an entry at all: ``summary`` none, ``findings`` (the default) the claims with
+an error or warning finding, a fix or an edit failure, ``all`` every claim (info findings of
+an otherwise untouched claim, e.g. "no MUE row for this code", are counted in the summary and
+listed on the terminal, and get an entry at ``all``). On a large batch most claims are clean,
+so the default report grows with what needs attention, not with the input.
+
+Money and units are decimal strings everywhere (``"112.50"``, ``"2"``): JSON numbers are
+binary floating point in most readers, and a charge must survive the round trip exactly.
+Counts and line numbers are integers.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import date
 from decimal import Decimal
+from importlib import resources
 from typing import Any
 
 from scrubber.engine import OUT_OF_SCOPE_CODE, UNREADABLE_CODE
 from scrubber.findings import ClaimResult, EditFailure, Finding, Severity, UnreadableClaim
 from scrubber.fixes import Fix
 from scrubber.formats import ValidationIssue
+from scrubber.models import Attachment, Claim, ServiceLine
 from scrubber.profiles import Profile
 from scrubber.tables import TableInfo
 
 __all__ = [
+    "CORE_FINDINGS",
     "OUT_OF_SCOPE_CODE",
+    "REPORT_LEVELS",
     "REPORT_VERSION",
     "UNREADABLE_CODE",
     "ReportBuilder",
     "finding_dict",
     "fix_dict",
+    "report_schema",
     "summary_text",
 ]
 
 REPORT_VERSION = 1
+REPORT_LEVELS = ("summary", "findings", "all")
+# Finding codes of the core itself (no edit produces them; ``scrubber edits`` lists them).
+CORE_FINDINGS = (
+    ("SCR001", "warning", "Two edits proposed conflicting fixes; the later one was not applied"),
+    ("SCR002", "error", "Claim not understood; passed through unchanged"),
+    ("SCR003", "info", "Claim read, but no edit applies to it (not a professional claim)"),
+)
 
 Entry = dict[str, Any]
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the report, shipped in the package."""
+    text = resources.files("scrubber").joinpath("data/report.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def _plain(value: Any) -> Any:
@@ -82,20 +114,120 @@ def finding_dict(finding: Finding) -> Entry:
             "source_file": row.source_file,
         },
         "details": dict(finding.details),
-        "fixes": [fix_dict(fix) for fix in finding.fixes],
     }
+
+
+def _compact(entry: Entry) -> Entry:
+    """*entry* without keys whose value is None or empty (recursively in dicts and lists)."""
+    out: Entry = {}
+    for key, value in entry.items():
+        if isinstance(value, dict):
+            value = _compact(value)
+        elif isinstance(value, list):
+            value = [_compact(v) if isinstance(v, dict) else v for v in value]
+        if value is None or value == [] or value == {}:
+            continue
+        out[key] = value
+    return out
+
+
+def attachment_dict(attachment: Attachment) -> Entry:
+    return {
+        "report_type": attachment.report_type,
+        "transmission": attachment.transmission,
+        "control_number": attachment.control_number,
+        "description": attachment.description,
+    }
+
+
+def line_dict(line: ServiceLine) -> Entry:
+    """What a biller compares before and after a fix: code, modifiers, units, charge, note,
+    attachments (never a patient field: a service line carries none)."""
+    return {
+        "number": line.number,
+        "origin": line.origin,
+        "code": line.code,
+        "modifiers": list(line.modifiers),
+        "units": str(line.units),
+        "unit_basis": line.unit_basis,
+        "minutes": None if line.minutes is None else str(line.minutes),
+        "charge": str(line.charge),
+        "service_from": line.service_from.isoformat(),
+        "service_to": None if line.service_to is None else line.service_to.isoformat(),
+        "control_number": line.control_number,
+        "note": line.note,
+        "attachments": [attachment_dict(a) for a in line.attachments],
+    }
+
+
+def _changed_origins(original: Claim, fixed: Claim) -> set[int]:
+    """Input lines (by number) that a fix changed, split or removed."""
+    after: dict[int, list[ServiceLine]] = {}
+    for line in fixed.lines:
+        after.setdefault(line.origin, []).append(line)
+    changed = set()
+    for line in original.lines:
+        descendants = after.get(line.number, [])
+        if len(descendants) != 1 or _visible(descendants[0]) != _visible(line):
+            changed.add(line.number)
+    return changed
+
+
+def _visible(line: ServiceLine) -> Entry:
+    shown = line_dict(line)
+    del shown["number"], shown["origin"]
+    return shown
+
+
+def claim_states(original: Claim, fixed: Claim) -> tuple[Entry, Entry]:
+    """A changed claim as billed (``before``) and as written (``after``): the totals, the
+    claim-level note and attachments, and only the lines a fix touched (with every line a
+    split made of them), so a 50-line claim with one capped line costs two lines here."""
+    changed = _changed_origins(original, fixed)
+
+    def state(claim: Claim, lines: Iterable[ServiceLine]) -> Entry:
+        return {
+            "total_charge": str(claim.total_charge),
+            "note": claim.note,
+            "attachments": [attachment_dict(a) for a in claim.attachments],
+            "lines": [line_dict(line) for line in lines],
+        }
+
+    before = state(original, (line for line in original.lines if line.number in changed))
+    after = state(fixed, (line for line in fixed.lines if line.origin in changed))
+    return before, after
 
 
 def _failure_dict(failure: EditFailure) -> Entry:
     return {"code": failure.code, "exc_type": failure.exc_type, "message": failure.message}
 
 
+def _states(result: ClaimResult | UnreadableClaim) -> Entry:
+    if isinstance(result, UnreadableClaim) or not result.changed:
+        return {}
+    before, after = claim_states(result.original, result.claim)
+    return {"before": before, "after": after}
+
+
 class ReportBuilder:
     """Counts as it goes and hands each claim entry to *sink* (a list's append, a spool)."""
 
-    def __init__(self, sink: Callable[[Entry], None], *, check: bool = False) -> None:
+    def __init__(
+        self,
+        sink: Callable[[Entry], None],
+        *,
+        check: bool = False,
+        level: str = "findings",
+        listener: Callable[[Entry], None] | None = None,
+    ) -> None:
+        """*level* picks which claims reach *sink* (see the module docstring); *listener*,
+        if given, sees every claim's entry whatever the level (the terminal listing)."""
+        if level not in REPORT_LEVELS:
+            raise ValueError(f"report level must be one of {', '.join(REPORT_LEVELS)}: {level!r}")
         self._sink = sink
+        self._listener = listener
         self.check = check
+        self.level = level
         self.claims = 0
         self.changed = 0
         self.lines = 0
@@ -124,7 +256,7 @@ class ReportBuilder:
         for applied in result.applied:
             self.fixes[type(applied.fix).__name__] += 1
         self.failures += len(result.failures)
-        self._sink(
+        self._emit(
             {
                 "claim_id": result.claim_id,
                 "source": source,
@@ -133,19 +265,39 @@ class ReportBuilder:
                 "findings": [finding_dict(f) for f in result.findings],
                 "fixes": [fix_dict(a.fix, by=a.by, phase=a.phase.value) for a in result.applied],
                 "failures": [_failure_dict(x) for x in result.failures],
-            }
+                **_states(result),
+            },
+            attention=bool(
+                isinstance(result, UnreadableClaim)  # never a silent pass, even SCR003 (info)
+                or result.applied
+                or result.failures
+                or any(f.severity is not Severity.INFO for f in result.findings)
+            ),
         )
 
-    def add_validation(self, issues: Iterable[ValidationIssue]) -> None:
+    def _emit(self, entry: Entry, *, attention: bool) -> None:
+        entry = _compact(entry)
+        if self._listener is not None:
+            self._listener(entry)
+        if self.level == "all" or (self.level == "findings" and attention):
+            self._sink(entry)
+
+    def add_validation(
+        self, issues: Iterable[ValidationIssue], *, input: str | None = None
+    ) -> None:
+        """Record implementation-guide issues of the output written for *input*."""
         for issue in issues:
             self.by_severity[issue.severity.value] += 1
             self.validation.append(
-                {
-                    "message": issue.message,
-                    "locator": issue.locator,
-                    "severity": issue.severity.value,
-                    "claim_id": issue.claim_id,
-                }
+                _compact(
+                    {
+                        "input": input,
+                        "message": issue.message,
+                        "locator": issue.locator,
+                        "severity": issue.severity.value,
+                        "claim_id": issue.claim_id,
+                    }
+                )
             )
 
     @property
@@ -165,6 +317,7 @@ class ReportBuilder:
             "fixes_applied": dict(sorted(self.fixes.items())),
             "edit_failures": self.failures,
             "mode": "check" if self.check else "fix",
+            "report_level": self.level,
         }
 
     def header(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import final
 
 from scrubber.errors import TableError
-from scrubber.tables import ParsedTable, RowHit, TableInfo, TableRow, VersionIndex
+from scrubber.tables import ParsedTable, TableInfo, TableRow, TableSnapshot
 
 __all__ = ["ImportOutcome", "StoreTables", "TableStore"]
 
@@ -138,7 +138,7 @@ class TableStore:
                 p.parent.mkdir(parents=True, exist_ok=True)
         try:
             # isolation_level=None: transactions are explicit (see _write), never implicit;
-            # check_same_thread=False: one store serves several threads, reads serialised
+            # read by a snapshot from any thread, one thread at a time (its lock)
             conn = sqlite3.connect(
                 name,
                 timeout=BUSY_TIMEOUT_SECONDS,
@@ -303,35 +303,10 @@ class TableStore:
         return StoreTables(self)
 
 
-class StoreTables:
-    """``ReferenceTables`` backed by a store; each version is loaded once, when first used."""
+class StoreTables(TableSnapshot):
+    """``ReferenceTables`` backed by a store; each version is loaded once, when first used,
+    and kept in memory for the snapshot's life (safe to share between threads)."""
 
     def __init__(self, store: TableStore) -> None:
         self._store = store
-        self._index = VersionIndex(store.list_tables())
-        self._loaded: dict[TableInfo, dict[str, TableRow]] = {}
-
-    def in_force(self, kind: str, program: str, service_type: str, on: date) -> TableInfo | None:
-        return self._index.in_force((kind, program, service_type), on)
-
-    def lookup(
-        self, kind: str, program: str, service_type: str, key: str, on: date
-    ) -> RowHit | None:
-        info = self._index.in_force((kind, program, service_type), on)
-        if info is None:
-            return None
-        rows = self._loaded.get(info)
-        if rows is None:
-            rows = self._loaded[info] = self._store.load_rows(info)
-        row = rows.get(key)
-        return None if row is None else RowHit(row=row, table=info)
-
-    def tables(self) -> tuple[TableInfo, ...]:
-        return self._index.all()
-
-    def used(self) -> tuple[TableInfo, ...]:
-        return tuple(self._loaded)
-
-    def preload(self, infos: Iterable[TableInfo]) -> None:
-        for info in infos:
-            self._loaded.setdefault(info, self._store.load_rows(info))
+        super().__init__(store.list_tables(), store.load_rows)

@@ -12,9 +12,11 @@ so the store never needs to know what a plugin's columns mean.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Protocol, final
 
 from scrubber.findings import TableRowRef
@@ -28,6 +30,7 @@ __all__ = [
     "TableImporter",
     "TableInfo",
     "TableRow",
+    "TableSnapshot",
 ]
 
 
@@ -176,7 +179,8 @@ class ReferenceTables(Protocol):
 class VersionIndex:
     """Versions of each table family sorted by effective date; picks the one in force.
 
-    Shared by the in-memory tables and the SQLite store; O(log versions) per lookup."""
+    Shared by the in-memory tables and the SQLite store; O(log versions) the first time a
+    (family, date) is asked for, a dict hit after that (a batch has a few hundred dates)."""
 
     def __init__(self, infos: Iterable[TableInfo]) -> None:
         families: dict[tuple[str, str, str], list[TableInfo]] = {}
@@ -184,28 +188,49 @@ class VersionIndex:
             families.setdefault(info.family, []).append(info)
         self._families = {k: sorted(v, key=lambda i: i.effective) for k, v in families.items()}
         self._dates = {k: [i.effective for i in v] for k, v in self._families.items()}
+        self._by_day: dict[tuple[str, str, str], dict[date, TableInfo | None]] = {}
 
     def in_force(self, family: tuple[str, str, str], on: date) -> TableInfo | None:
+        days = self._by_day.get(family)
+        if days is None:
+            days = self._by_day.setdefault(family, {})
+        elif on in days:
+            return days[on]
         dates = self._dates.get(family)
-        if not dates:
-            return None
-        at = bisect.bisect_right(dates, on)
-        return self._families[family][at - 1] if at else None
+        found = None
+        if dates:
+            at = bisect.bisect_right(dates, on)
+            found = self._families[family][at - 1] if at else None
+        if len(days) < _MAX_CACHED_DAYS:
+            days[on] = found  # the same answer whichever thread stores it first
+        return found
 
     def all(self) -> tuple[TableInfo, ...]:
         return tuple(info for family in sorted(self._families) for info in self._families[family])
 
 
-class MemoryTables:
-    """Reference tables held in memory: for tests and for the Python API."""
+_MAX_CACHED_DAYS = 20_000  # about 55 years of dates per family: a bound, not a working limit
 
-    def __init__(self, tables: Iterable[ParsedTable] = ()) -> None:
-        parsed = list(tables)
-        self._index = VersionIndex(p.info for p in parsed)
-        self._rows: dict[TableInfo, Mapping[str, TableRow]] = {
-            p.info: {row.key: row for row in p.rows} for p in parsed
-        }
-        self._used: dict[TableInfo, None] = {}
+
+class TableSnapshot:
+    """The lookup side of ``ReferenceTables``, shared by ``MemoryTables`` and the store.
+
+    Each table version's rows are loaded the first time a lookup needs them (by *load*),
+    turned into one ``RowHit`` per key, and never changed after: a lookup is two dict hits.
+    Loading happens under a lock and a loaded version is published whole, so one snapshot
+    can be read from several threads at once (the SQLite store is only read while the lock
+    is held)."""
+
+    def __init__(
+        self, infos: Iterable[TableInfo], load: Callable[[TableInfo], Mapping[str, TableRow]]
+    ) -> None:
+        self._index = VersionIndex(infos)
+        self._load = load
+        self._lock = threading.Lock()
+        self._hits: dict[TableInfo, Mapping[str, RowHit]] = {}
+        # by id: the index holds every TableInfo for the snapshot's life, and hashing one
+        # (eight fields) per lookup costs more than the rest of the lookup
+        self._by_id: dict[int, Mapping[str, RowHit]] = {}
 
     def in_force(self, kind: str, program: str, service_type: str, on: date) -> TableInfo | None:
         return self._index.in_force((kind, program, service_type), on)
@@ -213,15 +238,42 @@ class MemoryTables:
     def lookup(
         self, kind: str, program: str, service_type: str, key: str, on: date
     ) -> RowHit | None:
-        info = self.in_force(kind, program, service_type, on)
+        info = self._index.in_force((kind, program, service_type), on)
         if info is None:
             return None
-        self._used[info] = None
-        row = self._rows[info].get(key)
-        return None if row is None else RowHit(row=row, table=info)
+        hits = self._by_id.get(id(info))
+        if hits is None:
+            hits = self._loaded(info)
+        return hits.get(key)
+
+    def _loaded(self, info: TableInfo) -> Mapping[str, RowHit]:
+        with self._lock:
+            hits = self._hits.get(info)
+            if hits is None:
+                rows = self._load(info)
+                hits = MappingProxyType({k: RowHit(row=r, table=info) for k, r in rows.items()})
+                self._hits[info] = self._by_id[id(info)] = hits
+            return hits
+
+    def preload(self, infos: Iterable[TableInfo]) -> None:
+        """Load these versions now (e.g. before threads start, or to time loading apart)."""
+        for info in infos:
+            if info not in self._hits:
+                self._loaded(info)
 
     def tables(self) -> tuple[TableInfo, ...]:
         return self._index.all()
 
     def used(self) -> tuple[TableInfo, ...]:
-        return tuple(self._used)
+        return tuple(self._hits)
+
+
+class MemoryTables(TableSnapshot):
+    """Reference tables held in memory: for tests and for the Python API."""
+
+    def __init__(self, tables: Iterable[ParsedTable] = ()) -> None:
+        parsed = list(tables)
+        rows: dict[TableInfo, Mapping[str, TableRow]] = {
+            p.info: {row.key: row for row in p.rows} for p in parsed
+        }
+        super().__init__(rows, rows.__getitem__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,17 @@ SAMPLES = ROOT / "samples"
 
 @pytest.fixture
 def corpus_dir() -> Path:
-    """``../shared/corpus`` beside the checkout (read-only; never copied into the repo)."""
+    """``../shared/corpus`` beside the checkout (read-only; never copied into the repo).
+
+    A fresh clone has no corpus: its tests skip with the reason. CI sets
+    ``SCRUBBER_REQUIRE_CORPUS=1`` (``.ci/run``), which turns that skip into a failure so
+    nothing is skipped where it matters.
+    """
     if not CORPUS.is_dir():
-        pytest.fail(f"the shared corpus is missing: expected it at {CORPUS}")
+        reason = f"the shared corpus is not beside this checkout (expected {CORPUS})"
+        if os.environ.get("SCRUBBER_REQUIRE_CORPUS") == "1":
+            pytest.fail(f"{reason}; SCRUBBER_REQUIRE_CORPUS=1 requires it")
+        pytest.skip(reason)
     return CORPUS
 
 

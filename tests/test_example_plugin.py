@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,17 +27,27 @@ def _pip(*args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def example_installed() -> Iterator[None]:
-    """Install the sample plugin into this environment for these tests, then remove it."""
+def example_installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Install the sample plugin into this environment for these tests, then remove it.
+
+    It is built from a copy, so the build leaves no ``build/`` or ``*.egg-info`` in samples/.
+    """
     try:
         metadata.version("scrubber-example")
         preinstalled = True
     except metadata.PackageNotFoundError:
         preinstalled = False
-        _pip("install", "--no-deps", "--no-build-isolation", str(EXAMPLE))
+        copy = tmp_path_factory.mktemp("example-plugin") / EXAMPLE.name
+        shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+        _pip("install", "--no-deps", "--no-build-isolation", str(copy))
     yield
     if not preinstalled:
         _pip("uninstall", "-y", "scrubber-example")
+
+
+def test_installing_it_leaves_no_build_output_in_samples(example_installed: None) -> None:
+    left = [p.name for p in EXAMPLE.iterdir() if p.name == "build" or p.name.endswith(".egg-info")]
+    assert left == []
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -28,7 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from scrubber.models import Claim, ServiceLine, SourceRef, opaque_key
+from scrubber.models import MAX_MODIFIERS, Claim, ServiceLine, SourceRef, opaque_key
 
 from . import codes
 from .supporting import Json, attachments_of, codings, dicts, note_of, supporting_info
@@ -98,9 +98,13 @@ MAX_QUANTITY = Decimal(10) ** 15
 
 def _number(value: Any, where: str, path: str, limit: Decimal = MAX_AMOUNT) -> Decimal:
     """*value* as a Decimal below *limit* in size; the pointer is only built for an error."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+    kind = type(value)
+    if kind is Decimal:  # the reader parses JSON numbers as Decimal: the common case
+        number: Decimal = value
+    elif kind is bool or not isinstance(value, int | Decimal):
         raise UnmappableClaim(f"{where}/{path}: expected a number")
-    number = Decimal(value)
+    else:
+        number = Decimal(value)
     if not number.is_finite() or abs(number) >= limit:
         raise UnmappableClaim(
             f"{where}/{path}: a number of more than {len(str(limit)) - 1} digits before the "
@@ -338,30 +342,51 @@ def _line(
             ),
             None,
         )
-    try:
-        return ServiceLine(
-            number=number,
-            code_system=code_system,
-            code=code,
-            modifiers=_modifiers(item) if "modifier" in item else (),
-            units=units,
-            unit_basis=basis,
-            minutes=minutes,
-            charge=charge,
-            service_from=service_from,
-            service_to=service_to,
-            start=start,
-            end=end,
-            place_of_service=pos,
-            diagnosis_pointers=pointers,
-            control_number=control if isinstance(control, str) else None,
-            rendering_npi=rendering,
-            note=note_of(linked) if linked else None,
-            attachments=attachments_of(linked) if linked else (),
-            source=SourceRef(locator=where, index=number - 1, format="fhir"),
-        )
-    except ValueError as exc:  # the model's own checks, e.g. negative units
-        raise UnmappableClaim(f"{where}: {exc}".replace(f"(line {number})", "").strip()) from exc
+    modifiers = _modifiers(item) if "modifier" in item else ()
+    # The model's own checks, e.g. negative units: the values above are already typed, so
+    # only a line that fails these pays for the validating constructor, which names it.
+    if (
+        units < 0
+        or charge < 0
+        or (minutes is not None and minutes < 0)
+        or (service_to is not None and service_to < service_from)
+        or len(modifiers) > MAX_MODIFIERS
+    ):
+        try:
+            ServiceLine(
+                number=number,
+                code=code,
+                units=units,
+                charge=charge,
+                minutes=minutes,
+                service_from=service_from,
+                service_to=service_to,
+                modifiers=modifiers,
+            )
+        except ValueError as exc:
+            message = f"{where}: {exc}".replace(f"(line {number})", "").strip()
+            raise UnmappableClaim(message) from exc
+    return ServiceLine.trusted(
+        number=number,
+        code_system=code_system,
+        code=code,
+        modifiers=modifiers,
+        units=units,
+        unit_basis=basis,
+        minutes=minutes,
+        charge=charge,
+        service_from=service_from,
+        service_to=service_to,
+        start=start,
+        end=end,
+        place_of_service=pos,
+        diagnosis_pointers=pointers,
+        control_number=control if isinstance(control, str) else None,
+        rendering_npi=rendering,
+        note=note_of(linked) if linked else None,
+        attachments=attachments_of(linked) if linked else (),
+        source=SourceRef.trusted(where, number - 1, "fhir"),
+    )
 
 
 # Members the mapping and the writer walk as arrays. Validation refuses anything else, but
@@ -480,7 +505,8 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
         total_charge = sum((ln.charge for ln in lines), Decimal("0"))
     line_pos = {ln.place_of_service for ln in lines}
     original_ref = _prior_claim(claim)
-    return Claim(
+    # checked above: an id, a Decimal total, lines numbered 1..n
+    return Claim.trusted(
         id=claim_id,
         lines=lines,
         total_charge=total_charge,
@@ -498,5 +524,5 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
         diagnosis_codes=tuple(diagnosis_codes),
         note=note_of(claim_level),
         attachments=attachments_of(claim_level),
-        source=SourceRef(locator=locator, format="fhir"),
+        source=SourceRef.trusted(locator, None, "fhir"),
     )

@@ -84,7 +84,6 @@ def to_piece(
     """Validate (unless fast, or done already) and map one Claim; a Claim that fails becomes
     a piece with ``claim=None`` and the problem, to be written back unchanged, and so does a
     valid Claim no edit is for (``out_of_scope``, see ``scope``)."""
-    claim_id = claim_id_of(tree)
     problem: Problem | None
     if validated is False:
         problem = (
@@ -123,7 +122,7 @@ def to_piece(
             payload=payload,
             locator=locator,
             problem=reason,
-            claim_id=claim_id,
+            claim_id=claim_id_of(tree),
             out_of_scope=True,
         )
     prefix = f"{locator} " if locator.startswith("line ") else ""
@@ -132,7 +131,7 @@ def to_piece(
         payload=payload,
         locator=locator,
         problem=f"{prefix}{problem}",
-        claim_id=claim_id,
+        claim_id=claim_id_of(tree),
     )
 
 

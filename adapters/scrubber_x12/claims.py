@@ -62,6 +62,12 @@ MONEY_DIGITS = 18
 MONEY_DECIMALS = 2
 QUANTITY_DIGITS = 15
 
+# A batch repeats the same few hundred dates and unit counts, and many charges: each text is
+# parsed once (Decimal and date are immutable, so one value serves every line that has it).
+_CACHE_MAX = 8192
+_DECIMALS: dict[tuple[str, int, int], Decimal] = {}
+_DATES: dict[str, date] = {}
+
 
 def parse_decimal(
     text: str,
@@ -71,6 +77,10 @@ def parse_decimal(
     digits: int = MONEY_DIGITS,
     decimals: int = MONEY_DECIMALS,
 ) -> Decimal:
+    key = (text, digits, decimals)
+    value = _DECIMALS.get(key)
+    if value is not None:
+        return value
     if not _NUMBER.match(text):
         raise ClaimProblem(f"{what} is not a number (segment {segment.number})")
     whole, _, fraction = text.lstrip("-").partition(".")
@@ -80,16 +90,25 @@ def parse_decimal(
             f"{what} has more than {digits} digits{places}, beyond 005010X222A1 "
             f"(segment {segment.number})"
         )
-    return Decimal(text)
+    value = Decimal(text)
+    if len(_DECIMALS) < _CACHE_MAX:
+        _DECIMALS[key] = value
+    return value
 
 
 def parse_date(text: str, segment: Segment) -> date:
+    value = _DATES.get(text)
+    if value is not None:
+        return value
     if len(text) != 8 or not text.isdigit():
         raise ClaimProblem(f"date is not CCYYMMDD (segment {segment.number})")
     try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        value = date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
         raise ClaimProblem(f"date does not exist (segment {segment.number})") from None
+    if len(_DATES) < _CACHE_MAX:
+        _DATES[text] = value
+    return value
 
 
 def _element(elements: list[str], index: int) -> str:
@@ -116,31 +135,37 @@ def _note(elements: list[str]) -> str | None:
 
 
 def _source(segment: Segment) -> SourceRef:
-    return SourceRef(
-        locator=f"segment {segment.number}",
-        index=segment.number,
-        format=FORMAT,
-        max_lines=MAX_LINES,
-    )
+    return SourceRef.trusted(f"segment {segment.number}", segment.number, FORMAT, MAX_LINES)
+
+
+def _padded(segment: Segment, size: int) -> list[str]:
+    """The segment's elements, padded with ``""`` to at least *size*: absent trailing
+    elements read as empty without a bounds test per element (the hot path reads ~12 per line)."""
+    elements = segment.elements()
+    if len(elements) < size:
+        elements += [""] * (size - len(elements))
+    return elements
+
+
+_SUBLOOP_TAGS = frozenset({"LIN", "SVD", "LQ", "NM1"})  # loops 2410, 2430, 2440; 2420A-H
 
 
 def _line(segments: tuple[Segment, ...], position: int, component: str) -> ServiceLine:
     lx = segments[0]
     sv1: list[str] | None = None
+    sv1_segment = lx
     dates: tuple[date, date | None] | None = None
     control = note = rendering = None
     attachments: list[Attachment] = []
     in_subloop = False
     for segment in segments[1:]:
         tag = segment.tag
-        if tag in ("LIN", "SVD", "LQ"):
-            in_subloop = True  # loops 2410, 2430, 2440
-        elif tag == "NM1":
-            in_subloop = True  # loops 2420A-H
-            elements = segment.elements()
-            if _element(elements, 1) == "82" and _element(elements, 8) == "XX":
-                rendering = _element(elements, 9) or None
-        if in_subloop:
+        if in_subloop or tag in _SUBLOOP_TAGS:
+            in_subloop = True
+            if tag == "NM1":
+                elements = _padded(segment, 10)
+                if elements[1] == "82" and elements[8] == "XX":
+                    rendering = elements[9] or None
             continue
         if tag == "SV1":
             if sv1 is not None:  # the TR3 allows one SV1 per loop 2400: which one bills?
@@ -148,17 +173,17 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
                     f"loop 2400 at segment {lx.number} has a second SV1 (segment "
                     f"{segment.number}); 005010X222A1 allows one per service line"
                 )
-            sv1 = segment.elements()
+            sv1 = _padded(segment, 8)
             sv1_segment = segment
         elif tag == "DTP":
-            elements = segment.elements()
-            if _element(elements, 1) == "472":
+            elements = _padded(segment, 4)
+            if elements[1] == "472":
                 dates = _service_dates(elements, segment)
         elif tag == "REF":
-            elements = segment.elements()
-            if _element(elements, 1) == "6R":
+            elements = _padded(segment, 3)
+            if elements[1] == "6R":
                 # the first, the one a writer rewrites (the TR3 allows one)
-                control = control or _element(elements, 2) or None
+                control = control or elements[2] or None
         elif tag == "NTE":
             note = note or _note(segment.elements())
         elif tag == "PWK":
@@ -167,48 +192,71 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
         raise ClaimProblem(f"service line has no SV1 (loop 2400 at segment {lx.number})")
     if dates is None:
         raise ClaimProblem(f"service line has no DTP*472 date (loop 2400 at segment {lx.number})")
-    composite = _element(sv1, 1).split(component)
+    composite = sv1[1].split(component)
     if len(composite) < 2 or not composite[1]:
         raise ClaimProblem(
             f"SV101 has no procedure code (segment {sv1_segment.number}); "
             "is the component separator the one ISA16 declares?"
         )
-    basis = _element(sv1, 3)
+    basis = sv1[3]
     units = parse_decimal(
-        _element(sv1, 4),
-        "SV104 units",
-        sv1_segment,
-        digits=QUANTITY_DIGITS,
-        decimals=QUANTITY_DIGITS,
+        sv1[4], "SV104 units", sv1_segment, digits=QUANTITY_DIGITS, decimals=QUANTITY_DIGITS
     )
-    pointers = tuple(
-        int(p)
-        for p in _element(sv1, 7).split(component)
-        if len(p) <= 2 and p.isascii() and p.isdigit() and 1 <= int(p) <= 12
+    pointers = _pointers(sv1[7], component)
+    charge = parse_decimal(sv1[2], "SV102 charge", sv1_segment)
+    # What the constructor would check and this reader does not already ensure (numbers
+    # were matched by parse_decimal, the code is not empty, at most four modifiers, dates
+    # exist): signs and date order. Only a line that fails them pays for the constructor,
+    # which names the problem.
+    if units < 0 or charge < 0 or (dates[1] is not None and dates[1] < dates[0]):
+        try:
+            ServiceLine(
+                number=position,
+                code=composite[1],
+                units=units,
+                charge=charge,
+                service_from=dates[0],
+                service_to=dates[1],
+            )
+        except ValueError as exc:
+            raise ClaimProblem(f"{exc} (loop 2400 at segment {lx.number})") from None
+    return ServiceLine.trusted(
+        number=position,
+        code_system=composite[0],
+        code=composite[1],
+        modifiers=tuple(filter(None, composite[2:6])) if len(composite) > 2 else (),
+        charge=charge,
+        unit_basis=basis or "UN",
+        units=units,
+        minutes=units if basis == "MJ" else None,
+        place_of_service=sv1[5] or None,
+        diagnosis_pointers=pointers,
+        service_from=dates[0],
+        service_to=dates[1],
+        control_number=control,
+        rendering_npi=rendering,
+        note=note,
+        attachments=tuple(attachments) if attachments else (),
+        origin=position,
+        source=_source(lx),
     )
-    try:
-        return ServiceLine(
-            number=position,
-            code_system=composite[0],
-            code=composite[1],
-            modifiers=tuple(m for m in composite[2:6] if m),
-            charge=parse_decimal(_element(sv1, 2), "SV102 charge", sv1_segment),
-            unit_basis=basis or "UN",
-            units=units,
-            minutes=units if basis == "MJ" else None,
-            place_of_service=_element(sv1, 5) or None,
-            diagnosis_pointers=pointers,
-            service_from=dates[0],
-            service_to=dates[1],
-            control_number=control,
-            rendering_npi=rendering,
-            note=note,
-            attachments=tuple(attachments),
-            origin=position,
-            source=_source(lx),
+
+
+_POINTERS: dict[tuple[str, str], tuple[int, ...]] = {}
+
+
+def _pointers(text: str, component: str) -> tuple[int, ...]:
+    """SV107 diagnosis pointers 1..12 (``1:2:3``); a batch repeats a few dozen of them."""
+    found = _POINTERS.get((text, component))
+    if found is None:
+        found = tuple(
+            int(p)
+            for p in text.split(component)
+            if len(p) <= 2 and p.isascii() and p.isdigit() and 1 <= int(p) <= 12
         )
-    except ValueError as exc:
-        raise ClaimProblem(f"{exc} (loop 2400 at segment {lx.number})") from None
+        if len(_POINTERS) < _CACHE_MAX:
+            _POINTERS[(text, component)] = found
+    return found
 
 
 def _service_dates(elements: list[str], segment: Segment) -> tuple[date, date | None]:
@@ -260,27 +308,24 @@ def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
     if not block.lines:
         raise ClaimProblem(f"claim has no service line (loop 2300 at segment {clm_segment.number})")
     lines = tuple(_line(seg, n, component) for n, seg in enumerate(block.lines, 1))
-    try:
-        return Claim(
-            id=claim_id,
-            lines=lines,
-            total_charge=total,
-            patient_key=context.patient_key,
-            subscriber_key=context.subscriber_key,
-            billing_npi=context.billing_npi,
-            billing_taxonomy=context.billing_taxonomy,
-            billing_tin=context.billing_tin,
-            rendering_npi=rendering,
-            payer_id=context.payer_id,
-            payer_name=context.payer_name,
-            filing_indicator=context.filing_indicator,
-            frequency_code=(facility[2] if len(facility) > 2 else "") or "1",
-            original_ref=original_ref,
-            place_of_service=facility[0] or None,
-            diagnosis_codes=tuple(diagnoses),
-            note=note,
-            attachments=tuple(attachments),
-            source=_source(clm_segment),
-        )
-    except ValueError as exc:
-        raise ClaimProblem(f"{exc} (loop 2300 at segment {clm_segment.number})") from None
+    return Claim.trusted(  # the id is not empty, the total a number, the lines numbered 1..n
+        id=claim_id,
+        lines=lines,
+        total_charge=total,
+        patient_key=context.patient_key,
+        subscriber_key=context.subscriber_key,
+        billing_npi=context.billing_npi,
+        billing_taxonomy=context.billing_taxonomy,
+        rendering_npi=rendering,
+        billing_tin=context.billing_tin,
+        payer_id=context.payer_id,
+        payer_name=context.payer_name,
+        filing_indicator=context.filing_indicator,
+        frequency_code=(facility[2] if len(facility) > 2 else "") or "1",
+        original_ref=original_ref,
+        place_of_service=facility[0] or None,
+        diagnosis_codes=tuple(diagnoses),
+        note=note,
+        attachments=tuple(attachments),
+        source=_source(clm_segment),
+    )

@@ -28,6 +28,7 @@ __all__ = ["VERSIONS", "read_837"]
 
 VERSIONS = frozenset({"005010X222A1", "005010X222A2"})
 _CLAIM_ENDS = frozenset({"CLM", "HL", "SE"})
+_ENVELOPE_TAGS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 
 
 def _error(message: str, segment: Segment) -> AdapterError:
@@ -259,8 +260,11 @@ def read_837(chunks: Iterable[bytes], options: FormatOptions) -> Iterator[Piece]
             run.append(segment.raw)
             continue
         last = segment
-        trailer = envelope.see(segment)
         tag = segment.tag
+        # inside an open ST only the envelope's own segments change it (the hot path)
+        trailer = (
+            envelope.see(segment) if tag in _ENVELOPE_TAGS or envelope.st_control is None else None
+        )
         if claim:
             if tag not in _CLAIM_ENDS:
                 claim.append(segment)
@@ -286,23 +290,20 @@ def read_837(chunks: Iterable[bytes], options: FormatOptions) -> Iterator[Piece]
 
 
 def _claim_piece(segments: list[Segment], context: _Context) -> ClaimPiece:
-    first_lx = next((i for i, s in enumerate(segments) if s.tag == "LX"), len(segments))
-    lines: list[tuple[Segment, ...]] = []
-    start = first_lx
-    for index in range(first_lx + 1, len(segments) + 1):
-        if index == len(segments) or segments[index].tag == "LX":
-            lines.append(tuple(segments[start:index]))
-            start = index
+    starts = [i for i, s in enumerate(segments) if s.tag == "LX"]
+    first_lx = starts[0] if starts else len(segments)
+    ends = [*starts[1:], len(segments)] if starts else []  # no LX: a claim without lines
+    lines = [tuple(segments[start:end]) for start, end in zip(starts, ends, strict=True)]
     block = ClaimBlock(
         header=tuple(segments[:first_lx]), lines=tuple(lines), delimiters=segments[0].delimiters
     )
     locator = f"segment {segments[0].number}"
-    elements = segments[0].elements()
-    claim_id = elements[1] if len(elements) > 1 else ""
     try:
         claim = build_claim(block, context.freeze())
     except ClaimProblem as problem:
+        elements = segments[0].elements()
+        claim_id = elements[1] if len(elements) > 1 else ""
         return ClaimPiece(
             claim=None, payload=block, locator=locator, problem=str(problem), claim_id=claim_id
         )
-    return ClaimPiece(claim=claim, payload=block, locator=locator, claim_id=claim_id)
+    return ClaimPiece(claim=claim, payload=block, locator=locator, claim_id=claim.id)  # CLM01

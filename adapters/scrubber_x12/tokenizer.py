@@ -84,8 +84,8 @@ class Segment(NamedTuple):
 
     @property
     def content(self) -> str:
-        term = len(self.delimiters.segment)
-        return self.raw[self.prefix_length : len(self.raw) - term].decode("latin-1")
+        # the terminator is one character (ISA position 105)
+        return self.raw[self.prefix_length : -1].decode("latin-1")
 
     def elements(self) -> list[str]:
         """``[tag, e01, e02, ...]`` split on the element separator."""

@@ -359,6 +359,11 @@ class _Planner:
         self._catalog = catalog
         self._codes = catalog.codes | frozenset(INITIAL_SERVICES)
 
+    @property
+    def codes(self) -> frozenset[str]:
+        """Every code a plan can concern: the codes the plugin's edits watch."""
+        return self._codes
+
     def plan(self, claim: Claim, ctx: EditContext) -> ClaimPlan | None:
         """The claim's plan, or None when it has no line of any family (the common case)."""
 
@@ -389,8 +394,13 @@ def make_edits(catalog: FamilyCatalog) -> tuple[Edit, ...]:
     """The plugin's edits with *catalog* bound in (called once, by the hookimpl)."""
     planner = _Planner(catalog)
     return tuple(
-        edit(code, summary=summary, citation=citation, severity=severity, phase=Phase.NORMALIZE)(
-            _bind(check, planner)
-        )
+        edit(
+            code,
+            summary=summary,
+            citation=citation,
+            severity=severity,
+            phase=Phase.NORMALIZE,
+            codes=planner.codes,  # a claim with none of them has no plan: nothing to find
+        )(_bind(check, planner))
         for code, check, summary, severity, citation in _SPECS
     )

@@ -143,9 +143,9 @@ def explain_timed_code(catalog: FamilyCatalog, request: ExplainRequest) -> Expla
         coding = code_time(family, request.minutes)
         answer, units = _worked(family, coding, request.minutes, request.code.strip().upper())
         text.append(describe_coding(family, coding) + ".")
-        lines = [] if coding.below_minimum else [{"code": family.primary, "units": 1}]
+        lines = [] if coding.below_minimum else [{"code": family.primary, "units": "1"}]
         if coding.addon_units and not coding.below_minimum:
-            lines.append({"code": family.addon, "units": coding.addon_units})
+            lines.append({"code": family.addon, "units": str(coding.addon_units)})
         data["worked"] = {
             "minutes": str(request.minutes),
             "below_minimum": coding.below_minimum,

@@ -163,6 +163,7 @@ def _groups_over(claim: Claim, ctx: EditContext, mai: str) -> Iterator[DayGroup]
 
 @edit(
     "MUE001",
+    severity_when_fixed=Severity.WARNING,  # capped, split or documented
     summary="Medicare MAI 1: units on a line exceed the MUE (claim line edit)",
     citation=f"{CMS_MUE_PAGE} (MAI 1); {PALMETTO}",
 )
@@ -207,6 +208,7 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
 
 @edit(
     "MUE002",
+    severity_when_fixed=Severity.WARNING,  # capped, split or documented
     summary="Medicare MAI 2: units per code per date of service exceed a policy MUE",
     citation=f"{CMS_MUE_PAGE} (MAI 2); {CMS_FAQ_DOS}; {FIRST_COAST}",
 )
@@ -230,6 +232,7 @@ def mai2_day_units_over_policy_mue(claim: Claim, ctx: EditContext) -> Iterator[F
 
 @edit(
     "MUE003",
+    severity_when_fixed=Severity.WARNING,  # capped, split or documented
     summary="Medicare MAI 3: units per code per date of service exceed a clinical MUE",
     citation=f"{CMS_MUE_PAGE} (MAI 3); {CMS_FAQ_DOS}; {PALMETTO}",
 )
@@ -252,6 +255,7 @@ def mai3_day_units_over_clinical_mue(claim: Claim, ctx: EditContext) -> Iterator
 
 @edit(
     "MUE004",
+    severity_when_fixed=Severity.WARNING,  # capped, split or documented
     summary="Medicaid: units exceed the MUE (per line, or per date of service by profile)",
     citation=f"{MEDICAID_NCCI}; {CT_DSS}",
 )

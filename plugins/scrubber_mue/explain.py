@@ -209,7 +209,7 @@ def explain_mue(request: ExplainRequest) -> ExplainSection:
     if row.rationale:
         details.append(f"Rationale: {row.rationale} (what the value rests on, not appealability).")
     data["mue"] = {
-        "value": row.value,
+        "value": str(row.value),  # units as a decimal string, as in the report
         "mai": row.mai,
         "mai_text": row.mai_text,
         "rationale": row.rationale,

@@ -36,7 +36,7 @@ __all__ = [
     "is_header",
 ]
 
-MAX_VALUE_DIGITS = 9  # an MUE value of a billion units or more is a damaged file
+MAX_VALUE_DIGITS = 9  # units a day; CMS MUE values are a few digits: a billion is a damaged file
 HEADER_SEARCH_ROWS = 20  # the header follows at most a notice row or two; never scan a whole file
 _CODE = re.compile(r"^[A-Z0-9]{5}$")  # CPT, Category III, PLA (0001U) and HCPCS II codes
 _WHOLE = re.compile(r"^[0-9]+$")
@@ -46,8 +46,6 @@ _VALUE_SERVICE_TYPES = (
     ("outpatient", "outpatient"),
     ("dme", "dme"),
 )
-
-MAX_VALUE_DIGITS = 9  # units a day; CMS MUE values are a few digits at most
 
 
 @final

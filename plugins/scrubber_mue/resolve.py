@@ -171,6 +171,22 @@ class DayGroup:
         return all(is_minutes(line) for line in self.lines)
 
 
+_ROWS: dict[int, MueRow] = {}
+_MAX_ROWS = 16_384  # distinct codes x versions a run meets; bounds memory either way
+
+
+def _mue_row(hit: RowHit) -> MueRow:
+    """``MueRow.from_hit``, once per row hit: a table snapshot hands out one ``RowHit`` per
+    (version, code), so the columns are read once per run instead of once per line. Keyed
+    by identity; the cached row holds its hit, so an id is never reused while it is cached."""
+    row = _ROWS.get(id(hit))
+    if row is None or row.hit is not hit:
+        if len(_ROWS) >= _MAX_ROWS:
+            _ROWS.clear()
+        row = _ROWS[id(hit)] = MueRow.from_hit(hit)
+    return row
+
+
 def service_type_for(claim: Claim, settings: MueSettings) -> str:
     """The DME supplier table for a DME supplier's claim, else the profile's table."""
     taxonomy = (claim.billing_taxonomy or "").strip().upper()
@@ -193,7 +209,7 @@ def line_mues(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[Li
             if line.units <= 0:
                 continue
             hit = ctx.tables.lookup(KIND, ctx.program, service_type, line.code, line.service_date)
-            found.append(LineMue(line=line, row=None if hit is None else MueRow.from_hit(hit)))
+            found.append(LineMue(line=line, row=None if hit is None else _mue_row(hit)))
         return tuple(found)
 
     return ctx.memo("scrubber_mue.line_mues", lookup)

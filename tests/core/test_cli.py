@@ -117,6 +117,7 @@ def pipe_plugins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     empty = tmp_path / "empty.db"  # a store with no tables (a missing one is an error)
     TableStore.open(empty, create=True).close()
     monkeypatch.setenv("SCRUBBER_TABLES", str(empty))
+    monkeypatch.setattr(cli, "_plugin_manager", lambda broken=None: pm)
 
 
 def write(path: Path, *rows: str) -> Path:
@@ -145,17 +146,51 @@ def test_error_findings_exit_1_fixes_written_and_report(tmp_path: Path) -> None:
     data = json.loads(report.read_text())
     assert data["report_version"] == 1
     assert data["summary"]["claims"] == 3 and data["summary"]["fixes_applied"] == {"SetUnits": 1}
-    assert [c["claim_id"] for c in data["claims"]] == ["A", "B", "C"]
-    [finding] = data["claims"][1]["findings"]
+    # the default report level: untouched claims (A, and C with an info finding only) are
+    # counted, not listed
+    assert [c["claim_id"] for c in data["claims"]] == ["B"]
+    assert data["summary"]["findings"]["by_code"] == {"TST200": 1, "TST201": 1}
+    [finding] = data["claims"][0]["findings"]
     assert (finding["code"], finding["line"], finding["citation"]) == ("TST200", 1, "test rule")
-    assert data["claims"][1]["fixes"][0] == {
+    assert data["claims"][0]["fixes"][0] == {
         "kind": "SetUnits",
         "line": 1,
         "units": "2",
-        "unit_basis": None,
         "by": "TST200",
         "phase": "limit",
     }
+    before, after = data["claims"][0]["before"], data["claims"][0]["after"]
+    assert (before["lines"][0]["units"], before["lines"][0]["charge"]) == ("4", "100.00")
+    assert (after["lines"][0]["units"], after["lines"][0]["charge"]) == ("2", "50.00")
+    assert (before["total_charge"], after["total_charge"]) == ("100.00", "50.00")
+
+
+@pytest.mark.parametrize(
+    ("level", "listed"), [("summary", []), ("findings", ["B"]), ("all", ["A", "B", "C"])]
+)
+def test_report_level_decides_which_claims_get_an_entry(
+    tmp_path: Path, level: str, listed: list[str]
+) -> None:
+    src = write(
+        tmp_path / "in.txt",
+        "A|99213|1|80.00|2026-01-15",
+        "B|97110|4|100.00|2026-01-15",
+        "C|J1100|1|5.00|2026-01-15",
+    )
+    report = tmp_path / "r.json"
+    args = ["scrub", str(src), "--check", "--report", str(report), "--report-level", level, "-q"]
+    assert cli.main(args) == 1
+    data = json.loads(report.read_text())
+    assert [c["claim_id"] for c in data["claims"]] == listed
+    assert data["summary"]["claims"] == 3 and data["summary"]["report_level"] == level
+    if level == "all":  # an untouched claim's entry is compact: no empty lists, no nulls
+        assert data["claims"][0] == {
+            "input": str(src),
+            "claim_id": "A",
+            "source": "line 2",
+            "payer": "defaults",
+            "changed": False,
+        }
 
 
 def test_check_mode_writes_no_output_and_proposes(tmp_path: Path) -> None:
@@ -265,3 +300,23 @@ def test_plugins_and_edits_listings(capsys) -> None:
 def test_explain_without_anything_known(tmp_path: Path, capsys) -> None:
     assert cli.main(["explain", "ZZZZZ", "--date", "2026-01-15", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sections"] == []
+
+
+def test_strict_names_the_edit_that_raised(tmp_path: Path, capsys) -> None:
+    src = write(tmp_path / "in.txt", "X|97110|4|100.00|2026-01-15")
+    assert cli.main(["scrub", str(src), "--check", "--strict"]) == 3
+    [line] = capsys.readouterr().err.splitlines()
+    assert "edit BOOM002" in line and "on claim X" in line and "RuntimeError" in line
+    assert "SCRUBBER_BLOCK_PLUGINS=TestPlugin" in line
+
+
+def test_an_edit_failure_is_listed_with_its_plugin_and_how_to_block_it(
+    tmp_path: Path, capsys
+) -> None:
+    src = write(tmp_path / "in.txt", "X|97110|4|100.00|2026-01-15")
+    assert cli.main(["scrub", str(src), "--check"]) == 3
+    [line] = [x for x in capsys.readouterr().err.splitlines() if "  BOOM002  " in x]
+    assert line.startswith(f"{src}:X:-  BOOM002  error    edit raised RuntimeError: boom")
+    assert line.endswith(
+        "(plugin TestPlugin; to run without it, set SCRUBBER_BLOCK_PLUGINS=TestPlugin)"
+    )

@@ -14,7 +14,7 @@ from scrubber.models import Claim
 
 CORPUS_FILES = sorted(
     p.name for p in (Path(__file__).resolve().parents[4] / "shared/corpus/x12").glob("*.837")
-)
+) or ["corpus-missing"]  # one case, so the corpus_dir fixture skips (or fails in CI) with why
 # Two corpus files use ">" inside elements while ISA16 declares ":" (libraries.md); their
 # claims cannot be understood and must pass through unchanged.
 UNREADABLE_CLAIMS = {"demo.example6.837": "125WILL", "demo.example9.837": "153829140"}

@@ -46,8 +46,8 @@ def test_a_visit_of_minutes_worked_out(kit) -> None:
         "30 min do not reach the 31 min an additional hour needs)."
     ) in section.text
     assert section.data["worked"]["lines"] == [
-        {"code": "99601", "units": 1},
-        {"code": "99602", "units": 3},
+        {"code": "99601", "units": "1"},
+        {"code": "99602", "units": "3"},
     ]
     json.dumps(section.data)  # --json can print it as it is
 
@@ -58,8 +58,8 @@ def test_the_add_on_code_explains_its_family(kit) -> None:
     assert "96365 is reported once per encounter." in section.text
     assert "96365 needs at least 16 min of time." in section.text
     assert section.data["worked"]["lines"] == [
-        {"code": "96365", "units": 1},
-        {"code": "96366", "units": 1},
+        {"code": "96365", "units": "1"},
+        {"code": "96366", "units": "1"},
     ]
 
 
@@ -77,7 +77,7 @@ def test_the_payers_settings_shape_the_answer(kit) -> None:
     section = explain(kit, "99602", minutes=165, profile_text=profile_text)
     assert "billable from 46 minutes past the last full hour" in section.text[0]
     assert "This payer caps the family at 4 h per day." in section.text
-    assert section.data["worked"]["lines"] == [{"code": "99601", "units": 1}]
+    assert section.data["worked"]["lines"] == [{"code": "99601", "units": "1"}]
     assert section.data["threshold_minutes"] == "46"
 
 

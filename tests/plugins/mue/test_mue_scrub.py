@@ -228,7 +228,7 @@ def test_explain_data_carries_the_row_and_the_table(sample_store: StoreTables) -
     )
     mue = section.data["mue"]
     assert isinstance(mue, dict)
-    assert (mue["value"], mue["mai"], mue["action"]) == (1, "3", "document")
+    assert (mue["value"], mue["mai"], mue["action"]) == ("1", "3", "document")
     table = section.data["table"]
     assert isinstance(table, dict) and table["effective"] == "2026-07-01"
 
