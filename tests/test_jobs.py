@@ -145,11 +145,17 @@ def test_day_total_is_summed_across_two_files(
     second = _one_claim(tmp_path / "second.837", "DAYTWO", 2)
     other = _batch_file(tmp_path / "other.837", "O", 10)
     code, _files, report = scrub(
-        [first, other, second], sample_tables_db, tmp_path / "out", jobs, "--no-history"
+        [first, other, second],
+        sample_tables_db,
+        tmp_path / "out",
+        jobs,
+        "--no-history",
+        "--report-level",
+        "all",
     )
     assert report is not None
     assert code in (0, 1)
-    assert not _claim_entry(report, "DAYONE")["findings"]
+    assert not _claim_entry(report, "DAYONE").get("findings")
     later = _claim_entry(report, "DAYTWO")["findings"]
     assert [f["code"] for f in later] == ["MUE003"]
     assert "plus 2 units on earlier claims" in later[0]["message"]
@@ -277,7 +283,15 @@ def _keys(*keys: str) -> Any:
     from scrubber.jobs_worker import Scrubbed
 
     return [
-        Scrubbed(index=i, output=None, entries="", responses=None, keys=frozenset(k), tables=())
+        Scrubbed(
+            index=i,
+            output=None,
+            entries="",
+            listing=None,
+            responses=None,
+            keys=frozenset(k),
+            tables=(),
+        )
         for i, k in enumerate(keys)
     ]
 
@@ -307,3 +321,30 @@ def test_an_input_sharing_nothing_with_earlier_ones_only_feeds_the_history() -> 
     # 2 has p and x from earlier inputs: scrubbed again
     results = _keys(["p", "y"], ["x"], ["p", "x"])
     assert _feeders([0, 1, 2], results) == {0: frozenset({"p"}), 1: frozenset({"x"})}
+
+
+def test_terminal_listing_and_html_are_the_same_with_two_workers(
+    sample_tables_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = sorted(p for p in SAMPLES.glob("x12/*.837") if ".expected." not in p.name)
+    seen = []
+    for jobs in (1, 2):
+        out = tmp_path / str(jobs)
+        code = cli.main(
+            [
+                "scrub",
+                *map(str, inputs),
+                "--tables",
+                str(sample_tables_db),
+                "--out-dir",
+                str(out),
+                "--no-history",
+                "--html",
+                str(tmp_path / f"r{jobs}.html"),
+                "--jobs",
+                str(jobs),
+            ]
+        )
+        seen.append((code, capsys.readouterr().err, (tmp_path / f"r{jobs}.html").read_bytes()))
+    assert "MUE" in seen[0][1]  # the listing names findings
+    assert seen[1] == seen[0]
