@@ -235,6 +235,22 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--minutes", type=_minutes, metavar="N", help="minutes of service")
     explain.add_argument("--json", action="store_true", help="print JSON instead of text")
 
+    serve = sub.add_parser(
+        "serve",
+        parents=[tables_opt, profile_opt],
+        help="run the HTTP scrub service (needs the 'serve' extra)",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve.add_argument(
+        "--max-body",
+        type=int,
+        default=20 * 1024 * 1024,
+        metavar="BYTES",
+        help="largest request body accepted (413 above it)",
+    )
+
     sub.add_parser(
         "plugins", parents=[json_opt], help="list installed plugins (and any that failed to load)"
     )
@@ -439,29 +455,7 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
     explained = explain_code(plugins.explainers, request)
     sections = explained.sections
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "code": request.code,
-                    "program": request.program,
-                    "date": request.on.isoformat(),
-                    "minutes": None if args.minutes is None else str(args.minutes),
-                    "answer": explained.answer or None,
-                    "warnings": list(explained.warnings),
-                    "sections": [
-                        {
-                            "title": s.title,
-                            "text": list(s.text),
-                            "data": s.data,
-                            "answer": s.answer or None,
-                        }
-                        for s in sections
-                    ],
-                },
-                indent=2,
-                default=str,
-            )
-        )
+        print(json.dumps(explained.as_json(request), indent=2, default=str))
         return 0
     if explained.answer:
         print(explained.answer)
@@ -477,6 +471,23 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
         for line in section.text:
             print(f"  {line}")
     return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from scrubber.serve.run import serve
+    except ImportError as exc:
+        raise ScrubberError(
+            f"the service needs the 'serve' extra: pip install 'claim-scrubber[serve]' ({exc})"
+        ) from None
+    return serve(
+        host=args.host,
+        port=args.port,
+        tables=str(_store_path(args)),
+        profile=args.profile,
+        workers=args.workers,
+        max_body=args.max_body,
+    )
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -503,6 +514,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return code
     if args.command == "explain":
         return _cmd_explain(args, plugins)
+    if args.command == "serve":
+        return _cmd_serve(args)
     if args.command == "edits":
         return _cmd_edits(args, plugins)
     print(_profile(args, plugins).describe(), end="")

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import final
+from typing import Any, final
 
 from scrubber.profiles import PayerProfile
 from scrubber.tables import ReferenceTables
@@ -80,6 +80,22 @@ class ExplainAnswer:
     @property
     def warnings(self) -> tuple[str, ...]:
         return tuple(s.warning for s in self.sections if s.warning)
+
+    def as_json(self, request: ExplainRequest) -> dict[str, Any]:
+        """The answer as ``scrubber explain --json`` and ``GET /v1/explain`` give it (values
+        that are not JSON types, such as dates, are written with ``str``)."""
+        return {
+            "code": request.code,
+            "program": request.program,
+            "date": request.on.isoformat(),
+            "minutes": None if request.minutes is None else str(request.minutes),
+            "answer": self.answer or None,
+            "warnings": list(self.warnings),
+            "sections": [
+                {"title": s.title, "text": list(s.text), "data": s.data, "answer": s.answer or None}
+                for s in self.sections
+            ],
+        }
 
 
 def explain_code(explainers: Iterable[Explainer], request: ExplainRequest) -> ExplainAnswer:

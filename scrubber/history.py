@@ -167,6 +167,20 @@ class ClaimHistory:
             _add(entry.totals, added.units, sign=1)
         self._changed(patient, removed=[ref for ref, _ in removed], added=(claim.id, added))
 
+    def forget(self, claim_id: str) -> bool:
+        """Take the claim *claim_id* (a voided claim, as ``DELETE /v1/history/{claim_id}``
+        of the service) out of the day totals of the patients held in memory; False if no
+        such claim is held."""
+        found = False
+        for patient, entry in list(self._patients.items()):
+            old = entry.claims.pop(claim_id, None)
+            if old is None:
+                continue
+            _add(entry.totals, old.units, sign=-1)
+            self._changed(patient, removed=[claim_id], added=(claim_id, None))
+            found = True
+        return found
+
     # --- storage hooks (SqliteHistory loads and saves through these) -----------------------
 
     def _entry(self, patient: str) -> PatientLedger:

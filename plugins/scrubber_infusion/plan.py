@@ -180,28 +180,36 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
 
     A line that is not the initial IV service of its encounter (``hierarchy.py``) is not its
     family's primary there: it is left out of the groups, and counts as the primary an add-on
-    may follow when the code it should be (96367) is one."""
+    may follow when the code it should be (96367) is one.
+
+    A line with a separate-site modifier is its own encounter (CMS Pub. 100-04 ch. 12 §30.5):
+    lines are grouped by their separate-site modifiers too, so an add-on without one belongs to
+    the date's primary without one, never to a separate-site primary, and an add-on with one
+    pairs only with a primary carrying the same modifier."""
     recodes = rank_initial_services(claim, book, line_minutes)
     demoted = {r.line.number: r.suggested for r in recodes if r.initial is not None}
-    found: dict[tuple[int, date], tuple[list[TimedLine], list[ServiceLine]]] = {}
+    found: dict[tuple[int, date, tuple[str, ...]], tuple[list[TimedLine], list[ServiceLine]]] = {}
     order = {family.name: n for n, family in enumerate(book.families)}
     for line in claim.lines:
         family = book.by_code.get(line.code)
         if family is None or line.number in demoted:
             continue
-        primaries, addons = found.setdefault((order[family.name], line.service_date), ([], []))
+        key = (order[family.name], line.service_date, _site(book, line))
+        primaries, addons = found.setdefault(key, ([], []))
         if line.code == family.primary:
             primaries.append(TimedLine(line=line, coding=_coding(family, line)))
         else:
             addons.append(line)
     groups = []
-    for (index, on), (primaries, addons) in sorted(found.items(), key=lambda item: item[0]):
+    for (index, on, site), (primaries, addons) in sorted(found.items(), key=lambda item: item[0]):
         family = book.families[index]
         partners = (
             tuple(
                 ln
                 for ln in claim.lines
-                if ln.service_date == on and demoted.get(ln.number, ln.code) in family.also_primary
+                if ln.service_date == on
+                and _site(book, ln) == site
+                and demoted.get(ln.number, ln.code) in family.also_primary
             )
             if family.also_primary
             else ()
@@ -216,6 +224,11 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
             )
         )
     return ClaimPlan(book=book, groups=tuple(groups), recodes=recodes)
+
+
+def _site(book: Rulebook, line: ServiceLine) -> tuple[str, ...]:
+    """The separate-site modifiers of *line* (empty for the date's main encounter)."""
+    return tuple(sorted(m for m in set(line.modifiers) if m in book.separate_site_modifiers))
 
 
 def _coding(family: TimedFamily, line: ServiceLine) -> TimeCoding | None:

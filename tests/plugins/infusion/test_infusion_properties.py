@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scrubber.testing import make_claim
@@ -67,8 +67,14 @@ initial_lines = st.lists(
 )
 
 
+# A 96361 recoded from a second 96360 belongs to the date's 96413, not to the 96360-59 of a
+# separate IV site; judged by that line's 1 minute, a second scrub removed it.
+SEPARATE_SITE_EXAMPLE = [("96413", None, ()), ("96360", None, ()), ("96360", 1, ("59",))]
+
+
 @settings(deadline=None, max_examples=80)
 @given(lines=initial_lines)
+@example(lines=SEPARATE_SITE_EXAMPLE)
 def test_one_initial_service_per_encounter_is_stable(kit, lines) -> None:
     """Whatever initial services one date holds: the best-ranked line (the hierarchy, not the
     order given) is never reported as a second one, the opt-in rewrite keeps the total, and
@@ -90,4 +96,21 @@ def test_one_initial_service_per_encounter_is_stable(kit, lines) -> None:
     assert len(result.claim.lines) >= len(claim.lines)
     again = kit.scrub(result.claim, prof=prof)
     assert again.claim == result.claim
+    assert [f for f in again.findings if f.fixes] == []
+
+
+def test_an_addon_is_not_paired_with_a_separate_site_primary(kit) -> None:
+    """The recoded 96361 (no modifier) follows the date's 96413; the 96360-59 line is an
+    encounter of its own, so a second scrub neither pairs them nor removes the 96361."""
+    prof = kit.profile("[defaults.infusion]\nrecode_initial_services = true\n")
+    claim = make_claim(
+        lines=[
+            kit.visit(minutes, code=code, how="none" if minutes is None else "MJ", modifiers=mods)
+            for code, minutes, mods in SEPARATE_SITE_EXAMPLE
+        ]
+    )
+    first = kit.scrub(claim, prof=prof)
+    assert [ln.code for ln in first.claim.lines] == ["96413", "96361", "96360"]
+    again = kit.scrub(first.claim, prof=prof)
+    assert again.claim == first.claim
     assert [f for f in again.findings if f.fixes] == []

@@ -1,0 +1,398 @@
+"""The ASGI application: ``POST /v1/scrub``, ``GET /v1/explain/{code}``, ``GET /v1/tables``,
+``DELETE /v1/history/{claim_id}``, ``GET /healthz`` and ``GET /readyz``.
+
+FastAPI was chosen because it publishes ``/openapi.json`` from the same pydantic models the
+handlers return (pydantic is already installed with fhir.resources), runs plain functions off
+the event loop in a thread pool, and is served by uvicorn in production. Every scrub goes
+through ``scrub_bytes``, the same path as the Python API, so a document comes back exactly as
+``scrubber scrub`` writes it.
+
+Nothing here logs a request body: the access log (logger ``scrubber.access``) carries the
+method, path, status, response size and time only.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from scrubber.api import Plugins, scrub_bytes
+from scrubber.errors import ScrubberError
+from scrubber.explain import ExplainRequest, explain_code
+from scrubber.profiles import Profile
+from scrubber.serve.history import TenantHistories
+from scrubber.serve.schemas import (
+    ErrorBody,
+    ExplainResponse,
+    Health,
+    ScrubResponse,
+    TablesResponse,
+)
+from scrubber.tables import ReferenceTables
+
+__all__ = ["DEFAULT_MAX_BODY", "MEDIA_TYPES", "ServiceConfig", "create_app"]
+
+DEFAULT_MAX_BODY = 20 * 1024 * 1024
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+#: Content types ``POST /v1/scrub`` reads, and the format each one names.
+MEDIA_TYPES: dict[str, str] = {
+    "application/edi-x12": "x12",
+    "application/fhir+json": "fhir",
+    "application/fhir+xml": "fhir",
+    "application/x-ndjson": "fhir",
+    "application/fhir+ndjson": "fhir",
+}
+
+access_log = logging.getLogger("scrubber.access")
+
+TenantHeader = Annotated[
+    str | None,
+    Header(
+        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        description="Whose day totals the request counts in (default: one shared tenant).",
+    ),
+]
+
+
+@dataclass(kw_only=True)
+class ServiceConfig:
+    """What a service runs with: loaded once at start-up, shared read-only by requests.
+
+    *tables* must be safe to read from several threads: ``TableStore.snapshot()`` preloaded
+    with every version (``for_service`` does this) or ``MemoryTables``.
+    """
+
+    tables: ReferenceTables
+    profile: Profile
+    plugins: Plugins
+    max_body: int = DEFAULT_MAX_BODY
+    histories: TenantHistories = field(default_factory=TenantHistories)
+
+
+class _Problem(Exception):
+    """An HTTP error with the service's error body."""
+
+    def __init__(
+        self, status: int, message: str, *, position: str | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = {"error": {"message": message, "position": position, "code": code}}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {s: {"model": ErrorBody} for s in statuses}
+
+
+def create_app(config: ServiceConfig) -> FastAPI:
+    """The service as an ASGI application (``uvicorn --factory`` or any ASGI server)."""
+    app = FastAPI(
+        title="claim-scrubber",
+        version=_tool_version(),
+        summary="Pre-submission claim scrubbing for X12 837P and FHIR Claim documents.",
+        responses=_error_responses(422),
+    )
+
+    @app.exception_handler(_Problem)
+    async def _problem(_request: Request, exc: _Problem) -> JSONResponse:
+        return JSONResponse(exc.body, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = "/".join(str(p) for p in first.get("loc", ()))
+        message = _one_line(f"{where}: {first.get('msg', 'invalid request')}")
+        return JSONResponse(
+            {"error": {"message": message, "position": where or None, "code": None}},
+            status_code=422,
+        )
+
+    @app.post(
+        "/v1/scrub",
+        response_model=ScrubResponse,
+        responses=_error_responses(400, 413, 415, 500),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {media: {"schema": {"type": "string"}} for media in MEDIA_TYPES},
+            }
+        },
+        summary="Scrub one 837P or FHIR document (Claim, Bundle, NDJSON)",
+    )
+    async def scrub(
+        request: Request,
+        check: Annotated[
+            bool, Query(description="Report only; the claims are not changed.")
+        ] = False,
+        as_of: Annotated[str | None, Query(pattern=ISO_DATE, description="Run as of.")] = None,
+        fhir_version: Annotated[
+            str | None,
+            Query(pattern="^(r4|r5)$", description="FHIR: alias of option=fhir_version=..."),
+        ] = None,
+        fhir_findings: Annotated[
+            bool | None, Query(description="FHIR: findings as Claim extensions (option findings).")
+        ] = None,
+        fast: Annotated[
+            bool | None, Query(description="FHIR: skip full model validation (option fast).")
+        ] = None,
+        option: Annotated[
+            list[str] | None,
+            Query(description="A format option KEY=VALUE, as --format-option (repeatable)."),
+        ] = None,
+        x_scrubber_tenant: TenantHeader = None,
+    ) -> Response:
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in MEDIA_TYPES:
+            raise _Problem(
+                415,
+                f"unsupported content type {media or '(none)'!r}; send one of "
+                + ", ".join(MEDIA_TYPES),
+            )
+        data = await _read_limited(request, config.max_body)
+        tenant = _tenant(x_scrubber_tenant)
+        options = _format_options(
+            config.plugins,
+            MEDIA_TYPES[media],
+            option,
+            {"fhir_version": fhir_version, "fast": fast, "findings": fhir_findings},
+        )
+        history = config.histories.get(tenant)
+        try:
+            result = await run_in_threadpool(
+                history.run,
+                lambda h: scrub_bytes(
+                    data,
+                    tables=config.tables,
+                    profile=config.profile,
+                    as_of=_date(as_of),
+                    format=MEDIA_TYPES[media],
+                    check=check,
+                    options=options,
+                    plugins=config.plugins,
+                    history=h,
+                ),
+            )
+        except ScrubberError as exc:
+            raise _Problem(400, _one_line(exc.message), position=exc.position) from None
+        failed = [f for r in result.results for f in r.failures]
+        if failed:
+            first = failed[0]
+            raise _Problem(
+                500,
+                f"edit {first.code} raised {first.exc_type} on claim {first.claim_id};"
+                " the claims were not scrubbed",
+                code=first.code,
+            )
+        body = _scrub_body(result.output, result.report, result.format, check=check)
+        # serialized once here: the report is plain JSON data already, and validating it
+        # again through the response model would cost more than the scrub of one claim
+        return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
+
+    @app.get(
+        "/v1/explain/{code}",
+        response_model=ExplainResponse,
+        summary="What a code bills and which limits apply (as `scrubber explain --json`)",
+    )
+    def explain(
+        code: Annotated[str, Path(pattern="^[A-Za-z0-9]{1,8}$")],
+        program: Annotated[str, Query(pattern="^(medicare|medicaid)$")] = "medicare",
+        on: Annotated[str | None, Query(alias="date", pattern=ISO_DATE)] = None,
+        minutes: Annotated[str | None, Query(pattern=r"^\d{1,6}(\.\d{1,2})?$")] = None,
+    ) -> Response:
+        request = ExplainRequest(
+            code=code.upper(),
+            program=program,
+            on=_date(on) or date.today(),
+            payer=config.profile.for_program(program),
+            tables=config.tables,
+            minutes=_decimal(minutes),
+        )
+        answer = explain_code(config.plugins.explainers, request).as_json(request)
+        return Response(json.dumps(answer, default=str), media_type="application/json")
+
+    @app.get("/v1/tables", response_model=TablesResponse, summary="The tables loaded")
+    def tables() -> dict[str, Any]:
+        return {"tables": [info.as_dict() for info in config.tables.tables()]}
+
+    @app.delete(
+        "/v1/history/{claim_id}",
+        status_code=204,
+        responses=_error_responses(404),
+        summary="Forget a claim's units in the day totals (a voided claim)",
+    )
+    def forget(
+        claim_id: Annotated[str, Path(min_length=1, max_length=38)],
+        x_scrubber_tenant: TenantHeader = None,
+    ) -> Response:
+        history = config.histories.get(_tenant(x_scrubber_tenant))
+        if not history.run(lambda h: h.forget(claim_id)):
+            raise _Problem(404, f"claim {claim_id} is not in this tenant's history")
+        return Response(status_code=204)
+
+    @app.get("/healthz", response_model=Health, summary="Liveness")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        response_model=Health,
+        responses={503: {"model": Health}},
+        summary="Readiness: reference tables are loaded",
+    )
+    def readyz() -> Any:
+        count = len(config.tables.tables())
+        if not count:
+            return JSONResponse({"status": "no tables loaded", "tables": 0}, status_code=503)
+        return {"status": "ready", "tables": count}
+
+    app.add_middleware(AccessLog)
+    return app
+
+
+class AccessLog:
+    """ASGI middleware: one access-log line per request with the method, path, status,
+    response size and time; never the query string, a header or a body (claims carry PHI).
+    Plain ASGI rather than ``BaseHTTPMiddleware``, which costs about a millisecond a request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        size = 0
+
+        async def sending(message: Message) -> None:
+            nonlocal status, size
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                size += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            access_log.info(
+                "%s %s %d %d %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                size,
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it is known to pass *limit*: from its
+    Content-Length before anything is read, else while it streams in."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _Problem(413, f"body of {declared} bytes is over the limit of {limit} bytes")
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _Problem(413, f"body is over the limit of {limit} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _format_options(
+    plugins: Plugins, fmt: str, given: list[str] | None, aliases: dict[str, str | bool | None]
+) -> dict[str, str]:
+    """The options a request set (``option=KEY=VALUE`` and the FHIR aliases), each checked
+    against what the installed formats declare; the document's format gets those it declares,
+    as ``scrubber scrub --format-option`` does for each input."""
+    chosen: dict[str, str] = {}
+    for key, value in aliases.items():
+        if value is True or value is False:
+            chosen[key] = "true" if value else "false"
+        elif value is not None:
+            chosen[key] = value
+    for item in given or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise _Problem(400, f"option wants KEY=VALUE, got {item[:40]!r}")
+        chosen[key.strip()] = value.strip()
+    declared = {key for f in plugins.formats for key in f.options}
+    unknown = sorted(set(chosen) - declared)
+    if unknown:
+        known = ", ".join(sorted(declared)) or "none"
+        raise _Problem(400, f"no installed format has the option {unknown[0]!r} (known: {known})")
+    own = plugins.format(fmt).options
+    return {key: value for key, value in chosen.items() if key in own}
+
+
+def _tenant(header: str | None) -> str:
+    return header or "default"
+
+
+def _date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _Problem(422, f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits decimals only
+        raise _Problem(422, f"minutes: not a number: {text!r}") from None
+
+
+def _scrub_body(
+    output: bytes, report: dict[str, Any] | Any, fmt: str, *, check: bool
+) -> dict[str, Any]:
+    findings = [
+        {"claim_id": entry.get("claim_id"), **finding}
+        for entry in report.get("claims", ())
+        for finding in entry.get("findings", ())
+    ]
+    text: str | None = None
+    encoded: str | None = None
+    if not check:
+        try:
+            text = output.decode("utf-8")
+        except UnicodeDecodeError:
+            encoded = base64.b64encode(output).decode("ascii")
+    return {
+        "format": fmt,
+        "changed": any(entry.get("changed") for entry in report.get("claims", ())),
+        "output": text,
+        "output_base64": encoded,
+        "report": dict(report),
+        "findings": findings,
+    }
+
+
+def _tool_version() -> str:
+    from scrubber.api import tool_version
+
+    return tool_version()

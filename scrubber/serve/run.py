@@ -1,0 +1,96 @@
+"""Start-up of ``scrubber serve``: load the plugins, tables and profile once, then run uvicorn.
+
+Settings reach the application through the environment (``SCRUBBER_TABLES``,
+``SCRUBBER_PROFILE``, ``SCRUBBER_MAX_BODY``) because ``--workers N`` starts N processes that
+each build the application from ``app_from_env``; one process reads them the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from scrubber.api import Plugins
+from scrubber.errors import ProfileError, TableError
+from scrubber.manager import make_plugin_manager
+from scrubber.serve.app import DEFAULT_MAX_BODY, ServiceConfig, create_app
+from scrubber.store import TableStore
+
+__all__ = ["app_from_env", "load_config", "serve"]
+
+
+def load_config(
+    *, tables: str, profile: str | None = None, max_body: int = DEFAULT_MAX_BODY
+) -> ServiceConfig:
+    """Plugins, the table store at *tables* (it must exist) and the profile file, loaded once.
+
+    Every table version is read into memory here, so requests never touch the store and one
+    snapshot is shared by every request thread."""
+    autoload = not os.environ.get("SCRUBBER_DISABLE_PLUGIN_AUTOLOAD")
+    blocked = [
+        n.strip() for n in os.environ.get("SCRUBBER_BLOCK_PLUGINS", "").split(",") if n.strip()
+    ]
+    plugins = Plugins.load(make_plugin_manager(entrypoints=autoload, blocked=blocked))
+    if not Path(tables).is_file():
+        raise TableError("no table store here (run 'scrubber tables import')", source=tables)
+    snapshot = TableStore.open(tables, create=False).snapshot()
+    snapshot.preload(snapshot.tables())
+    text = None
+    if profile:
+        try:
+            text = Path(profile).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProfileError(
+                f"cannot read profile: {getattr(exc, 'strerror', None) or exc}", source=profile
+            ) from None
+    return ServiceConfig(
+        tables=snapshot,
+        profile=plugins.profile(text, source=profile or "<profile>"),
+        plugins=plugins,
+        max_body=max_body,
+    )
+
+
+def app_from_env() -> FastAPI:
+    """The application as configured by the environment (uvicorn ``--factory``)."""
+    return create_app(
+        load_config(
+            tables=os.environ["SCRUBBER_TABLES"],
+            profile=os.environ.get("SCRUBBER_PROFILE") or None,
+            max_body=int(os.environ.get("SCRUBBER_MAX_BODY", DEFAULT_MAX_BODY)),
+        )
+    )
+
+
+def serve(
+    *,
+    host: str,
+    port: int,
+    tables: str,
+    profile: str | None,
+    workers: int,
+    max_body: int,
+) -> int:
+    """Check the configuration loads, then serve until interrupted; the CLI's exit code."""
+    import uvicorn
+
+    load_config(tables=tables, profile=profile, max_body=max_body)  # fail fast, exit 2
+    os.environ["SCRUBBER_TABLES"] = tables
+    os.environ["SCRUBBER_PROFILE"] = profile or ""
+    os.environ["SCRUBBER_MAX_BODY"] = str(max_body)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    print(f"scrubber: serving on http://{host}:{port} (tables {tables})", file=sys.stderr)
+    uvicorn.run(
+        "scrubber.serve.run:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # ours logs no query string and no body
+        log_level="warning",
+    )
+    return 0
