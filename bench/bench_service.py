@@ -119,7 +119,18 @@ def main() -> None:
 
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "scrubber.cli", "serve", "--port", str(port), "--tables", str(db)],
+        # day totals in memory, as the in-process side keeps them: the SQLite history's own
+        # cost is bench/bench_history.py's
+        [
+            sys.executable,
+            "-m",
+            "scrubber.cli",
+            "serve",
+            "--port",
+            str(port),
+            *db_opt,
+            "--no-history",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},

@@ -250,6 +250,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="BYTES",
         help="largest request body accepted (413 above it)",
     )
+    kept = serve.add_mutually_exclusive_group()
+    kept.add_argument(
+        "--history-dir",
+        metavar="DIR",
+        help="keep each tenant's day totals in DIR/<tenant>.db (default: history/ beside the"
+        " table store)",
+    )
+    kept.add_argument(
+        "--no-history",
+        action="store_true",
+        help="keep day totals in memory only (lost on restart)",
+    )
 
     sub.add_parser(
         "plugins", parents=[json_opt], help="list installed plugins (and any that failed to load)"
@@ -487,6 +499,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         profile=args.profile,
         workers=args.workers,
         max_body=args.max_body,
+        history_dir=None
+        if args.no_history
+        else args.history_dir or str(_store_path(args).parent / "history"),
     )
 
 

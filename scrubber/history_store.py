@@ -66,7 +66,10 @@ class SqliteHistory(ClaimHistory):
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, isolation_level="DEFERRED")
+            # one run uses a history at a time; the service hands it from thread to thread
+            self._conn = sqlite3.connect(
+                self.path, isolation_level="DEFERRED", check_same_thread=False
+            )
             (app_id,) = self._conn.execute("PRAGMA application_id").fetchone()
             empty = not self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if app_id != APPLICATION_ID and not empty:
@@ -129,6 +132,16 @@ class SqliteHistory(ClaimHistory):
             self._conn.commit()
         except sqlite3.DatabaseError as exc:
             raise TableError(f"cannot write the claim history ({exc})", source=self.path) from None
+
+    def forget(self, claim_id: str) -> bool:
+        """As ``ClaimHistory.forget``, for claims kept in the file too (call ``commit()``)."""
+        self._flush()
+        rows = self._conn.execute(
+            "SELECT patient FROM claims WHERE claim_id = ?", (claim_id,)
+        ).fetchall()
+        for (patient,) in rows:
+            self._entry(patient)
+        return super().forget(claim_id)
 
     def rollback(self) -> None:
         """Forget what this run recorded (a failed run)."""

@@ -28,9 +28,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scrubber.api import Plugins, scrub_bytes
+from scrubber.api import Plugins, ScrubResult, scrub_bytes
 from scrubber.errors import ScrubberError
 from scrubber.explain import ExplainRequest, explain_code
+from scrubber.history import ClaimHistory
 from scrubber.profiles import Profile
 from scrubber.serve.history import TenantHistories
 from scrubber.serve.schemas import (
@@ -174,10 +175,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
             {"fhir_version": fhir_version, "fast": fast, "findings": fhir_findings},
         )
         history = config.histories.get(tenant)
-        try:
-            result = await run_in_threadpool(
-                history.run,
-                lambda h: scrub_bytes(
+
+        def work(h: ClaimHistory) -> ScrubResult:
+            try:
+                result = scrub_bytes(
                     data,
                     tables=config.tables,
                     profile=config.profile,
@@ -187,19 +188,21 @@ def create_app(config: ServiceConfig) -> FastAPI:
                     options=options,
                     plugins=config.plugins,
                     history=h,
-                ),
-            )
-        except ScrubberError as exc:
-            raise _Problem(400, _one_line(exc.message), position=exc.position) from None
-        failed = [f for r in result.results for f in r.failures]
-        if failed:
-            first = failed[0]
-            raise _Problem(
-                500,
-                f"edit {first.code} raised {first.exc_type} on claim {first.claim_id};"
-                " the claims were not scrubbed",
-                code=first.code,
-            )
+                )
+            except ScrubberError as exc:
+                raise _Problem(400, _one_line(exc.message), position=exc.position) from None
+            failed = [f for r in result.results for f in r.failures]
+            if failed:  # raised inside the tenant's history: what the run recorded is dropped
+                first = failed[0]
+                raise _Problem(
+                    500,
+                    f"edit {first.code} raised {first.exc_type} on claim {first.claim_id};"
+                    " the claims were not scrubbed",
+                    code=first.code,
+                )
+            return result
+
+        result = await run_in_threadpool(lambda: history.run(work, keep=not check))
         body = _scrub_body(result.output, result.report, result.format, check=check)
         # serialized once here: the report is plain JSON data already, and validating it
         # again through the response model would cost more than the scrub of one claim

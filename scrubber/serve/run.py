@@ -18,18 +18,24 @@ from scrubber.api import Plugins
 from scrubber.errors import ProfileError, TableError
 from scrubber.manager import make_plugin_manager
 from scrubber.serve.app import DEFAULT_MAX_BODY, ServiceConfig, create_app
+from scrubber.serve.history import TenantHistories
 from scrubber.store import TableStore
 
 __all__ = ["app_from_env", "load_config", "serve"]
 
 
 def load_config(
-    *, tables: str, profile: str | None = None, max_body: int = DEFAULT_MAX_BODY
+    *,
+    tables: str,
+    profile: str | None = None,
+    max_body: int = DEFAULT_MAX_BODY,
+    history_dir: str | None = None,
 ) -> ServiceConfig:
     """Plugins, the table store at *tables* (it must exist) and the profile file, loaded once.
 
     Every table version is read into memory here, so requests never touch the store and one
-    snapshot is shared by every request thread."""
+    snapshot is shared by every request thread. With *history_dir*, each tenant's day totals
+    are kept in ``<history_dir>/<tenant>.db``; without it, in memory."""
     autoload = not os.environ.get("SCRUBBER_DISABLE_PLUGIN_AUTOLOAD")
     blocked = [
         n.strip() for n in os.environ.get("SCRUBBER_BLOCK_PLUGINS", "").split(",") if n.strip()
@@ -52,6 +58,7 @@ def load_config(
         profile=plugins.profile(text, source=profile or "<profile>"),
         plugins=plugins,
         max_body=max_body,
+        histories=TenantHistories(history_dir),
     )
 
 
@@ -62,6 +69,7 @@ def app_from_env() -> FastAPI:
             tables=os.environ["SCRUBBER_TABLES"],
             profile=os.environ.get("SCRUBBER_PROFILE") or None,
             max_body=int(os.environ.get("SCRUBBER_MAX_BODY", DEFAULT_MAX_BODY)),
+            history_dir=os.environ.get("SCRUBBER_HISTORY_DIR") or None,
         )
     )
 
@@ -74,11 +82,13 @@ def serve(
     profile: str | None,
     workers: int,
     max_body: int,
+    history_dir: str | None,
 ) -> int:
     """Check the configuration loads, then serve until interrupted; the CLI's exit code."""
     import uvicorn
 
     load_config(tables=tables, profile=profile, max_body=max_body)  # fail fast, exit 2
+    os.environ["SCRUBBER_HISTORY_DIR"] = history_dir or ""
     os.environ["SCRUBBER_TABLES"] = tables
     os.environ["SCRUBBER_PROFILE"] = profile or ""
     os.environ["SCRUBBER_MAX_BODY"] = str(max_body)

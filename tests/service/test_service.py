@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 import scrubber.cli as cli
 from scrubber import Edit, Phase, Severity, edit
 from scrubber.serve import ServiceConfig, create_app
+from scrubber.serve.history import TenantHistories
 from scrubber.tables import MemoryTables
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -153,30 +154,48 @@ def _mue_codes(response: Any) -> set[str]:
     return {f["code"] for f in response.json()["findings"] if f["code"].startswith("MUE")}
 
 
-def test_day_totals_are_kept_per_tenant_across_requests(client: TestClient) -> None:
-    def post(claim_id: str, tenant: str) -> Any:
-        return client.post(
-            "/v1/scrub?check=true",
-            content=_claim(claim_id, 2),
-            headers={"content-type": X12, "x-scrubber-tenant": tenant},
-        )
+def _post(client: TestClient, claim_id: str, tenant: str, *, check: bool = False) -> Any:
+    return client.post(
+        "/v1/scrub" + ("?check=true" if check else ""),
+        content=_claim(claim_id, 2),
+        headers={"content-type": X12, "x-scrubber-tenant": tenant},
+    )
 
-    assert not _mue_codes(post("A-1", "clinic-a"))  # 2 units of 99602: within the MUE of 2
-    assert _mue_codes(post("A-2", "clinic-a"))  # 2 + 2 on the same day: over it
-    assert not _mue_codes(post("B-1", "clinic-b"))  # another tenant counts on its own
-    assert (
-        client.delete("/v1/history/A-2", headers={"x-scrubber-tenant": "clinic-a"}).status_code
-        == 204
-    )
-    assert (
-        client.delete("/v1/history/A-1", headers={"x-scrubber-tenant": "clinic-a"}).status_code
-        == 204
-    )
-    assert not _mue_codes(post("A-3", "clinic-a"))  # both voided: the day is empty again
-    assert (
-        client.delete("/v1/history/nope", headers={"x-scrubber-tenant": "clinic-a"}).status_code
-        == 404
-    )
+
+def test_day_totals_are_kept_per_tenant_across_requests(client: TestClient) -> None:
+    def delete(claim_id: str) -> int:
+        return client.delete(
+            f"/v1/history/{claim_id}", headers={"x-scrubber-tenant": "clinic-a"}
+        ).status_code
+
+    assert not _mue_codes(_post(client, "A-1", "clinic-a"))  # 2 units of 99602: the MUE is 2
+    assert _mue_codes(_post(client, "A-2", "clinic-a", check=True))  # 2 + 2: over it
+    assert not _mue_codes(_post(client, "B-1", "clinic-b"))  # another tenant counts alone
+    assert _mue_codes(_post(client, "A-2", "clinic-a"))  # the check counted nothing: still over
+    assert delete("A-2") == 204
+    assert delete("A-1") == 204
+    assert not _mue_codes(_post(client, "A-3", "clinic-a"))  # both voided: the day is empty
+    assert delete("nope") == 404
+
+
+def test_a_persisted_tenant_history_outlives_a_restart(
+    service_config: ServiceConfig, tmp_path: Path
+) -> None:
+    def app() -> TestClient:
+        return TestClient(create_app(replace(service_config, histories=TenantHistories(tmp_path))))
+
+    with app() as first:
+        assert not _mue_codes(_post(first, "P-1", "clinic-a"))
+    assert (tmp_path / "clinic-a.db").is_file()
+    with app() as second:  # a new process: yesterday's request still counts
+        assert _mue_codes(_post(second, "P-2", "clinic-a"))
+        for claim_id in ("P-1", "P-2"):  # both voided
+            gone = second.delete(
+                f"/v1/history/{claim_id}", headers={"x-scrubber-tenant": "clinic-a"}
+            )
+            assert gone.status_code == 204
+    with app() as third:
+        assert not _mue_codes(_post(third, "P-3", "clinic-a", check=True))
 
 
 def test_bad_tenant_header_is_422(client: TestClient) -> None:
