@@ -174,6 +174,14 @@ def _parser() -> argparse.ArgumentParser:
         help=f"days of dates of service the history keeps (default {DEFAULT_RETAIN_DAYS})",
     )
     scrub.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="scrub the inputs in N worker processes (0: every core; default 1); outputs and "
+        "report are the same as with one",
+    )
+    scrub.add_argument(
         "--strict", action="store_true", help="stop at the first edit that raises, naming it"
     )
     scrub.add_argument(
