@@ -46,6 +46,9 @@ from scrubber.tables import ReferenceTables
 __all__ = ["DEFAULT_MAX_BODY", "MEDIA_TYPES", "ServiceConfig", "create_app"]
 
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
+#: Bodies up to this size are scrubbed on the event loop (a few milliseconds at most); larger
+#: ones in the thread pool.
+INLINE_BODY = 16 * 1024
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 #: Content types ``POST /v1/scrub`` reads, and the format each one names.
@@ -202,7 +205,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
                 )
             return result
 
-        result = await run_in_threadpool(lambda: history.run(work, keep=not check))
+        if len(data) <= INLINE_BODY:  # a claim or two: the thread hop would cost more
+            result = history.run(work, keep=not check)
+        else:  # a batch runs off the event loop, so it does not stall other requests
+            result = await run_in_threadpool(lambda: history.run(work, keep=not check))
         body = _scrub_body(result.output, result.report, result.format, check=check)
         # serialized once here: the report is plain JSON data already, and validating it
         # again through the response model would cost more than the scrub of one claim
