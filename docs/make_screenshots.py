@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -57,6 +58,7 @@ def _shoot(page: Path, png: Path, size: str, profile: Path) -> None:
 
 
 def main() -> None:
+    os.chdir(ROOT)  # the page names the inputs as a user would type them, relative
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         db = work / "tables.db"
@@ -68,7 +70,7 @@ def main() -> None:
         cli.main(
             [
                 "scrub",
-                *(str(ROOT / s) for s in SAMPLES),
+                *SAMPLES,
                 "--check",
                 "--tables",
                 str(db),
