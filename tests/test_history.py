@@ -117,6 +117,8 @@ def test_replacement_supersedes_and_void_removes(
     fix = scrub_bytes(corrected(frequency, units), tables=tables, plugins=plugins, history=history)
     [claim] = fix.results
     assert claim.claim_id == "MUE-0001C"
+    # the replacement or void is never summed with the claim it stands in for
+    assert not [m for m in _messages(fix.report, "MUE-0001C") if "earlier claims" in m]
     later = scrub_bytes(second, tables=tables, plugins=plugins, history=history)
     earlier = [m for m in _messages(later.report, "MUE-0002") if "earlier claims" in m]
     if expected is None:
@@ -286,3 +288,37 @@ def test_scrubbing_again_with_the_same_history_changes_nothing(
     assert run(source, tmp_path / "again", *history) == first
     again = run(tmp_path / "first", tmp_path / "second", *history)
     assert again == run(tmp_path / "first", tmp_path / "plain", "--no-history")
+
+
+def test_a_fhir_replacement_supersedes_its_original_in_the_day_totals(
+    tables: Any, plugins: Plugins
+) -> None:
+    """FHIR ``Claim.related`` (relationship ``prior``) names the claim a corrected Claim
+    replaces: its units stand in for the original's, they are never added to them."""
+    sample = Path(__file__).resolve().parents[1] / "samples/fhir/home-infusion-medicaid.r4.json"
+    original = sample.read_bytes()
+    tree = json.loads(original)
+    tree["identifier"][0]["value"] = "HI-MCD-0001R"
+    tree["related"] = [
+        {
+            "claim": {"identifier": {"value": "HI-MCD-0001"}},
+            "relationship": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship",
+                        "code": "prior",
+                    }
+                ]
+            },
+        }
+    ]
+    replacement = json.dumps(tree).encode()
+    history = ClaimHistory()
+    scrub_bytes(original, tables=tables, plugins=plugins, history=history)
+    fixed = scrub_bytes(replacement, tables=tables, plugins=plugins, history=history)
+    assert not [m for m in _messages(fixed.report, "HI-MCD-0001R") if "earlier claims" in m]
+    # the same Claim as a new claim (no related) is summed with the first one
+    tree.pop("related")
+    tree["identifier"][0]["value"] = "HI-MCD-0002"
+    other = scrub_bytes(json.dumps(tree).encode(), tables=tables, plugins=plugins, history=history)
+    assert [m for m in _messages(other.report, "HI-MCD-0002") if "earlier claims" in m]
