@@ -172,8 +172,10 @@ def check_importers(data: bytes) -> str:
         for importer in plugins().importers:
             if not importer.recognizes(name, data[:4096]):
                 continue
-            try:
-                parsed = importer.parse(name, data, ImportHints())
+            try:  # rows may be read lazily: a bad row raises while they are read
+                parsed = [
+                    table.materialized() for table in importer.parse(name, data, ImportHints())
+                ]
             except ScrubberError:
                 continue
             for table in parsed:

@@ -2,7 +2,10 @@
 
 ``import`` picks the importer that recognises each file by its name and first bytes; a ZIP
 whose own name says nothing (``download.zip``) is recognised by the names and first bytes of
-its members, so a renamed quarterly CMS archive still imports. ``list`` and ``show`` read the
+its members, so a renamed quarterly CMS archive still imports. Every file named is recognised
+before the store is opened; then all of them are imported in one transaction, each file read
+only when its turn comes and its rows streamed into the store, so a bad row in any file leaves
+the store as it was and nothing is reported as imported. ``list`` and ``show`` read the
 store only and load no plugin, so a broken plugin never hides what the store holds. ``show``
 says which of the two reasons applies when it finds nothing: no table in force on the date,
 or a table in force without a row for the code (what the MUE edits report as no data).
@@ -16,14 +19,22 @@ import json
 import os
 import sys
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from scrubber.errors import ScrubberError, TableError
 from scrubber.store import TableStore
-from scrubber.tables import ImportHints, ReferenceTables, TableImporter, TableInfo
+from scrubber.tables import (
+    ImportHints,
+    ParsedTable,
+    ReferenceTables,
+    TableImporter,
+    TableInfo,
+    TableRow,
+)
 
 __all__ = ["find_importer", "hint_notes", "tables_import", "tables_list", "tables_show"]
 
@@ -105,26 +116,14 @@ def tables_import(
     hints = ImportHints(
         program=args.program, service_type=args.service_type, effective=args.effective
     )
-    parsed = []
-    for name in args.files:
-        try:
-            data = Path(name).read_bytes()
-        except OSError as exc:
-            raise TableError(f"cannot read: {exc.strerror}", source=name) from None
-        importer = find_importer(importers, name, data)
-        if importer is None:
-            raise TableError(
-                "no installed importer recognises this file (nor any member of it, for a ZIP)",
-                source=name,
-            )
-        try:
-            parsed.append((name, list(importer.parse(os.path.basename(name), data, hints))))
-        except TableError as exc:
-            exc.source = name
-            raise
+    for name in args.files:  # a file no importer takes is refused before a store is made
+        _recognised(importers, name)
     store = TableStore.open(store_path, create=True)  # only an import creates a store
-    for name, tables in parsed:  # every file parsed before anything is stored
-        for outcome in store.import_tables(tables):
+    done = store.import_files(  # one transaction: every file, or none if one fails
+        _read_files(args.files, importers, hints)
+    )
+    for name, outcomes in zip(args.files, done, strict=True):
+        for outcome in outcomes:
             t = outcome.table
             print(
                 f"{outcome.outcome:9} {t.name} effective {t.effective}:"
@@ -133,6 +132,45 @@ def tables_import(
             for note in hint_notes(hints, t):
                 print(f"note: {os.path.basename(name)}: {note}", file=sys.stderr)
     return 0
+
+
+def _read_files(
+    names: Sequence[str], importers: Sequence[TableImporter], hints: ImportHints
+) -> Iterator[list[ParsedTable]]:
+    """Each file's tables, read one file at a time as the store asks for them; a table's
+    rows stream from the importer into the store. Errors name the file given."""
+    for name in names:
+        data, importer = _recognised(importers, name)
+        try:
+            tables = list(importer.parse(os.path.basename(name), data, hints))
+        except TableError as exc:
+            exc.source = name
+            raise
+        yield [replace(table, rows=_named(table.rows, name)) for table in tables]
+
+
+def _recognised(importers: Sequence[TableImporter], name: str) -> tuple[bytes, TableImporter]:
+    """The file's bytes and the importer that recognises it; a ``TableError`` if none does."""
+    try:
+        data = Path(name).read_bytes()
+    except OSError as exc:
+        raise TableError(f"cannot read: {exc.strerror}", source=name) from None
+    importer = find_importer(importers, name, data)
+    if importer is None:
+        raise TableError(
+            "no installed importer recognises this file (nor any member of it, for a ZIP)",
+            source=name,
+        )
+    return data, importer
+
+
+def _named(rows: Iterable[TableRow], name: str) -> Iterator[TableRow]:
+    """*rows*, with a ``TableError`` raised while reading them naming the file given."""
+    try:
+        yield from rows
+    except TableError as exc:
+        exc.source = name
+        raise
 
 
 def _info_json(info: TableInfo) -> dict[str, Any]:

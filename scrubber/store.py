@@ -19,10 +19,11 @@ waits up to ``BUSY_TIMEOUT_SECONDS``, then fails with a "busy" error, not a "dam
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -34,6 +35,7 @@ from scrubber.tables import ParsedTable, TableInfo, TableRow, TableSnapshot
 
 __all__ = ["ImportOutcome", "StoreTables", "TableStore"]
 
+IMPORT_BATCH_ROWS = 5_000  # rows per executemany: bounds what an import holds at once
 APPLICATION_ID = 0x43534352  # "CSCR": marks a file as a claim-scrubber table store
 BUSY_TIMEOUT_SECONDS = 60.0  # how long to wait for another process's import to finish
 
@@ -206,18 +208,33 @@ class TableStore:
             )
 
     def import_tables(
-        self, parsed: Sequence[ParsedTable], *, imported_at: str | None = None
+        self, parsed: Iterable[ParsedTable], *, imported_at: str | None = None
     ) -> list[ImportOutcome]:
         """Store every table of one file in one transaction: all or nothing."""
+        [outcomes] = self.import_files([parsed], imported_at=imported_at)
+        return outcomes
+
+    def import_files(
+        self, files: Iterable[Iterable[ParsedTable]], *, imported_at: str | None = None
+    ) -> list[list[ImportOutcome]]:
+        """Store the tables of several files in one transaction: all of them or none.
+
+        *files* (and each file's tables, and each table's rows) are read lazily, inside the
+        transaction, so rows stream from the importer into the store in batches of
+        ``IMPORT_BATCH_ROWS`` and never sit in memory whole. Anything raised while they are
+        read (a ``TableError`` at a bad row, a file that cannot be read) rolls back every
+        file of the call and propagates unchanged. The write lock is held while they are
+        read: other writers wait (up to ``BUSY_TIMEOUT_SECONDS``), readers do not.
+        """
         at = imported_at or datetime.now(UTC).isoformat(timespec="seconds")
-        outcomes = []
+        done: list[list[ImportOutcome]] = []
         try:
             with self._write():
-                for table in parsed:
-                    outcomes.append(self._import_one(table, at))
+                for tables in files:
+                    done.append([self._import_one(table, at) for table in tables])
         except sqlite3.DatabaseError as exc:
             raise _store_error(exc, self.path, "could not write the table store") from None
-        return outcomes
+        return done
 
     def _import_one(self, table: ParsedTable, at: str) -> ImportOutcome:
         info = table.info
@@ -229,7 +246,7 @@ class TableStore:
         outcome = "added"
         if existing is not None:
             if existing["sha256"] == info.sha256:
-                outcome = "unchanged"
+                outcome = "unchanged"  # the same file again: its rows are not read
             else:
                 self._conn.execute("DELETE FROM table_versions WHERE id = ?", (existing["id"],))
                 outcome = "replaced"
@@ -244,14 +261,21 @@ class TableStore:
                     info.effective.isoformat(),
                     info.source_file,
                     info.sha256,
-                    len(table.rows),
+                    0,  # counted while the rows are inserted, set below before the commit
                     at,
                 ),
             )
             table_id = cursor.lastrowid
-            self._conn.executemany(
-                "INSERT INTO table_rows (table_id, key, data) VALUES (?, ?, ?)",
-                ((table_id, row.key, json.dumps(row.values)) for row in table.rows),
+            count = 0
+            rows = iter(table.rows)
+            while batch := list(itertools.islice(rows, IMPORT_BATCH_ROWS)):
+                self._conn.executemany(
+                    "INSERT INTO table_rows (table_id, key, data) VALUES (?, ?, ?)",
+                    [(table_id, row.key, json.dumps(row.values)) for row in batch],
+                )
+                count += len(batch)
+            self._conn.execute(
+                "UPDATE table_versions SET row_count = ? WHERE id = ?", (count, table_id)
             )
         self._conn.execute(
             "INSERT INTO import_log (source_file, sha256, table_name, effective, outcome, at)"

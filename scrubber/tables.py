@@ -12,6 +12,7 @@ so the store never needs to know what a plugin's columns mean.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -88,10 +89,25 @@ class TableRow:
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParsedTable:
-    """What an importer returns for one table found in a file (a ZIP may hold several)."""
+    """What an importer returns for one table found in a file (a ZIP may hold several).
+
+    ``rows`` is any iterable of rows: a tuple, or a generator that checks and yields them one
+    at a time, so a large table never sits in memory whole. The store consumes it once,
+    inside its import transaction; a ``TableError`` raised while it is read (a bad row)
+    rolls the whole import back. ``info.rows`` need not be known before the rows are read:
+    the store counts the rows it inserts and records that count (use ``materialized()``
+    for a table whose rows and count are needed in memory).
+    """
 
     info: TableInfo
-    rows: tuple[TableRow, ...]
+    rows: Iterable[TableRow]
+
+    def materialized(self) -> ParsedTable:
+        """This table with its rows read into a tuple and ``info.rows`` set to their count.
+
+        Reads the rows once: raises what they raise (a ``TableError`` naming a bad row)."""
+        rows = tuple(self.rows)
+        return ParsedTable(info=dataclasses.replace(self.info, rows=len(rows)), rows=rows)
 
 
 @final
@@ -111,7 +127,9 @@ class TableImporter:
 
     ``recognizes(file_name, head)`` looks at the name and the first bytes only;
     ``parse(file_name, data, hints)`` returns every table the file holds, or raises
-    ``TableError`` naming the row that is wrong, so a bad file is rejected whole.
+    ``TableError`` naming the row that is wrong, so a bad file is rejected whole. Each
+    table's rows may be a tuple or a lazy iterable that raises ``TableError`` at a bad row
+    as it is read; the store reads it inside its transaction and rolls back on the error.
     ``programs`` and ``service_types`` are the ``ImportHints`` values it understands (the
     CLI refuses ``--program`` / ``--service-type`` values no installed importer knows).
     """
@@ -272,7 +290,7 @@ class MemoryTables(TableSnapshot):
     """Reference tables held in memory: for tests and for the Python API."""
 
     def __init__(self, tables: Iterable[ParsedTable] = ()) -> None:
-        parsed = list(tables)
+        parsed = [table.materialized() for table in tables]
         rows: dict[TableInfo, Mapping[str, TableRow]] = {
             p.info: {row.key: row for row in p.rows} for p in parsed
         }

@@ -21,14 +21,14 @@ from scrubber.profiles import SettingsSection
 from scrubber.tables import TableImporter
 from scrubber_mue.edits import MUE_EDITS
 from scrubber_mue.explain import explain_mue
-from scrubber_mue.readers import looks_like_mue, parse_mue_file
+from scrubber_mue.readers import looks_like_mue, stream_mue_file
 from scrubber_mue.settings import MUE_SECTION, SERVICE_TYPES
 
 MUE_IMPORTER = TableImporter(
     name="cms-mue",
     kind="mue",
     recognizes=looks_like_mue,
-    parse=parse_mue_file,
+    parse=stream_mue_file,
     description="CMS NCCI MUE tables: Medicare CSV/XLSX/ZIP, Medicaid TXT/ZIP",
     programs=("medicare", "medicaid"),
     service_types=SERVICE_TYPES,

@@ -12,13 +12,15 @@ Headers are matched after collapsing whitespace, case-insensitively, because the
 header cell holds a line break and the Medicaid header text is not confirmed. The indicator
 is a digit, a space and a label (``2 Date of Service Edit: Policy``): the digit is the MAI.
 A bad row rejects the whole file (``TableError`` naming the row), so a half-read table never
-reaches the store.
+reaches the store. The header is read when the table is built; the data rows are checked and
+yielded one at a time as the store inserts them (inside its transaction, which a bad row rolls
+back), so a table is never held in memory whole.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import final
@@ -172,9 +174,6 @@ def build_table(
             "(only Medicaid files go without it)",
             source=where,
         )
-    parsed = _data_rows(iterator, columns, where)
-    if not parsed:
-        raise TableError("the MUE table has a header but no rows", source=where)
     info = TableInfo(
         kind="mue",
         program=program,
@@ -182,13 +181,14 @@ def build_table(
         effective=effective,
         source_file=where,
         sha256=sha256,
-        rows=len(parsed),
+        rows=0,  # not known until the rows are read: the store counts them
     )
-    return ParsedTable(info=info, rows=tuple(parsed))
+    return ParsedTable(info=info, rows=_data_rows(iterator, columns, where))
 
 
-def _data_rows(rows: Iterable[RawRow], columns: _Columns, where: str) -> list[TableRow]:
-    out: list[TableRow] = []
+def _data_rows(rows: Iterable[RawRow], columns: _Columns, where: str) -> Iterator[TableRow]:
+    """Check each record and yield its row, one at a time: a ``TableError`` names the first
+    bad one (the store, reading these inside its transaction, then rolls back)."""
     seen: dict[str, int] = {}
     for raw in rows:
         if not any(cell.strip() for cell in raw.cells):
@@ -236,18 +236,17 @@ def _data_rows(rows: Iterable[RawRow], columns: _Columns, where: str) -> list[Ta
                 )
             mai = match.group(1)
         rationale = " ".join(_cell(raw.cells, columns.rationale).split())
-        out.append(
-            TableRow(
-                key=code,
-                values=(
-                    ("value", str(int(value))),
-                    ("mai", mai),
-                    ("mai_text", mai_text),
-                    ("rationale", rationale),
-                ),
-            )
+        yield TableRow(
+            key=code,
+            values=(
+                ("value", str(int(value))),
+                ("mai", mai),
+                ("mai_text", mai_text),
+                ("rationale", rationale),
+            ),
         )
-    return out
+    if not seen:
+        raise TableError("the MUE table has a header but no rows", source=where)
 
 
 def effective_label(effective: date) -> str:

@@ -1,6 +1,7 @@
 """Containers of the CMS MUE tables: CSV, XLSX, tab-delimited TXT and the quarterly ZIP.
 
-Sans-IO: bytes in, ``ParsedTable`` out; nothing is extracted to disk. Facts each reader
+Sans-IO: bytes in, ``ParsedTable`` out; nothing is extracted to disk. The importer streams:
+each table's rows are read from the file only as the store inserts them. Facts each reader
 rests on (the CMS MUE page and the file layouts it publishes; docs/mue.md):
 
 - CSV: Latin-1/cp1252 (the ``®`` in the AMA notice breaks strict UTF-8 readers), CRLF
@@ -45,6 +46,7 @@ __all__ = [
     "MAX_TOTAL_BYTES",
     "looks_like_mue",
     "parse_mue_file",
+    "stream_mue_file",
 ]
 
 MAX_MEMBER_BYTES = 50 * 1024 * 1024  # a full CMS MUE CSV is about 1 MB; 50 MB is generous
@@ -311,7 +313,15 @@ def _parse_zip(name: str, data: bytes, hints: ImportHints, budget: _Budget) -> l
 
 
 def parse_mue_file(file_name: str, data: bytes, hints: ImportHints) -> list[ParsedTable]:
-    """Every MUE table in *data*: one for a CSV, XLSX or TXT, one per table in a ZIP."""
+    """Every MUE table in *data*, rows read and checked: one for a CSV, XLSX or TXT, one per
+    table in a ZIP. ``stream_mue_file`` is the same without holding the rows in memory."""
+    return [table.materialized() for table in stream_mue_file(file_name, data, hints)]
+
+
+def stream_mue_file(file_name: str, data: bytes, hints: ImportHints) -> list[ParsedTable]:
+    """Every MUE table in *data*, each with its header read and its rows still to be read:
+    they are checked as they are consumed (once), a bad one raising ``TableError``. Name,
+    header, size and member errors are raised here; the row limit as the rows are read."""
     budget = _Budget(file_name)
     if _suffix(file_name) == ".zip" or (
         data.startswith(_ZIP_MAGIC) and _suffix(file_name) != ".xlsx" and not _is_xlsx(data)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from scrubber.errors import TableError
-from scrubber.store import TableStore
+from scrubber.store import IMPORT_BATCH_ROWS, TableStore
 from scrubber.tables import MemoryTables, ParsedTable, TableInfo, TableRow
 from scrubber.testing import make_table
 
@@ -104,3 +106,69 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_missing_store_without_create(tmp_path: Path) -> None:
     with pytest.raises(TableError, match="no table store"):
         TableStore.open(tmp_path / "missing.db", create=False)
+
+
+def _streamed(table: ParsedTable, bad_at: int | None = None) -> ParsedTable:
+    """*table* with its rows as a one-shot generator (``info.rows`` unknown: 0), raising a
+    ``TableError`` at row *bad_at* when given, as a streaming importer does."""
+
+    def rows() -> Iterator[TableRow]:
+        for number, row in enumerate(table.rows, start=1):
+            if number == bad_at:
+                raise TableError("not a code", source="f.csv", position=f"row {number}")
+            yield row
+
+    return ParsedTable(info=dataclasses.replace(table.info, rows=0), rows=rows())
+
+
+def _many(effective: date, count: int, sha: str) -> ParsedTable:
+    table = make_table(
+        "mue",
+        "medicare",
+        "practitioner",
+        effective,
+        {f"{n:05d}": {"value": "1", "mai": "1"} for n in range(count)},
+    )
+    return ParsedTable(info=dataclasses.replace(table.info, sha256=sha), rows=table.rows)
+
+
+def test_streamed_rows_are_counted_as_they_are_inserted(tmp_path: Path) -> None:
+    store = TableStore.open(tmp_path / "t.db", create=True)
+    count = IMPORT_BATCH_ROWS * 2 + 7  # several batches and a short last one
+    [outcome] = store.import_tables([_streamed(_many(date(2026, 1, 1), count, "a" * 64))])
+    assert (outcome.outcome, outcome.table.rows) == ("added", count)
+    [info] = store.list_tables()
+    assert info.rows == count == len(store.load_rows(info))
+
+
+def test_a_bad_row_rolls_back_every_table_and_file_of_the_import(tmp_path: Path) -> None:
+    store = TableStore.open(tmp_path / "t.db", create=True)
+    store.import_tables([q(date(2026, 1, 1), "4")], imported_at="2026-11-27T00:00:00+00:00")
+    before = store.list_tables()
+    count = IMPORT_BATCH_ROWS + 10
+    replacing = _streamed(_many(date(2026, 1, 1), count, "b" * 64), bad_at=count - 1)
+    with pytest.raises(TableError, match="row 5009"):
+        store.import_files([[q(date(2026, 7, 1), "2", "c" * 64)], [replacing]])
+    assert store.list_tables() == before
+    hit = store.snapshot().lookup("mue", "medicare", "practitioner", "97110", date(2026, 8, 1))
+    assert hit is not None and hit.row.get("value") == "4"
+    log = sqlite3.connect(tmp_path / "t.db").execute("SELECT count(*) FROM import_log")
+    assert log.fetchone() == (1,)
+
+
+def test_a_tuple_of_rows_still_imports_and_its_count_is_what_was_stored(tmp_path: Path) -> None:
+    """A third-party importer returning a tuple (and a wrong ``info.rows``) still works."""
+    table = q(date(2026, 1, 1), "4")
+    assert isinstance(table.rows, tuple)
+    wrong = ParsedTable(info=dataclasses.replace(table.info, rows=99), rows=table.rows)
+    store = TableStore.open(tmp_path / "t.db", create=True)
+    [outcome] = store.import_tables([wrong])
+    assert outcome.table.rows == 1
+
+
+def test_memory_tables_read_streamed_rows_once_and_count_them() -> None:
+    tables = MemoryTables([_streamed(q(date(2026, 1, 1), "4"))])
+    [info] = tables.tables()
+    assert info.rows == 1
+    hit = tables.lookup("mue", "medicare", "practitioner", "97110", date(2026, 2, 1))
+    assert hit is not None and hit.row.get("value") == "4"

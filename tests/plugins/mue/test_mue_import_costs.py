@@ -3,6 +3,7 @@ Excel's "Unicode text" (UTF-16) export is read like the CSV it was saved from.""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -110,3 +111,64 @@ def test_an_mue_value_of_thousands_of_digits_is_bad_input(tmp_path: Path, capsys
         f"scrubber: {src}, row 3: MUE value for 97110 has 5000 digits"
         " (at most 9: no MUE comes near a billion units)"
     )
+
+
+def test_rows_stream_from_the_importer_into_the_store(tmp_path: Path, capsys) -> None:
+    """The registered importer hands the store rows still to be read; the store counts them."""
+    from scrubber_mue import MUE_IMPORTER
+    from scrubber_mue.readers import stream_mue_file
+
+    assert MUE_IMPORTER.parse is stream_mue_file
+    data = records(tuple(HEADER), *ROWS).encode()
+    [table] = stream_mue_file(MEMBER, data, NO_HINTS)
+    assert not isinstance(table.rows, tuple) and table.info.rows == 0
+    store = TableStore.open(tmp_path / "t.db", create=True)
+    [outcome] = store.import_tables([table])
+    assert (outcome.outcome, outcome.table.rows) == ("added", 2)
+    assert outcome.table.sha256 == hashlib.sha256(data).hexdigest()
+    [stored] = store.list_tables()
+    assert stored.rows == 2
+
+
+def test_a_bad_row_half_way_leaves_the_store_as_it_was(tmp_path: Path, capsys) -> None:
+    """Rows already inserted are rolled back: the version imported before is kept whole."""
+    many_rows = [(f"{n:05d}", "1", "1 Line Edit") for n in range(12_000)]
+    good = tmp_path / MEMBER
+    good.write_text(records(tuple(HEADER), *ROWS), encoding="latin-1")
+    db = tmp_path / "t.db"
+    assert cli.main(["tables", "import", str(good), "--tables", str(db)]) == 0
+    capsys.readouterr()
+    bad_dir = tmp_path / "bad"
+    bad_dir.mkdir()
+    bad = bad_dir / MEMBER  # the same quarter, corrected: it would replace the version
+    bad.write_text(
+        records(tuple(HEADER), *many_rows, ("97110", "x", "1 Line Edit")),
+        encoding="latin-1",
+    )
+    assert cli.main(["tables", "import", str(bad), "--tables", str(db)]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"scrubber: {bad}, row 12003: MUE value 'x' for 97110")
+    store = TableStore.open(db, create=False)
+    [info] = store.list_tables()
+    assert info.rows == 2 and info.sha256 == hashlib.sha256(good.read_bytes()).hexdigest()
+    assert set(store.load_rows(info)) == {"97110", "99601"}
+
+
+def test_several_files_in_one_import_are_all_or_nothing(tmp_path: Path, capsys) -> None:
+    first = tmp_path / MEMBER
+    first.write_text(records(tuple(HEADER), *ROWS), encoding="latin-1")
+    second = tmp_path / MEMBER.replace("Practitioner", "DMESupplier")
+    dup = records(tuple(HEADER), ("E0100", "1", "1 Line Edit"), ("E0100", "2", "1 Line Edit"))
+    second.write_text(dup.replace("Practitioner", "DME Supplier"), encoding="latin-1")
+    db = tmp_path / "t.db"
+    assert cli.main(["tables", "import", str(first), str(second), "--tables", str(db)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # nothing reported as added: nothing was
+    [line] = err.splitlines()
+    assert line.startswith(f"scrubber: {second}, row 4: code E0100 appears twice")
+    assert TableStore.open(db, create=False).list_tables() == ()
+    missing = tmp_path / "MCR_MUE_OutpatientHospitalServices_Eff_07-01-2026.csv"
+    assert cli.main(["tables", "import", str(first), str(missing), "--tables", str(db)]) == 2
+    assert TableStore.open(db, create=False).list_tables() == ()
+    assert cli.main(["tables", "import", str(first), "--tables", str(db)]) == 0
+    assert [t.rows for t in TableStore.open(db, create=False).list_tables()] == [2]
