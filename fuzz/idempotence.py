@@ -3,7 +3,8 @@
     nice .venv/bin/python fuzz/idempotence.py --generated 2000 --seed 1
 
 Counts, per profile, the corpus and sample files and *--generated* claims of each format
-(``fuzz/mutate.py`` generators, no mutation), and lists the inputs that were not idempotent.
+(``fuzz/mutate.py`` generators, no mutation), and lists the inputs that were not idempotent;
+``--dump DIR`` writes each of them to DIR with its first and second scrub (``.in``, ``.1``, ``.2``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from scrubber.api import scrub_bytes
 from scrubber.errors import ScrubberError
 
 
-def tally(inputs: list[tuple[str, bytes]], profile: str, counts: Counter[str]) -> list[str]:
+def tally(
+    inputs: list[tuple[str, bytes]], profile: str, counts: Counter[str], dump: Path | None = None
+) -> list[str]:
     misses = []
     for name, data in inputs:
         args = {"tables": oracles.tables(), "profile": oracles.profiles()[profile]}
@@ -42,6 +45,12 @@ def tally(inputs: list[tuple[str, bytes]], profile: str, counts: Counter[str]) -
             counts["idempotent"] += 1
         else:
             misses.append(f"{profile}: {name}")
+            if dump is not None:
+                stem = f"{profile}-{name}".replace(" ", "").replace("#", "")
+                dump.mkdir(parents=True, exist_ok=True)
+                (dump / f"{stem}.in").write_bytes(data)
+                (dump / f"{stem}.1").write_bytes(first.output)
+                (dump / f"{stem}.2").write_bytes(second.output)
     return misses
 
 
@@ -49,6 +58,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--generated", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--dump",
+        type=Path,
+        help="write each input that is not idempotent, and its first and second scrub, here",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     files = [
@@ -67,7 +81,7 @@ def main() -> int:
         counts: Counter[str] = Counter()
         misses = []
         for profile in sorted(oracles.PROFILE_TEXTS):
-            misses += tally(inputs, profile, counts)
+            misses += tally(inputs, profile, counts, args.dump)
         share = counts["idempotent"] / counts["fixed"] if counts["fixed"] else 1.0
         print(
             f"{label}: {counts['fixed']} scrubs changed the input, {counts['idempotent']} "

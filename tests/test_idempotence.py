@@ -194,3 +194,83 @@ def test_a_quantity_without_value_in_minutes_is_written_as_units(tables, plugins
     assert second.output == first.output
     written = json.loads(first.output)
     assert all("code" not in i.get("quantity", {}) for i in written["item"])
+
+
+def _fhir(*items: tuple[str, dict[str, object], int | None]) -> bytes:
+    """The home-infusion sample with *items*: (code, quantity, minutes of a servicedPeriod
+    from 09:00, or None for a servicedDate), all on 2026-01-15."""
+    claim = json.loads((SAMPLES / "fhir" / "home-infusion-medicaid.r4.json").read_bytes())
+    base = claim["item"][0]
+    claim["item"] = []
+    for n, (code, quantity, period) in enumerate(items, start=1):
+        item = json.loads(json.dumps(base))
+        item.pop("servicedPeriod", None)
+        item.pop("servicedDate", None)
+        item.update(sequence=n, quantity=quantity)
+        item["productOrService"]["coding"][0]["code"] = code
+        if period is None:
+            item["servicedDate"] = "2026-01-15"
+        else:
+            end = 9 * 60 + period
+            item["servicedPeriod"] = {
+                "start": "2026-01-15T09:00:00-05:00",
+                "end": f"2026-01-15T{end // 60:02d}:{end % 60:02d}:00-05:00",
+            }
+        claim["item"].append(item)
+    return json.dumps(claim, indent=2).encode()
+
+
+# Open gap, found by fuzz/idempotence.py: the infusion plugin judges a date's lines in the
+# NORMALIZE phase, then the MUE cap (LIMIT phase) removes one of them, and the next scrub
+# judges what is left differently.
+CAPPED_AFTER_NORMALIZE = {
+    # 1. a second once-per-encounter primary (96360, MUE 1) is capped away; the add-on units
+    #    its 5 h 30 min earned stay beside the kept primary, whose period documents 45 min
+    "second-primary-fhir": (
+        _fhir(("96360", {"value": 1}, 45), ("96360", {"value": 1}, 330)),
+        "cap-per_date_of_service",
+    ),
+    # 1 in 837P: the kept 96413 is 1 minute (under its minimum, left in minutes), and the
+    #    96415 earned by the capped 2 h 1 min line is judged against that minute
+    "second-primary-x12": (
+        _x12(("96413", "MJ", "1"), ("96413", "MJ", "121")),
+        "cap-per_date_of_service",
+    ),
+    # 2. two add-on lines are left for correction by hand (INF003); the cap removes one and the
+    #    next scrub corrects the one left
+    "addon-lines-fhir": (
+        _fhir(
+            ("99601", {"value": 1}, 120),
+            ("99602", {"value": 3}, None),
+            ("99602", {"value": 3}, None),
+        ),
+        "cap-per_date_of_service",
+    ),
+    # 3. 96365 in minutes is a second initial service beside 96413 (INF010, left as sent); the
+    #    cap removes that 96413, and the next scrub converts 96365 as the initial service
+    "initial-service-x12": (
+        synthetic_837(
+            0,
+            claim_lines=[
+                [
+                    SyntheticLine(
+                        code="96413", units=Decimal(1), modifiers=("59",), date="20260715"
+                    ),
+                    SyntheticLine(code="96413", units=Decimal(1), date="20260715"),
+                    SyntheticLine(code="96365", basis="MJ", units=Decimal(330), date="20260715"),
+                ]
+            ],
+            sbr09="MB",
+        ),
+        "default",
+    ),
+}
+
+
+@pytest.mark.xfail(strict=True, reason="open gap: the MUE cap removes a line the time rules judged")
+@pytest.mark.parametrize("case", sorted(CAPPED_AFTER_NORMALIZE))
+def test_lines_capped_after_the_time_rules_are_idempotent(case, tables, plugins) -> None:
+    data, profile = CAPPED_AFTER_NORMALIZE[case]
+    first, second = twice(data, tables, plugins, PROFILES[profile])
+    assert first.output != data
+    assert second.output == first.output
