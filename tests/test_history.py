@@ -133,24 +133,23 @@ def test_the_readers_give_frequency_and_original_ref(tables: Any, plugins: Plugi
     assert (original.frequency_code, original.original_ref) == ("7", "MUE-0001")
 
 
+def _prior(claim_id: str) -> list[dict[str, Any]]:
+    """FHIR ``Claim.related``: this Claim corrects the prior claim *claim_id*."""
+    system = "http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship"
+    return [
+        {
+            "claim": {"identifier": {"value": claim_id}},
+            "relationship": {"coding": [{"system": system, "code": "prior"}]},
+        }
+    ]
+
+
 def test_fhir_related_prior_and_cancelled(plugins: Plugins) -> None:
     from scrubber import MemoryTables
 
     sample = Path(__file__).resolve().parents[1] / "samples/fhir/home-infusion-medicaid.r4.json"
     tree = json.loads(sample.read_text(encoding="utf-8"))
-    tree["related"] = [
-        {
-            "claim": {"identifier": {"value": "HI-MCD-0000"}},
-            "relationship": {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship",
-                        "code": "prior",
-                    }
-                ]
-            },
-        }
-    ]
+    tree["related"] = _prior("HI-MCD-0000")
     data = json.dumps(tree).encode()
     [claim] = scrub_bytes(data, tables=MemoryTables(), plugins=plugins).results
     assert (claim.original.frequency_code, claim.original.original_ref) == ("7", "HI-MCD-0000")  # type: ignore[union-attr]
@@ -299,19 +298,7 @@ def test_a_fhir_replacement_supersedes_its_original_in_the_day_totals(
     original = sample.read_bytes()
     tree = json.loads(original)
     tree["identifier"][0]["value"] = "HI-MCD-0001R"
-    tree["related"] = [
-        {
-            "claim": {"identifier": {"value": "HI-MCD-0001"}},
-            "relationship": {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship",
-                        "code": "prior",
-                    }
-                ]
-            },
-        }
-    ]
+    tree["related"] = _prior("HI-MCD-0001")
     replacement = json.dumps(tree).encode()
     history = ClaimHistory()
     scrub_bytes(original, tables=tables, plugins=plugins, history=history)
