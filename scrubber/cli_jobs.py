@@ -44,8 +44,6 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
-from rich.text import Text
-
 from scrubber.api import Plugins, tool_version
 from scrubber.cli_io import PendingOutputs, read_chunks, stdin_copy
 from scrubber.cli_outputs import InputOutputs
@@ -54,6 +52,8 @@ from scrubber.cli_scrub import (
     _pick_format,
     _report_chunks,
     _validate,
+    exit_code,
+    print_outcome,
     scrub_options,
 )
 from scrubber.errors import AdapterError, PluginError, ScrubberError
@@ -62,14 +62,12 @@ from scrubber.history import ClaimHistory
 from scrubber.history_store import SqliteHistory
 from scrubber.jobs_worker import HistoryEvent, Input, Scrubbed, scrub_inputs, start_worker
 from scrubber.profiles import Profile
-from scrubber.report import ReportBuilder, summary_text
+from scrubber.report import ReportBuilder
 from scrubber.tables import TableInfo
 from scrubber.terminal import (
     FindingListing,
     listing_rows,
-    render_row,
     stderr_console,
-    validation_rows,
 )
 
 __all__ = ["jobs_wanted", "run_scrub_jobs"]
@@ -282,19 +280,13 @@ def run_scrub_jobs(
             history.rollback()
         raise
     else:
-        if not args.quiet:  # -q: the summary only
-            listing.print(console)
-            for row in validation_rows(header["validation"]):
-                console.print(render_row(row))
-        console.print(Text(summary_text(header["summary"])))
+        print_outcome(args, console, listing, header)
     finally:
         spool.close()
         listing_spool.close()
         stash.cleanup()
         shutil.rmtree(workdir, ignore_errors=True)
-    if report.failures:
-        return 3
-    return 1 if report.has_errors else 0
+    return exit_code(report)
 
 
 def _events(result: Scrubbed) -> Iterator[HistoryEvent]:

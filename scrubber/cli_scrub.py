@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import replace
 from typing import Any
 
+from rich.console import Console
 from rich.text import Text
 
 from scrubber.api import SNIFF_BYTES, Plugins, detect_format, reporting, tool_version
@@ -184,15 +185,28 @@ def run_scrub(
             history.rollback()
         raise
     else:
-        if not args.quiet:  # -q: the summary only
-            listing.print(console)
-            for row in validation_rows(header["validation"]):
-                console.print(render_row(row))
-        console.print(Text(summary_text(header["summary"])))
+        print_outcome(args, console, listing, header)
     finally:
         spool.close()
         listing_spool.close()
         stash.cleanup()
+    return exit_code(report)
+
+
+def print_outcome(
+    args: argparse.Namespace, console: Console, listing: FindingListing, header: dict[str, Any]
+) -> None:
+    """After a run: one line per finding and validation issue (unless ``-q``), then the
+    summary, on stderr."""
+    if not args.quiet:  # -q: the summary only
+        listing.print(console)
+        for row in validation_rows(header["validation"]):
+            console.print(render_row(row))
+    console.print(Text(summary_text(header["summary"])))
+
+
+def exit_code(report: ReportBuilder) -> int:
+    """0 clean, 1 error findings, 3 an edit failed."""
     if report.failures:
         return 3
     return 1 if report.has_errors else 0
