@@ -25,9 +25,9 @@ import time
 from collections.abc import Iterator
 from decimal import Decimal
 
-from scrubber.fixes import SetUnits, apply_fixes
-from scrubber.formats import ClaimPiece, Piece
-from scrubber.models import Claim
+from scrubber._fixes import SetUnits, apply_fixes
+from scrubber._formats import ClaimPiece, Piece
+from scrubber._models import Claim
 from scrubber_fhir.reader import read
 from scrubber_fhir.writer import write
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from scrubber import ClaimHistory, SqliteHistory
-from scrubber.models import Claim
+from scrubber._models import Claim
 from scrubber.testing import make_claim, make_line
 
 CODES = ("99213", "97110", "97112", "97140", "96365")

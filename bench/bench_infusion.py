@@ -20,10 +20,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import scrubber_infusion
-from scrubber.engine import scrub
-from scrubber.models import Claim, ServiceLine
-from scrubber.profiles import load_profile
-from scrubber.tables import MemoryTables
+from scrubber._engine import scrub
+from scrubber._models import Claim, ServiceLine
+from scrubber._profiles import load_profile
+from scrubber._tables import MemoryTables
 
 PROFILE = """
 [defaults.infusion]

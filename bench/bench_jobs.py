@@ -36,7 +36,7 @@ SAMPLE_TABLES = Path(__file__).resolve().parents[1] / "samples" / "tables"
 # run the CLI, then print its own and its largest descendant's peak RSS (KiB on Linux)
 _RUNNER = """
 import json, resource, sys
-from scrubber.cli import main
+from scrubber._cli import main
 code = main(sys.argv[1:])
 print(json.dumps({"code": code,
     "main_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

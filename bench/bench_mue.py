@@ -25,11 +25,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from scrubber.engine import scrub
-from scrubber.models import Claim, ServiceLine
-from scrubber.profiles import load_profile
-from scrubber.store import TableStore
-from scrubber.tables import ImportHints
+from scrubber._engine import scrub
+from scrubber._models import Claim, ServiceLine
+from scrubber._profiles import load_profile
+from scrubber._store import TableStore
+from scrubber._tables import ImportHints
 from scrubber_mue.edits import MUE_EDITS
 from scrubber_mue.readers import parse_mue_file
 from scrubber_mue.settings import MUE_SECTION

@@ -101,7 +101,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     args = parser.parse_args()
 
-    from scrubber.serve.run import load_config
+    from scrubber.serve._run import load_config
 
     work = Path(tempfile.mkdtemp(prefix="bench-service-"))
     db = work / "tables.db"
@@ -110,12 +110,12 @@ def main() -> None:
         [*(ROOT / "samples/tables").glob("*.csv"), *(ROOT / "samples/tables").glob("*.txt")]
     )
     subprocess.run(
-        [sys.executable, "-m", "scrubber.cli", "tables", "import", *map(str, tables), *db_opt],
+        [sys.executable, "-m", "scrubber._cli", "tables", "import", *map(str, tables), *db_opt],
         check=True,
         stdout=subprocess.DEVNULL,
     )
     config = load_config(tables=str(db))
-    from scrubber.api import scrub_bytes
+    from scrubber._api import scrub_bytes
 
     port = _free_port()
     server = subprocess.Popen(
@@ -124,7 +124,7 @@ def main() -> None:
         [
             sys.executable,
             "-m",
-            "scrubber.cli",
+            "scrubber._cli",
             "serve",
             "--port",
             str(port),

@@ -5,7 +5,7 @@ is its own. Input is a synthetic 837P of N claims x 5 lines (scrubber_x12.synthe
 
   baseline   the baseline: tokenize, group into claims, write back, SE01 recomputed
   identity   Format.read + Format.write, no edits (byte-identical output)
-  scrub      scrubber.api.scrub_stream with every installed edit and the sample MUE tables
+  scrub      scrubber._api.scrub_stream with every installed edit and the sample MUE tables
   cli        `scrubber scrub FILE -o OUT --report R` in a subprocess (sample tables imported)
   pyx12      pyx12 implementation-guide validation (Format.validate) on --pyx12-claims
   stream     identity on --stream-claims, fed from a generator and written to nowhere:
@@ -60,8 +60,8 @@ def _drain(chunks: Iterable[bytes]) -> int:
 def _sample_tables(plugins: object) -> object:
     """The bundled sample MUE tables (CMS layouts) in an in-memory store, so the MUE edits
     look codes up and fire instead of reporting no data."""
-    from scrubber.store import TableStore
-    from scrubber.tables import ImportHints
+    from scrubber._store import TableStore
+    from scrubber._tables import ImportHints
 
     store = TableStore.open(":memory:")
     for path in sorted(SAMPLE_TABLES.iterdir()):
@@ -140,8 +140,8 @@ def _mix_tables(plugins: object) -> object:
     """The realistic mix's 15,000-code MUE table, through the MUE importer, in memory."""
     from mix import MIX_TABLE_NAME, mue_table_csv
 
-    from scrubber.store import TableStore
-    from scrubber.tables import ImportHints
+    from scrubber._store import TableStore
+    from scrubber._tables import ImportHints
 
     data = mue_table_csv()
     store = TableStore.open(":memory:")
@@ -153,8 +153,8 @@ def _mix_tables(plugins: object) -> object:
 def _scrubber(plugins: object, tables: object) -> Callable[..., int]:
     """``scrub_stream`` over one document (bytes, or an iterable of chunks) with every
     installed edit, output drained and report entries dropped; returns claims changed."""
-    from scrubber.api import scrub_stream
-    from scrubber.report import ReportBuilder
+    from scrubber._api import scrub_stream
+    from scrubber._report import ReportBuilder
 
     def scrub(data: bytes | Iterable[bytes]) -> int:
         report = ReportBuilder(lambda entry: None)
@@ -179,7 +179,7 @@ def steady(slice_claims: int, pyx12_claims: int, rounds: int) -> None:
     table, ~6% of claims need a fix) and the worst case (the sample tables, 73% need one)."""
     from mix import RealisticMix
 
-    from scrubber.api import Plugins
+    from scrubber._api import Plugins
     from scrubber_x12.reader import read_837
     from scrubber_x12.synthetic import synthetic_837
     from scrubber_x12.validation import validate_837
@@ -255,7 +255,7 @@ def run_phase(phase: str, claims: int) -> dict[str, object]:
     if phase == "mix-stream":
         from mix import RealisticMix
 
-        from scrubber.api import Plugins
+        from scrubber._api import Plugins
         from scrubber_x12.synthetic import synthetic_chunks
 
         plugins = Plugins.load()
@@ -277,8 +277,8 @@ def run_phase(phase: str, claims: int) -> dict[str, object]:
         out = b"".join(write_837(((p, None) for p in read_837(_chunks(data), {})), {}))
         assert out == data
     elif phase == "scrub":
-        from scrubber.api import Plugins, scrub_stream
-        from scrubber.report import ReportBuilder
+        from scrubber._api import Plugins, scrub_stream
+        from scrubber._report import ReportBuilder
 
         plugins = Plugins.load()
         tables = _sample_tables(plugins)

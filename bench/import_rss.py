@@ -48,7 +48,7 @@ def make_zip(path: Path, rows: int) -> int:
 
 def import_once(zip_path: Path, store: Path) -> tuple[int, int, float, str]:
     """Exit status, peak RSS in KiB, seconds and the last line the CLI printed."""
-    command = [sys.executable, "-m", "scrubber.cli", "tables", "import", str(zip_path)]
+    command = [sys.executable, "-m", "scrubber._cli", "tables", "import", str(zip_path)]
     started = time.perf_counter()
     child = subprocess.Popen(
         [*command, "--tables", str(store)],

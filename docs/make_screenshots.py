@@ -4,7 +4,7 @@
 
 Needs Debian's ``chromium`` (headless, no network). The HTML page is the one ``scrubber scrub
 --html`` writes; the terminal picture is the listing ``scrubber scrub`` prints on a terminal,
-rendered by the same code (``scrubber.terminal``) into SVG and photographed by the browser.
+rendered by the same code (``scrubber._terminal``) into SVG and photographed by the browser.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-import scrubber.cli as cli
-from scrubber.report import summary_text
-from scrubber.terminal import listing_rows, render_row
+import scrubber._cli as cli
+from scrubber._report import summary_text
+from scrubber._terminal import listing_rows, render_row
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ["samples/x12/medicare-mue.837", "samples/x12/home-infusion-medicaid.837"]

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mutate
 import oracles
 
-from scrubber.api import scrub_bytes
-from scrubber.errors import ScrubberError
+from scrubber._api import scrub_bytes
+from scrubber._errors import ScrubberError
 
 
 def tally(

@@ -21,14 +21,14 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from scrubber.api import Plugins, ScrubResult, scrub_bytes
-from scrubber.errors import ScrubberError
-from scrubber.findings import UnreadableClaim
-from scrubber.formats import ClaimPiece
-from scrubber.models import Claim
-from scrubber.profiles import Profile
-from scrubber.store import TableStore
-from scrubber.tables import ImportHints, ReferenceTables
+from scrubber._api import Plugins, ScrubResult, scrub_bytes
+from scrubber._errors import ScrubberError
+from scrubber._findings import UnreadableClaim
+from scrubber._formats import ClaimPiece
+from scrubber._models import Claim
+from scrubber._profiles import Profile
+from scrubber._store import TableStore
+from scrubber._tables import ImportHints, ReferenceTables
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

@@ -13,19 +13,19 @@ Plugin authors need ``hookimpl``, ``edit``, ``Edit``, ``EditContext``, the model
 records and ``scrubber.testing``.
 """
 
-from scrubber.api import Plugins, ScrubResult, detect_format, scrub_bytes, scrub_stream
-from scrubber.delta import LineDelta, line_delta
-from scrubber.edits import Edit, EditContext, edit
-from scrubber.engine import Engine, Result, Run, ScrubOptions
-from scrubber.errors import AdapterError, PluginError, ProfileError, ScrubberError, TableError
-from scrubber.explain import (
+from scrubber._api import Plugins, ScrubResult, detect_format, scrub_bytes, scrub_stream
+from scrubber._delta import LineDelta, line_delta
+from scrubber._edits import Edit, EditContext, edit
+from scrubber._engine import Engine, Result, Run, ScrubOptions
+from scrubber._errors import AdapterError, PluginError, ProfileError, ScrubberError, TableError
+from scrubber._explain import (
     ExplainAnswer,
     Explainer,
     ExplainRequest,
     ExplainSection,
     explain_code,
 )
-from scrubber.findings import (
+from scrubber._findings import (
     ClaimResult,
     EditFailure,
     Finding,
@@ -34,7 +34,7 @@ from scrubber.findings import (
     TableRowRef,
     UnreadableClaim,
 )
-from scrubber.fixes import (
+from scrubber._fixes import (
     AddNote,
     Fix,
     RemoveLine,
@@ -46,16 +46,16 @@ from scrubber.fixes import (
     added_attachments,
     apply_fixes,
 )
-from scrubber.formats import ClaimPiece, Format, FormatOptions, Piece, ValidationIssue, Verbatim
-from scrubber.history import ClaimHistory, provider_for
-from scrubber.history_store import SqliteHistory
-from scrubber.hookspecs import hookimpl
-from scrubber.manager import make_plugin_manager
-from scrubber.models import MAX_MODIFIERS, Attachment, Claim, ServiceLine, SourceRef, opaque_key
-from scrubber.profiles import PayerProfile, Profile, Setting, SettingsSection, load_profile
-from scrubber.report import report_schema
-from scrubber.store import TableStore
-from scrubber.tables import (
+from scrubber._formats import ClaimPiece, Format, FormatOptions, Piece, ValidationIssue, Verbatim
+from scrubber._history import ClaimHistory, provider_for
+from scrubber._history_store import SqliteHistory
+from scrubber._hookspecs import hookimpl
+from scrubber._manager import make_plugin_manager
+from scrubber._models import MAX_MODIFIERS, Attachment, Claim, ServiceLine, SourceRef, opaque_key
+from scrubber._profiles import PayerProfile, Profile, Setting, SettingsSection, load_profile
+from scrubber._report import report_schema
+from scrubber._store import TableStore
+from scrubber._tables import (
     ImportHints,
     MemoryTables,
     ParsedTable,
@@ -65,7 +65,7 @@ from scrubber.tables import (
     TableInfo,
     TableRow,
 )
-from scrubber.utf16 import utf16_aware
+from scrubber._utf16 import utf16_aware
 
 __all__ = [
     "MAX_MODIFIERS",

@@ -13,12 +13,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from scrubber.edits import Edit, EditContext
-from scrubber.findings import Finding
-from scrubber.history import ClaimHistory
-from scrubber.models import Claim, ServiceLine
-from scrubber.profiles import Profile, SettingsSection, load_profile
-from scrubber.tables import MemoryTables, ParsedTable, ReferenceTables, TableInfo, TableRow
+from scrubber._edits import Edit, EditContext
+from scrubber._findings import Finding
+from scrubber._history import ClaimHistory
+from scrubber._models import Claim, ServiceLine
+from scrubber._profiles import Profile, SettingsSection, load_profile
+from scrubber._tables import MemoryTables, ParsedTable, ReferenceTables, TableInfo, TableRow
 
 __all__ = ["make_claim", "make_line", "make_table", "run_edit"]
 

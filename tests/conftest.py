@@ -47,7 +47,7 @@ def samples_dir() -> Path:
 @pytest.fixture(scope="session")
 def sample_tables_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A table store holding every bundled sample table, imported through the CLI."""
-    import scrubber.cli as cli
+    import scrubber._cli as cli
 
     db = tmp_path_factory.mktemp("sample-tables") / "tables.db"
     files = sorted(
@@ -64,7 +64,7 @@ ScrubSample = Callable[..., tuple[int, bytes, dict[str, Any]]]
 def scrub_sample(sample_tables_db: Path, tmp_path: Path) -> ScrubSample:
     """Run ``scrubber scrub SAMPLE -o OUT --report R`` on a bundled sample with the sample
     tables; returns the exit code, the output bytes and the parsed report."""
-    import scrubber.cli as cli
+    import scrubber._cli as cli
 
     def run(sample: str, *extra: str) -> tuple[int, bytes, dict[str, Any]]:
         out, report = tmp_path / "out", tmp_path / "report.json"

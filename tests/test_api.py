@@ -24,7 +24,7 @@ from scrubber import (
     edit,
     scrub_bytes,
 )
-from scrubber.engine import scrub_claim
+from scrubber._engine import scrub_claim
 from scrubber.testing import make_claim, make_line, make_table, run_edit
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-import scrubber.cli as cli
-from scrubber.api import Plugins, scrub_bytes
-from scrubber.fixes import SetUnits, apply_fixes, prorate
-from scrubber.store import TableStore
+import scrubber._cli as cli
+from scrubber._api import Plugins, scrub_bytes
+from scrubber._fixes import SetUnits, apply_fixes, prorate
+from scrubber._store import TableStore
 from scrubber.testing import make_claim, make_line
 from scrubber_x12.render import format_like
 from scrubber_x12.synthetic import SyntheticLine, synthetic_837

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-import scrubber.cli as cli
+import scrubber._cli as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

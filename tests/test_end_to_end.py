@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import scrubber.cli as cli
-from scrubber.api import Plugins
-from scrubber.formats import ClaimPiece
+import scrubber._cli as cli
+from scrubber._api import Plugins
+from scrubber._formats import ClaimPiece
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from scrubber.api import Plugins
-from scrubber.engine import scrub_claim
-from scrubber.manager import make_plugin_manager
-from scrubber.tables import MemoryTables
+from scrubber._api import Plugins
+from scrubber._engine import scrub_claim
+from scrubber._manager import make_plugin_manager
+from scrubber._tables import MemoryTables
 from scrubber.testing import make_claim, make_line
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "samples" / "scrubber-example-plugin"

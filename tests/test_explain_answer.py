@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import scrubber.cli as cli
+import scrubber._cli as cli
 
 QUESTION = ["explain", "99602", "--program", "medicaid", "--date", "2026-01-15", "--minutes", "330"]
 WORKED = (

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-import scrubber.cli as cli
+import scrubber._cli as cli
 from scrubber import ClaimHistory, TableError, TableStore, scrub_bytes
-from scrubber.api import Plugins
-from scrubber.history_store import SqliteHistory
+from scrubber._api import Plugins
+from scrubber._history_store import SqliteHistory
 from scrubber.testing import make_claim, make_line
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples/x12/medicare-mue.837"

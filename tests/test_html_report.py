@@ -18,8 +18,8 @@ from typing import Any
 import lxml.html
 import pytest
 
-import scrubber.cli as cli
-from scrubber.html_report import render_html
+import scrubber._cli as cli
+from scrubber._html_report import render_html
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("SCRUBBER_ARTIFACTS", ROOT / "build" / "test-artifacts"))

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from scrubber.api import Plugins, ScrubResult, scrub_bytes
-from scrubber.errors import AdapterError
-from scrubber.store import TableStore
-from scrubber.tables import ReferenceTables
+from scrubber._api import Plugins, ScrubResult, scrub_bytes
+from scrubber._errors import AdapterError
+from scrubber._store import TableStore
+from scrubber._tables import ReferenceTables
 from scrubber_x12.synthetic import SyntheticLine, synthetic_837
 
 ROOT = Path(__file__).resolve().parents[1]

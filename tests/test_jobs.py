@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-import scrubber.cli as cli
+import scrubber._cli as cli
 from scrubber_x12.synthetic import SyntheticLine, synthetic_837
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -280,7 +280,7 @@ def test_jobs_must_not_be_negative(sample_tables_db: Path, tmp_path: Path) -> No
 
 
 def _keys(*keys: str) -> Any:
-    from scrubber.jobs_worker import Scrubbed
+    from scrubber._jobs_worker import Scrubbed
 
     return [
         Scrubbed(
@@ -297,7 +297,7 @@ def _keys(*keys: str) -> Any:
 
 
 def test_inputs_sharing_a_beneficiary_through_a_chain_are_one_group() -> None:
-    from scrubber.cli_jobs import _groups
+    from scrubber._cli_jobs import _groups
 
     # 0 and 2 share p; 2 and 4 share q: one group in input order; 1 and 3 alone
     results = _keys(["p"], ["x"], ["p", "q"], [], ["q"])
@@ -308,14 +308,14 @@ def test_jobs_zero_means_every_core() -> None:
     import argparse
     import os
 
-    from scrubber.cli_jobs import jobs_wanted
+    from scrubber._cli_jobs import jobs_wanted
 
     assert jobs_wanted(argparse.Namespace(jobs=0)) == (os.cpu_count() or 1)
     assert jobs_wanted(argparse.Namespace(jobs=3)) == 3
 
 
 def test_an_input_sharing_nothing_with_earlier_ones_only_feeds_the_history() -> None:
-    from scrubber.cli_jobs import _feeders
+    from scrubber._cli_jobs import _feeders
 
     # group 0, 1, 2: 0 is final and feeds p; 1 (x only) is final too and feeds x;
     # 2 has p and x from earlier inputs: scrubbed again

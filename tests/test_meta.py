@@ -7,9 +7,9 @@ import inspect
 import re
 from pathlib import Path
 
-from scrubber import hookspecs
-from scrubber.edits import CODE_PATTERN
-from scrubber.manager import collect_edits, make_plugin_manager
+from scrubber import _hookspecs as hookspecs
+from scrubber._edits import CODE_PATTERN
+from scrubber._manager import collect_edits, make_plugin_manager
 
 ROOT = Path(__file__).resolve().parents[1]
 HOOKS = sorted(
@@ -46,3 +46,47 @@ def test_builtin_edits_are_coded_cited_and_explained() -> None:
         assert item.citation.strip(), item.code
         assert item.doc.strip(), f"{item.code} needs a docstring saying why"
         assert item.summary.strip(), item.code
+
+
+PUBLIC_MODULES = {"scrubber", "scrubber.testing"}
+
+
+def _scrubber_imports(path: Path) -> list[tuple[int, str]]:
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        found += [(node.lineno, n) for n in names if n.split(".")[0] == "scrubber"]
+    return found
+
+
+def test_builtins_import_only_the_public_api() -> None:
+    """Built-in plugins and adapters are written exactly as a third-party plugin would be:
+    whatever they need from the core is exported by ``scrubber`` (or ``scrubber.testing``)."""
+    sources = sorted((ROOT / "plugins").rglob("*.py")) + sorted((ROOT / "adapters").rglob("*.py"))
+    assert len(sources) > 20
+    private = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for path in sources
+        for line, module in _scrubber_imports(path)
+        if module not in PUBLIC_MODULES
+    ]
+    assert private == []
+
+
+def test_core_implementation_modules_are_private() -> None:
+    """The public surface is obvious from the file names: every module of the core but the
+    package itself, ``testing`` and the ``serve`` package starts with an underscore."""
+    package = ROOT / "scrubber"
+    public = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if not path.name.startswith("_")
+    )
+    assert public == ["testing.py"]

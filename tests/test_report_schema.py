@@ -81,7 +81,7 @@ def test_a_fresh_report_fits_the_schema(sample: str, extra: tuple[str, ...], scr
 def test_a_check_mode_report_fits_the_schema(
     sample: str, sample_tables_db: Path, tmp_path: Path
 ) -> None:
-    import scrubber.cli as cli
+    import scrubber._cli as cli
 
     out = tmp_path / "report.json"
     args = ["scrub", str(ROOT / "samples" / sample), "--check", "--report", str(out), "-q"]

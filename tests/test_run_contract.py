@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-import scrubber.cli as cli
+import scrubber._cli as cli
 from scrubber import ScrubResult, TableError, TableStore, UnreadableClaim, scrub_bytes
-from scrubber.api import Plugins
+from scrubber._api import Plugins
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 INFUSION_837 = SAMPLES / "x12/home-infusion-medicaid.837"

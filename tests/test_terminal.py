@@ -107,7 +107,7 @@ def test_no_color_is_respected_on_a_terminal(sample_tables_db: Path, value: str)
 
 
 def test_a_message_with_line_breaks_stays_on_one_line() -> None:
-    from scrubber.terminal import listing_rows, render_row
+    from scrubber._terminal import listing_rows, render_row
 
     entry = {
         "claim_id": "C1",

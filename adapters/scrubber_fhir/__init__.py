@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scrubber.formats import Format
-from scrubber.hookspecs import hookimpl
-from scrubber.utf16 import utf16_aware
+from scrubber import Format, hookimpl, utf16_aware
 
 from .reader import read
 from .response import respond

@@ -91,7 +91,7 @@ HCPCS_SYSTEMS = frozenset(
 CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
 HCPCS_SYSTEM = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 
-#: X12 element 1032 values that name a program the profiles know (scrubber.profiles).
+#: X12 element 1032 values that name a program the profiles know (scrubber._profiles).
 FILING_INDICATORS = frozenset(
     {"11", "12", "13", "14", "15", "16", "17", "AM", "BL", "CH", "CI", "DS", "FI", "HM"}
     | {"LM", "MA", "MB", "MC", "OF", "TV", "VA", "WC", "ZZ"}

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from scrubber.findings import Finding
+from scrubber import Finding
 
 from . import codes
 

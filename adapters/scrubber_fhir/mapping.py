@@ -1,4 +1,4 @@
-"""FHIR Claim JSON tree -> ``scrubber.models.Claim``.
+"""FHIR Claim JSON tree -> ``scrubber._models.Claim``.
 
 Field by field (docs/fhir.md has the full table):
 
@@ -28,7 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from scrubber.models import MAX_MODIFIERS, Claim, ServiceLine, SourceRef, opaque_key
+from scrubber import MAX_MODIFIERS, Claim, ServiceLine, SourceRef, opaque_key
 
 from . import codes
 from .supporting import Json, attachments_of, codings, dicts, note_of, supporting_info

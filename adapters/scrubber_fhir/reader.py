@@ -19,8 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, final
 
-from scrubber.errors import AdapterError
-from scrubber.formats import ClaimPiece, FormatOptions, Piece, Verbatim
+from scrubber import AdapterError, ClaimPiece, FormatOptions, Piece, Verbatim
 
 from ._jsontext import JsonStyle, array_items, decode, object_members, style_of
 from .mapping import Resolver, UnmappableClaim, map_claim

@@ -19,9 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scrubber.errors import AdapterError
-from scrubber.findings import ClaimResult, Finding
-from scrubber.formats import ClaimPiece, FormatOptions
+from scrubber import AdapterError, ClaimPiece, ClaimResult, Finding, FormatOptions
 
 from . import codes
 from ._jsontext import JsonStyle, dumps

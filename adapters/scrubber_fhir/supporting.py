@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scrubber.models import Attachment
+from scrubber import Attachment
 
 from . import codes
 
@@ -56,7 +56,7 @@ def category_of(info: Json) -> str | None:
 
 def note_of(infos: Sequence[Json]) -> str | None:
     """The note text carried by ``info`` supportingInfo entries (``valueString``), joined
-    the way ``scrubber.fixes.merge_note`` joins notes."""
+    the way ``scrubber._fixes.merge_note`` joins notes."""
     texts = [
         str(i["valueString"])
         for i in infos

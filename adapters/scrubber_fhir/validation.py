@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.errors import AdapterError
-from scrubber.formats import ClaimPiece, FormatOptions, ValidationIssue
+from scrubber import AdapterError, ClaimPiece, FormatOptions, ValidationIssue
 
 from .reader import read
 

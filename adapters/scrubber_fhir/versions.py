@@ -21,7 +21,7 @@ from typing import Any, final
 
 from pydantic import ValidationError
 
-from scrubber.errors import AdapterError
+from scrubber import AdapterError
 
 __all__ = [
     "FhirVersion",

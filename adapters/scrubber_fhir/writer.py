@@ -24,11 +24,18 @@ from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from scrubber import line_delta
-from scrubber.errors import AdapterError
-from scrubber.fixes import added_attachments
-from scrubber.formats import ClaimPiece, FormatOptions, Piece, Verbatim
-from scrubber.models import Attachment, Claim, ServiceLine
+from scrubber import (
+    AdapterError,
+    Attachment,
+    Claim,
+    ClaimPiece,
+    FormatOptions,
+    Piece,
+    ServiceLine,
+    Verbatim,
+    added_attachments,
+    line_delta,
+)
 
 from . import codes
 from ._jsontext import dumps, style_of

@@ -25,8 +25,7 @@ from typing import Any
 from lxml import etree
 from pydantic import ValidationError
 
-from scrubber.errors import AdapterError
-from scrubber.formats import ClaimPiece, Piece, Verbatim
+from scrubber import AdapterError, ClaimPiece, Piece, Verbatim
 
 from .reader import ClaimText, to_piece
 from .versions import FhirVersion, Options, Problem, other_version_problem, validation_problem
@@ -80,7 +79,7 @@ _UTF16_DECLARATION = re.compile(
 
 def _as_declared_utf8(data: bytes) -> bytes:
     """*data* for the parser: a UTF-16 file reaches this reader decoded to UTF-8
-    (``scrubber.utf16``) with its declaration still saying ``encoding="UTF-16"``; the parser
+    (``scrubber._utf16``) with its declaration still saying ``encoding="UTF-16"``; the parser
     is told UTF-8 (the text kept for writing is not changed, so the output says UTF-16 and is
     UTF-16 again)."""
     return _UTF16_DECLARATION.sub(rb"\1\2UTF-8\3", data, count=1)

@@ -3,7 +3,7 @@
 Reads 837P files with its own streaming tokenizer into one claim per loop 2300, writes fixed
 claims back over the original segments (everything else byte for byte, SE01 recomputed),
 validates written output and produces 999 acknowledgments through pyx12 (UTF-16 files are
-read and written back in UTF-16: ``scrubber.utf16``), and adds the
+read and written back in UTF-16: ``scrubber._utf16``), and adds the
 XCLM001 edit for claims that exceed the 837P's 50 service lines.
 """
 
@@ -11,10 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scrubber.edits import Edit
-from scrubber.formats import Format
-from scrubber.hookspecs import hookimpl
-from scrubber.utf16 import utf16_aware
+from scrubber import Edit, Format, hookimpl, utf16_aware
 from scrubber_x12.claims import MAX_LINES
 from scrubber_x12.edits import claim_over_fifty_lines
 from scrubber_x12.reader import read_837

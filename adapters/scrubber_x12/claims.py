@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import final
 
-from scrubber.models import Attachment, Claim, ServiceLine, SourceRef
+from scrubber import Attachment, Claim, ServiceLine, SourceRef
 from scrubber_x12.payloads import ClaimBlock
 from scrubber_x12.tokenizer import Segment
 

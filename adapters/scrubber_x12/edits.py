@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from scrubber.edits import EditContext, edit
-from scrubber.findings import Finding, Phase, Severity
-from scrubber.models import Claim
+from scrubber import Claim, EditContext, Finding, Phase, Severity, edit
 from scrubber_x12.render import MAX_LINES
 
 __all__ = ["claim_over_fifty_lines"]

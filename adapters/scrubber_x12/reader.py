@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from scrubber.errors import AdapterError
-from scrubber.formats import ClaimPiece, FormatOptions, Piece, Verbatim
-from scrubber.models import opaque_key
+from scrubber import AdapterError, ClaimPiece, FormatOptions, Piece, Verbatim, opaque_key
 from scrubber_x12.claims import ClaimContext, ClaimProblem, build_claim
 from scrubber_x12.payloads import ClaimBlock, SegmentRun, TransactionTrailer
 from scrubber_x12.tokenizer import Segment, tokenize

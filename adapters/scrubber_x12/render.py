@@ -20,9 +20,7 @@ from collections.abc import Sequence
 from decimal import Decimal, localcontext
 from string import ascii_uppercase
 
-from scrubber import line_delta
-from scrubber.fixes import added_attachments
-from scrubber.models import Attachment, Claim, ServiceLine
+from scrubber import Attachment, Claim, ServiceLine, added_attachments, line_delta
 from scrubber_x12.claims import MAX_LINES as CLAIM_MAX_LINES
 from scrubber_x12.claims import NOTE_CODES
 from scrubber_x12.payloads import ClaimBlock

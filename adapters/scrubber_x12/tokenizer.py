@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple, final
 
-from scrubber.errors import AdapterError
+from scrubber import AdapterError
 
 __all__ = ["ISA_LENGTH", "Delimiters", "Segment", "tokenize"]
 

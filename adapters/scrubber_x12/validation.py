@@ -22,9 +22,7 @@ import pyx12.errors
 import pyx12.params
 import pyx12.x12n_document
 
-from scrubber.errors import AdapterError
-from scrubber.findings import Severity
-from scrubber.formats import FormatOptions, ValidationIssue
+from scrubber import AdapterError, FormatOptions, Severity, ValidationIssue
 from scrubber_x12.validation_text import element_message, envelope_message, segment_message
 
 __all__ = ["acknowledge_837", "interchange", "validate_837"]

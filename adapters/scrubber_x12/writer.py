@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from scrubber.formats import ClaimPiece, FormatOptions, Piece, Verbatim
-from scrubber.models import Claim
+from scrubber import Claim, ClaimPiece, FormatOptions, Piece, Verbatim
 from scrubber_x12.payloads import ClaimBlock, SegmentRun, TransactionTrailer
 from scrubber_x12.render import render_claim
 

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scrubber.edits import Edit
-from scrubber.explain import Explainer
-from scrubber.hookspecs import hookimpl
-from scrubber.profiles import SettingsSection
+from scrubber import Edit, Explainer, SettingsSection, hookimpl
 from scrubber_infusion.edits import make_edits
 from scrubber_infusion.explain import make_explainer
 from scrubber_infusion.families import load_catalog

@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
-from scrubber.edits import EditContext
-from scrubber.findings import Finding
+from scrubber import EditContext, Finding
 from scrubber_infusion.families import TIMES, TimedFamily, format_minutes
 from scrubber_infusion.plan import ClaimPlan, DayGroup, describe_lines
 

@@ -11,10 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
-from scrubber.edits import Edit, EditContext, edit
-from scrubber.findings import Finding, Phase, Severity
-from scrubber.fixes import Fix, RemoveLine, SetUnits, SplitLine, SplitPart
-from scrubber.models import Claim
+from scrubber import (
+    Claim,
+    Edit,
+    EditContext,
+    Finding,
+    Fix,
+    Phase,
+    RemoveLine,
+    SetUnits,
+    Severity,
+    SplitLine,
+    SplitPart,
+    edit,
+)
 from scrubber_infusion.daily import (
     CAPS_CITATION,
     daily_cap,

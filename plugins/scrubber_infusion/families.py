@@ -25,7 +25,7 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any, final
 
-from scrubber.errors import PluginError
+from scrubber import PluginError
 
 __all__ = [
     "HOUR",

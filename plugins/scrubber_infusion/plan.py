@@ -21,8 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import final
 
-from scrubber.fixes import Fix, SetUnits, SplitLine, SplitPart
-from scrubber.models import Claim, ServiceLine
+from scrubber import Claim, Fix, ServiceLine, SetUnits, SplitLine, SplitPart
 from scrubber_infusion.families import (
     TIMES,
     TimeCoding,

@@ -24,8 +24,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import final
 
-from scrubber import ProfileError, ServiceLine
-from scrubber.profiles import Setting, SettingsSection
+from scrubber import ProfileError, ServiceLine, Setting, SettingsSection
 from scrubber_infusion.families import FamilyCatalog, TimedFamily
 
 __all__ = ["OVERRIDABLE", "SECTION", "Rulebook", "rulebook", "settings_section"]

@@ -14,11 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scrubber.edits import Edit
-from scrubber.explain import Explainer
-from scrubber.hookspecs import hookimpl
-from scrubber.profiles import SettingsSection
-from scrubber.tables import TableImporter
+from scrubber import Edit, Explainer, SettingsSection, TableImporter, hookimpl
 from scrubber_mue.edits import MUE_EDITS
 from scrubber_mue.explain import explain_mue
 from scrubber_mue.readers import looks_like_mue, stream_mue_file

@@ -22,17 +22,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import final
 
-from scrubber.fixes import (
+from scrubber import (
+    MAX_MODIFIERS,
     AddNote,
+    Attachment,
+    Claim,
     Fix,
     RemoveLine,
     RequestAttachment,
+    ServiceLine,
     SetModifiers,
     SetUnits,
     SplitLine,
     SplitPart,
 )
-from scrubber.models import MAX_MODIFIERS, Attachment, Claim, ServiceLine
 from scrubber_mue.settings import MueSettings
 
 __all__ = ["Plan", "plan_day", "plan_line_edit"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from scrubber.models import ServiceLine
+from scrubber import ServiceLine
 from scrubber_mue.resolve import DayGroup, is_minutes
 
 __all__ = ["bilateral_pair"]

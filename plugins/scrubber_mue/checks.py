@@ -8,10 +8,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
-from scrubber.edits import EditContext, edit
-from scrubber.findings import Finding, Severity
-from scrubber.models import Claim, ServiceLine
-from scrubber.tables import TableInfo
+from scrubber import Claim, EditContext, Finding, ServiceLine, Severity, TableInfo, edit
 from scrubber_mue.bilateral import bilateral_pair
 from scrubber_mue.common import settings_of
 from scrubber_mue.resolve import KIND, day_groups, line_mues, service_type_for

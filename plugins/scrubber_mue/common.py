@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scrubber.edits import EditContext
+from scrubber import EditContext
 from scrubber_mue.settings import MueSettings
 
 __all__ = ["settings_of"]

@@ -35,9 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from scrubber.edits import EditContext, edit
-from scrubber.findings import Finding, Severity
-from scrubber.models import Claim
+from scrubber import Claim, EditContext, Finding, Severity, edit
 from scrubber_mue.actions import Plan, plan_day, plan_line_edit
 from scrubber_mue.bilateral import bilateral_pair
 from scrubber_mue.checks import (

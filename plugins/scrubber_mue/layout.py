@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import final
 
-from scrubber.errors import TableError
-from scrubber.tables import ImportHints, ParsedTable, TableInfo, TableRow
+from scrubber import ImportHints, ParsedTable, TableError, TableInfo, TableRow
 from scrubber_mue.names import read_name
 
 __all__ = [

@@ -34,8 +34,7 @@ import warnings
 import zipfile
 from collections.abc import Iterator
 
-from scrubber.errors import TableError
-from scrubber.tables import ImportHints, ParsedTable
+from scrubber import ImportHints, ParsedTable, TableError
 from scrubber_mue.layout import HEADER_SEARCH_ROWS, RawRow, build_table, is_header
 from scrubber_mue.names import read_name
 

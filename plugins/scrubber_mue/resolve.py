@@ -14,10 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import final
 
-from scrubber.edits import EditContext
-from scrubber.history import provider_for
-from scrubber.models import Claim, ServiceLine
-from scrubber.tables import RowHit
+from scrubber import Claim, EditContext, RowHit, ServiceLine, provider_for
 from scrubber_mue.settings import MueSettings
 
 __all__ = [

@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import final
 
-from scrubber.profiles import Setting, SettingsSection
+from scrubber import Setting, SettingsSection
 
 __all__ = ["ACTIONS", "DAY_TOTAL_KEYS", "MUE_SECTION", "MueSettings"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from scrubber.models import ServiceLine
+from scrubber import ServiceLine
 
 __all__ = [
     "CMS_FAQ_DOS",

@@ -7,6 +7,6 @@ The application is an ordinary ASGI app built by ``create_app`` (run it under an
 
 from __future__ import annotations
 
-from scrubber.serve.app import ServiceConfig, create_app
+from scrubber.serve._app import ServiceConfig, create_app
 
 __all__ = ["ServiceConfig", "create_app"]

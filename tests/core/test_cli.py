@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pytest
 
-import scrubber.cli as cli
+import scrubber._cli as cli
 from scrubber import hookimpl
-from scrubber.api import Plugins
-from scrubber.edits import Edit, edit
-from scrubber.errors import AdapterError
-from scrubber.findings import Severity
-from scrubber.fixes import SetUnits
-from scrubber.formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
-from scrubber.manager import DEFAULT_PLUGINS, make_plugin_manager
-from scrubber.models import Claim, ServiceLine, SourceRef
-from scrubber.store import TableStore
+from scrubber._api import Plugins
+from scrubber._edits import Edit, edit
+from scrubber._errors import AdapterError
+from scrubber._findings import Severity
+from scrubber._fixes import SetUnits
+from scrubber._formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
+from scrubber._manager import DEFAULT_PLUGINS, make_plugin_manager
+from scrubber._models import Claim, ServiceLine, SourceRef
+from scrubber._store import TableStore
 
 MAGIC = b"#PIPE-CLAIMS\n"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import scrubber.cli as cli
+import scrubber._cli as cli
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = ROOT / "samples" / "tables"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-import scrubber.cli as cli
-from scrubber.cli_io import BROKEN_PIPE_EXIT, OutputError, PendingOutputs, one_line
+import scrubber._cli as cli
+from scrubber._cli_io import BROKEN_PIPE_EXIT, OutputError, PendingOutputs, one_line
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 CLEAN_837 = SAMPLES / "x12" / "clean-claim.837"
@@ -199,7 +199,7 @@ def _run_cli(*args: str, **kwargs: object) -> subprocess.Popen[bytes]:
     # stdout block-buffered as users have it (not PYTHONUNBUFFERED, which hides exit flushes)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
-        [sys.executable, "-m", "scrubber.cli", *args], env=env, **kwargs
+        [sys.executable, "-m", "scrubber._cli", *args], env=env, **kwargs
     )
 
 
@@ -209,7 +209,7 @@ def test_a_killed_runs_parts_are_cleaned_by_the_next_run(tmp_path: Path) -> None
     # A real process that opens an output part and is then killed with SIGKILL.
     hold = (
         "import sys, time\n"
-        "from scrubber.cli_io import PendingOutputs\n"
+        "from scrubber._cli_io import PendingOutputs\n"
         "PendingOutputs().write_all(sys.argv[1], [b'half a claim'])\n"
         "print('ready', flush=True)\n"
         "time.sleep(60)\n"
@@ -288,7 +288,7 @@ def test_a_failing_last_rename_leaves_every_output_as_it_was(
             raise OSError(28, "No space left on device")
         real_replace(source, target)
 
-    monkeypatch.setattr("scrubber.cli_io.os.replace", replace)
+    monkeypatch.setattr("scrubber._cli_io.os.replace", replace)
     line = refused(capsys, ["scrub", str(src), "-o", str(claims), "--report", str(report)])
     assert line == f"scrubber: {report}: cannot write: No space left on device"
     assert claims.read_text() == "yesterday's claims" and not report.exists()

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scrubber.cli_io import one_line
-from scrubber.cli_outputs import plan_outputs
-from scrubber.errors import ScrubberError
+from scrubber._cli_io import one_line
+from scrubber._cli_outputs import plan_outputs
+from scrubber._errors import ScrubberError
 
 NAMES = st.sampled_from(["a.837", "b.837", "a.json", "r.json", "run.999", "-"])
 DIRS = st.sampled_from(["", "in", "out", "."])

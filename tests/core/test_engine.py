@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from scrubber.edits import edit
-from scrubber.engine import CONFLICT_CODE, scrub, scrub_claim
-from scrubber.findings import Phase, Severity
-from scrubber.fixes import SetUnits, SplitLine, SplitPart
-from scrubber.profiles import load_profile
-from scrubber.tables import MemoryTables
+from scrubber._edits import edit
+from scrubber._engine import CONFLICT_CODE, scrub, scrub_claim
+from scrubber._findings import Phase, Severity
+from scrubber._fixes import SetUnits, SplitLine, SplitPart
+from scrubber._profiles import load_profile
+from scrubber._tables import MemoryTables
 from scrubber.testing import make_claim, make_line
 
 D = Decimal

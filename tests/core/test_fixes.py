@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scrubber.fixes import (
+from scrubber._fixes import (
     AddNote,
     RemoveLine,
     RequestAttachment,
@@ -21,7 +21,7 @@ from scrubber.fixes import (
     merge_note,
     prorate,
 )
-from scrubber.models import Attachment
+from scrubber._models import Attachment
 from scrubber.testing import make_claim, make_line
 
 D = Decimal

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from scrubber.fixes import (
+from scrubber._fixes import (
     LAST_LINE,
     AddNote,
     RemoveLine,
@@ -18,7 +18,7 @@ from scrubber.fixes import (
     SetUnits,
     apply_fixes,
 )
-from scrubber.models import Attachment
+from scrubber._models import Attachment
 from scrubber.testing import make_claim, make_line
 
 RECORDS = Attachment(report_type="M1", transmission="FX", control_number="C1-MUE-1")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from scrubber.history import ClaimHistory, provider_for
+from scrubber._history import ClaimHistory, provider_for
 from scrubber.testing import make_claim, make_line
 
 DOS = date(2026, 10, 5)

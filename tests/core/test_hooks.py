@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from scrubber import hookimpl
-from scrubber.api import Plugins
-from scrubber.edits import Edit, edit
-from scrubber.engine import scrub
-from scrubber.errors import PluginError
-from scrubber.explain import Explainer, ExplainSection
-from scrubber.formats import Format
-from scrubber.manager import (
+from scrubber._api import Plugins
+from scrubber._edits import Edit, edit
+from scrubber._engine import scrub
+from scrubber._errors import PluginError
+from scrubber._explain import Explainer, ExplainSection
+from scrubber._formats import Format
+from scrubber._manager import (
     DEFAULT_PLUGINS,
     collect_edits,
     collect_explainers,
@@ -21,8 +21,8 @@ from scrubber.manager import (
     make_plugin_manager,
     plugin_infos,
 )
-from scrubber.profiles import SettingsSection, load_profile
-from scrubber.tables import MemoryTables, TableImporter
+from scrubber._profiles import SettingsSection, load_profile
+from scrubber._tables import MemoryTables, TableImporter
 from scrubber.testing import make_claim, make_line
 
 

@@ -8,9 +8,9 @@ import pytest
 from pluggy import HookimplMarker
 
 from scrubber import PluginError, hookimpl
-from scrubber.edits import Edit, edit
-from scrubber.hookspecs import PROJECT
-from scrubber.manager import collect_edits, make_plugin_manager
+from scrubber._edits import Edit, edit
+from scrubber._hookspecs import PROJECT
+from scrubber._manager import collect_edits, make_plugin_manager
 
 wrapper_impl = HookimplMarker(PROJECT)
 
@@ -59,6 +59,6 @@ def test_a_bad_return_value_names_its_plugin() -> None:
 
 
 def _builtins() -> tuple[str, ...]:
-    from scrubber.manager import DEFAULT_PLUGINS
+    from scrubber._manager import DEFAULT_PLUGINS
 
     return DEFAULT_PLUGINS

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scrubber.errors import ProfileError
-from scrubber.profiles import SettingsSection, load_profile
+from scrubber._errors import ProfileError
+from scrubber._profiles import SettingsSection, load_profile
 from scrubber.testing import make_claim, make_line
 
 SECTIONS = [
@@ -126,7 +126,7 @@ def test_section_validator_runs_at_load_and_names_the_payer() -> None:
 
 
 def test_bad_infusion_override_fails_when_the_profile_loads() -> None:
-    from scrubber.api import Plugins
+    from scrubber._api import Plugins
 
     plugins = Plugins.load()
     with pytest.raises(ProfileError) as info:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scrubber.store import TableStore
-from scrubber.tables import MemoryTables, ParsedTable, TableSnapshot
+from scrubber._store import TableStore
+from scrubber._tables import MemoryTables, ParsedTable, TableSnapshot
 from scrubber.testing import make_table
 
 CODES = [f"{n:05d}" for n in range(10_000, 10_400)]

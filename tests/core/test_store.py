@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from scrubber.errors import TableError
-from scrubber.store import IMPORT_BATCH_ROWS, TableStore
-from scrubber.tables import MemoryTables, ParsedTable, TableInfo, TableRow
+from scrubber._errors import TableError
+from scrubber._store import IMPORT_BATCH_ROWS, TableStore
+from scrubber._tables import MemoryTables, ParsedTable, TableInfo, TableRow
 from scrubber.testing import make_table
 
 

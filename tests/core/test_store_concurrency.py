@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import scrubber.cli as cli
-import scrubber.store as store_module
-from scrubber.store import TableStore
+import scrubber._cli as cli
+import scrubber._store as store_module
+from scrubber._store import TableStore
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "tables"
 TABLE = SAMPLES / "MCR_MUE_PractitionerServices_Eff_01-01-2026.csv"
@@ -22,8 +22,8 @@ TABLE = SAMPLES / "MCR_MUE_PractitionerServices_Eff_01-01-2026.csv"
 RACER = """
 import os, sys, time
 from pathlib import Path
-from scrubber.store import TableStore
-from scrubber.tables import ImportHints
+from scrubber._store import TableStore
+from scrubber._tables import ImportHints
 from scrubber_mue.readers import parse_mue_file
 go, db, table = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 parsed = parse_mue_file(table.name, table.read_bytes(), ImportHints())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import scrubber.cli as cli
+import scrubber._cli as cli
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "tables"
 DATED = "MCR_MUE_PractitionerServices_Eff_07-01-2026.csv"

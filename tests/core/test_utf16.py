@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-import scrubber.cli as cli
+import scrubber._cli as cli
 from scrubber import AdapterError, MemoryTables, scrub_bytes
-from scrubber.api import Plugins
-from scrubber.utf16 import Utf16, detect_utf16
+from scrubber._api import Plugins
+from scrubber._utf16 import Utf16, detect_utf16
 from scrubber_x12.synthetic import synthetic_837
 
 ENCODINGS = {  # name: (how the file is encoded, its first bytes)

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from scrubber.edits import Edit, PhaseEdits, edit
-from scrubber.engine import scrub
-from scrubber.findings import Phase, Severity
-from scrubber.fixes import SetUnits, SplitLine, SplitPart
-from scrubber.profiles import load_profile
-from scrubber.tables import MemoryTables
+from scrubber._edits import Edit, PhaseEdits, edit
+from scrubber._engine import scrub
+from scrubber._findings import Phase, Severity
+from scrubber._fixes import SetUnits, SplitLine, SplitPart
+from scrubber._profiles import load_profile
+from scrubber._tables import MemoryTables
 from scrubber.testing import make_claim, make_line
 
 D = Decimal
@@ -111,7 +111,7 @@ def test_codes_must_be_a_frozenset() -> None:
 
 
 def test_the_infusion_edits_watch_their_families() -> None:
-    from scrubber.api import Plugins
+    from scrubber._api import Plugins
 
     edits = {e.code: e for e in Plugins.load().edits}
     infusion = [e for e in edits.values() if e.plugin == "scrubber_infusion"]

@@ -42,7 +42,7 @@ def test_serve_process_scrubs_the_sample(
             [
                 sys.executable,
                 "-m",
-                "scrubber.cli",
+                "scrubber._cli",
                 "serve",
                 "--port",
                 str(port),

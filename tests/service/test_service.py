@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import scrubber.cli as cli
+import scrubber._cli as cli
 from scrubber import Edit, Phase, Severity, edit
+from scrubber._tables import MemoryTables
 from scrubber.serve import ServiceConfig, create_app
-from scrubber.serve.history import TenantHistories
-from scrubber.tables import MemoryTables
+from scrubber.serve._history import TenantHistories
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 

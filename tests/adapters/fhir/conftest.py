@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from scrubber.formats import ClaimPiece, Piece
-from scrubber.models import Claim
+from scrubber._formats import ClaimPiece, Piece
+from scrubber._models import Claim
 from scrubber_fhir.reader import read
 from scrubber_fhir.writer import write
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from scrubber.errors import AdapterError
-from scrubber.formats import ClaimPiece
+from scrubber._errors import AdapterError
+from scrubber._formats import ClaimPiece
 
 
 def error_of(fhir: Any, data: bytes, **options: str) -> AdapterError:

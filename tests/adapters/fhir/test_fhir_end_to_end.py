@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fhir.resources.R4B.claim import Claim as R4Claim
 
-import scrubber.cli as cli
+import scrubber._cli as cli
 
 
 @pytest.fixture(scope="module")

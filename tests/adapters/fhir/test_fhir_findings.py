@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.claim import Claim as R4Claim
 
-from scrubber.errors import AdapterError
-from scrubber.findings import Finding, Severity
-from scrubber.fixes import SplitLine, SplitPart, apply_fixes
-from scrubber.formats import ClaimPiece, Piece
-from scrubber.models import Claim
+from scrubber._errors import AdapterError
+from scrubber._findings import Finding, Severity
+from scrubber._fixes import SplitLine, SplitPart, apply_fixes
+from scrubber._formats import ClaimPiece, Piece
+from scrubber._models import Claim
 from scrubber_fhir.codes import EXT_FINDING
 from scrubber_fhir.writer import write
 

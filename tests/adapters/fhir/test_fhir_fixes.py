@@ -12,7 +12,7 @@ import pytest
 from fhir.resources.claim import Claim as R5Claim
 from fhir.resources.R4B.claim import Claim as R4Claim
 
-from scrubber.fixes import (
+from scrubber._fixes import (
     AddNote,
     Fix,
     RemoveLine,
@@ -23,8 +23,8 @@ from scrubber.fixes import (
     SplitPart,
     apply_fixes,
 )
-from scrubber.formats import ClaimPiece
-from scrubber.models import Attachment, Claim
+from scrubber._formats import ClaimPiece
+from scrubber._models import Attachment, Claim
 
 SPLIT_FROM = "https://claim-scrubber.dev/fhir/StructureDefinition/split-from"
 MODELS: dict[str, Any] = {"r4": R4Claim, "r5": R5Claim}

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from scrubber.formats import ClaimPiece
-from scrubber.models import Attachment, Claim
+from scrubber._formats import ClaimPiece
+from scrubber._models import Attachment, Claim
 
 CPT = "http://www.ama-assn.org/go/cpt"
 HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"

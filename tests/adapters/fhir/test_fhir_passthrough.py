@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scrubber.formats import ClaimPiece, Verbatim
+from scrubber._formats import ClaimPiece, Verbatim
 from scrubber_fhir.reader import read
 from scrubber_fhir.sniff import sniff
 from scrubber_fhir.writer import write

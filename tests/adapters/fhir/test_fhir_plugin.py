@@ -12,15 +12,15 @@ from typing import Any
 from fhir.resources.claimresponse import ClaimResponse as R5ClaimResponse
 from fhir.resources.R4B.claimresponse import ClaimResponse as R4ClaimResponse
 
-from scrubber.api import Plugins, detect_format, scrub_bytes
-from scrubber.edits import Edit, EditContext, edit
-from scrubber.findings import ClaimResult, Finding, Phase, Severity
-from scrubber.fixes import SplitLine, SplitPart
-from scrubber.formats import ClaimPiece
-from scrubber.hookspecs import hookimpl
-from scrubber.manager import collect_formats, make_plugin_manager
-from scrubber.models import Claim
-from scrubber.tables import MemoryTables
+from scrubber._api import Plugins, detect_format, scrub_bytes
+from scrubber._edits import Edit, EditContext, edit
+from scrubber._findings import ClaimResult, Finding, Phase, Severity
+from scrubber._fixes import SplitLine, SplitPart
+from scrubber._formats import ClaimPiece
+from scrubber._hookspecs import hookimpl
+from scrubber._manager import collect_formats, make_plugin_manager
+from scrubber._models import Claim
+from scrubber._tables import MemoryTables
 
 OTHERS = ("scrubber_mue", "scrubber_infusion", "scrubber_x12")
 
@@ -95,8 +95,8 @@ def respond_to(data: bytes, version: str) -> dict[str, Any]:
         assert fmt.respond is not None
         lines.append(fmt.respond(piece, result, options))
 
-    from scrubber.api import scrub_stream
-    from scrubber.report import ReportBuilder
+    from scrubber._api import scrub_stream
+    from scrubber._report import ReportBuilder
 
     b"".join(
         scrub_stream(

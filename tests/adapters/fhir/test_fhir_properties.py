@@ -11,7 +11,7 @@ from fhir.resources.R4B.claim import Claim as R4Claim
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scrubber.fixes import (
+from scrubber._fixes import (
     AddNote,
     Fix,
     RemoveLine,
@@ -22,8 +22,8 @@ from scrubber.fixes import (
     SplitPart,
     apply_fixes,
 )
-from scrubber.formats import ClaimPiece
-from scrubber.models import Claim
+from scrubber._formats import ClaimPiece
+from scrubber._models import Claim
 
 CPT = "http://www.ama-assn.org/go/cpt"
 HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-import scrubber.cli as cli
-from scrubber.formats import ClaimPiece
+import scrubber._cli as cli
+from scrubber._formats import ClaimPiece
 
 CLAIM_TYPE = "http://terminology.hl7.org/CodeSystem/claim-type"
 SNOMED = "http://snomed.info/sct"

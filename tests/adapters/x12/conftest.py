@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 import pytest
 
-from scrubber.fixes import Fix, apply_fixes
-from scrubber.formats import ClaimPiece, Piece
-from scrubber.models import Claim
+from scrubber._fixes import Fix, apply_fixes
+from scrubber._formats import ClaimPiece, Piece
+from scrubber._models import Claim
 from scrubber_x12.reader import read_837
 from scrubber_x12.validation import validate_837
 from scrubber_x12.writer import write_837

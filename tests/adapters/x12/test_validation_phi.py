@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import scrubber.cli as cli
+import scrubber._cli as cli
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 

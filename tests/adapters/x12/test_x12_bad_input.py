@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from scrubber.errors import AdapterError
-from scrubber.fixes import SetUnits
-from scrubber.formats import ClaimPiece
+from scrubber._errors import AdapterError
+from scrubber._fixes import SetUnits
+from scrubber._formats import ClaimPiece
 from scrubber_x12.synthetic import SyntheticLine, synthetic_837
 
 POSITION = re.compile(r"^(segment|byte) \d+$")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from scrubber.fixes import SetUnits, SplitLine, SplitPart
-from scrubber.formats import ClaimPiece
-from scrubber.models import Claim
+from scrubber._fixes import SetUnits, SplitLine, SplitPart
+from scrubber._formats import ClaimPiece
+from scrubber._models import Claim
 
 CORPUS_FILES = sorted(
     p.name for p in (Path(__file__).resolve().parents[4] / "shared/corpus/x12").glob("*.837")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import scrubber.cli as cli
+import scrubber._cli as cli
 from scrubber_x12.synthetic import synthetic_837
 from scrubber_x12.validation import acknowledge_837, validate_837
 

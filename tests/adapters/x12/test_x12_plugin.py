@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from scrubber.api import Plugins, scrub_bytes
-from scrubber.fixes import SplitLine, SplitPart
-from scrubber.models import SourceRef
-from scrubber.tables import MemoryTables
+from scrubber._api import Plugins, scrub_bytes
+from scrubber._fixes import SplitLine, SplitPart
+from scrubber._models import SourceRef
+from scrubber._tables import MemoryTables
 from scrubber.testing import make_claim, make_line, run_edit
 from scrubber_x12.edits import claim_over_fifty_lines
 from scrubber_x12.sniff import sniff_837
@@ -80,8 +80,8 @@ def test_splitting_in_the_engine_path_writes_valid_claims(kit) -> None:
 def test_the_50_line_limit_is_a_capability_of_the_format() -> None:
     """Edits read the limit from the claim's source, which the 837P reader fills from what
     the x12 format declares; a claim of a format without a limit is never held to 50."""
-    from scrubber.api import Plugins
-    from scrubber.formats import ClaimPiece
+    from scrubber._api import Plugins
+    from scrubber._formats import ClaimPiece
     from scrubber_x12.reader import read_837
     from scrubber_x12.synthetic import synthetic_837
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scrubber.errors import AdapterError
-from scrubber.fixes import (
+from scrubber._errors import AdapterError
+from scrubber._fixes import (
     AddNote,
     Fix,
     RemoveLine,
@@ -18,8 +18,8 @@ from scrubber.fixes import (
     SplitLine,
     SplitPart,
 )
-from scrubber.formats import ClaimPiece
-from scrubber.models import Claim
+from scrubber._formats import ClaimPiece
+from scrubber._models import Claim
 from scrubber_x12.reader import read_837
 from scrubber_x12.synthetic import SyntheticLine, synthetic_837
 from scrubber_x12.writer import write_837

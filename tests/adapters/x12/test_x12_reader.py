@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from scrubber.formats import ClaimPiece, Verbatim
+from scrubber._formats import ClaimPiece, Verbatim
 from scrubber_x12.synthetic import synthetic_837
 
 INTERCHANGE = (
@@ -136,7 +136,7 @@ def test_several_interchanges_with_their_own_delimiters(kit) -> None:
 def test_several_transaction_sets_each_get_their_own_se(kit) -> None:
     data = synthetic_837(7, claims_per_transaction=3)
     assert len(kit.claims_of(data)) == 7
-    from scrubber.fixes import RemoveLine
+    from scrubber._fixes import RemoveLine
 
     out = kit.rewrite(data, lambda c: [RemoveLine(line=1)] if c.id == "SYN0000004" else [])
     assert kit.se_counts_right(out) and out != data

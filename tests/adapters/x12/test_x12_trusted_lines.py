@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from scrubber.formats import ClaimPiece
-from scrubber.models import Attachment, Claim, ServiceLine, SourceRef
+from scrubber._formats import ClaimPiece
+from scrubber._models import Attachment, Claim, ServiceLine, SourceRef
 from scrubber_x12.synthetic import SyntheticLine, synthetic_837
 
 LINE_FIELDS = {

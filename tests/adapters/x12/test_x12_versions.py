@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from scrubber.errors import AdapterError
+from scrubber._errors import AdapterError
 from scrubber_x12.synthetic import synthetic_837
 
 # A 4010 837P as 4010 senders wrote it: ISA12 00401, GS08 004010X098A1, no ST03 (hand-written,
@@ -106,7 +106,7 @@ def test_se_control_error_says_it_is_the_control_number(kit) -> None:
 def test_cli_refuses_a_4010_file_in_one_line_with_exit_2(
     tmp_path, capsys, sample_tables_db
 ) -> None:
-    import scrubber.cli as cli
+    import scrubber._cli as cli
 
     source, out = tmp_path / "old.837", tmp_path / "out.837"
     source.write_bytes(X12_4010)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from scrubber.fixes import (
+from scrubber._fixes import (
     AddNote,
     RemoveLine,
     RequestAttachment,
@@ -16,7 +16,7 @@ from scrubber.fixes import (
     SplitPart,
     apply_fixes,
 )
-from scrubber.models import Attachment, Claim
+from scrubber._models import Attachment, Claim
 from scrubber_x12.synthetic import SyntheticLine, synthetic_837
 
 D = Decimal

@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 
 import scrubber_infusion
-from scrubber.edits import Edit
-from scrubber.engine import scrub_claim
-from scrubber.findings import ClaimResult
-from scrubber.history import ClaimHistory
-from scrubber.models import Claim, ServiceLine
-from scrubber.profiles import Profile, load_profile
-from scrubber.tables import MemoryTables
+from scrubber._edits import Edit
+from scrubber._engine import scrub_claim
+from scrubber._findings import ClaimResult
+from scrubber._history import ClaimHistory
+from scrubber._models import Claim, ServiceLine
+from scrubber._profiles import Profile, load_profile
+from scrubber._tables import MemoryTables
 from scrubber.testing import DEFAULT_DATE, make_line
 
 EDITS: dict[str, Edit] = {e.code: e for e in scrubber_infusion.scrubber_edits()}

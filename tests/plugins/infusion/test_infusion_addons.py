@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from scrubber.findings import Severity
-from scrubber.fixes import RemoveLine, SetUnits, SplitLine, SplitPart
-from scrubber.history import ClaimHistory
+from scrubber._findings import Severity
+from scrubber._fixes import RemoveLine, SetUnits, SplitLine, SplitPart
+from scrubber._history import ClaimHistory
 from scrubber.testing import make_claim, make_line, run_edit
 
 PAIRS = [("99602", "99601"), ("96366", "96365"), ("96415", "96413"), ("96361", "96360")]

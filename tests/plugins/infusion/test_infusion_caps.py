@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from scrubber.findings import Severity
-from scrubber.history import ClaimHistory
+from scrubber._findings import Severity
+from scrubber._history import ClaimHistory
 from scrubber.testing import make_claim, run_edit
 
 BCBSM = """

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 import scrubber_infusion
-from scrubber.explain import ExplainRequest
-from scrubber.tables import MemoryTables
+from scrubber._explain import ExplainRequest
+from scrubber._tables import MemoryTables
 
 
 def explain(kit, code: str, minutes: int | None = None, profile_text: str | None = None):
@@ -114,7 +114,7 @@ def test_fifteen_minutes_or_less_is_answered_as_a_push(kit, code: str, push: str
 
 
 def test_the_mue_explainer_builds_on_the_minutes_without_a_table(kit) -> None:
-    from scrubber.explain import explain_code
+    from scrubber._explain import explain_code
     from scrubber_mue import scrubber_explainers as mue_explainers
 
     request = ExplainRequest(

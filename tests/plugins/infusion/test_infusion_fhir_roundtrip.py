@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from scrubber.api import Plugins, scrub_bytes
-from scrubber.manager import make_plugin_manager
-from scrubber.tables import MemoryTables
+from scrubber._api import Plugins, scrub_bytes
+from scrubber._manager import make_plugin_manager
+from scrubber._tables import MemoryTables
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from scrubber.api import Plugins, ScrubResult, scrub_bytes
-from scrubber.findings import Severity
-from scrubber.manager import make_plugin_manager
-from scrubber.tables import MemoryTables
+from scrubber._api import Plugins, ScrubResult, scrub_bytes
+from scrubber._findings import Severity
+from scrubber._manager import make_plugin_manager
+from scrubber._tables import MemoryTables
 from scrubber.testing import make_claim
 
 OPT_IN = "[defaults.infusion]\nrecode_initial_services = true\n"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scrubber.findings import Phase
-from scrubber.manager import (
+from scrubber._findings import Phase
+from scrubber._manager import (
     collect_edits,
     collect_explainers,
     collect_settings,

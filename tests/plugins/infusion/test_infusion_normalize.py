@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from scrubber.findings import Severity
-from scrubber.fixes import SetUnits, SplitLine, SplitPart
+from scrubber._findings import Severity
+from scrubber._fixes import SetUnits, SplitLine, SplitPart
 from scrubber.testing import make_claim, make_line, run_edit
 
 HOW = ["MJ", "MJ-units", "period", "start-end"]

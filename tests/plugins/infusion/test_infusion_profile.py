@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from scrubber.errors import ProfileError
+from scrubber._errors import ProfileError
 from scrubber.testing import make_claim
 from scrubber_infusion.families import load_catalog
 from scrubber_infusion.settings import DEFAULTS, HELP, rulebook

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from scrubber.api import Plugins, scrub_bytes
-from scrubber.manager import make_plugin_manager
-from scrubber.tables import MemoryTables
+from scrubber._api import Plugins, scrub_bytes
+from scrubber._manager import make_plugin_manager
+from scrubber._tables import MemoryTables
 
 
 def test_837p_visit_in_minutes_is_written_back_as_primary_and_add_on(corpus_dir: Path) -> None:

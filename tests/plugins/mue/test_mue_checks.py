@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from scrubber.findings import Severity
-from scrubber.history import ClaimHistory
-from scrubber.models import ServiceLine
-from scrubber.profiles import load_profile
+from scrubber._findings import Severity
+from scrubber._history import ClaimHistory
+from scrubber._models import ServiceLine
+from scrubber._profiles import load_profile
 from scrubber.testing import make_claim, make_line, make_table, run_edit
 from scrubber_mue.checks import (
     bilateral_needs_modifier_50,

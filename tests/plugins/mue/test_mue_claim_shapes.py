@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from scrubber import MemoryTables, scrub_bytes
-from scrubber.api import Plugins
-from scrubber.findings import Finding, Severity
-from scrubber.formats import ClaimPiece
-from scrubber.models import Claim
+from scrubber._api import Plugins
+from scrubber._findings import Finding, Severity
+from scrubber._formats import ClaimPiece
+from scrubber._models import Claim
 from scrubber.testing import make_table
 
 Q3 = date(2026, 7, 1)

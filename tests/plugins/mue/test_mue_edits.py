@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from scrubber.edits import Edit
-from scrubber.findings import Finding, Severity
-from scrubber.fixes import (
+from scrubber._edits import Edit
+from scrubber._findings import Finding, Severity
+from scrubber._fixes import (
     AddNote,
     RemoveLine,
     RequestAttachment,
@@ -21,9 +21,9 @@ from scrubber.fixes import (
     SplitLine,
     SplitPart,
 )
-from scrubber.models import Attachment, Claim, ServiceLine, SourceRef
-from scrubber.profiles import Profile, load_profile
-from scrubber.tables import ParsedTable
+from scrubber._models import Attachment, Claim, ServiceLine, SourceRef
+from scrubber._profiles import Profile, load_profile
+from scrubber._tables import ParsedTable
 from scrubber.testing import make_claim, make_line, make_table, run_edit
 from scrubber_mue.edits import (
     mai1_line_units_over_mue,
@@ -258,7 +258,7 @@ def test_date_of_service_edits_keep_days_apart() -> None:
 
 
 def test_cap_that_would_remove_every_line_only_flags() -> None:
-    from scrubber.history import ClaimHistory
+    from scrubber._history import ClaimHistory
 
     history = ClaimHistory()
     history.record(claim(line("96413", 3), id="EARLIER"))

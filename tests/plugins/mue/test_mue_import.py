@@ -12,10 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from scrubber.errors import TableError
-from scrubber.manager import collect_importers, make_plugin_manager
-from scrubber.store import TableStore
-from scrubber.tables import ImportHints, ParsedTable
+from scrubber._errors import TableError
+from scrubber._manager import collect_importers, make_plugin_manager
+from scrubber._store import TableStore
+from scrubber._tables import ImportHints, ParsedTable
 from scrubber_mue import MUE_IMPORTER
 from scrubber_mue.names import read_name
 from scrubber_mue.readers import MAX_MEMBERS, parse_mue_file

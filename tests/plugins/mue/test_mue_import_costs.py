@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import scrubber.cli as cli
-from scrubber.errors import TableError
-from scrubber.store import TableStore
-from scrubber.tables import ImportHints
+import scrubber._cli as cli
+from scrubber._errors import TableError
+from scrubber._store import TableStore
+from scrubber._tables import ImportHints
 from scrubber_mue.readers import parse_mue_file
 
 NO_HINTS = ImportHints()

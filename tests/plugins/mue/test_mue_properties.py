@@ -9,9 +9,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrubber.fixes import apply_fixes
-from scrubber.models import Claim
-from scrubber.profiles import load_profile
+from scrubber._fixes import apply_fixes
+from scrubber._models import Claim
+from scrubber._profiles import load_profile
 from scrubber.testing import make_claim, make_line, make_table, run_edit
 from scrubber_mue.actions import plan_day
 from scrubber_mue.edits import MUE_EDITS

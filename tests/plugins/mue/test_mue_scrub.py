@@ -11,19 +11,19 @@ from typing import Any
 
 import pytest
 
-from scrubber.engine import scrub, scrub_claim
-from scrubber.explain import ExplainRequest
-from scrubber.findings import Severity
-from scrubber.manager import (
+from scrubber._engine import scrub, scrub_claim
+from scrubber._explain import ExplainRequest
+from scrubber._findings import Severity
+from scrubber._manager import (
     collect_edits,
     collect_explainers,
     collect_settings,
     make_plugin_manager,
 )
-from scrubber.models import Attachment, Claim, ServiceLine
-from scrubber.profiles import Profile, load_profile
-from scrubber.store import StoreTables, TableStore
-from scrubber.tables import ImportHints, MemoryTables, ReferenceTables
+from scrubber._models import Attachment, Claim, ServiceLine
+from scrubber._profiles import Profile, load_profile
+from scrubber._store import StoreTables, TableStore
+from scrubber._tables import ImportHints, MemoryTables, ReferenceTables
 from scrubber.testing import make_claim, make_line
 from scrubber_mue.edits import MUE_EDITS
 from scrubber_mue.explain import explain_mue
@@ -249,7 +249,7 @@ def test_hooks_register_edits_settings_importer_and_explainer() -> None:
 
 
 def test_profile_rejects_an_unknown_action() -> None:
-    from scrubber.errors import ProfileError
+    from scrubber._errors import ProfileError
 
     with pytest.raises(ProfileError, match="mai3_action"):
         profile('[defaults.mue]\nmai3_action = "ignore"\n')

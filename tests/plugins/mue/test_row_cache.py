@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from scrubber.tables import MemoryTables, RowHit
+from scrubber._tables import MemoryTables, RowHit
 from scrubber.testing import make_table
 from scrubber_mue import resolve
 

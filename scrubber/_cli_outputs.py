@@ -16,8 +16,8 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scrubber.cli_io import OutputError, check_writable, is_stream
-from scrubber.errors import ScrubberError
+from scrubber._cli_io import OutputError, check_writable, is_stream
+from scrubber._errors import ScrubberError
 
 __all__ = ["InputOutputs", "plan_outputs"]
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from scrubber.api import Plugins
-from scrubber.errors import ProfileError, TableError
-from scrubber.manager import make_plugin_manager
-from scrubber.serve.app import DEFAULT_MAX_BODY, ServiceConfig, create_app
-from scrubber.serve.history import TenantHistories
-from scrubber.store import TableStore
+from scrubber._api import Plugins
+from scrubber._errors import ProfileError, TableError
+from scrubber._manager import make_plugin_manager
+from scrubber._store import TableStore
+from scrubber.serve._app import DEFAULT_MAX_BODY, ServiceConfig, create_app
+from scrubber.serve._history import TenantHistories
 
 __all__ = ["app_from_env", "load_config", "serve"]
 
@@ -95,7 +95,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     print(f"scrubber: serving on http://{host}:{port} (tables {tables})", file=sys.stderr)
     uvicorn.run(
-        "scrubber.serve.run:app_from_env",
+        "scrubber.serve._run:app_from_env",
         factory=True,
         host=host,
         port=port,

@@ -26,8 +26,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from scrubber.errors import TableError
-from scrubber.history import ClaimHistory, ClaimUnits, PatientLedger, Slot, patient_entry
+from scrubber._errors import TableError
+from scrubber._history import ClaimHistory, ClaimUnits, PatientLedger, Slot, patient_entry
 
 __all__ = ["DEFAULT_RETAIN_DAYS", "SqliteHistory"]
 

@@ -26,12 +26,12 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar, final
 
-from scrubber.findings import Finding, Phase, Severity, TableRowRef
-from scrubber.fixes import Fix
-from scrubber.history import ClaimHistory
-from scrubber.models import Claim, ServiceLine
-from scrubber.profiles import PayerProfile, Setting
-from scrubber.tables import ReferenceTables
+from scrubber._findings import Finding, Phase, Severity, TableRowRef
+from scrubber._fixes import Fix
+from scrubber._history import ClaimHistory
+from scrubber._models import Claim, ServiceLine
+from scrubber._profiles import PayerProfile, Setting
+from scrubber._tables import ReferenceTables
 
 __all__ = ["CODE_PATTERN", "Edit", "EditContext", "PhaseEdits", "edit"]
 

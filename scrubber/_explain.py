@@ -20,8 +20,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, final
 
-from scrubber.profiles import PayerProfile
-from scrubber.tables import ReferenceTables
+from scrubber._profiles import PayerProfile
+from scrubber._tables import ReferenceTables
 
 __all__ = ["ExplainAnswer", "ExplainRequest", "ExplainSection", "Explainer", "explain_code"]
 

@@ -29,13 +29,13 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
-from scrubber.engine import OUT_OF_SCOPE_CODE, UNREADABLE_CODE
-from scrubber.findings import ClaimResult, EditFailure, Finding, Severity, UnreadableClaim
-from scrubber.fixes import Fix
-from scrubber.formats import ValidationIssue
-from scrubber.models import Attachment, Claim, ServiceLine
-from scrubber.profiles import Profile
-from scrubber.tables import TableInfo
+from scrubber._engine import OUT_OF_SCOPE_CODE, UNREADABLE_CODE
+from scrubber._findings import ClaimResult, EditFailure, Finding, Severity, UnreadableClaim
+from scrubber._fixes import Fix
+from scrubber._formats import ValidationIssue
+from scrubber._models import Attachment, Claim, ServiceLine
+from scrubber._profiles import Profile
+from scrubber._tables import TableInfo
 
 __all__ = [
     "CORE_FINDINGS",

@@ -1,7 +1,7 @@
 """``scrubber scrub --jobs N``: scrub several inputs in N worker processes, same result as one.
 
 Each input file is one unit of work. A worker process loads the plugins, the table store and
-the profile once (``scrubber.jobs_worker``) and then scrubs whole inputs through the same
+the profile once (``scrubber._jobs_worker``) and then scrubs whole inputs through the same
 ``Engine``/``Run.stream`` path as ``--jobs 1``.
 
 Day totals are why this is not simply "one file per worker". A date-of-service edit (the MUE)
@@ -44,10 +44,10 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
-from scrubber.api import Plugins, tool_version
-from scrubber.cli_io import PendingOutputs, read_chunks, stdin_copy
-from scrubber.cli_outputs import InputOutputs
-from scrubber.cli_scrub import (
+from scrubber._api import Plugins, tool_version
+from scrubber._cli_io import PendingOutputs, read_chunks, stdin_copy
+from scrubber._cli_outputs import InputOutputs
+from scrubber._cli_scrub import (
     _html,
     _pick_format,
     _report_chunks,
@@ -56,15 +56,15 @@ from scrubber.cli_scrub import (
     print_outcome,
     scrub_options,
 )
-from scrubber.errors import AdapterError, PluginError, ScrubberError
-from scrubber.formats import Format
-from scrubber.history import ClaimHistory
-from scrubber.history_store import SqliteHistory
-from scrubber.jobs_worker import HistoryEvent, Input, Scrubbed, scrub_inputs, start_worker
-from scrubber.profiles import Profile
-from scrubber.report import ReportBuilder
-from scrubber.tables import TableInfo
-from scrubber.terminal import (
+from scrubber._errors import AdapterError, PluginError, ScrubberError
+from scrubber._formats import Format
+from scrubber._history import ClaimHistory
+from scrubber._history_store import SqliteHistory
+from scrubber._jobs_worker import HistoryEvent, Input, Scrubbed, scrub_inputs, start_worker
+from scrubber._profiles import Profile
+from scrubber._report import ReportBuilder
+from scrubber._tables import TableInfo
+from scrubber._terminal import (
     FindingListing,
     listing_rows,
     stderr_console,

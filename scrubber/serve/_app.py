@@ -28,20 +28,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scrubber.api import Plugins, ScrubResult, scrub_bytes
-from scrubber.errors import ScrubberError
-from scrubber.explain import ExplainRequest, explain_code
-from scrubber.history import ClaimHistory
-from scrubber.profiles import Profile
-from scrubber.serve.history import TenantHistories
-from scrubber.serve.schemas import (
+from scrubber._api import Plugins, ScrubResult, scrub_bytes
+from scrubber._errors import ScrubberError
+from scrubber._explain import ExplainRequest, explain_code
+from scrubber._history import ClaimHistory
+from scrubber._profiles import Profile
+from scrubber._tables import ReferenceTables
+from scrubber.serve._history import TenantHistories
+from scrubber.serve._schemas import (
     ErrorBody,
     ExplainResponse,
     Health,
     ScrubResponse,
     TablesResponse,
 )
-from scrubber.tables import ReferenceTables
 
 __all__ = ["DEFAULT_MAX_BODY", "MEDIA_TYPES", "ServiceConfig", "create_app"]
 
@@ -402,6 +402,6 @@ def _scrub_body(
 
 
 def _tool_version() -> str:
-    from scrubber.api import tool_version
+    from scrubber._api import tool_version
 
     return tool_version()

@@ -22,17 +22,17 @@ from typing import NoReturn
 
 import pluggy
 
-from scrubber.api import Plugins, tool_version
-from scrubber.cli_io import PendingOutputs, one_line, quiet_broken_pipe
-from scrubber.cli_tables import tables_import, tables_list, tables_show
-from scrubber.errors import PluginError, ProfileError, ScrubberError
-from scrubber.explain import ExplainRequest, explain_code
-from scrubber.history_store import DEFAULT_RETAIN_DAYS, SqliteHistory
-from scrubber.manager import BLOCK_HINT, BrokenPlugin, make_plugin_manager, plugin_infos
-from scrubber.profiles import PROGRAMS, Profile
-from scrubber.report import CORE_FINDINGS, REPORT_LEVELS, REPORT_VERSION
-from scrubber.store import StoreTables, TableStore
-from scrubber.tables import MemoryTables, ReferenceTables
+from scrubber._api import Plugins, tool_version
+from scrubber._cli_io import PendingOutputs, one_line, quiet_broken_pipe
+from scrubber._cli_tables import tables_import, tables_list, tables_show
+from scrubber._errors import PluginError, ProfileError, ScrubberError
+from scrubber._explain import ExplainRequest, explain_code
+from scrubber._history_store import DEFAULT_RETAIN_DAYS, SqliteHistory
+from scrubber._manager import BLOCK_HINT, BrokenPlugin, make_plugin_manager, plugin_infos
+from scrubber._profiles import PROGRAMS, Profile
+from scrubber._report import CORE_FINDINGS, REPORT_LEVELS, REPORT_VERSION
+from scrubber._store import StoreTables, TableStore
+from scrubber._tables import MemoryTables, ReferenceTables
 
 __all__ = ["main"]
 
@@ -420,7 +420,7 @@ def _cmd_edits(args: argparse.Namespace, plugins: Plugins) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     """``scrubber report R.json -o R.html``: the HTML page of an existing JSON report."""
-    from scrubber.html_report import render_html
+    from scrubber._html_report import render_html
 
     try:
         text = Path(args.report_file).read_text(encoding="utf-8")
@@ -487,7 +487,7 @@ def _cmd_explain(args: argparse.Namespace, plugins: Plugins) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     try:
-        from scrubber.serve.run import serve
+        from scrubber.serve._run import serve
     except ImportError as exc:
         raise ScrubberError(
             f"the service needs the 'serve' extra: pip install 'claim-scrubber[serve]' ({exc})"
@@ -514,7 +514,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _cmd_report(args)
     plugins = _load_plugins()
     if args.command == "scrub":
-        from scrubber.cli_scrub import run_scrub
+        from scrubber._cli_scrub import run_scrub
 
         profile = _profile(args, plugins)
         tables, note = _open_tables(args)

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import final
 
-from scrubber.findings import ClaimResult, Finding, Severity
-from scrubber.models import Claim
+from scrubber._findings import ClaimResult, Finding, Severity
+from scrubber._models import Claim
 
 __all__ = [
     "ClaimPiece",

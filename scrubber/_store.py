@@ -30,8 +30,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import final
 
-from scrubber.errors import TableError
-from scrubber.tables import ParsedTable, TableInfo, TableRow, TableSnapshot
+from scrubber._errors import TableError
+from scrubber._tables import ParsedTable, TableInfo, TableRow, TableSnapshot
 
 __all__ = ["ImportOutcome", "StoreTables", "TableStore"]
 

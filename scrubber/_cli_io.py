@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from scrubber.errors import ScrubberError
+from scrubber._errors import ScrubberError
 
 __all__ = [
     "BROKEN_PIPE_EXIT",

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, final
 
-from scrubber.errors import ProfileError
-from scrubber.models import Claim
+from scrubber._errors import ProfileError
+from scrubber._models import Claim
 
 __all__ = ["PayerProfile", "Profile", "SettingsSection", "load_profile"]
 

@@ -18,19 +18,19 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from scrubber.api import SNIFF_BYTES, Plugins, detect_format, reporting, tool_version
-from scrubber.cli_io import PendingOutputs, read_chunks, read_head, stdin_copy
-from scrubber.cli_outputs import InputOutputs, plan_outputs
-from scrubber.engine import Engine, Result, Run, ScrubOptions
-from scrubber.errors import AdapterError, ScrubberError
-from scrubber.findings import ClaimResult
-from scrubber.formats import ClaimPiece, Format, FormatOptions
-from scrubber.history import ClaimHistory
-from scrubber.history_store import SqliteHistory
-from scrubber.profiles import Profile
-from scrubber.report import ReportBuilder, summary_text
-from scrubber.tables import ReferenceTables
-from scrubber.terminal import (
+from scrubber._api import SNIFF_BYTES, Plugins, detect_format, reporting, tool_version
+from scrubber._cli_io import PendingOutputs, read_chunks, read_head, stdin_copy
+from scrubber._cli_outputs import InputOutputs, plan_outputs
+from scrubber._engine import Engine, Result, Run, ScrubOptions
+from scrubber._errors import AdapterError, ScrubberError
+from scrubber._findings import ClaimResult
+from scrubber._formats import ClaimPiece, Format, FormatOptions
+from scrubber._history import ClaimHistory
+from scrubber._history_store import SqliteHistory
+from scrubber._profiles import Profile
+from scrubber._report import ReportBuilder, summary_text
+from scrubber._tables import ReferenceTables
+from scrubber._terminal import (
     FindingListing,
     ScrubProgress,
     listing_rows,
@@ -110,7 +110,7 @@ def run_scrub(
         force=args.force,
         html=getattr(args, "html", None),  # the HTML report, where the command has one
     )
-    from scrubber.cli_jobs import jobs_wanted, run_scrub_jobs
+    from scrubber._cli_jobs import jobs_wanted, run_scrub_jobs
 
     jobs = jobs_wanted(args)
     if jobs > 1 and len(args.inputs) > 1:
@@ -275,7 +275,7 @@ def _size(path: str) -> int | None:
 
 def _html(header: dict[str, Any], spool: Any) -> str:
     """The HTML page of this run's report (the same data as the JSON report)."""
-    from scrubber.html_report import render_html
+    from scrubber._html_report import render_html
 
     spool.seek(0)
     return render_html({**header, "claims": [json.loads(line) for line in spool]})

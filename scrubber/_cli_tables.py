@@ -25,9 +25,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from scrubber.errors import ScrubberError, TableError
-from scrubber.store import TableStore
-from scrubber.tables import (
+from scrubber._errors import ScrubberError, TableError
+from scrubber._store import TableStore
+from scrubber._tables import (
     ImportHints,
     ParsedTable,
     ReferenceTables,

@@ -32,8 +32,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import final
 
-from scrubber.edits import Edit, EditContext, PhaseEdits
-from scrubber.findings import (
+from scrubber._edits import Edit, EditContext, PhaseEdits
+from scrubber._findings import (
     AppliedFix,
     ClaimResult,
     EditFailure,
@@ -42,12 +42,12 @@ from scrubber.findings import (
     Severity,
     UnreadableClaim,
 )
-from scrubber.fixes import Fix, apply_fixes
-from scrubber.formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
-from scrubber.history import ClaimHistory
-from scrubber.models import Claim
-from scrubber.profiles import Profile
-from scrubber.tables import ReferenceTables, RowHit, TableInfo
+from scrubber._fixes import Fix, apply_fixes
+from scrubber._formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
+from scrubber._history import ClaimHistory
+from scrubber._models import Claim
+from scrubber._profiles import Profile
+from scrubber._tables import ReferenceTables, RowHit, TableInfo
 
 __all__ = [
     "CONFLICT_CODE",

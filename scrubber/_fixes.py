@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import final
 
-from scrubber.models import MAX_MODIFIERS, Attachment, Claim, ServiceLine
+from scrubber._models import MAX_MODIFIERS, Attachment, Claim, ServiceLine
 
 __all__ = [
     "LAST_LINE",

@@ -28,9 +28,9 @@ from dataclasses import dataclass, replace
 from itertools import chain
 from typing import final
 
-from scrubber.errors import AdapterError
-from scrubber.formats import Format, FormatOptions, Piece, ValidationIssue, Verbatim
-from scrubber.models import Claim
+from scrubber._errors import AdapterError
+from scrubber._formats import Format, FormatOptions, Piece, ValidationIssue, Verbatim
+from scrubber._models import Claim
 
 __all__ = ["Utf16", "detect_utf16", "utf16_aware"]
 

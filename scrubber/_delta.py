@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
-from scrubber.fixes import added_attachments
-from scrubber.models import Attachment, ServiceLine
+from scrubber._fixes import added_attachments
+from scrubber._models import Attachment, ServiceLine
 
 __all__ = ["LineDelta", "line_delta"]
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from scrubber.models import Claim, ServiceLine
+from scrubber._models import Claim, ServiceLine
 
 __all__ = [
     "DAY_TOTAL_KEYS",

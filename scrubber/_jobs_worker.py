@@ -1,4 +1,4 @@
-"""The worker side of ``scrubber scrub --jobs N`` (see ``scrubber.cli_jobs``).
+"""The worker side of ``scrubber scrub --jobs N`` (see ``scrubber._cli_jobs``).
 
 A worker process is started once (``start_worker``: plugins, table store, profile, one
 ``Engine``) and then scrubs inputs with ``scrub_inputs``: whole inputs through the same
@@ -19,18 +19,18 @@ from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
-from scrubber.api import Plugins, reporting
-from scrubber.cli_io import read_chunks
-from scrubber.cli_scrub import scrub_options
-from scrubber.engine import Engine, Result
-from scrubber.errors import AdapterError, ScrubberError
-from scrubber.findings import ClaimResult
-from scrubber.formats import ClaimPiece
-from scrubber.history import ClaimHistory, ClaimUnits
-from scrubber.history_store import SqliteHistory
-from scrubber.models import Claim
-from scrubber.report import ReportBuilder
-from scrubber.tables import TableInfo
+from scrubber._api import Plugins, reporting
+from scrubber._cli_io import read_chunks
+from scrubber._cli_scrub import scrub_options
+from scrubber._engine import Engine, Result
+from scrubber._errors import AdapterError, ScrubberError
+from scrubber._findings import ClaimResult
+from scrubber._formats import ClaimPiece
+from scrubber._history import ClaimHistory, ClaimUnits
+from scrubber._history_store import SqliteHistory
+from scrubber._models import Claim
+from scrubber._report import ReportBuilder
+from scrubber._tables import TableInfo
 
 __all__ = ["HistoryEvent", "Input", "Scrubbed", "beneficiary", "scrub_inputs", "start_worker"]
 
@@ -92,7 +92,7 @@ _worker: dict[str, Any] = {}
 
 def start_worker(args: argparse.Namespace, history_path: str | None, window: int) -> None:
     """Load plugins, tables and profile once per worker process, as the CLI does."""
-    from scrubber import cli
+    from scrubber import _cli as cli
 
     plugins = cli._load_plugins()
     tables, _note = cli._open_tables(args)

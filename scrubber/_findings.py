@@ -1,6 +1,6 @@
 """Findings, failures and per-claim results: the records the engine hands back.
 
-A finding is what an edit says about a claim; it may propose fixes (``scrubber.fixes``).
+A finding is what an edit says about a claim; it may propose fixes (``scrubber._fixes``).
 Messages name claim ids and line numbers only, never patients.
 """
 
@@ -12,8 +12,8 @@ from datetime import date
 from typing import TYPE_CHECKING, final
 
 if TYPE_CHECKING:
-    from scrubber.fixes import Fix
-    from scrubber.models import Claim
+    from scrubber._fixes import Fix
+    from scrubber._models import Claim
 
 __all__ = [
     "AppliedFix",

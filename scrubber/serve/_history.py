@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from scrubber.history import ClaimHistory, PatientLedger, patient_entry
-from scrubber.history_store import SqliteHistory
+from scrubber._history import ClaimHistory, PatientLedger, patient_entry
+from scrubber._history_store import SqliteHistory
 
 __all__ = ["TenantHistories", "TenantHistory"]
 

@@ -1,5 +1,5 @@
 """Reference tables: the records importers produce, the lookup protocol edits use, and an
-in-memory implementation (tests, the Python API). The SQLite store is in ``scrubber.store``.
+in-memory implementation (tests, the Python API). The SQLite store is in ``scrubber._store``.
 
 A table is one published version of one reference file: kind (``mue``), program
 (``medicare``/``medicaid``), service type (``practitioner``/``outpatient``/``dme``) and
@@ -20,7 +20,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Protocol, final
 
-from scrubber.findings import TableRowRef
+from scrubber._findings import TableRowRef
 
 __all__ = [
     "ImportHints",

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:  # hookspecs import records, never the reverse
-    from scrubber.edits import Edit
-    from scrubber.explain import Explainer
-    from scrubber.formats import Format
-    from scrubber.profiles import SettingsSection
-    from scrubber.tables import TableImporter
+    from scrubber._edits import Edit
+    from scrubber._explain import Explainer
+    from scrubber._formats import Format
+    from scrubber._profiles import SettingsSection
+    from scrubber._tables import TableImporter
 
 PROJECT = "claim_scrubber"
 hookspec = pluggy.HookspecMarker(PROJECT)

@@ -17,14 +17,14 @@ from typing import TypeVar, final
 
 import pluggy
 
-from scrubber import hookspecs
-from scrubber.edits import Edit
-from scrubber.errors import PluginError
-from scrubber.explain import Explainer
-from scrubber.formats import Format
-from scrubber.hookspecs import PROJECT
-from scrubber.profiles import SettingsSection
-from scrubber.tables import TableImporter
+from scrubber import _hookspecs as hookspecs
+from scrubber._edits import Edit
+from scrubber._errors import PluginError
+from scrubber._explain import Explainer
+from scrubber._formats import Format
+from scrubber._hookspecs import PROJECT
+from scrubber._profiles import SettingsSection
+from scrubber._tables import TableImporter
 
 __all__ = [
     "BLOCK_HINT",

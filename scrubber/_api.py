@@ -15,14 +15,14 @@ from typing import Any, final
 
 import pluggy
 
-from scrubber.edits import Edit
-from scrubber.engine import Engine, OnResult, Result, ScrubOptions
-from scrubber.errors import AdapterError
-from scrubber.explain import Explainer
-from scrubber.findings import Finding
-from scrubber.formats import ClaimPiece, Format, FormatOptions
-from scrubber.history import ClaimHistory
-from scrubber.manager import (
+from scrubber._edits import Edit
+from scrubber._engine import Engine, OnResult, Result, ScrubOptions
+from scrubber._errors import AdapterError
+from scrubber._explain import Explainer
+from scrubber._findings import Finding
+from scrubber._formats import ClaimPiece, Format, FormatOptions
+from scrubber._history import ClaimHistory
+from scrubber._manager import (
     PluginInfo,
     collect_edits,
     collect_explainers,
@@ -32,9 +32,9 @@ from scrubber.manager import (
     make_plugin_manager,
     plugin_infos,
 )
-from scrubber.profiles import Profile, SettingsSection, load_profile
-from scrubber.report import ReportBuilder
-from scrubber.tables import ReferenceTables, TableImporter
+from scrubber._profiles import Profile, SettingsSection, load_profile
+from scrubber._report import ReportBuilder
+from scrubber._tables import ReferenceTables, TableImporter
 
 __all__ = [
     "SNIFF_BYTES",
