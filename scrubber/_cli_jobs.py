@@ -16,7 +16,7 @@ were finally billed (after their own fixes). So the run goes in two passes:
    never saw a claim of another input's beneficiary, so its first-pass result is exactly what
    ``--jobs 1`` writes. A group of several inputs is scrubbed again by one worker, in input
    order, on one history: the day totals run across its inputs as in ``--jobs 1`` (an input
-   sharing nothing with earlier ones only feeds the history, ``_feeders``). Groups run in
+   sharing nothing with earlier ones only feeds the history, ``_grouping.feeders``). Groups run in
    parallel.
 
 Outputs are then written in input order through the CLI's all-or-none ``PendingOutputs``
@@ -58,6 +58,7 @@ from scrubber._cli_scrub import (
 )
 from scrubber._errors import AdapterError, PluginError, ScrubberError
 from scrubber._formats import Format
+from scrubber._grouping import feeders, unit_groups
 from scrubber._history import ClaimHistory
 from scrubber._history_store import SqliteHistory
 from scrubber._jobs_worker import HistoryEvent, Input, Scrubbed, scrub_inputs, start_worker
@@ -80,30 +81,6 @@ def jobs_wanted(args: argparse.Namespace) -> int:
     if jobs < 0:
         raise ScrubberError("--jobs must be 0 (every core) or more")
     return jobs or os.cpu_count() or 1
-
-
-def _groups(results: Sequence[Scrubbed]) -> list[list[int]]:
-    """Input indexes united by shared beneficiary keys (union-find), each group in input
-    order, groups ordered by their first input."""
-    parent = list(range(len(results)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    owner: dict[str, int] = {}
-    for result in results:
-        for key in result.keys:
-            first = owner.setdefault(key, result.index)
-            a, b = find(first), find(result.index)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    groups: dict[int, list[int]] = {}
-    for index in range(len(results)):
-        groups.setdefault(find(index), []).append(index)
-    return list(groups.values())
 
 
 def _first_use(results: Sequence[Scrubbed]) -> list[TableInfo]:
@@ -148,11 +125,11 @@ def _scrub_all(
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)  # no more work once one failed
             raise
-        shared = [group for group in _groups(results) if len(group) > 1]
+        shared = [group for group in unit_groups(results) if len(group) > 1]
         shared.sort(key=lambda group: -sum(sizes[i] for i in group))
         again = [
             pool.submit(
-                scrub_inputs, [items[i] for i in group], workdir, "b", _feeders(group, results)
+                scrub_inputs, [items[i] for i in group], workdir, "b", feeders(group, results)
             )
             for group in shared
         ]
@@ -160,20 +137,6 @@ def _scrub_all(
             for result in _result(future):
                 results[result.index] = result
     return results
-
-
-def _feeders(group: Sequence[int], results: Sequence[Scrubbed]) -> dict[int, frozenset[str]]:
-    """Inputs of *group* whose first-pass result is final (no beneficiary of theirs is on an
-    earlier input of the group), each with the keys later inputs need from it."""
-    feeders: dict[int, frozenset[str]] = {}
-    earlier: set[str] = set()
-    for position, index in enumerate(group):
-        keys = results[index].keys
-        if not keys & earlier:
-            later = set().union(*(results[i].keys for i in group[position + 1 :]))
-            feeders[index] = keys & later
-        earlier |= keys
-    return feeders
 
 
 def _size(item: Input) -> int:

@@ -297,11 +297,11 @@ def _keys(*keys: str) -> Any:
 
 
 def test_inputs_sharing_a_beneficiary_through_a_chain_are_one_group() -> None:
-    from scrubber._cli_jobs import _groups
+    from scrubber._grouping import unit_groups
 
     # 0 and 2 share p; 2 and 4 share q: one group in input order; 1 and 3 alone
     results = _keys(["p"], ["x"], ["p", "q"], [], ["q"])
-    assert _groups(results) == [[0, 2, 4], [1], [3]]
+    assert unit_groups(results) == [[0, 2, 4], [1], [3]]
 
 
 def test_jobs_zero_means_every_core() -> None:
@@ -315,12 +315,12 @@ def test_jobs_zero_means_every_core() -> None:
 
 
 def test_an_input_sharing_nothing_with_earlier_ones_only_feeds_the_history() -> None:
-    from scrubber._cli_jobs import _feeders
+    from scrubber._grouping import feeders
 
     # group 0, 1, 2: 0 is final and feeds p; 1 (x only) is final too and feeds x;
     # 2 has p and x from earlier inputs: scrubbed again
     results = _keys(["p", "y"], ["x"], ["p", "x"])
-    assert _feeders([0, 1, 2], results) == {0: frozenset({"p"}), 1: frozenset({"x"})}
+    assert feeders([0, 1, 2], results) == {0: frozenset({"p"}), 1: frozenset({"x"})}
 
 
 def test_terminal_listing_and_html_are_the_same_with_two_workers(
