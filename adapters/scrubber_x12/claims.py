@@ -22,7 +22,6 @@ from typing import final
 
 from scrubber import Attachment, Claim, ServiceLine, SourceRef
 from scrubber_x12.payloads import ClaimBlock
-from scrubber_x12.tokenizer import Segment
 
 __all__ = ["ClaimContext", "ClaimProblem", "build_claim", "parse_decimal"]
 
@@ -72,7 +71,7 @@ _DATES: dict[str, date] = {}
 def parse_decimal(
     text: str,
     what: str,
-    segment: Segment,
+    number: int,
     *,
     digits: int = MONEY_DIGITS,
     decimals: int = MONEY_DECIMALS,
@@ -82,13 +81,12 @@ def parse_decimal(
     if value is not None:
         return value
     if not _NUMBER.match(text):
-        raise ClaimProblem(f"{what} is not a number (segment {segment.number})")
+        raise ClaimProblem(f"{what} is not a number (segment {number})")
     whole, _, fraction = text.lstrip("-").partition(".")
     if len(whole) + len(fraction) > digits or len(fraction) > decimals:
         places = f" or {decimals} decimal places" if decimals < digits else ""
         raise ClaimProblem(
-            f"{what} has more than {digits} digits{places}, beyond 005010X222A1 "
-            f"(segment {segment.number})"
+            f"{what} has more than {digits} digits{places}, beyond 005010X222A1 (segment {number})"
         )
     value = Decimal(text)
     if len(_DECIMALS) < _CACHE_MAX:
@@ -96,16 +94,16 @@ def parse_decimal(
     return value
 
 
-def parse_date(text: str, segment: Segment) -> date:
+def parse_date(text: str, number: int) -> date:
     value = _DATES.get(text)
     if value is not None:
         return value
     if len(text) != 8 or not text.isdigit():
-        raise ClaimProblem(f"date is not CCYYMMDD (segment {segment.number})")
+        raise ClaimProblem(f"date is not CCYYMMDD (segment {number})")
     try:
         value = date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
-        raise ClaimProblem(f"date does not exist (segment {segment.number})") from None
+        raise ClaimProblem(f"date does not exist (segment {number})") from None
     if len(_DATES) < _CACHE_MAX:
         _DATES[text] = value
     return value
@@ -115,7 +113,7 @@ def _element(elements: list[str], index: int) -> str:
     return elements[index] if index < len(elements) else ""
 
 
-def attachment_from_pwk(elements: list[str], segment: Segment) -> Attachment:
+def attachment_from_pwk(elements: list[str], number: int) -> Attachment:
     """PWK01 report type, PWK02 transmission, PWK05 = AC with PWK06 the control number."""
     control = _element(elements, 6) if _element(elements, 5) == "AC" else ""
     try:
@@ -125,7 +123,7 @@ def attachment_from_pwk(elements: list[str], segment: Segment) -> Attachment:
             control_number=control or None,
         )
     except ValueError:
-        raise ClaimProblem(f"PWK cannot be understood (segment {segment.number})") from None
+        raise ClaimProblem(f"PWK cannot be understood (segment {number})") from None
 
 
 def _note(elements: list[str]) -> str | None:
@@ -134,14 +132,13 @@ def _note(elements: list[str]) -> str | None:
     return None
 
 
-def _source(segment: Segment) -> SourceRef:
-    return SourceRef.trusted(f"segment {segment.number}", segment.number, FORMAT, MAX_LINES)
+def _source(number: int) -> SourceRef:
+    return SourceRef.trusted(f"segment {number}", number, FORMAT, MAX_LINES)
 
 
-def _padded(segment: Segment, size: int) -> list[str]:
-    """The segment's elements, padded with ``""`` to at least *size*: absent trailing
-    elements read as empty without a bounds test per element (the hot path reads ~12 per line)."""
-    elements = segment.elements()
+def _padded(elements: list[str], size: int) -> list[str]:
+    """*elements* padded with ``""`` to at least *size*: absent trailing elements read as
+    empty without a bounds test per element (the hot path reads ~12 per line)."""
     if len(elements) < size:
         elements += [""] * (size - len(elements))
     return elements
@@ -150,60 +147,63 @@ def _padded(segment: Segment, size: int) -> list[str]:
 _SUBLOOP_TAGS = frozenset({"LIN", "SVD", "LQ", "NM1"})  # loops 2410, 2430, 2440; 2420A-H
 
 
-def _line(segments: tuple[Segment, ...], position: int, component: str) -> ServiceLine:
-    lx = segments[0]
+def _line(
+    segments: list[list[str]], start: int, end: int, position: int, first: int, component: str
+) -> ServiceLine:
+    """Loop 2400 from its split segments ``segments[start:end]`` (LX first); *first* is the
+    segment number of ``segments[0]``, so segment ``k`` is number ``first + k``."""
+    lx_number = first + start
     sv1: list[str] | None = None
-    sv1_segment = lx
+    sv1_number = lx_number
     dates: tuple[date, date | None] | None = None
     control = note = rendering = None
     attachments: list[Attachment] = []
     in_subloop = False
-    for segment in segments[1:]:
-        tag = segment.tag
+    for index in range(start + 1, end):
+        elements = segments[index]
+        tag = elements[0]
         if in_subloop or tag in _SUBLOOP_TAGS:
             in_subloop = True
             if tag == "NM1":
-                elements = _padded(segment, 10)
+                elements = _padded(elements, 10)
                 if elements[1] == "82" and elements[8] == "XX":
                     rendering = elements[9] or None
             continue
         if tag == "SV1":
             if sv1 is not None:  # the TR3 allows one SV1 per loop 2400: which one bills?
                 raise ClaimProblem(
-                    f"loop 2400 at segment {lx.number} has a second SV1 (segment "
-                    f"{segment.number}); 005010X222A1 allows one per service line"
+                    f"loop 2400 at segment {lx_number} has a second SV1 (segment "
+                    f"{first + index}); 005010X222A1 allows one per service line"
                 )
-            sv1 = _padded(segment, 8)
-            sv1_segment = segment
+            sv1 = _padded(elements, 8)
+            sv1_number = first + index
         elif tag == "DTP":
-            elements = _padded(segment, 4)
-            if elements[1] == "472":
-                dates = _service_dates(elements, segment)
+            if len(elements) > 1 and elements[1] == "472":
+                dates = _service_dates(elements, first + index)
         elif tag == "REF":
-            elements = _padded(segment, 3)
-            if elements[1] == "6R":
+            if len(elements) > 2 and elements[1] == "6R":
                 # the first, the one a writer rewrites (the TR3 allows one)
                 control = control or elements[2] or None
         elif tag == "NTE":
-            note = note or _note(segment.elements())
+            note = note or _note(elements)
         elif tag == "PWK":
-            attachments.append(attachment_from_pwk(segment.elements(), segment))
+            attachments.append(attachment_from_pwk(elements, first + index))
     if sv1 is None:
-        raise ClaimProblem(f"service line has no SV1 (loop 2400 at segment {lx.number})")
+        raise ClaimProblem(f"service line has no SV1 (loop 2400 at segment {lx_number})")
     if dates is None:
-        raise ClaimProblem(f"service line has no DTP*472 date (loop 2400 at segment {lx.number})")
+        raise ClaimProblem(f"service line has no DTP*472 date (loop 2400 at segment {lx_number})")
     composite = sv1[1].split(component)
     if len(composite) < 2 or not composite[1]:
         raise ClaimProblem(
-            f"SV101 has no procedure code (segment {sv1_segment.number}); "
+            f"SV101 has no procedure code (segment {sv1_number}); "
             "is the component separator the one ISA16 declares?"
         )
     basis = sv1[3]
     units = parse_decimal(
-        sv1[4], "SV104 units", sv1_segment, digits=QUANTITY_DIGITS, decimals=QUANTITY_DIGITS
+        sv1[4], "SV104 units", sv1_number, digits=QUANTITY_DIGITS, decimals=QUANTITY_DIGITS
     )
     pointers = _pointers(sv1[7], component)
-    charge = parse_decimal(sv1[2], "SV102 charge", sv1_segment)
+    charge = parse_decimal(sv1[2], "SV102 charge", sv1_number)
     # What the constructor would check and this reader does not already ensure (numbers
     # were matched by parse_decimal, the code is not empty, at most four modifiers, dates
     # exist): signs and date order. Only a line that fails them pays for the constructor,
@@ -219,7 +219,7 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
                 service_to=dates[1],
             )
         except ValueError as exc:
-            raise ClaimProblem(f"{exc} (loop 2400 at segment {lx.number})") from None
+            raise ClaimProblem(f"{exc} (loop 2400 at segment {lx_number})") from None
     return ServiceLine.trusted(
         number=position,
         code_system=composite[0],
@@ -238,7 +238,7 @@ def _line(segments: tuple[Segment, ...], position: int, component: str) -> Servi
         note=note,
         attachments=tuple(attachments) if attachments else (),
         origin=position,
-        source=_source(lx),
+        source=_source(lx_number),
     )
 
 
@@ -259,55 +259,69 @@ def _pointers(text: str, component: str) -> tuple[int, ...]:
     return found
 
 
-def _service_dates(elements: list[str], segment: Segment) -> tuple[date, date | None]:
+def _service_dates(elements: list[str], number: int) -> tuple[date, date | None]:
     qualifier, value = _element(elements, 2), _element(elements, 3)
     if qualifier == "D8":
-        return parse_date(value, segment), None
+        return parse_date(value, number), None
     if qualifier == "RD8":
         start, _, end = value.partition("-")
-        return parse_date(start, segment), parse_date(end, segment)
-    raise ClaimProblem(f"DTP*472 format is neither D8 nor RD8 (segment {segment.number})")
+        return parse_date(start, number), parse_date(end, number)
+    raise ClaimProblem(f"DTP*472 format is neither D8 nor RD8 (segment {number})")
+
+
+_WHITESPACE = "\r\n \t"  # line breaks a sender may put between segments (the tokenizer's)
 
 
 def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
-    """The ``Claim`` of *block*; ``ClaimProblem`` if it cannot be understood."""
-    component = block.delimiters.component
-    clm_segment = block.header[0]
-    clm = clm_segment.elements()
+    """The ``Claim`` of *block*; ``ClaimProblem`` if it cannot be understood.
+
+    The block's bytes are decoded and split once (segments, then elements): every segment
+    number is ``block.number`` plus its index."""
+    delimiters = block.delimiters
+    component, separator = delimiters.component, delimiters.element
+    parts = block.raw.decode("latin-1").split(delimiters.segment)
+    parts.pop()  # what follows the last terminator: nothing
+    segments = [part.lstrip(_WHITESPACE).split(separator) for part in parts]
+    first = block.number
+    clm = segments[0]
     claim_id = _element(clm, 1)
     if not claim_id:
-        raise ClaimProblem(f"CLM01 is empty (segment {clm_segment.number})")
-    total = parse_decimal(_element(clm, 2), "CLM02 total charge", clm_segment)
+        raise ClaimProblem(f"CLM01 is empty (segment {first})")
+    total = parse_decimal(_element(clm, 2), "CLM02 total charge", first)
     facility = _element(clm, 5).split(component)
     diagnoses: list[str] = []
     note = rendering = original_ref = None
     attachments: list[Attachment] = []
-    for segment in block.header[1:]:
-        tag = segment.tag
-        if tag in ("SBR",):
+    starts = [index for index, elements in enumerate(segments) if elements[0] == "LX"]
+    for index in range(1, starts[0] if starts else len(segments)):
+        elements = segments[index]
+        tag = elements[0]
+        if tag == "SBR":
             break  # loops 2320/2330: other payers, not this claim's own data
         if tag == "NM1":
-            elements = segment.elements()
             if _element(elements, 1) == "82" and _element(elements, 8) == "XX":
                 rendering = _element(elements, 9) or None
         elif tag == "HI":
-            for composite in segment.elements()[1:]:
-                parts = composite.split(component)
-                if parts[0] in DIAGNOSIS_QUALIFIERS and len(parts) > 1 and parts[1]:
-                    diagnoses.append(parts[1])
+            for composite in elements[1:]:
+                codes = composite.split(component)
+                if codes[0] in DIAGNOSIS_QUALIFIERS and len(codes) > 1 and codes[1]:
+                    diagnoses.append(codes[1])
         elif tag == "NTE":
             # The first provider note is the one a writer merges into, so reading it (not a
             # later repeat) keeps a second scrub from merging the same text again.
-            note = note or _note(segment.elements())
+            note = note or _note(elements)
         elif tag == "PWK":
-            attachments.append(attachment_from_pwk(segment.elements(), segment))
-        elif tag == "REF":
-            elements = segment.elements()
-            if _element(elements, 1) == "F8":  # payer claim control number (on a 7 or 8)
-                original_ref = _element(elements, 2) or None
-    if not block.lines:
-        raise ClaimProblem(f"claim has no service line (loop 2300 at segment {clm_segment.number})")
-    lines = tuple(_line(seg, n, component) for n, seg in enumerate(block.lines, 1))
+            attachments.append(attachment_from_pwk(elements, first + index))
+        elif tag == "REF" and _element(elements, 1) == "F8":
+            # the payer claim control number (on a replacement or void, frequency 7 or 8)
+            original_ref = _element(elements, 2) or None
+    if not starts:
+        raise ClaimProblem(f"claim has no service line (loop 2300 at segment {first})")
+    ends = [*starts[1:], len(segments)]
+    lines = tuple(
+        _line(segments, start, end, position, first, component)
+        for position, (start, end) in enumerate(zip(starts, ends, strict=True), 1)
+    )
     return Claim.trusted(  # the id is not empty, the total a number, the lines numbered 1..n
         id=claim_id,
         lines=lines,
@@ -327,5 +341,5 @@ def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
         diagnosis_codes=tuple(diagnoses),
         note=note,
         attachments=tuple(attachments),
-        source=_source(clm_segment),
+        source=_source(first),
     )

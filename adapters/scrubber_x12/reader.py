@@ -20,12 +20,11 @@ from collections.abc import Iterable, Iterator
 from scrubber import AdapterError, ClaimPiece, FormatOptions, Piece, Verbatim, opaque_key
 from scrubber_x12.claims import ClaimContext, ClaimProblem, build_claim
 from scrubber_x12.payloads import ClaimBlock, SegmentRun, TransactionTrailer
-from scrubber_x12.tokenizer import Segment, tokenize
+from scrubber_x12.tokenizer import ClaimRun, Segment, tokenize_claims
 
 __all__ = ["VERSIONS", "read_837"]
 
 VERSIONS = frozenset({"005010X222A1", "005010X222A2"})
-_CLAIM_ENDS = frozenset({"CLM", "HL", "SE"})
 _ENVELOPE_TAGS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 
 
@@ -237,11 +236,11 @@ class _Envelope:
                 segment,
             )
 
-    def finish(self, last: Segment | None) -> None:
-        if self.isa_control is not None or last is None:
-            number = last.number + 1 if last else 1
+    def finish(self, last: int) -> None:
+        """*last* is the number of the last segment read (0: none)."""
+        if self.isa_control is not None or not last:
             raise AdapterError(
-                "input ends before SE/GE/IEA (truncated)", position=f"segment {number}"
+                "input ends before SE/GE/IEA (truncated)", position=f"segment {last + 1}"
             )
 
 
@@ -251,30 +250,34 @@ def read_837(chunks: Iterable[bytes], options: FormatOptions) -> Iterator[Piece]
     envelope = _Envelope()
     context = _Context()
     run: list[bytes] = []
-    claim: list[Segment] = []
-    last: Segment | None = None
-    for segment in tokenize(chunks):
+    claim: ClaimRun | None = None  # read, and yielded when the segment after it is checked
+    last = 0  # the number of the last segment read
+    for item in tokenize_claims(chunks):
+        if type(item) is ClaimRun:
+            if envelope.st_control is None:  # a CLM outside ST: the envelope names it
+                envelope.see(Segment(item.number, "CLM", b"", 0, item.delimiters))
+            if claim is not None:  # a CLM ends the claim before it
+                yield _claim_piece(claim, context)
+            if run:
+                yield Verbatim(payload=SegmentRun(raw=b"".join(run)))
+                run = []
+            claim = item
+            last = item.number + item.size - 1
+            continue
+        segment: Segment = item  # type: ignore[assignment]
         if not segment.tag:  # whitespace after the last IEA
             run.append(segment.raw)
             continue
-        last = segment
+        last = segment.number
         tag = segment.tag
         # inside an open ST only the envelope's own segments change it (the hot path)
         trailer = (
             envelope.see(segment) if tag in _ENVELOPE_TAGS or envelope.st_control is None else None
         )
-        if claim:
-            if tag not in _CLAIM_ENDS:
-                claim.append(segment)
-                continue
+        if claim is not None:
             yield _claim_piece(claim, context)
-            claim = []
-        if tag == "CLM":
-            if run:
-                yield Verbatim(payload=SegmentRun(raw=b"".join(run)))
-                run = []
-            claim.append(segment)
-        elif trailer is not None:
+            claim = None
+        if trailer is not None:
             if run:
                 yield Verbatim(payload=SegmentRun(raw=b"".join(run)))
                 run = []
@@ -287,19 +290,13 @@ def read_837(chunks: Iterable[bytes], options: FormatOptions) -> Iterator[Piece]
         yield Verbatim(payload=SegmentRun(raw=b"".join(run)))
 
 
-def _claim_piece(segments: list[Segment], context: _Context) -> ClaimPiece:
-    starts = [i for i, s in enumerate(segments) if s.tag == "LX"]
-    first_lx = starts[0] if starts else len(segments)
-    ends = [*starts[1:], len(segments)] if starts else []  # no LX: a claim without lines
-    lines = [tuple(segments[start:end]) for start, end in zip(starts, ends, strict=True)]
-    block = ClaimBlock(
-        header=tuple(segments[:first_lx]), lines=tuple(lines), delimiters=segments[0].delimiters
-    )
-    locator = f"segment {segments[0].number}"
+def _claim_piece(run: ClaimRun, context: _Context) -> ClaimPiece:
+    block = ClaimBlock(run.raw, run.number, run.size, run.delimiters)
+    locator = f"segment {run.number}"
     try:
         claim = build_claim(block, context.freeze())
     except ClaimProblem as problem:
-        elements = segments[0].elements()
+        elements = block.header[0].elements()
         claim_id = elements[1] if len(elements) > 1 else ""
         return ClaimPiece(
             claim=None, payload=block, locator=locator, problem=str(problem), claim_id=claim_id

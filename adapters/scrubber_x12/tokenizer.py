@@ -18,13 +18,15 @@ errors and ``SourceRef`` locators name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple, final
 
 from scrubber import AdapterError
 
-__all__ = ["ISA_LENGTH", "Delimiters", "Segment", "tokenize"]
+__all__ = ["ISA_LENGTH", "ClaimRun", "Delimiters", "Segment", "tokenize", "tokenize_claims"]
 
 ISA_LENGTH = 106  # "ISA" + 16 fixed-width elements + the segment terminator
 _WHITESPACE = b"\r\n \t"
@@ -90,6 +92,17 @@ class Segment(NamedTuple):
     def elements(self) -> list[str]:
         """``[tag, e01, e02, ...]`` split on the element separator."""
         return self.content.split(self.delimiters.element)
+
+
+class ClaimRun(NamedTuple):
+    """The segments of one loop 2300 (CLM up to the segment before the next CLM, HL, SE or
+    envelope segment), found and checked as one run of bytes: ``raw`` is every byte of them,
+    ``number`` the CLM's segment number and ``size`` how many segments the run holds."""
+
+    number: int
+    size: int
+    raw: bytes
+    delimiters: Delimiters
 
 
 def _error(message: str, number: int) -> AdapterError:
@@ -216,3 +229,129 @@ def tokenize(chunks: Iterable[bytes]) -> Iterator[Segment]:
 
 
 _NO_DELIMITERS = Delimiters(element="*", repetition="^", component=":", segment="~")
+
+
+# A loop 2300 ends at the next CLM or HL or at the SE (005010X222A1 loop structure); an
+# envelope segment inside one is an error the reader reports, so a run ends there too.
+_RUN_ENDS = ("CLM", "HL", "SE", "ST", "GS", "GE", "IEA", "ISA")
+
+
+@cache
+def _run_patterns(terminator: bytes, separator: bytes) -> tuple[re.Pattern[bytes], ...]:
+    """(where a claim run ends, a well-formed segment start) for one pair of delimiters.
+
+    A segment id is 2-3 ASCII letters or digits, the first a letter, ended by the element
+    separator or the terminator: what ``_is_tag`` accepts, as a pattern."""
+    t, s = re.escape(terminator), re.escape(separator)
+    ends = b"|".join(tag.encode() for tag in _RUN_ENDS)
+    end = re.compile(t + rb"[\r\n \t]*(?:" + ends + rb")(?=" + s + b"|" + t + b")")
+    start = re.compile(
+        rb"(?:\A|(?<=" + t + rb"))[\r\n \t]*[A-Za-z][A-Za-z0-9]{1,2}(?=" + s + b"|" + t + b")"
+    )
+    return end, start
+
+
+def tokenize_claims(chunks: Iterable[bytes]) -> Iterator[Segment | ClaimRun]:
+    """``tokenize``, except that each loop 2300 comes as one ``ClaimRun`` instead of one
+    ``Segment`` per segment: its end is found and its segment ids checked by two regular
+    expressions over the run's bytes, so the reader's per-segment work is spent only on the
+    segments between claims (the envelope and loops 2000A/B/C). The same input is refused
+    with the same error at the same segment number as ``tokenize``."""
+    buffer = b""
+    number = 0
+    delimiters: Delimiters | None = None
+    terminator = separator = b""
+    run_end = segment_start = re.compile(b"")
+    tags: dict[bytes, str] = {}
+    source = iter(chunks)
+    exhausted = False
+
+    def fill() -> bool:
+        nonlocal buffer, exhausted
+        for chunk in source:
+            if chunk:
+                buffer += chunk
+                return True
+        exhausted = True
+        return False
+
+    while True:
+        if delimiters is None:
+            stripped = _skip_to_isa(buffer, number)
+            while len(stripped) < ISA_LENGTH and not exhausted:
+                if not fill():
+                    break
+                stripped = _skip_to_isa(buffer, number)
+            if not stripped:
+                if number == 0:
+                    raise _error("empty input", 1)
+                if buffer:
+                    yield Segment(number + 1, "", buffer, len(buffer), _NO_DELIMITERS)
+                return
+            prefix_length = len(buffer) - len(stripped)
+            delimiters = parse_isa(stripped, number + 1)
+            terminator = delimiters.terminator
+            separator = delimiters.element.encode("latin-1")
+            run_end, segment_start = _run_patterns(terminator, separator)
+            number += 1
+            end = prefix_length + ISA_LENGTH
+            yield Segment(number, "ISA", buffer[:end], prefix_length, delimiters)
+            buffer = buffer[end:]
+            continue
+        position = 0
+        waiting = False  # for the end of a claim that lies beyond the buffer
+        while True:
+            cut = buffer.find(terminator, position)
+            if cut < 0:
+                break
+            part = buffer[position:cut]
+            body = part.lstrip(_WHITESPACE)
+            head = body[:4].partition(separator)[0]
+            tag = tags.get(head)
+            if tag is None:
+                tag = head.decode("latin-1")
+                if not _is_tag(tag):
+                    raise _error("not an X12 segment (bad segment id or binary data)", number + 1)
+                tags[head] = tag
+            if tag == "CLM":
+                found = run_end.search(buffer, cut)
+                if found is None and not exhausted:
+                    waiting = True
+                    break
+                stop = found.start() + 1 if found else buffer.rfind(terminator) + 1
+                raw = buffer[position:stop]
+                count = raw.count(terminator)
+                if len(segment_start.findall(raw)) != count:
+                    _raise_bad_id(raw, terminator, separator, number)
+                yield ClaimRun(number + 1, count, raw, delimiters)
+                number += count
+                position = stop
+                continue
+            number += 1
+            yield Segment(number, tag, part + terminator, len(part) - len(body), delimiters)
+            position = cut + 1
+            if tag == "IEA":
+                delimiters = None
+                break
+        buffer = buffer[position:]
+        if delimiters is None:
+            continue
+        if waiting:
+            fill()
+            continue
+        if len(buffer) > _MAX_SEGMENT:
+            raise _error("no segment terminator found: not X12 or binary data", number + 1)
+        if fill():
+            continue
+        if buffer.strip(_WHITESPACE):
+            raise _error("input ends inside a segment (truncated)", number + 1)
+        raise _error("input ends before the interchange trailer IEA (truncated)", number + 1)
+
+
+def _raise_bad_id(raw: bytes, terminator: bytes, separator: bytes, number: int) -> None:
+    """Name the first segment of a claim run whose id is not one (the rare, failing path)."""
+    for offset, part in enumerate(raw.split(terminator)[:-1], 1):
+        tag = part.lstrip(_WHITESPACE)[:4].partition(separator)[0].decode("latin-1")
+        if not _is_tag(tag):
+            raise _error("not an X12 segment (bad segment id or binary data)", number + offset)
+    raise AssertionError("a claim run failed its check but every segment id is well formed")
