@@ -238,16 +238,17 @@ _RUN_ENDS = ("CLM", "HL", "SE", "ST", "GS", "GE", "IEA", "ISA")
 
 @cache
 def _run_patterns(terminator: bytes, separator: bytes) -> tuple[re.Pattern[bytes], ...]:
-    """(where a claim run ends, a well-formed segment start) for one pair of delimiters.
+    """(where a claim run ends, a terminator followed by a well-formed segment id) for one
+    pair of delimiters.
 
     A segment id is 2-3 ASCII letters or digits, the first a letter, ended by the element
     separator or the terminator: what ``_is_tag`` accepts, as a pattern."""
     t, s = re.escape(terminator), re.escape(separator)
     ends = b"|".join(tag.encode() for tag in _RUN_ENDS)
     end = re.compile(t + rb"[\r\n \t]*(?:" + ends + rb")(?=" + s + b"|" + t + b")")
-    start = re.compile(
-        rb"(?:\A|(?<=" + t + rb"))[\r\n \t]*[A-Za-z][A-Za-z0-9]{1,2}(?=" + s + b"|" + t + b")"
-    )
+    # after a terminator (the run's first segment is its CLM, already checked): starting
+    # with the terminator itself lets the engine skip ahead to each one
+    start = re.compile(t + rb"[\r\n \t]*[A-Za-z][A-Za-z0-9]{1,2}(?=" + s + b"|" + t + b")")
     return end, start
 
 
@@ -321,7 +322,7 @@ def tokenize_claims(chunks: Iterable[bytes]) -> Iterator[Segment | ClaimRun]:
                 stop = found.start() + 1 if found else buffer.rfind(terminator) + 1
                 raw = buffer[position:stop]
                 count = raw.count(terminator)
-                if len(segment_start.findall(raw)) != count:
+                if len(segment_start.findall(raw)) != count - 1:
                     _raise_bad_id(raw, terminator, separator, number)
                 yield ClaimRun(number + 1, count, raw, delimiters)
                 number += count
