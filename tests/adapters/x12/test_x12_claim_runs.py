@@ -1,0 +1,84 @@
+"""The reader takes each loop 2300 as one run of bytes (``tokenize_claims``); it must see the
+same segments, numbered the same, and refuse the same input at the same segment, as the
+per-segment tokenizer does: otherwise an error would point a user at the wrong segment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scrubber._errors import AdapterError
+from scrubber_x12.synthetic import SyntheticLine, synthetic_837
+from scrubber_x12.tokenizer import ClaimRun, Segment, tokenize, tokenize_claims
+
+PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+GOOD = synthetic_837(0, claim_lines=[[SyntheticLine()] * 2, [SyntheticLine()], [SyntheticLine()]])
+# what a mutation may insert: delimiters, line breaks, segment ids that end a claim, junk
+NOISE = [b"~", b"*", b":", b"\n", b"\r\n", b"~\n~", b"CLM*", b"HL*", b"SE*", b"GE*", b"ISA*"]
+NOISE += [b"IEA*", b"LX*", b"\x00", b"\xff", b"1", b"X", b"  ", b"~~", b"~CLM~", b"~SE~"]
+
+
+def _chunked(data: bytes, size: int) -> Iterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def _per_segment(data: bytes, size: int) -> list[tuple[int, bytes]] | str:
+    try:
+        return [(s.number, s.raw) for s in tokenize(_chunked(data, size))]
+    except AdapterError as error:
+        return f"{error} @ {error.position}"
+
+
+def _by_runs(data: bytes, size: int) -> list[tuple[int, bytes]] | str:
+    """Each claim run split back into its segments (every one ends with the terminator)."""
+    out: list[tuple[int, bytes]] = []
+    try:
+        for item in tokenize_claims(_chunked(data, size)):
+            if isinstance(item, ClaimRun):
+                terminator = item.delimiters.terminator
+                parts = item.raw.split(terminator)[:-1]
+                assert len(parts) == item.size and item.raw.endswith(terminator)
+                out += [(item.number + k, p + terminator) for k, p in enumerate(parts)]
+            else:
+                assert isinstance(item, Segment)
+                out.append((item.number, item.raw))
+    except AdapterError as error:
+        return f"{error} @ {error.position}"
+    return out
+
+
+def test_a_good_file_comes_as_runs_of_whole_claims() -> None:
+    items = list(tokenize_claims([GOOD]))
+    runs = [item for item in items if isinstance(item, ClaimRun)]
+    assert [run.raw.split(b"*", 1)[0].strip() for run in runs] == [b"CLM"] * 3
+    assert [run.size for run in runs] == [
+        2 + 2 * 4,
+        2 + 4,
+        2 + 4,
+    ]  # CLM, HI + LX, SV1, DTP, REF a line
+    assert _by_runs(GOOD, 1 << 20) == _per_segment(GOOD, 1 << 20)
+
+
+@PROFILE
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(0, len(GOOD)), st.integers(0, 3), st.sampled_from(NOISE)),
+        max_size=3,
+    ),
+    size=st.sampled_from([7, 64, 333, 1 << 20]),
+)
+def test_runs_and_segments_agree_on_mutated_input(
+    edits: list[tuple[int, int, bytes]], size: int
+) -> None:
+    data = GOOD
+    for at, cut, noise in edits:
+        data = data[:at] + noise + data[at + cut :]
+    assert _by_runs(data, size) == _per_segment(data, size)
+
+
+def test_a_claim_split_across_chunks_is_one_run() -> None:
+    assert _by_runs(GOOD, 5) == _per_segment(GOOD, 1 << 20)
+    assert sum(isinstance(i, ClaimRun) for i in tokenize_claims(_chunked(GOOD, 5))) == 3
