@@ -82,3 +82,58 @@ def test_runs_and_segments_agree_on_mutated_input(
 def test_a_claim_split_across_chunks_is_one_run() -> None:
     assert _by_runs(GOOD, 5) == _per_segment(GOOD, 1 << 20)
     assert sum(isinstance(i, ClaimRun) for i in tokenize_claims(_chunked(GOOD, 5))) == 3
+
+
+# Loop 2400 variants: each element either the common shape's or something that is not.
+LX = st.sampled_from(["LX*1", "LX*7", "LX", "LX*1*X"])
+SV101 = st.sampled_from(["HC:99213", "HC:97110:GP:59", "HC:J1100:JW:::", "HC", "HC:", "ER:1"])
+NUMBER = st.sampled_from(["1", "2.5", "100.00", "-3", "", "x", "1" * 19, ".5", "7."])
+BASIS = st.sampled_from(["UN", "MJ", ""])
+TAIL = st.sampled_from(["", "*11", "*11**1", "**1:2:3", "***1:13:2*Y", "*12**99*Y*Y"])
+DATE = st.sampled_from(["D8*20260715", "RD8*20260701-20260703", "RD8*20260703-20260701"])
+DATE_OR_BAD = st.one_of(DATE, st.sampled_from(["D8*20261301", "DT*202607151200", "D8*2026"]))
+EXTRA = st.sampled_from(
+    [[], ["REF*6R*C-1"], ["REF*6R*"], ["REF*6R*C*X"], ["NTE*ADD*NOTE"], ["PWK*09*FX"],
+     ["REF*6R*C-1", "NTE*ADD*N"], ["NM1*82*1*DOE****XX*1234567893"], ["DTP*472*D8*20260716"],
+     ["SV1*HC:99213*1*UN*1"], ["REF*6R*A", "REF*6R*B"]]
+)  # fmt: skip
+
+
+@st.composite
+def _loop_2400(draw: st.DrawFn) -> list[str]:
+    sv1 = f"SV1*{draw(SV101)}*{draw(NUMBER)}*{draw(BASIS)}*{draw(NUMBER)}{draw(TAIL)}"
+    segments = [draw(LX), sv1, f"DTP*472*{draw(DATE_OR_BAD)}", *draw(EXTRA)]
+    if draw(st.booleans()):  # the DTP before the SV1: not the common order
+        segments[1], segments[2] = segments[2], segments[1]
+    return segments
+
+
+def _read(block_text: str, monkeypatch, *, common: bool) -> object:
+    import re
+
+    from scrubber_x12 import claims
+    from scrubber_x12.payloads import ClaimBlock
+    from scrubber_x12.tokenizer import Delimiters
+
+    patterns = claims._patterns("*", "~")
+    if not common:  # every line segment by segment
+        monkeypatch.setattr(claims, "_patterns", lambda s, t: (patterns[0], re.compile("(?!)")))
+    delimiters = Delimiters(element="*", repetition="^", component=":", segment="~")
+    raw = block_text.encode("latin-1")
+    block = ClaimBlock(raw, 40, raw.count(b"~"), delimiters)
+    try:
+        return claims.build_claim(block, claims.ClaimContext())
+    except claims.ClaimProblem as problem:
+        return f"problem: {problem}"
+    finally:
+        monkeypatch.undo()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(loops=st.lists(_loop_2400(), min_size=1, max_size=3), line_break=st.sampled_from(["", "\n"]))
+def test_common_shape_lines_read_as_segment_by_segment(
+    loops: list[list[str]], line_break: str, monkeypatch
+) -> None:
+    segments = ["CLM*C1*100***11:B:1*Y*A*Y*Y", "HI*ABK:M545"] + [s for loop in loops for s in loop]
+    text = "".join(f"{line_break}{segment}~" for segment in segments)
+    assert _read(text, monkeypatch, common=True) == _read(text, monkeypatch, common=False)
