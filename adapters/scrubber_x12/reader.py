@@ -20,12 +20,11 @@ from collections.abc import Iterable, Iterator
 from scrubber import AdapterError, ClaimPiece, FormatOptions, Piece, Verbatim, opaque_key
 from scrubber_x12.claims import ClaimContext, ClaimProblem, build_claim
 from scrubber_x12.payloads import ClaimBlock, SegmentRun, TransactionTrailer
-from scrubber_x12.tokenizer import ClaimRun, Segment, tokenize_claims
+from scrubber_x12.tokenizer import Run, Segment, tokenize_runs
 
 __all__ = ["VERSIONS", "read_837"]
 
 VERSIONS = frozenset({"005010X222A1", "005010X222A2"})
-_ENVELOPE_TAGS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 
 
 def _error(message: str, segment: Segment) -> AdapterError:
@@ -85,19 +84,24 @@ class _Context:
         self.patient: list[str] = []
         self.last_nm1 = ""
 
-    def see(self, segment: Segment) -> None:
-        tag = segment.tag
+    def see_run(self, run: Run) -> None:
+        """Take in the segments of a run between claims, in order."""
+        delimiters = run.delimiters
+        separator = delimiters.element
+        for part in run.raw.decode("latin-1").split(delimiters.segment)[:-1]:
+            self.see(part.lstrip("\r\n \t").split(separator))
+
+    def see(self, elements: list[str]) -> None:
+        """Take in one segment (``[tag, e01, ...]``) of loops 1000A/B or 2000A/B/C."""
+        tag = elements[0]
         if tag == "REF":
             # 2010AA REF*EI: the billing provider's employer identification number (TR3
             # 005010X222A1); REF*SY (a social security number) is never kept.
-            if self.last_nm1 == "85":
-                elements = segment.elements()
-                if len(elements) > 2 and elements[1] == "EI":
-                    self.tin = elements[2] or None
+            if self.last_nm1 == "85" and len(elements) > 2 and elements[1] == "EI":
+                self.tin = elements[2] or None
             return
         if tag not in ("HL", "SBR", "NM1", "PRV", "DMG"):
             return
-        elements = segment.elements()
         get = elements.__getitem__
         size = len(elements)
         if tag == "HL":
@@ -250,30 +254,31 @@ def read_837(chunks: Iterable[bytes], options: FormatOptions) -> Iterator[Piece]
     envelope = _Envelope()
     context = _Context()
     run: list[bytes] = []
-    claim: ClaimRun | None = None  # read, and yielded when the segment after it is checked
+    claim: Run | None = None  # read, and yielded when what follows it is checked
     last = 0  # the number of the last segment read
-    for item in tokenize_claims(chunks):
-        if type(item) is ClaimRun:
-            if envelope.st_control is None:  # a CLM outside ST: the envelope names it
-                envelope.see(Segment(item.number, "CLM", b"", 0, item.delimiters))
-            if claim is not None:  # a CLM ends the claim before it
+    for item in tokenize_runs(chunks):
+        if type(item) is Run:
+            if envelope.st_control is None:  # outside ST: the envelope names the segment
+                envelope.see(Segment(item.number, item.tag, b"", 0, item.delimiters))
+            if claim is not None:  # the next CLM or HL ends the claim before it
                 yield _claim_piece(claim, context)
-            if run:
-                yield Verbatim(payload=SegmentRun(raw=b"".join(run)))
-                run = []
-            claim = item
+                claim = None
             last = item.number + item.size - 1
+            if item.tag == "CLM":
+                if run:
+                    yield Verbatim(payload=SegmentRun(raw=b"".join(run)))
+                    run = []
+                claim = item
+            else:
+                context.see_run(item)
+                run.append(item.raw)
             continue
         segment: Segment = item  # type: ignore[assignment]
         if not segment.tag:  # whitespace after the last IEA
             run.append(segment.raw)
             continue
         last = segment.number
-        tag = segment.tag
-        # inside an open ST only the envelope's own segments change it (the hot path)
-        trailer = (
-            envelope.see(segment) if tag in _ENVELOPE_TAGS or envelope.st_control is None else None
-        )
+        trailer = envelope.see(segment)  # only envelope segments come one at a time
         if claim is not None:
             yield _claim_piece(claim, context)
             claim = None
@@ -283,14 +288,13 @@ def read_837(chunks: Iterable[bytes], options: FormatOptions) -> Iterator[Piece]
                 run = []
             yield Verbatim(payload=trailer)
         else:
-            context.see(segment)
             run.append(segment.raw)
     envelope.finish(last)
     if run:
         yield Verbatim(payload=SegmentRun(raw=b"".join(run)))
 
 
-def _claim_piece(run: ClaimRun, context: _Context) -> ClaimPiece:
+def _claim_piece(run: Run, context: _Context) -> ClaimPiece:
     block = ClaimBlock(run.raw, run.number, run.size, run.delimiters)
     locator = f"segment {run.number}"
     try:

@@ -26,7 +26,15 @@ from typing import NamedTuple, final
 
 from scrubber import AdapterError
 
-__all__ = ["ISA_LENGTH", "ClaimRun", "Delimiters", "Segment", "tokenize", "tokenize_claims"]
+__all__ = [
+    "ENVELOPE_TAGS",
+    "ISA_LENGTH",
+    "Delimiters",
+    "Run",
+    "Segment",
+    "tokenize",
+    "tokenize_runs",
+]
 
 ISA_LENGTH = 106  # "ISA" + 16 fixed-width elements + the segment terminator
 _WHITESPACE = b"\r\n \t"
@@ -94,15 +102,18 @@ class Segment(NamedTuple):
         return self.content.split(self.delimiters.element)
 
 
-class ClaimRun(NamedTuple):
-    """The segments of one loop 2300 (CLM up to the segment before the next CLM, HL, SE or
-    envelope segment), found and checked as one run of bytes: ``raw`` is every byte of them,
-    ``number`` the CLM's segment number and ``size`` how many segments the run holds."""
+class Run(NamedTuple):
+    """Segments found and checked as one run of bytes: a loop 2300 (``tag`` is ``CLM``: CLM
+    up to the segment before the next CLM, HL, SE or envelope segment), or the segments
+    between claims inside a transaction set (BHT, loops 1000A/B and 2000A/B/C: up to the next
+    CLM or envelope segment). ``raw`` is every byte of them, ``number`` the first segment's
+    number, ``size`` how many segments the run holds and ``tag`` the first one's id."""
 
     number: int
     size: int
     raw: bytes
     delimiters: Delimiters
+    tag: str
 
 
 def _error(message: str, number: int) -> AdapterError:
@@ -231,38 +242,46 @@ def tokenize(chunks: Iterable[bytes]) -> Iterator[Segment]:
 _NO_DELIMITERS = Delimiters(element="*", repetition="^", component=":", segment="~")
 
 
-# A loop 2300 ends at the next CLM or HL or at the SE (005010X222A1 loop structure); an
-# envelope segment inside one is an error the reader reports, so a run ends there too.
-_RUN_ENDS = ("CLM", "HL", "SE", "ST", "GS", "GE", "IEA", "ISA")
+ENVELOPE_TAGS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
+# A loop 2300 ends at the next CLM or HL or at the SE (005010X222A1 loop structure), the
+# segments between claims at the next CLM; an envelope segment ends either kind of run (the
+# reader checks it on its own, and inside a claim it is an error the reader reports).
+_CLAIM_ENDS = ("CLM", "HL", *sorted(ENVELOPE_TAGS))
+_OTHER_ENDS = ("CLM", *sorted(ENVELOPE_TAGS))
 
 
 @cache
 def _run_patterns(terminator: bytes, separator: bytes) -> tuple[re.Pattern[bytes], ...]:
-    """(where a claim run ends, a terminator followed by a well-formed segment id) for one
-    pair of delimiters.
+    """(where a claim run ends, where another run ends, a terminator followed by a
+    well-formed segment id) for one pair of delimiters.
 
     A segment id is 2-3 ASCII letters or digits, the first a letter, ended by the element
     separator or the terminator: what ``_is_tag`` accepts, as a pattern."""
     t, s = re.escape(terminator), re.escape(separator)
-    ends = b"|".join(tag.encode() for tag in _RUN_ENDS)
-    end = re.compile(t + rb"[\r\n \t]*(?:" + ends + rb")(?=" + s + b"|" + t + b")")
-    # after a terminator (the run's first segment is its CLM, already checked): starting
-    # with the terminator itself lets the engine skip ahead to each one
-    start = re.compile(t + rb"[\r\n \t]*[A-Za-z][A-Za-z0-9]{1,2}(?=" + s + b"|" + t + b")")
-    return end, start
+    ahead = rb"(?=" + s + b"|" + t + b")"
+
+    def ends(tags: tuple[str, ...]) -> re.Pattern[bytes]:
+        alternatives = b"|".join(tag.encode() for tag in tags)
+        return re.compile(t + rb"[\r\n \t]*(?:" + alternatives + b")" + ahead)
+
+    # after a terminator (a run's first segment is checked before the run is looked for):
+    # starting with the terminator itself lets the engine skip ahead to each one
+    start = re.compile(t + rb"[\r\n \t]*[A-Za-z][A-Za-z0-9]{1,2}" + ahead)
+    return ends(_CLAIM_ENDS), ends(_OTHER_ENDS), start
 
 
-def tokenize_claims(chunks: Iterable[bytes]) -> Iterator[Segment | ClaimRun]:
-    """``tokenize``, except that each loop 2300 comes as one ``ClaimRun`` instead of one
-    ``Segment`` per segment: its end is found and its segment ids checked by two regular
-    expressions over the run's bytes, so the reader's per-segment work is spent only on the
-    segments between claims (the envelope and loops 2000A/B/C). The same input is refused
-    with the same error at the same segment number as ``tokenize``."""
+def tokenize_runs(chunks: Iterable[bytes]) -> Iterator[Segment | Run]:
+    """``tokenize``, except that only envelope segments come one ``Segment`` at a time:
+    everything else comes as ``Run``s (each loop 2300, and the segments between claims),
+    whose end is found and whose segment ids are checked by regular expressions over the
+    run's bytes, so the reader's per-segment work is spent where it reads something. The
+    same input is refused with the same error at the same segment number as ``tokenize``,
+    and what comes before a bad segment id is yielded before the error, as there."""
     buffer = b""
     number = 0
     delimiters: Delimiters | None = None
     terminator = separator = b""
-    run_end = segment_start = re.compile(b"")
+    claim_end = other_end = segment_start = re.compile(b"")
     tags: dict[bytes, str] = {}
     source = iter(chunks)
     exhausted = False
@@ -293,14 +312,14 @@ def tokenize_claims(chunks: Iterable[bytes]) -> Iterator[Segment | ClaimRun]:
             delimiters = parse_isa(stripped, number + 1)
             terminator = delimiters.terminator
             separator = delimiters.element.encode("latin-1")
-            run_end, segment_start = _run_patterns(terminator, separator)
+            claim_end, other_end, segment_start = _run_patterns(terminator, separator)
             number += 1
             end = prefix_length + ISA_LENGTH
             yield Segment(number, "ISA", buffer[:end], prefix_length, delimiters)
             buffer = buffer[end:]
             continue
         position = 0
-        waiting = False  # for the end of a claim that lies beyond the buffer
+        waiting = False  # for the end of a run that lies beyond the buffer
         while True:
             cut = buffer.find(terminator, position)
             if cut < 0:
@@ -314,18 +333,20 @@ def tokenize_claims(chunks: Iterable[bytes]) -> Iterator[Segment | ClaimRun]:
                 if not _is_tag(tag):
                     raise _error("not an X12 segment (bad segment id or binary data)", number + 1)
                 tags[head] = tag
-            if tag == "CLM":
-                found = run_end.search(buffer, cut)
+            if tag not in ENVELOPE_TAGS:
+                found = (claim_end if tag == "CLM" else other_end).search(buffer, cut)
                 if found is None and not exhausted:
                     waiting = True
                     break
                 stop = found.start() + 1 if found else buffer.rfind(terminator) + 1
                 raw = buffer[position:stop]
-                count = raw.count(terminator)
-                if len(segment_start.findall(raw)) != count - 1:
-                    _raise_bad_id(raw, terminator, separator, number)
-                yield ClaimRun(number + 1, count, raw, delimiters)
-                number += count
+                size = raw.count(terminator)
+                if len(segment_start.findall(raw)) != size - 1:
+                    good, bad = _good_part(raw, terminator, separator)
+                    yield Run(number + 1, bad - 1, good, delimiters, tag)
+                    raise _error("not an X12 segment (bad segment id or binary data)", number + bad)
+                yield Run(number + 1, size, raw, delimiters, tag)
+                number += size
                 position = stop
                 continue
             number += 1
@@ -349,10 +370,12 @@ def tokenize_claims(chunks: Iterable[bytes]) -> Iterator[Segment | ClaimRun]:
         raise _error("input ends before the interchange trailer IEA (truncated)", number + 1)
 
 
-def _raise_bad_id(raw: bytes, terminator: bytes, separator: bytes, number: int) -> None:
-    """Name the first segment of a claim run whose id is not one (the rare, failing path)."""
-    for offset, part in enumerate(raw.split(terminator)[:-1], 1):
+def _good_part(raw: bytes, terminator: bytes, separator: bytes) -> tuple[bytes, int]:
+    """The segments of a run before its first bad segment id, and that segment's position
+    in the run (1-based; the first segment was checked before the run was looked for)."""
+    parts = raw.split(terminator)[:-1]
+    for offset, part in enumerate(parts[1:], 2):
         tag = part.lstrip(_WHITESPACE)[:4].partition(separator)[0].decode("latin-1")
         if not _is_tag(tag):
-            raise _error("not an X12 segment (bad segment id or binary data)", number + offset)
-    raise AssertionError("a claim run failed its check but every segment id is well formed")
+            return b"".join(p + terminator for p in parts[: offset - 1]), offset
+    raise AssertionError("a run failed its check but every segment id is well formed")

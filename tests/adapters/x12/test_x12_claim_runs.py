@@ -1,4 +1,4 @@
-"""The reader takes each loop 2300 as one run of bytes (``tokenize_claims``); it must see the
+"""The reader takes each loop 2300 as one run of bytes (``tokenize_runs``); it must see the
 same segments, numbered the same, and refuse the same input at the same segment, as the
 per-segment tokenizer does: otherwise an error would point a user at the wrong segment."""
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from scrubber._errors import AdapterError
 from scrubber_x12.synthetic import SyntheticLine, synthetic_837
-from scrubber_x12.tokenizer import ClaimRun, Segment, tokenize, tokenize_claims
+from scrubber_x12.tokenizer import Run, Segment, tokenize, tokenize_runs
 
 PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 GOOD = synthetic_837(0, claim_lines=[[SyntheticLine()] * 2, [SyntheticLine()], [SyntheticLine()]])
@@ -36,8 +36,8 @@ def _by_runs(data: bytes, size: int) -> list[tuple[int, bytes]] | str:
     """Each claim run split back into its segments (every one ends with the terminator)."""
     out: list[tuple[int, bytes]] = []
     try:
-        for item in tokenize_claims(_chunked(data, size)):
-            if isinstance(item, ClaimRun):
+        for item in tokenize_runs(_chunked(data, size)):
+            if isinstance(item, Run):
                 terminator = item.delimiters.terminator
                 parts = item.raw.split(terminator)[:-1]
                 assert len(parts) == item.size and item.raw.endswith(terminator)
@@ -51,8 +51,8 @@ def _by_runs(data: bytes, size: int) -> list[tuple[int, bytes]] | str:
 
 
 def test_a_good_file_comes_as_runs_of_whole_claims() -> None:
-    items = list(tokenize_claims([GOOD]))
-    runs = [item for item in items if isinstance(item, ClaimRun)]
+    items = list(tokenize_runs([GOOD]))
+    runs = [item for item in items if isinstance(item, Run) and item.tag == "CLM"]
     assert [run.raw.split(b"*", 1)[0].strip() for run in runs] == [b"CLM"] * 3
     assert [run.size for run in runs] == [
         2 + 2 * 4,
@@ -81,7 +81,8 @@ def test_runs_and_segments_agree_on_mutated_input(
 
 def test_a_claim_split_across_chunks_is_one_run() -> None:
     assert _by_runs(GOOD, 5) == _per_segment(GOOD, 1 << 20)
-    assert sum(isinstance(i, ClaimRun) for i in tokenize_claims(_chunked(GOOD, 5))) == 3
+    runs = [i for i in tokenize_runs(_chunked(GOOD, 5)) if isinstance(i, Run)]
+    assert [run.tag for run in runs] == ["BHT", "CLM", "HL", "CLM", "HL", "CLM"]
 
 
 # Loop 2400 variants: each element either the common shape's or something that is not.
