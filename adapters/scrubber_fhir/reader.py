@@ -21,7 +21,7 @@ from typing import Any, final
 
 from scrubber import AdapterError, ClaimPiece, FormatOptions, Piece, Verbatim
 
-from ._jsontext import JsonStyle, array_items, decode, object_members, style_of
+from ._jsontext import JsonStyle, array_items, decode, decode_whole, object_members, style_of
 from .mapping import Resolver, UnmappableClaim, map_claim
 from .scope import claim_type, out_of_scope
 from .versions import Options, Problem, options_of, other_version_problem
@@ -53,7 +53,7 @@ def parse_claim_text(payload: ClaimText) -> tuple[str, Any, str]:
     carry a byte-order mark or spaces around the object, and they are written back as sent."""
     text = payload.text
     start = len(text) - len(text.lstrip(BOM + " \t\r\n"))
-    tree, end = decode(text, start)
+    tree, end = decode_whole(text, start)
     return text[:start], tree, text[end:]
 
 
@@ -237,7 +237,7 @@ def _ndjson_line(raw: bytes, ending: bytes, number: int, offset: int, opts: Opti
         suffix=suffix,  # style: only if rewritten
     )
     try:
-        tree, end = decode(body, len(body) - len(body.lstrip(BOM + " \t")))
+        tree, end = decode_whole(body, len(body) - len(body.lstrip(BOM + " \t")))
         if body[end:].strip():
             raise json.JSONDecodeError("Extra data", body, end)
     except json.JSONDecodeError as exc:
