@@ -397,11 +397,14 @@ _ITEM_ARRAYS = (
 )  # fmt: skip
 
 
-def _arrays(node: Json, where: str, keys: tuple[str, ...]) -> None:
+def _arrays(node: Json, where: str, keys: tuple[str, ...], index: int | None = None) -> None:
+    """Refuse a member of *keys* that is not an array; *where* (with ``/item/{index}`` when
+    an index is given) names it, and is only put together for the error."""
     for key in keys:
         value = node.get(key)
         if value is not None and not isinstance(value, list):
-            raise UnmappableClaim(f"{where}/{key}: expected an array")
+            at = where if index is None else f"{where}/item/{index}"
+            raise UnmappableClaim(f"{at}/{key}: expected an array")
 
 
 def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False) -> Claim:
@@ -422,7 +425,7 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
     base = "" if locator in {"/"} or locator.startswith("line ") else locator
     _arrays(claim, base, _CLAIM_ARRAYS)
     for n, item in enumerate(dicts(claim.get("item"))):
-        _arrays(item, f"{base}/item/{n}", _ITEM_ARRAYS)
+        _arrays(item, base, _ITEM_ARRAYS, n)
     for n, info in enumerate(dicts(claim.get("supportingInfo"))):
         sequence = info.get("sequence")
         if sequence is not None and (not isinstance(sequence, int) or isinstance(sequence, bool)):
@@ -478,9 +481,8 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
     linked = {
         s
         for n, item in enumerate(items)
-        for s in _sequences(
-            item.get("informationSequence"), f"{base}/item/{n}", "informationSequence"
-        )
+        if "informationSequence" in item  # most items link no supporting information
+        for s in _sequences(item["informationSequence"], f"{base}/item/{n}", "informationSequence")
     }
     claim_level = [info for seq, info in sorted(infos.items()) if seq not in linked]
 
