@@ -65,6 +65,7 @@ class _Context:
 
     __slots__ = (
         "billing",
+        "frozen",
         "last_nm1",
         "member",
         "patient",
@@ -75,6 +76,7 @@ class _Context:
     )
 
     def __init__(self) -> None:
+        self.frozen: ClaimContext | None = None  # what freeze() gave, until a run is seen
         self.billing: str | None = None
         self.taxonomy: str | None = None
         self.tin: str | None = None
@@ -85,7 +87,10 @@ class _Context:
         self.last_nm1 = ""
 
     def see_run(self, run: Run) -> None:
-        """Take in the segments of a run between claims, in order."""
+        """Take in the segments of a run between claims, in order. Only these change the
+        context, so claims that follow one another (several CLMs of one 2000B/C loop) share
+        one frozen context and its two hashes."""
+        self.frozen = None
         delimiters = run.delimiters
         separator = delimiters.element
         for part in run.raw.decode("latin-1").split(delimiters.segment)[:-1]:
@@ -133,6 +138,11 @@ class _Context:
             self.patient.append(get(2))
 
     def freeze(self) -> ClaimContext:
+        if self.frozen is None:
+            self.frozen = self._freeze()
+        return self.frozen
+
+    def _freeze(self) -> ClaimContext:
         subscriber = opaque_key("member", self.member) if self.member else ""
         # a 2000C patient is told apart from the subscriber and siblings by name and birth date
         patient = opaque_key("patient", self.member, *self.patient) if self.patient else subscriber

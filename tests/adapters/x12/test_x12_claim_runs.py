@@ -138,3 +138,24 @@ def test_common_shape_lines_read_as_segment_by_segment(
     segments = ["CLM*C1*100***11:B:1*Y*A*Y*Y", "HI*ABK:M545"] + [s for loop in loops for s in loop]
     text = "".join(f"{line_break}{segment}~" for segment in segments)
     assert _read(text, monkeypatch, common=True) == _read(text, monkeypatch, common=False)
+
+
+def test_claims_of_one_subscriber_share_the_context_and_the_next_one_does_not() -> None:
+    """Several CLMs under one 2000B loop read one context; the HL after them starts another."""
+    import re
+
+    from scrubber._formats import ClaimPiece
+    from scrubber_x12.reader import read_837
+
+    three = synthetic_837(0, claim_lines=[[SyntheticLine()]] * 3).decode("latin-1")
+    # drop the second claim's own HL loop, so that its CLM follows the first claim's lines
+    second_hl = three.index("HL*3*")
+    shared = three[:second_hl] + three[three.index("CLM*", second_hl) :]
+    count = shared[shared.index("ST*") : shared.index("SE*")].count("~") + 1
+    shared = re.sub(r"SE\*\d+\*", f"SE*{count}*", shared)
+    claims = [
+        p.claim for p in read_837([shared.encode("latin-1")], {}) if isinstance(p, ClaimPiece)
+    ]
+    assert len(claims) == 3 and all(claims)
+    keys = [(c.subscriber_key, c.patient_key) for c in claims if c]
+    assert keys[0] == keys[1] != keys[2]
