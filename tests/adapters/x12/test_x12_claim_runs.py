@@ -159,3 +159,34 @@ def test_claims_of_one_subscriber_share_the_context_and_the_next_one_does_not() 
     assert len(claims) == 3 and all(claims)
     keys = [(c.subscriber_key, c.patient_key) for c in claims if c]
     assert keys[0] == keys[1] != keys[2]
+
+
+def _refusal(data: bytes) -> str:
+    from scrubber_x12.reader import read_837
+
+    try:
+        list(read_837([data], {}))
+    except AdapterError as error:
+        return str(error)
+    raise AssertionError("read")
+
+
+def test_a_run_outside_a_transaction_set_is_named_by_its_first_segment() -> None:
+    text = GOOD.decode("latin-1")
+    se = text.index("SE*")
+    trailer = text[se:]
+    # the segments after SE: GE, IEA. Put the last claim (CLM .. its last line) after GE.
+    clm = text.rindex("CLM*")
+    moved = text[:clm] + trailer.replace("GE*", text[clm:se] + "GE*", 1)
+    count = moved[moved.index("ST*") : moved.index("SE*")].count("~") + 1
+    moved = moved.replace(trailer[: trailer.index("~") + 1], f"SE*{count}*0001~", 1)
+    number = moved[: moved.rindex("CLM*")].count("~") + 1
+    assert _refusal(moved.encode("latin-1")) == (
+        f"segment {number}: CLM segment outside a transaction set (ST/SE)"
+    )
+    bht = text.index("BHT*")
+    before_st = text[: text.index("ST*")] + text[bht : text.index("~", bht) + 1]
+    stray = before_st + text[text.index("ST*") :]
+    assert _refusal(stray.encode("latin-1")).startswith(
+        "segment 3: BHT segment outside a transaction set"
+    )
