@@ -33,7 +33,7 @@ def _per_segment(data: bytes, size: int) -> list[tuple[int, bytes]] | str:
 
 
 def _by_runs(data: bytes, size: int) -> list[tuple[int, bytes]] | str:
-    """Each claim run split back into its segments (every one ends with the terminator)."""
+    """Each run split back into its segments (every one ends with the terminator)."""
     out: list[tuple[int, bytes]] = []
     try:
         for item in tokenize_runs(_chunked(data, size)):
