@@ -395,6 +395,7 @@ _CLAIM_ARRAYS = ("item", "supportingInfo", "extension", "insurance", "diagnosis"
 _ITEM_ARRAYS = (
     "extension", "modifier", "informationSequence", "diagnosisSequence", "careTeamSequence",
 )  # fmt: skip
+_ITEM_ARRAY_SET = frozenset(_ITEM_ARRAYS)  # to tell at once that an item has none of them
 
 
 def _arrays(node: Json, where: str, keys: tuple[str, ...], index: int | None = None) -> None:
@@ -424,8 +425,10 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
 
     base = "" if locator in {"/"} or locator.startswith("line ") else locator
     _arrays(claim, base, _CLAIM_ARRAYS)
-    for n, item in enumerate(dicts(claim.get("item"))):
-        _arrays(item, base, _ITEM_ARRAYS, n)
+    items = dicts(claim.get("item"))
+    for n, item in enumerate(items):
+        if not _ITEM_ARRAY_SET.isdisjoint(item):  # most items have none of these members
+            _arrays(item, base, _ITEM_ARRAYS, n)
     for n, info in enumerate(dicts(claim.get("supportingInfo"))):
         sequence = info.get("sequence")
         if sequence is not None and (not isinstance(sequence, int) or isinstance(sequence, bool)):
@@ -477,7 +480,6 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
         if isinstance(member.get("sequence"), int)
     }
     infos = supporting_info(claim)
-    items = dicts(claim.get("item"))
     linked = {
         s
         for n, item in enumerate(items)

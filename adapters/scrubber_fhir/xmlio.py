@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -197,7 +196,7 @@ def _xml_piece(element: Any, payload: ClaimText, locator: str, opts: Options) ->
         )
     else:
         return to_piece(
-            tree, replace(payload, tree=tree), locator=locator, opts=opts, validated=None
+            tree, payload._replace(tree=tree), locator=locator, opts=opts, validated=None
         )
     problem = (
         other_version_problem(_shallow(element), opts.version.name, payload.pointer) or problem
