@@ -15,6 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scrubber._api import Plugins, ScrubResult, scrub_bytes
 from scrubber._errors import AdapterError
@@ -274,3 +276,51 @@ def test_lines_capped_after_the_time_rules_are_idempotent(case, tables, plugins)
     first, second = twice(data, tables, plugins, PROFILES[profile])
     assert first.output != data
     assert second.output == first.output
+
+
+# The combined-primary rule (CPT: the initial code once per encounter, further time of the same
+# service as the add-on; CMS Pub. 100-04 ch. 12 sec. 30.5): timed lines of one once-per-encounter
+# code on one date are one service of their summed time.
+ENCOUNTER_FAMILIES = {"96365": "96366", "96413": "96415", "96360": "96361"}
+MINIMUM = {"96365": 16, "96413": 16, "96360": 31}
+
+
+def _addon_units(minutes: int) -> int:
+    """CPT's mid-point rule past the first hour, written out independently of the plugin."""
+    beyond = max(minutes - 60, 0)
+    return beyond // 60 + (1 if beyond % 60 >= 31 else 0)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    code=st.sampled_from(sorted(ENCOUNTER_FAMILIES)),
+    minutes=st.lists(st.integers(min_value=16, max_value=600), min_size=2, max_size=3),
+    sbr09=st.sampled_from(["MB", "MC"]),
+    profile=st.sampled_from(["default", "cap-per_date_of_service", "split-per_line"]),
+)
+def test_timed_primaries_of_one_encounter_are_combined(
+    code, minutes, sbr09, profile, tables, plugins
+) -> None:
+    data = _x12(*((code, "MJ", str(m)) for m in minutes), sbr09=sbr09)
+    first, second = twice(data, tables, plugins, PROFILES[profile])
+    assert second.output == first.output
+    total = sum(minutes)
+    addon = ENCOUNTER_FAMILIES[code]
+    [inf009] = [f for f in first.findings if f.code == "INF009"]
+    if total < MINIMUM[code]:
+        assert not inf009.fixes  # under the code's minimum: checked by hand
+        return
+    lines = ", ".join(map(str, range(1, len(minutes))))
+    assert f"billed on lines {lines} and {len(minutes)} of one encounter" in inf009.message
+    assert "lines combined, line 1 stays" in inf009.message
+    coded = re.findall(rb"SV1\*HC:(\d+)[^*]*\*([\d.]+)\*UN\*(\d+)", first.output)
+    assert [c for c, _, _ in coded].count(code.encode()) == 1  # one primary: nothing to cap
+    if not any(f.code.startswith("MUE") and f.fixes for f in first.findings):
+        expected = _addon_units(total)
+        assert sum(int(u) for c, _, u in coded if c == addon.encode()) == expected
+        carried = min(expected, len(minutes) - 1)  # lines keeping a unit; the others removed
+        assert len(coded) == 1 + carried
+        removed = len(minutes) - 1 - carried
+        assert f"is removed (its time earns no {addon} unit" in inf009.message or not removed
+        charges = sum(Decimal(c.decode()) for _, c, _ in coded)
+        assert charges == Decimal(100) * (1 + carried)  # the lines kept keep their charge

@@ -96,6 +96,8 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
         line = timed.line
         if coding.below_minimum or (not timed.sent_in_time and line.units != 1):
             continue  # INF008 / INF004
+        if line.number in group.combined:
+            continue  # one service with other lines of the encounter: INF009
         missing = not group.addons and coding.addon_units > 0
         if not (timed.sent_in_time or missing):
             continue
@@ -159,6 +161,8 @@ def primary_billed_in_hours(plan: ClaimPlan, ctx: EditContext) -> Iterator[Findi
         line = timed.line
         if timed.sent_in_time or line.units == 1 or coding.below_minimum:
             continue
+        if line.number in group.combined:
+            continue  # INF009 sets the combined lines
         fix = primary_fix(group, timed)
         yield ctx.finding(
             line,
@@ -261,6 +265,8 @@ def primary_below_minimum(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding
     done (the family's minimum is a profile setting).
     """
     for group, timed, coding in timed_primaries(plan):
+        if timed.line.number in group.combined:
+            continue  # judged by the encounter's combined time (INF009)
         if coding.below_minimum and plan.recode_of(timed.line) is None:  # a push: INF011
             yield ctx.finding(
                 timed.line,

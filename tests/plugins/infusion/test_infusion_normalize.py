@@ -200,13 +200,40 @@ def test_primary_below_its_minimum_is_flagged_and_not_converted(kit) -> None:
     assert result.claim is claim
 
 
-def test_once_per_encounter_primary_twice_on_a_date(kit) -> None:
+def test_once_per_encounter_primaries_with_their_times_are_one_service(kit) -> None:
+    """CPT: 96365 once per encounter, further time as 96366 (CMS Pub. 100-04 ch. 12 §30.5):
+    1 h + 45 min on one date is one 1 h 45 min infusion, 96365 x 1 + 96366 x 1."""
     claim = make_claim(lines=[kit.visit(60, code="96365"), kit.visit(45, code="96365", starts=13)])
     result = kit.scrub(claim)
-    assert sorted(f.code for f in result.findings) == ["INF001", "INF001", "INF009"]
+    [finding] = result.findings
+    assert finding.code == "INF009" and finding.line == 1
+    assert finding.message.startswith(
+        "96365 billed on lines 1 and 2 of one encounter (1 h and 45 min; no separate-site"
+    )
+    assert "1 h 45 min infusion = 96365 × 1 (first hour) + 96366 × 1" in finding.message
+    assert "lines combined, line 1 stays 96365 × 1; line 2 becomes 96366 × 1" in finding.message
+    assert kit.coded(result) == [("96365", "1", "UN", "400.00"), ("96366", "1", "UN", "400.00")]
+    assert result.claim.total_charge == claim.total_charge  # every line keeps its charge
+
+
+def test_a_repeated_primary_without_time_is_flagged_not_combined(kit) -> None:
+    claim = make_claim(
+        lines=[kit.visit(60, code="96365"), kit.visit(None, code="96365", how="none")]
+    )
+    result = kit.scrub(claim)
     warning = next(f for f in result.findings if f.code == "INF009")
     assert warning.message.startswith("96365 billed 2 times on one date of service (lines 1 and 2)")
-    assert kit.coded(result) == [("96365", "1", "UN", "400.00"), ("96365", "1", "UN", "400.00")]
+    assert warning.fixes == ()
+    assert [ln.code for ln in result.claim.lines] == ["96365", "96365"]
+
+
+def test_a_separate_site_primary_is_not_combined(kit) -> None:
+    claim = make_claim(
+        lines=[kit.visit(60, code="96365"), kit.visit(45, code="96365", modifiers=("XS",))]
+    )
+    result = kit.scrub(claim)
+    assert "INF009" not in {f.code for f in result.findings}
+    assert [ln.code for ln in result.claim.lines] == ["96365", "96365"]
 
 
 def test_home_visits_are_not_once_per_encounter(kit) -> None:
