@@ -25,7 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
 
-from scrubber import Claim, Fix, RemoveLine, ServiceLine, SetUnits, SplitLine, SplitPart
+from scrubber import Claim, Fix, ServiceLine, SetUnits, SplitLine, SplitPart
 from scrubber_infusion.families import TimedFamily
 from scrubber_infusion.settings import Rulebook
 
@@ -114,25 +114,31 @@ def combined_fixes(
     lines: tuple[ServiceLine, ...],
     addon_units: int,
     minutes_of: Callable[[ServiceLine], Decimal | None],
-) -> tuple[Fix, ...]:
-    """The rewrite of the combined *lines* (claim order) into one service: the first stays
-    the primary, one unit; the other lines become the add-on, longest first, one unit each
-    and the rest of the *addon_units* on the longest, each keeping its charge (a one-part
-    split). A line left without a unit to carry (the combined time earns fewer add-on units
-    than there are lines) is removed: its time is in the service the others bill."""
-    first, rest = lines[0], lines[1:]
+) -> tuple[ServiceLine, tuple[Fix, ...]] | None:
+    """The line that stays the primary and the rewrite of the combined *lines* (claim order)
+    into one service: the primary, one unit; every other line becomes the add-on, one unit
+    each and the rest of the *addon_units* on the longest, each keeping its charge (a one-part
+    split). None when the combined time earns fewer add-on units than there are other lines:
+    no line is dropped by the time rules, the coder combines them.
+
+    The primary is the first line without a clock period when there is one: a line sent in
+    minutes keeps no time once it is one unit, while a period stays on the line it is on, and
+    the next scrub reads the encounter's time from the periods left (the primary's and the
+    add-on lines'): they must not describe less time than the service was coded for."""
+    timeless = [ln for ln in lines if _period(ln) is None]
+    primary = timeless[0] if timeless else lines[0]
+    rest = [ln for ln in lines if ln is not primary]
+    if addon_units < len(rest):
+        return None
     fixes: list[Fix] = []
-    if first.unit_basis != "UN":
-        fixes.append(SplitLine(line=first.number, parts=(SplitPart(units=_ONE, unit_basis="UN"),)))
-    elif first.units != _ONE:
-        fixes.append(SetUnits(line=first.number, units=_ONE, unit_basis="UN"))
-    longest_first = sorted(rest, key=lambda ln: (-(minutes_of(ln) or _ZERO), ln.number))
-    carriers = longest_first[:addon_units]
+    if primary.unit_basis != "UN":
+        parts = (SplitPart(units=_ONE, unit_basis="UN"),)
+        fixes.append(SplitLine(line=primary.number, parts=parts))
+    elif primary.units != _ONE:
+        fixes.append(SetUnits(line=primary.number, units=_ONE, unit_basis="UN"))
+    longest = min(rest, key=lambda ln: (-(minutes_of(ln) or _ZERO), ln.number))
     for line in rest:
-        if line not in carriers:
-            fixes.append(RemoveLine(line=line.number))
-            continue
-        units = addon_units - len(carriers) + 1 if line is carriers[0] else 1
+        units = addon_units - len(rest) + 1 if line is longest else 1
         part = SplitPart(units=Decimal(units), code=family.addon, unit_basis="UN")
         fixes.append(SplitLine(line=line.number, parts=(part,)))
-    return tuple(fixes)
+    return primary, tuple(fixes)

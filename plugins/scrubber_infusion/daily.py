@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
-from scrubber import EditContext, Finding, RemoveLine, SplitLine
+from scrubber import EditContext, Finding, SplitLine
 from scrubber_infusion.combine import COMBINE_CITATION, combined_fixes, encounter_minutes
 from scrubber_infusion.families import (
     TIMES,
@@ -200,18 +200,22 @@ def _combined(plan: ClaimPlan, group: DayGroup, ctx: EditContext) -> Finding:
             f"({describe_lines([a.origin for a in group.addons])}): combine them by hand"
         )
         return ctx.finding(lines[0], head + advice, citation=COMBINE_CITATION)
-    fixes = combined_fixes(family, lines, coding.addon_units, line_minutes)
-    kept = f"line {lines[0].origin} stays {family.primary} {TIMES} 1"
-    for line in lines[1:]:
+    combined = combined_fixes(family, lines, coding.addon_units, line_minutes)
+    if combined is None:
+        advice = (
+            f"; {family.addon} {TIMES} {coding.addon_units} is too few for each of the other "
+            "lines to carry a unit: combine them by hand"
+        )
+        return ctx.finding(lines[0], head + advice, citation=COMBINE_CITATION)
+    primary, fixes = combined
+    kept = f"line {primary.origin} stays {family.primary} {TIMES} 1"
+    for line in lines:
+        if line is primary:
+            continue
         for fix in fixes:
             if isinstance(fix, SplitLine) and fix.line == line.number:
                 units = fix.parts[0].units.normalize()
                 kept += f"; line {line.origin} becomes {family.addon} {TIMES} {units:f}"
-            elif isinstance(fix, RemoveLine) and fix.line == line.number:
-                kept += (
-                    f"; line {line.origin} is removed (its time earns no {family.addon} unit "
-                    "of its own; its charge is no longer billed)"
-                )
     return ctx.finding(
         lines[0],
         f"{head}: lines combined, {kept}",

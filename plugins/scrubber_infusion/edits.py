@@ -190,13 +190,22 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
             in_time = any(a.unit_basis != UNIT for a in group.addons)
             if billed == expected and not in_time:
                 continue
-            visits = "; ".join(
-                describe_coding(group.family, t.coding) for t in group.primaries if t.coding
+            encounter = group.encounter_coding()  # one service: periods of add-ons count
+            visits = (
+                describe_coding(group.family, encounter)
+                if encounter is not None
+                else "; ".join(
+                    describe_coding(group.family, t.coding) for t in group.primaries if t.coding
+                )
             )
             lines = describe_lines([a.number for a in group.addons])
             billed_text = "sent in minutes" if in_time else f"{TIMES} {billed.normalize():f} billed"
             fix: Fix | None = None
-            if len(group.addons) == 1:
+            if len(group.combined) > 1:
+                # INF009 leaves the combined primaries and these lines for one correction
+                # by hand: fixing the add-on lines alone would combine them on a later scrub
+                advice = f"; correct them by hand with the {group.family.primary} lines (INF009)"
+            elif len(group.addons) == 1:
                 fix = _addon_fix(group.addons[0].number, expected, in_time)
                 advice = ""
                 if isinstance(fix, RemoveLine) and _only_line(ctx):
@@ -218,13 +227,19 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
                 if addon.unit_basis == UNIT or extra is None:
                     continue
                 if addon_units_for_extra_time(group.family, extra) == 0:
-                    only = _only_line(ctx)
+                    keep = ""
+                    if _only_line(ctx):
+                        keep = f"; {ONLY_LINE}"
+                    elif len(group.combined) > 1:
+                        keep = (
+                            f"; correct it by hand with the {group.family.primary} lines (INF009)"
+                        )
                     yield ctx.finding(
                         addon,
                         f"{addon.code} sent with {format_minutes(extra)} of additional time, "
                         f"under the {format_minutes(group.family.threshold_minutes)} one "
-                        f"additional unit needs: not billable" + (f"; {ONLY_LINE}" if only else ""),
-                        fixes=() if only else (RemoveLine(line=addon.number),),
+                        f"additional unit needs: not billable{keep}",
+                        fixes=() if keep else (RemoveLine(line=addon.number),),
                     )
 
 

@@ -114,7 +114,7 @@ class DayGroup:
         if self.family.per_visit or self.site or not self.all_timed:
             return None
         lines = [t.line for t in self.primaries]
-        lines += [a for a in self.addons if a.unit_basis == UNIT and _has_period(a)]
+        lines += [a for a in self.addons if _has_period(a)]
         return code_time(self.family, encounter_minutes(lines, line_minutes))
 
     @property
