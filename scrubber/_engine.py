@@ -42,17 +42,19 @@ from scrubber._findings import (
     Severity,
     UnreadableClaim,
 )
-from scrubber._fixes import Fix, apply_fixes
+from scrubber._fixes import AddNote, Fix, RequestAttachment, apply_fixes
 from scrubber._formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
 from scrubber._history import ClaimHistory
 from scrubber._models import Claim
-from scrubber._profiles import Profile
+from scrubber._profiles import PayerProfile, Profile
+from scrubber._rounds import MAX_ROUNDS, UNSETTLED_CODE, Round, merge_rounds, unsettled
 from scrubber._tables import ReferenceTables, RowHit, TableInfo
 
 __all__ = [
     "CONFLICT_CODE",
     "OUT_OF_SCOPE_CODE",
     "UNREADABLE_CODE",
+    "UNSETTLED_CODE",
     "Engine",
     "Result",
     "Run",
@@ -222,11 +224,38 @@ class Run:
         return self.scrub_claim(piece.claim)
 
     def scrub_claim(self, claim: Claim) -> ClaimResult:
-        """Scrub one claim and record what it finally bills in the run's history."""
-        engine = self.engine
-        profile = engine.profile
+        """Scrub one claim and record what it finally bills in the run's history.
+
+        A claim whose lines a later phase changed after an earlier phase had judged them (the
+        MUE cap removing a line the time rules had coded) is scrubbed again, every phase, on
+        its fixed form, until a round proposes nothing new (at most ``MAX_ROUNDS``): so
+        scrubbing the output again changes nothing. Findings of every round are kept once;
+        a claim that does not settle keeps its last form with an ``SCR004`` warning."""
+        profile = self.engine.profile
         payer = profile.for_claim(claim)
         program = payer.program_for(claim, profile.default_program)
+        rounds = [self._round(claim, payer, program)]
+        if rounds[0].revisit:
+            while len(rounds) < MAX_ROUNDS and rounds[-1].applied:
+                rounds.append(self._round(rounds[-1].claim, payer, program))
+        final = rounds[-1].claim
+        self.history.record(final)
+        findings = merge_rounds(rounds)
+        if len(rounds) == MAX_ROUNDS and rounds[-1].applied:
+            findings.append(unsettled(claim.id))
+        findings.sort(key=lambda f: f.sort_key)
+        return ClaimResult(
+            original=claim,
+            claim=final,
+            findings=tuple(findings),
+            applied=tuple(a for r in rounds for a in r.applied),
+            failures=tuple(dict.fromkeys(f for r in rounds for f in r.failures)),
+            payer=payer.name,
+        )
+
+    def _round(self, claim: Claim, payer: PayerProfile, program: str) -> Round:
+        """Every phase once over *claim*: what they found, applied and changed."""
+        engine = self.engine
         strict = engine.options.strict
         current = claim
         stages: list[tuple[Claim, int]] = []  # (claim at the phase's start, findings before)
@@ -234,11 +263,13 @@ class Run:
         findings: list[Finding] = []
         applied: list[AppliedFix] = []
         failures: list[EditFailure] = []
+        judged = revisit = False  # an earlier phase had edits for it; a later one changed it
         for phase, phase_edits in engine.phases:
             stages.append((current, len(findings)))
             proposed: list[tuple[str, Fix]] = []
             memo: dict[Hashable, object] = {}  # shared by this phase's edits on this claim
-            for item in phase_edits.for_claim(current):
+            edits = phase_edits.for_claim(current)
+            for item in edits:
                 ctx = EditContext(
                     edit=item,
                     claim=current,
@@ -271,6 +302,7 @@ class Run:
                     proposed.extend((item.code, fix) for fix in found.fixes)
             if not proposed:
                 line_maps.append(())
+                judged = judged or bool(edits)
                 continue
             outcome = apply_fixes(current, proposed)
             findings.extend(
@@ -287,16 +319,19 @@ class Run:
             current = outcome.claim
             line_maps.append(outcome.line_map)
             applied.extend(AppliedFix(by=by, phase=phase, fix=fix) for by, fix in outcome.applied)
-        self.history.record(current)
-        placed = _place_lines(findings, stages, line_maps)
-        placed.sort(key=lambda f: f.sort_key)
-        return ClaimResult(
-            original=claim,
+            # notes and attachments recognise their own earlier output; lines need a new look
+            revisit = revisit or (
+                judged
+                and any(not isinstance(f, AddNote | RequestAttachment) for _, f in outcome.applied)
+            )
+            judged = judged or bool(edits)
+        return Round(
             claim=current,
-            findings=tuple(placed),
+            findings=_place_lines(findings, stages, line_maps),
             applied=tuple(applied),
             failures=tuple(failures),
-            payer=payer.name,
+            line_maps=line_maps,
+            revisit=revisit,
         )
 
 
