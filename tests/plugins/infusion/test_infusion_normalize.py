@@ -7,6 +7,7 @@ charges summing to what was sent.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -252,3 +253,30 @@ def test_messages_name_no_patient(kit) -> None:
     for finding in result.findings:
         assert "MEMBER-XYZ" not in finding.message and "SUB-999" not in finding.message
         assert "2026" not in finding.message  # no dates either: lines are named instead
+
+
+def test_an_addon_with_its_own_period_is_time_of_the_encounter(kit) -> None:
+    """96365 09:00-10:00 and 96366 x 2 for 10:00-12:00: a 3-hour infusion, 96366 x 2."""
+    start = datetime(2026, 1, 15, 10, 0)
+    addon = kit.addon(2, code="96366", start=start, end=start + timedelta(hours=2))
+    claim = make_claim(lines=[kit.visit(60, code="96365", how="period"), addon])
+    result = kit.scrub(claim)
+    assert "INF003" not in {f.code for f in result.findings}
+    assert result.claim is claim
+
+
+def test_periods_that_overlap_count_once(kit) -> None:
+    """Two 96365 items 09:00-09:45 and 09:00-14:30 are 5 h 30 min of infusion, not 6 h 15."""
+    claim = make_claim(
+        lines=[
+            kit.visit(45, code="96365", how="period"),
+            kit.visit(330, code="96365", how="period"),
+        ]
+    )
+    result = kit.scrub(claim)
+    [finding] = [f for f in result.findings if f.code == "INF009"]
+    assert "their periods overlap, and the minutes they share count once" in finding.message
+    assert "5 h 30 min infusion = 96365 × 1 (first hour) + 96366 × 4" in finding.message
+    assert kit.coded(result) == [("96365", "1", "UN", "400.00"), ("96366", "4", "UN", "400.00")]
+    again = kit.scrub(result.claim)
+    assert again.claim is result.claim
