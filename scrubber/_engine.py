@@ -235,20 +235,28 @@ class Run:
         payer = profile.for_claim(claim)
         program = payer.program_for(claim, profile.default_program)
         rounds = [self._round(claim, payer, program)]
+        settled = True
         if rounds[0].revisit:
-            while len(rounds) < MAX_ROUNDS and rounds[-1].applied:
-                rounds.append(self._round(rounds[-1].claim, payer, program))
+            while True:  # settled: a round leaves the claim as it found it
+                before = rounds[-1].claim
+                rounds.append(self._round(before, payer, program))
+                settled = rounds[-1].claim == before
+                if settled or len(rounds) == MAX_ROUNDS:
+                    break
         final = rounds[-1].claim
         self.history.record(final)
         findings = merge_rounds(rounds)
-        if len(rounds) == MAX_ROUNDS and rounds[-1].applied:
+        if not settled:
             findings.append(unsettled(claim.id))
         findings.sort(key=lambda f: f.sort_key)
+        # a round that left the claim as it found it applied nothing in the end
+        later = zip(rounds[1:], rounds[:-1], strict=True)
+        changed = [rounds[0], *(r for r, before in later if r.claim != before.claim)]
         return ClaimResult(
             original=claim,
             claim=final,
             findings=tuple(findings),
-            applied=tuple(a for r in rounds for a in r.applied),
+            applied=tuple(a for r in changed for a in r.applied),
             failures=tuple(dict.fromkeys(f for r in rounds for f in r.failures)),
             payer=payer.name,
         )
