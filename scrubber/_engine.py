@@ -42,7 +42,7 @@ from scrubber._findings import (
     Severity,
     UnreadableClaim,
 )
-from scrubber._fixes import AddNote, Fix, RequestAttachment, apply_fixes
+from scrubber._fixes import Fix, RemoveLine, apply_fixes
 from scrubber._formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
 from scrubber._history import ClaimHistory
 from scrubber._models import Claim
@@ -226,11 +226,12 @@ class Run:
     def scrub_claim(self, claim: Claim) -> ClaimResult:
         """Scrub one claim and record what it finally bills in the run's history.
 
-        A claim whose lines a later phase changed after an earlier phase had judged them (the
-        MUE cap removing a line the time rules had coded) is scrubbed again, every phase, on
-        its fixed form, until a round proposes nothing new (at most ``MAX_ROUNDS``): so
-        scrubbing the output again changes nothing. Findings of every round are kept once;
-        a claim that does not settle keeps its last form with an ``SCR004`` warning."""
+        A claim from which a later phase removed a line after an earlier phase had judged it
+        (the MUE cap removing a line the time rules had coded beside another) is scrubbed
+        again, every phase, on its fixed form, until a round leaves it as it found it (at most
+        ``MAX_ROUNDS``): so scrubbing the output again changes nothing. Findings of every
+        round are kept once; a claim that does not settle keeps its last form with an
+        ``SCR004`` warning."""
         profile = self.engine.profile
         payer = profile.for_claim(claim)
         program = payer.program_for(claim, profile.default_program)
@@ -327,10 +328,11 @@ class Run:
             current = outcome.claim
             line_maps.append(outcome.line_map)
             applied.extend(AppliedFix(by=by, phase=phase, fix=fix) for by, fix in outcome.applied)
-            # notes and attachments recognise their own earlier output; lines need a new look
+            # a line removed is gone from under what an earlier phase judged beside it (the
+            # pair of add-on lines, the initial service); units a cap reduced, lines split,
+            # notes and attachments are recognised by the edits and fixes on a later scrub
             revisit = revisit or (
-                judged
-                and any(not isinstance(f, AddNote | RequestAttachment) for _, f in outcome.applied)
+                judged and any(isinstance(f, RemoveLine) for _, f in outcome.applied)
             )
             judged = judged or bool(edits)
         return Round(

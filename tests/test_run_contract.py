@@ -55,10 +55,8 @@ def test_a_finding_after_the_split_names_the_input_line(
     [claim] = result.results
     assert not isinstance(claim, UnreadableClaim)
     assert [ln.code for ln in claim.claim.lines] == ["99601", "99602", "99602"]
-    # the split is checked again on its fixed form (a later phase changed what the time
-    # rules judged): the findings of that round name input line 1 too
-    assert {f.line for f in _mue(result)} == {1}
-    [mue] = [f for f in _mue(result) if f.fixes]
+    [mue] = _mue(result)
+    assert mue.line == 1
     assert mue.output_lines == (2, 3)
     assert "line 1" in mue.message and "line 2" not in mue.message
     [infusion] = [f for f in result.findings if f.code == "INF001"]
@@ -120,9 +118,7 @@ def test_the_cli_report_gives_input_and_output_lines(scrub_sample: Any) -> None:
     [entry] = report["claims"]
     lines = {f["code"]: (f["line"], f["output_lines"]) for f in entry["findings"]}
     assert lines["INF001"] == (1, [1, 2, 3])
-    mue = {k: v for k, v in lines.items() if k.startswith("MUE") and k != "MUE007"}
-    assert mue.pop("MUE004") == (1, [2, 3])  # the split: input line 1, output lines 2 and 3
-    assert all(line == 1 for line, _ in mue.values())  # the fixed form's findings: line 1 too
+    assert [v for k, v in lines.items() if k.startswith("MUE") and k != "MUE007"] == [(1, [2, 3])]
 
 
 def _with_unreadable_claim() -> bytes:

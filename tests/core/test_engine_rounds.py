@@ -58,12 +58,19 @@ def b_up(claim, ctx):
             yield ctx.finding(line, "B up", fixes=[SetUnits(line=line.number, units=units)])
 
 
-@edit("TSL002", summary="B split", citation="test rule", phase=Phase.LIMIT)
-def b_split(claim, ctx):
+@edit("TSN004", summary="B to 3", citation="test rule", phase=Phase.NORMALIZE, codes=("B",))
+def b_three(claim, ctx):
     for line in claim.lines:
-        if line.code == "B" and line.units > 1:
-            parts = (SplitPart(units=line.units - 1), SplitPart(units=D(1)))
-            yield ctx.finding(line, "B split", fixes=[SplitLine(line=line.number, parts=parts)])
+        if line.code == "B" and line.units != 3:
+            yield ctx.finding(line, "B to 3", fixes=[SetUnits(line=line.number, units=D(3))])
+
+
+@edit("TSL002", summary="no Z beside B", citation="test rule", phase=Phase.LIMIT)
+def drop_z(claim, ctx):
+    if any(ln.code == "B" for ln in claim.lines):
+        for line in claim.lines:
+            if line.code == "Z":
+                yield ctx.finding(line, "Z dropped", fixes=[RemoveLine(line=line.number)])
 
 
 @edit("TSL004", summary="B down", citation="test rule", phase=Phase.LIMIT)
@@ -71,6 +78,13 @@ def b_down(claim, ctx):
     for line in claim.lines:
         if line.code == "B" and line.units > 1:
             yield ctx.finding(line, "B down", fixes=[SetUnits(line=line.number, units=D(1))])
+
+
+@edit("TSL005", summary="A to 2", citation="test rule", phase=Phase.LIMIT)
+def cap_two_a(claim, ctx):
+    for line in claim.lines:
+        if line.code == "A" and line.units > 2:
+            yield ctx.finding(line, "A capped", fixes=[SetUnits(line=line.number, units=D(2))])
 
 
 @edit("TSN003", summary="only C", citation="test rule", phase=Phase.NORMALIZE, codes=("C",))
@@ -130,29 +144,32 @@ def test_findings_repeated_by_a_later_round_are_kept_once() -> None:
     assert len(keys) == len(set(keys))
 
 
+def _b_and_z():
+    return make_claim(lines=[make_line(code="B", units=1), make_line(code="Z", units=1)])
+
+
 def test_a_claim_that_does_not_settle_keeps_its_last_form_with_a_warning() -> None:
-    claim = make_claim(lines=[make_line(code="B", units=1)])
-    result = scrub_claim(claim, edits=[b_up, b_split], tables=TABLES, profile=PROFILE)
-    assert len(result.claim.lines) == 2**MAX_ROUNDS  # the last round's form: split each time
+    result = scrub_claim(_b_and_z(), edits=[b_up, drop_z], tables=TABLES, profile=PROFILE)
+    assert [(ln.code, ln.units) for ln in result.claim.lines] == [("B", D(1 + MAX_ROUNDS))]
     [unsettled] = [f for f in result.findings if f.code == UNSETTLED_CODE]
     assert unsettled.severity is Severity.WARNING and unsettled.line is None
     assert f"did not settle in {MAX_ROUNDS} rounds" in unsettled.message
 
 
 def test_a_round_that_undoes_and_redoes_the_same_fixes_has_settled() -> None:
-    """The time rules set 3 units, the MUE cap 2 again: the claim comes out of the second
-    round as it went in, which is what a second scrub would find (no SCR004, and the fixes
-    of that round are not counted as applied)."""
-    claim = make_claim(lines=[make_line(code="B", units=5)])
-    result = scrub_claim(claim, edits=[b_up, b_down], tables=TABLES, profile=PROFILE)
-    assert result.claim.lines[0].units == D(1)
+    """The time rules set 3 units, the cap 1 again: the claim comes out of the second round
+    as it went in, which is what a second scrub would find (no SCR004, and the fixes of that
+    round are not counted as applied)."""
+    edits = [b_three, b_down, drop_z]
+    result = scrub_claim(_b_and_z(), edits=edits, tables=TABLES, profile=PROFILE)
+    assert [(ln.code, ln.units) for ln in result.claim.lines] == [("B", D(1))]
     assert UNSETTLED_CODE not in {f.code for f in result.findings}
-    assert [a.by for a in result.applied] == ["TSN002", "TSL004"]
-    again = scrub_claim(result.claim, edits=[b_up, b_down], tables=TABLES, profile=PROFILE)
+    assert [a.by for a in result.applied] == ["TSN004", "TSL004", "TSL002"]  # round 1 only
+    again = scrub_claim(result.claim, edits=edits, tables=TABLES, profile=PROFILE)
     assert again.claim == result.claim
 
 
-def test_only_claims_a_later_phase_changed_structurally_pay_for_a_round() -> None:
+def test_only_claims_a_later_phase_removed_a_line_of_pay_for_a_round() -> None:
     CALLS.clear()
     untouched = make_claim(lines=[make_line(code="A", units=1)])
     scrub_claim(untouched, edits=[lone_minutes, cap_a], tables=TABLES, profile=PROFILE)
@@ -161,6 +178,11 @@ def test_only_claims_a_later_phase_changed_structurally_pay_for_a_round() -> Non
     noted = make_claim(lines=[make_line(code="A", units=45, unit_basis="MJ", minutes=D(45))])
     scrub_claim(noted, edits=[lone_minutes, note_every_line], tables=TABLES, profile=PROFILE)
     assert CALLS["TSN001"] == 2
+    # units a later phase reduced are recognised by the edits on a later scrub
+    CALLS.clear()
+    reduced = make_claim(lines=[make_line(code="A", units=3)])
+    scrub_claim(reduced, edits=[lone_minutes, cap_two_a], tables=TABLES, profile=PROFILE)
+    assert CALLS["TSN001"] == 1
     # no edit of an earlier phase looked at the claim: nothing to judge again
     capped = make_claim(lines=[make_line(code="Z", units=4)])
     result = scrub_claim(capped, edits=[only_c, cap_z], tables=TABLES, profile=PROFILE)
