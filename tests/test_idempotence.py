@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from scrubber._api import Plugins, ScrubResult, scrub_bytes
 from scrubber._errors import AdapterError
+from scrubber._findings import UnreadableClaim
 from scrubber._store import TableStore
 from scrubber._tables import ReferenceTables
 from scrubber_x12.synthetic import SyntheticLine, synthetic_837
@@ -277,6 +278,39 @@ def test_lines_capped_after_the_time_rules_are_idempotent(case, tables, plugins)
     first, second = twice(data, tables, plugins, PROFILES[profile])
     assert first.output != data
     assert second.output == first.output
+
+
+def test_a_second_timed_primary_is_combined_before_any_mue_cap(tables, plugins) -> None:
+    """Form 1 needs no second round: the time rules leave one primary, so the MUE of 1 on
+    96360/96413 has nothing to cap (CPT: once per encounter, further time as the add-on)."""
+    expected = {
+        "second-primary-x12": [("96413", "1"), ("96415", "1")],  # 1 + 121 min = 2 h 2 min
+        "second-primary-fhir": [("96360", "1"), ("96361", "4")],  # periods overlap: 5 h 30
+    }
+    for case, coded in expected.items():
+        data, profile = CAPPED_AFTER_NORMALIZE[case]
+        result = scrub_bytes(data, tables=tables, profile=PROFILES[profile], plugins=plugins)
+        [inf009] = [f for f in result.findings if f.code == "INF009"]
+        assert "lines combined, line 1 stays" in inf009.message and inf009.fixes
+        assert not [f for f in result.findings if f.code.startswith("MUE") and f.fixes]
+        [claim] = [r.claim for r in result.results if not isinstance(r, UnreadableClaim)]
+        assert [(ln.code, f"{ln.units:f}") for ln in claim.lines] == coded
+
+
+def test_the_engine_settles_what_a_cap_removed_after_the_time_rules(tables, plugins) -> None:
+    """Forms 2 and 3: the cap removes a line the time rules judged with another; the engine
+    scrubs the claim again on its fixed form, and both rounds' findings are reported."""
+    data, profile = CAPPED_AFTER_NORMALIZE["initial-service-x12"]
+    result = scrub_bytes(data, tables=tables, profile=PROFILES[profile], plugins=plugins)
+    codes = {(f.code, f.line) for f in result.findings}
+    assert {("INF010", 3), ("INF001", 3)} <= codes  # ranked below 96413, then converted
+    [claim] = [r.claim for r in result.results if not isinstance(r, UnreadableClaim)]
+    assert [(ln.code, f"{ln.units:f}") for ln in claim.lines] == [
+        ("96413", "1"),
+        ("96365", "1"),
+        ("96366", "4"),
+    ]
+    assert "SCR004" not in {f.code for f in result.findings}
 
 
 # The combined-primary rule (CPT: the initial code once per encounter, further time of the same
