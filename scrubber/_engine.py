@@ -226,9 +226,9 @@ class Run:
     def scrub_claim(self, claim: Claim) -> ClaimResult:
         """Scrub one claim and record what it finally bills in the run's history.
 
-        A claim from which a later phase removed a line after an earlier phase had judged it
-        (the MUE cap removing a line the time rules had coded beside another) is scrubbed
-        again, every phase, on its fixed form, until a round leaves it as it found it (at most
+        A claim from which a fix removed a line that edits had judged it with (the MUE cap
+        removing a line the time rules had coded beside another) is scrubbed again, every
+        phase, on its fixed form, until a round leaves it as it found it (at most
         ``MAX_ROUNDS``): so scrubbing the output again changes nothing. Findings of every
         round are kept once; a claim that does not settle keeps its last form with an
         ``SCR004`` warning."""
@@ -272,13 +272,12 @@ class Run:
         findings: list[Finding] = []
         applied: list[AppliedFix] = []
         failures: list[EditFailure] = []
-        judged = revisit = False  # an earlier phase had edits for it; a later one changed it
+        revisit = False  # a fix removed a line the edits had judged the claim with
         for phase, phase_edits in engine.phases:
             stages.append((current, len(findings)))
             proposed: list[tuple[str, Fix]] = []
             memo: dict[Hashable, object] = {}  # shared by this phase's edits on this claim
-            edits = phase_edits.for_claim(current)
-            for item in edits:
+            for item in phase_edits.for_claim(current):
                 ctx = EditContext(
                     edit=item,
                     claim=current,
@@ -311,7 +310,6 @@ class Run:
                     proposed.extend((item.code, fix) for fix in found.fixes)
             if not proposed:
                 line_maps.append(())
-                judged = judged or bool(edits)
                 continue
             outcome = apply_fixes(current, proposed)
             findings.extend(
@@ -328,13 +326,12 @@ class Run:
             current = outcome.claim
             line_maps.append(outcome.line_map)
             applied.extend(AppliedFix(by=by, phase=phase, fix=fix) for by, fix in outcome.applied)
-            # a line removed is gone from under what an earlier phase judged beside it (the
-            # pair of add-on lines, the initial service); units a cap reduced, lines split,
-            # notes and attachments are recognised by the edits and fixes on a later scrub
-            revisit = revisit or (
-                judged and any(isinstance(f, RemoveLine) for _, f in outcome.applied)
-            )
-            judged = judged or bool(edits)
+            # a line removed is gone from under what the edits judged beside it: an earlier
+            # phase's (the pair of add-on lines, the initial service the cap removed) or this
+            # phase's own (an add-on under its threshold removed while the primary was coded
+            # beside it); units a cap reduced, lines split, notes and attachments are
+            # recognised by the edits and fixes on a later scrub
+            revisit = revisit or any(isinstance(f, RemoveLine) for _, f in outcome.applied)
         return Round(
             claim=current,
             findings=_place_lines(findings, stages, line_maps),
