@@ -1,9 +1,10 @@
-"""Rounds of one claim: the engine scrubs again a claim a later phase removed a line from.
+"""Rounds of one claim: the engine scrubs again a claim a fix removed a line from.
 
-Scrubbing the scrubber's output must change nothing. When a later phase removes a line an
-earlier phase had judged with others (the MUE cap removes one of two add-on lines the
-infusion time rules left for a correction by hand, or the initial service a 96365 was ranked
-below), the earlier phase would judge the rest differently on the next scrub; so the engine
+Scrubbing the scrubber's output must change nothing. When a fix removes a line other lines
+were judged with (the MUE cap removes one of two add-on lines the infusion time rules left for
+a correction by hand, or the initial service a 96365 was ranked below; the time rules remove
+an add-on under its threshold while coding the primary beside it), the edits would judge the
+rest differently on the next scrub; so the engine
 runs that scrub itself, every phase on the fixed form, until a round leaves the claim as it
 found it, at most ``MAX_ROUNDS`` rounds. This module holds what the rounds leave: one
 ``Round`` each, their findings merged once, and the ``SCR004`` warning for a claim that does
@@ -34,8 +35,8 @@ def unsettled(claim_id: str) -> Finding:
         code=UNSETTLED_CODE,
         severity=Severity.WARNING,
         message=(
-            f"the fixes did not settle in {MAX_ROUNDS} rounds (a later phase removed lines "
-            "an earlier phase had judged, and each round changed the claim again); the "
+            f"the fixes did not settle in {MAX_ROUNDS} rounds (fixes removed lines other "
+            "lines were judged with, and each round changed the claim again); the "
             "claim is written as the last round left it: check it by hand"
         ),
         claim_id=claim_id,
