@@ -3,19 +3,37 @@ one-Claim FHIR document at 1, 8 and 32 concurrent clients on loopback, against t
 ``scrub_bytes`` rate for the same documents.
 
     .venv/bin/python bench/bench_service.py                  # 200 requests per level
-    .venv/bin/python bench/bench_service.py --requests 500 --rounds 5
+    .venv/bin/python bench/bench_service.py --requests 600 --rounds 3
+    .venv/bin/python bench/bench_service.py --client http.client   # the stdlib client instead
 
 The service runs as a real ``scrubber serve`` process (one worker) over the bundled sample
 tables. The service overhead of a request (HTTP + JSON) is the median, over pairs taken back
 to back, of one request's latency minus one in-process ``scrub_bytes`` of the same document,
-so a stall of this machine rarely lands on one side only. Clients are threads with keep-alive
-connections (``http.client``): on a 2-core machine they share the CPU with the server, so the
+so a stall of this machine rarely lands on one side only.
+
+Where the overhead goes, three ways:
+
+- ``app_overhead_p50_ms``: the same pairs with the ASGI application called in this process,
+  no socket and no server: FastAPI's routing and parameter parsing, the access log, and JSON
+  encoding of the answer.
+- ``server_cpu_ms``: the server process's CPU time per one-client request (from
+  ``/proc/PID/stat``) beside this process's CPU time per in-process scrub: what the server
+  spends whatever else the machine runs, where wall-clock latency on a busy machine also
+  counts the time the server waited for a core.
+- ``healthz_p50_ms``: a ``GET /healthz`` round trip, the HTTP floor with no scrub.
+
+The client is a keep-alive raw-socket HTTP/1.1 client by default: it sends prebuilt request
+bytes and reads the answer by its Content-Length, so the figures measure the server rather
+than the client (``http.client`` parses every response's headers through ``email.parser``,
+and httpx costs more still; ``--client http.client`` shows the difference). Concurrent
+clients are threads: on a 2-core machine they share the CPU with the server, so the
 concurrent figures are a floor.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import os
@@ -27,7 +45,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = {
@@ -45,39 +65,96 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _post(conn: http.client.HTTPConnection, body: bytes, media: str) -> float:
+class RawClient:
+    """One keep-alive connection that sends prebuilt HTTP/1.1 requests and reads each answer
+    by its Content-Length (the service always sends one): a few microseconds a request."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def request(self, prebuilt: bytes) -> tuple[int, bytes]:
+        self.sock.sendall(prebuilt)
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, _, rest = self.buffer.partition(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(rest) < length:
+            rest += self._recv()
+        self.buffer = rest[length:]
+        return status, rest[:length]
+
+    def _fill(self) -> None:
+        self.buffer += self._recv()
+
+    def _recv(self) -> bytes:
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("the service closed the connection")
+        return chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class StdlibClient:
+    """The same requests through ``http.client`` (``--client http.client``)."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def request(self, prebuilt: bytes) -> tuple[int, bytes]:
+        head, _, body = prebuilt.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, path, _ = lines[0].split(" ")
+        headers = dict(line.split(": ", 1) for line in lines[1:])
+        headers.pop("host", None)
+        self.conn.request(method, path, body=body or None, headers=headers)
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+Client = RawClient | StdlibClient
+
+
+def _prebuilt(method: str, path: str, body: bytes = b"", media: str | None = None) -> bytes:
+    head = [f"{method} {path} HTTP/1.1", "host: 127.0.0.1"]
+    if media is not None:
+        head.append(f"content-type: {media}")
+    if body or method == "POST":
+        head.append(f"content-length: {len(body)}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _timed(client: Client, prebuilt: bytes) -> float:
     started = time.perf_counter()
-    conn.request("POST", "/v1/scrub", body=body, headers={"content-type": media})
-    response = conn.getresponse()
-    payload = response.read()
+    status, payload = client.request(prebuilt)
     elapsed = time.perf_counter() - started
-    if response.status != 200:
-        raise SystemExit(f"service answered {response.status}: {payload[:200]!r}")
+    if status != 200:
+        raise SystemExit(f"service answered {status}: {payload[:200]!r}")
     return elapsed
 
 
-def _get_floor(port: int, count: int) -> list[float]:
-    """GET /healthz latencies: the HTTP round trip with no scrub and almost no JSON."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    out = []
-    for _ in range(count):
-        started = time.perf_counter()
-        conn.request("GET", "/healthz")
-        conn.getresponse().read()
-        out.append(time.perf_counter() - started)
-    conn.close()
-    return out
-
-
-def _load(port: int, body: bytes, media: str, clients: int, requests: int) -> list[float]:
+def _load(
+    connect: Callable[[], Client], prebuilt: bytes, clients: int, requests: int
+) -> list[float]:
     """*requests* posts spread over *clients* threads; every request's latency."""
     latencies: list[float] = []
     lock = threading.Lock()
     per_client = max(1, requests // clients)
 
     def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = [_post(conn, body, media) for _ in range(per_client)]
+        conn = connect()
+        mine = [_timed(conn, prebuilt) for _ in range(per_client)]
         conn.close()
         with lock:
             latencies.extend(mine)
@@ -90,18 +167,90 @@ def _load(port: int, body: bytes, media: str, clients: int, requests: int) -> li
     return latencies
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process *pid* so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _asgi_call(app: Any, body: bytes, media: str) -> Callable[[], Any]:
+    """A coroutine factory: one POST /v1/scrub through the ASGI application in process."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/scrub",
+        "raw_path": b"/v1/scrub",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"content-type", media.encode()),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 2),
+    }
+
+    async def call() -> None:
+        given = False
+        status = 0
+
+        async def receive() -> dict[str, Any]:
+            nonlocal given
+            if given:
+                return {"type": "http.disconnect"}
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        await app(dict(scope, state={}), receive, send)
+        if status != 200:
+            raise SystemExit(f"application answered {status}")
+
+    return call
+
+
+async def _app_pairs(
+    asgi: Callable[[], Any], in_process: Callable[[], float], count: int
+) -> list[float]:
+    """*count* pairs: one in-process scrub, then the same document through the ASGI app;
+    each pair's difference (the application's own cost)."""
+    out = []
+    for _ in range(count):
+        alone = in_process()
+        started = time.perf_counter()
+        await asgi()
+        out.append(time.perf_counter() - started - alone)
+    return out
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="requests per level")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    parser.add_argument(
+        "--client", choices=("raw", "http.client"), default="raw", help="the benchmark client"
+    )
     args = parser.parse_args()
 
-    from scrubber.serve._run import load_config
+    from scrubber._api import scrub_bytes
+    from scrubber.serve import create_app, load_config
 
     work = Path(tempfile.mkdtemp(prefix="bench-service-"))
     db = work / "tables.db"
@@ -115,9 +264,13 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
     )
     config = load_config(tables=str(db))
-    from scrubber._api import scrub_bytes
+    app = create_app(config)
 
     port = _free_port()
+
+    def connect() -> Client:
+        return RawClient(port) if args.client == "raw" else StdlibClient(port)
+
     server = subprocess.Popen(
         # day totals in memory, as the in-process side keeps them: the SQLite history's own
         # cost is bench/bench_history.py's
@@ -144,54 +297,80 @@ def main() -> None:
                     break
             except OSError:
                 time.sleep(0.1)
-        results: dict[str, object] = {}
+        results: dict[str, object] = {"client": args.client}
+        healthz = _prebuilt("GET", "/healthz")
         for name, (path, media) in DOCS.items():
             body = path.read_bytes()
+            fmt = "x12" if media == "application/edi-x12" else "fhir"
+            post = _prebuilt("POST", "/v1/scrub", body, media)
+            asgi = _asgi_call(app, body, media)
+
+            def in_process(body: bytes = body, fmt: str = fmt) -> float:
+                started = time.perf_counter()
+                scrub_bytes(
+                    body,
+                    tables=config.tables,
+                    profile=config.profile,
+                    plugins=config.plugins,
+                    format=fmt,
+                )
+                return time.perf_counter() - started
+
             inproc: list[float] = []
             one: list[float] = []
             floor: list[float] = []
             pairs: list[float] = []
+            app_pairs: list[float] = []
+            server_cpu = inproc_cpu = 0.0
+            served = 0
             levels: dict[int, list[tuple[float, list[float]]]] = {8: [], 32: []}
+            per_round = args.requests // args.rounds
+
             for _round in range(args.rounds):  # interleaved: a stall hits every side
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                for _ in range(args.requests // args.rounds):
+                app_pairs.extend(asyncio.run(_app_pairs(asgi, in_process, per_round)))
+                conn = connect()
+                cpu_before = _cpu_seconds(server.pid)
+                for _ in range(per_round):
                     # one in-process call, then the same document over HTTP: pairs taken
                     # back to back, so a stall of this machine rarely splits a pair
-                    started = time.perf_counter()
-                    scrub_bytes(
-                        body,
-                        tables=config.tables,
-                        profile=config.profile,
-                        plugins=config.plugins,
-                        format="x12" if media == "application/edi-x12" else "fhir",
-                    )
-                    inproc.append(time.perf_counter() - started)
-                    one.append(_post(conn, body, media))
+                    thread_cpu = time.thread_time()
+                    inproc.append(in_process())
+                    inproc_cpu += time.thread_time() - thread_cpu
+                    one.append(_timed(conn, post))
                     pairs.append(one[-1] - inproc[-1])
+                server_cpu += _cpu_seconds(server.pid) - cpu_before
+                served += per_round
+                for _ in range(per_round):
+                    floor.append(_timed(conn, healthz))
                 conn.close()
-                floor.extend(_get_floor(port, args.requests // args.rounds))
                 for clients in levels:
                     started = time.perf_counter()
-                    lat = _load(port, body, media, clients, args.requests // args.rounds)
+                    lat = _load(connect, post, clients, per_round)
                     levels[clients].append((time.perf_counter() - started, lat))
-            row = {
+            row: dict[str, object] = {
                 "in_process_per_s": round(1 / statistics.median(inproc)),
-                "in_process_p50_ms": round(statistics.median(inproc) * 1000, 3),
+                "in_process_p50_ms": _ms(statistics.median(inproc)),
                 "clients_1": {
                     "rps": round(1 / statistics.median(one)),
-                    "p50_ms": round(_pct(one, 0.5) * 1000, 3),
-                    "p99_ms": round(_pct(one, 0.99) * 1000, 3),
+                    "p50_ms": _ms(_pct(one, 0.5)),
+                    "p99_ms": _ms(_pct(one, 0.99)),
                 },
-                "overhead_p50_ms": round(statistics.median(pairs) * 1000, 3),
-                "healthz_p50_ms": round(_pct(floor, 0.5) * 1000, 3),
+                "overhead_p50_ms": _ms(statistics.median(pairs)),
+                "app_overhead_p50_ms": _ms(statistics.median(app_pairs)),
+                "server_cpu_ms": {
+                    "per_request": _ms(server_cpu / served),
+                    "in_process_scrub": _ms(inproc_cpu / served),
+                    "overhead": _ms((server_cpu - inproc_cpu) / served),
+                },
+                "healthz_p50_ms": _ms(_pct(floor, 0.5)),
             }
             for clients, runs in levels.items():
                 lat = [x for _, ls in runs for x in ls]
                 best = min(wall / len(ls) for wall, ls in runs)  # the steadiest round
                 row[f"clients_{clients}"] = {
                     "rps": round(1 / best),
-                    "p50_ms": round(_pct(lat, 0.5) * 1000, 3),
-                    "p99_ms": round(_pct(lat, 0.99) * 1000, 3),
+                    "p50_ms": _ms(_pct(lat, 0.5)),
+                    "p99_ms": _ms(_pct(lat, 0.99)),
                 }
             results[name] = row
         print(json.dumps(results, indent=2))
