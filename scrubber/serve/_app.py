@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
+import orjson
 from fastapi import FastAPI, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -210,9 +211,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
         else:  # a batch runs off the event loop, so it does not stall other requests
             result = await run_in_threadpool(lambda: history.run(work, keep=not check))
         body = _scrub_body(result.output, result.report, result.format, check=check)
-        # serialized once here: the report is plain JSON data already, and validating it
-        # again through the response model would cost more than the scrub of one claim
-        return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
+        # serialized once here, by orjson: the report is plain JSON data already, validating
+        # it again through the response model would cost more than the scrub of one claim,
+        # and the standard json module takes ten times orjson's time on it
+        return Response(orjson.dumps(body), media_type="application/json")
 
     @app.get(
         "/v1/explain/{code}",
@@ -240,7 +242,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     async def tables() -> Response:
         # on the event loop: the snapshot is in memory, a thread hop would cost more
         listing = {"tables": [info.as_dict() for info in config.tables.tables()]}
-        return Response(json.dumps(listing), media_type="application/json")
+        return Response(orjson.dumps(listing), media_type="application/json")
 
     @app.delete(
         "/v1/history/{claim_id}",

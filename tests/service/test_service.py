@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import scrubber._cli as cli
-from scrubber import Edit, Phase, Severity, edit
+from scrubber import Edit, Phase, Severity, edit, scrub_bytes
 from scrubber._tables import MemoryTables
 from scrubber.serve import ServiceConfig, create_app
 from scrubber.serve._history import TenantHistories
@@ -49,6 +49,39 @@ def test_scrub_round_trips_like_the_cli(
     assert body["report"]["summary"] == cli_report["summary"]
     assert len(body["findings"]) == sum(len(c["findings"]) for c in cli_report["claims"])
     assert (code == 1) == any(f["severity"] == "error" for f in body["findings"])
+
+
+@pytest.mark.parametrize(("sample", "media"), CASES)
+def test_scrub_body_is_the_in_process_result(
+    client: TestClient, service_config: ServiceConfig, sample: str, media: str
+) -> None:
+    """The whole answer, report and findings included, is what ``scrub_bytes`` gives in
+    process: encoding it on the fast path changes no value."""
+    data = (SAMPLES / sample).read_bytes()
+    response = client.post("/v1/scrub", content=data, headers={"content-type": media})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    fmt = "x12" if media == X12 else "fhir"
+    result = scrub_bytes(
+        data,
+        tables=service_config.tables,
+        profile=service_config.profile,
+        plugins=service_config.plugins,
+        format=fmt,
+    )
+    report = json.loads(json.dumps(result.report))
+    assert response.json() == {
+        "format": fmt,
+        "changed": any(entry["changed"] for entry in report["claims"]),
+        "output": result.output.decode("utf-8"),
+        "output_base64": None,
+        "report": report,
+        "findings": [
+            {"claim_id": entry["claim_id"], **finding}
+            for entry in report["claims"]
+            for finding in entry["findings"]
+        ],
+    }
 
 
 def test_check_reports_without_writing(client: TestClient) -> None:
