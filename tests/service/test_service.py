@@ -16,6 +16,7 @@ import scrubber._cli as cli
 from scrubber import Edit, Phase, Severity, edit, scrub_bytes
 from scrubber._tables import MemoryTables
 from scrubber.serve import ServiceConfig, create_app
+from scrubber.serve._binding import ScrubRoute
 from scrubber.serve._history import TenantHistories
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -289,3 +290,72 @@ def test_format_options_as_the_cli_takes_them(client: TestClient) -> None:
         headers={"content-type": X12},
     )
     assert x12.status_code == 200
+
+
+def test_as_of_runs_the_scrub_as_the_cli_does(client: TestClient, scrub_sample: Any) -> None:
+    sample = "x12/medicare-mue.837"
+    _, cli_output, cli_report = scrub_sample(sample, "--as-of", "2026-07-15")
+    response = client.post(
+        "/v1/scrub?as_of=2026-07-15",
+        content=(SAMPLES / sample).read_bytes(),
+        headers={"content-type": X12},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["report"]["as_of"] == cli_report["as_of"] == "2026-07-15"
+    assert body["report"]["tables"] == cli_report["tables"]
+    assert body["output"].encode("utf-8") == cli_output
+
+
+@pytest.mark.parametrize(
+    ("query", "where"),
+    [
+        ("as_of=2026-7-15", "query/as_of"),
+        ("check=maybe", "query/check"),
+        ("fhir_version=r3", "query/fhir_version"),
+        ("fast=sometimes", "query/fast"),
+    ],
+)
+def test_a_query_value_off_its_schema_is_422_naming_it(
+    client: TestClient, query: str, where: str
+) -> None:
+    response = client.post(
+        f"/v1/scrub?{query}", content=_claim("Q-1", 1), headers={"content-type": X12}
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["position"] == where
+    assert error["message"].startswith(f"{where}: ")
+
+
+def test_a_date_that_matches_the_pattern_but_does_not_exist_is_422(client: TestClient) -> None:
+    response = client.post(
+        "/v1/scrub?as_of=2026-13-45", content=_claim("Q-2", 1), headers={"content-type": X12}
+    )
+    assert response.status_code == 422
+    assert "2026-13-45" in response.json()["error"]["message"]
+
+
+def test_query_binding_repeats_and_ignores_as_a_framework_would(client: TestClient) -> None:
+    data = (SAMPLES / "fhir/home-infusion-medicaid.r4.json").read_bytes()
+
+    def post(query: str) -> Any:
+        response = client.post(
+            f"/v1/scrub?{query}", content=data, headers={"content-type": FHIR_JSON}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    both = post("option=findings=true&option=fast=true")  # a list parameter keeps every value
+    assert "scrubber-finding" in both["output"]
+    assert both["output"] == post("fhir_findings=true&fast=true")["output"]
+    # a scalar given twice keeps the last, as FastAPI binds it; an unknown name is ignored
+    assert post("check=false&check=true&colour=blue")["output"] is None
+
+
+def test_the_scrub_route_refuses_an_endpoint_it_cannot_bind() -> None:
+    async def scrub(request: Any, query: Any) -> Any:  # pragma: no cover - never called
+        raise AssertionError
+
+    with pytest.raises(TypeError, match="request, query, x_scrubber_tenant"):
+        ScrubRoute("/v1/scrub", scrub, methods=["POST"])
