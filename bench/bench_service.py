@@ -21,6 +21,12 @@ Where the overhead goes, three ways:
   spends whatever else the machine runs, where wall-clock latency on a busy machine also
   counts the time the server waited for a core.
 - ``healthz_p50_ms``: a ``GET /healthz`` round trip, the HTTP floor with no scrub.
+- ``remembered``: one-client latency and server CPU against a second server, run as
+  ``scrubber serve`` runs (``run_server``), whose scrub answers from a result it computed once
+  for the same bytes: the request does everything but the scrub, so its latency *is* the
+  service's overhead, measured without subtracting two noisy figures. On a busy machine the
+  paired figure above is not: a 2-10 ms scrub is preempted several times in the server, and
+  each preemption lands in the difference; a request of a fraction of a millisecond is not.
 
 The client is a keep-alive raw-socket HTTP/1.1 client by default: it sends prebuilt request
 bytes and reads the answer by its Content-Length, so the figures measure the server rather
@@ -231,6 +237,44 @@ async def _app_pairs(
     return out
 
 
+def _serve_remembered(port: int, tables: str) -> None:
+    """The server of the ``remembered`` figures (run as ``--serve-remembered PORT DB``)."""
+    import scrubber.serve._app as service_app
+    from scrubber.serve import create_app, load_config
+    from scrubber.serve._run import run_server
+
+    real = service_app.scrub_bytes
+    seen: dict[tuple[bytes, str, bool], Any] = {}
+
+    def remembered(data: bytes, **options: Any) -> Any:
+        key = (data, options["format"], options["check"])
+        if key not in seen:
+            seen[key] = real(data, **options)
+        return seen[key]
+
+    service_app.scrub_bytes = remembered  # type: ignore[assignment]
+    run_server(create_app(load_config(tables=tables)), host="127.0.0.1", port=port)
+
+
+def _start(argv: list[str], port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [sys.executable, *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    for _ in range(300):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/readyz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"{argv} did not become ready")
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -247,7 +291,11 @@ def main() -> None:
     parser.add_argument(
         "--client", choices=("raw", "http.client"), default="raw", help="the benchmark client"
     )
+    parser.add_argument("--serve-remembered", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_remembered:
+        _serve_remembered(int(args.serve_remembered[0]), args.serve_remembered[1])
+        return
 
     from scrubber._api import scrub_bytes
     from scrubber.serve import create_app, load_config
@@ -271,32 +319,15 @@ def main() -> None:
     def connect() -> Client:
         return RawClient(port) if args.client == "raw" else StdlibClient(port)
 
-    server = subprocess.Popen(
-        # day totals in memory, as the in-process side keeps them: the SQLite history's own
-        # cost is bench/bench_history.py's
-        [
-            sys.executable,
-            "-m",
-            "scrubber._cli",
-            "serve",
-            "--port",
-            str(port),
-            *db_opt,
-            "--no-history",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    # day totals in memory, as the in-process side keeps them: the SQLite history's own cost
+    # is bench/bench_history.py's
+    serve = ["-m", "scrubber._cli", "serve", "--port", str(port), *db_opt, "--no-history"]
+    server = _start(serve, port)
+    remembered_port = _free_port()
+    remembered_server = _start(
+        [__file__, "--serve-remembered", str(remembered_port), str(db)], remembered_port
     )
     try:
-        for _ in range(300):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/readyz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
         results: dict[str, object] = {"client": args.client}
         healthz = _prebuilt("GET", "/healthz")
         for name, (path, media) in DOCS.items():
@@ -321,6 +352,8 @@ def main() -> None:
             floor: list[float] = []
             pairs: list[float] = []
             app_pairs: list[float] = []
+            bare: list[float] = []
+            bare_cpu = 0.0
             server_cpu = inproc_cpu = 0.0
             served = 0
             levels: dict[int, list[tuple[float, list[float]]]] = {8: [], 32: []}
@@ -343,6 +376,17 @@ def main() -> None:
                 for _ in range(per_round):
                     floor.append(_timed(conn, healthz))
                 conn.close()
+                conn = (
+                    RawClient(remembered_port)
+                    if args.client == "raw"
+                    else StdlibClient(remembered_port)
+                )
+                _timed(conn, post)  # computes the remembered result
+                cpu_before = _cpu_seconds(remembered_server.pid)
+                for _ in range(per_round):
+                    bare.append(_timed(conn, post))
+                bare_cpu += _cpu_seconds(remembered_server.pid) - cpu_before
+                conn.close()
                 for clients in levels:
                     started = time.perf_counter()
                     lat = _load(connect, post, clients, per_round)
@@ -363,6 +407,11 @@ def main() -> None:
                     "overhead": _ms((server_cpu - inproc_cpu) / served),
                 },
                 "healthz_p50_ms": _ms(_pct(floor, 0.5)),
+                "remembered": {
+                    "p50_ms": _ms(_pct(bare, 0.5)),
+                    "p99_ms": _ms(_pct(bare, 0.99)),
+                    "server_cpu_ms": _ms(bare_cpu / served),
+                },
             }
             for clients, runs in levels.items():
                 lat = [x for _, ls in runs for x in ls]
@@ -375,8 +424,9 @@ def main() -> None:
             results[name] = row
         print(json.dumps(results, indent=2))
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        for running in (server, remembered_server):
+            running.send_signal(signal.SIGTERM)
+            running.wait(timeout=30)
 
 
 if __name__ == "__main__":
