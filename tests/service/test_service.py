@@ -18,6 +18,7 @@ from scrubber._tables import MemoryTables
 from scrubber.serve import ServiceConfig, create_app
 from scrubber.serve._binding import ScrubRoute
 from scrubber.serve._history import TenantHistories
+from scrubber.serve._schemas import ISO_DATE, TENANT, ScrubQuery
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -267,6 +268,21 @@ def test_openapi_describes_every_endpoint(client: TestClient) -> None:
     scrub = doc["paths"]["/v1/scrub"]["post"]
     assert set(scrub["requestBody"]["content"]) >= {X12, FHIR_JSON, "application/x-ndjson"}
     assert {"200", "400", "413", "415", "500"} <= set(scrub["responses"])
+
+
+def test_openapi_declares_the_scrub_parameters_the_route_binds(client: TestClient) -> None:
+    """The route binds its query through ``ScrubQuery`` itself: the published parameters are
+    that model's fields, with the same constraints, and the tenant header."""
+    doc = client.get("/openapi.json").json()
+    declared = {
+        (p["name"], p["in"]): p["schema"] for p in doc["paths"]["/v1/scrub"]["post"]["parameters"]
+    }
+    assert set(declared) == {(name, "query") for name in ScrubQuery.model_fields} | {
+        ("x-scrubber-tenant", "header")
+    }
+    assert declared[("as_of", "query")]["anyOf"][0]["pattern"] == ISO_DATE
+    assert declared[("x-scrubber-tenant", "header")]["anyOf"][0]["pattern"] == TENANT
+    assert declared[("option", "query")]["anyOf"][0]["type"] == "array"
 
 
 def test_format_options_as_the_cli_takes_them(client: TestClient) -> None:
