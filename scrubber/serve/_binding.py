@@ -72,7 +72,9 @@ def bind_tenant(request: Request) -> str | None:
 class ScrubRoute(APIRoute):
     """The scrub route: its endpoint is called as ``endpoint(request, query, tenant)`` with
     the two bound by this module. The endpoint must declare exactly those parameters (for the
-    OpenAPI document): a different signature is refused when the route is made."""
+    OpenAPI document): a different signature, or a FastAPI dependency (which this route would
+    not run), is refused when the route is made. Guard the service with an ASGI middleware
+    instead (authentication, rate limits): it runs for every route."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         endpoint: ScrubEndpoint = self.endpoint
@@ -82,6 +84,8 @@ class ScrubRoute(APIRoute):
                 f"{endpoint.__name__} must take (request, query, x_scrubber_tenant), "
                 f"not ({', '.join(declared)})"
             )
+        if self.dependencies:  # they would be published in the OpenAPI document, never run
+            raise TypeError("the scrub route binds its parameters itself: it runs no dependencies")
 
         async def handle(request: Request) -> Response:
             return await endpoint(request, bind_query(request), bind_tenant(request))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import Depends
 from fastapi.testclient import TestClient
 
 import scrubber._cli as cli
@@ -375,3 +376,14 @@ def test_the_scrub_route_refuses_an_endpoint_it_cannot_bind() -> None:
 
     with pytest.raises(TypeError, match="request, query, x_scrubber_tenant"):
         ScrubRoute("/v1/scrub", scrub, methods=["POST"])
+
+
+def test_the_scrub_route_refuses_a_dependency_it_would_not_run() -> None:
+    async def scrub(request: Any, query: Any, x_scrubber_tenant: Any) -> Any:  # pragma: no cover
+        raise AssertionError
+
+    def authenticate() -> None:  # pragma: no cover - never called
+        raise AssertionError
+
+    with pytest.raises(TypeError, match="runs no dependencies"):
+        ScrubRoute("/v1/scrub", scrub, methods=["POST"], dependencies=[Depends(authenticate)])
