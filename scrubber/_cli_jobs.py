@@ -41,11 +41,12 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
+from dataclasses import replace
+from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
 from scrubber._api import Plugins, tool_version
-from scrubber._cli_io import PendingOutputs, read_chunks, stdin_copy
+from scrubber._cli_io import CHUNK, PendingOutputs, read_chunks, stdin_copy
 from scrubber._cli_outputs import InputOutputs
 from scrubber._cli_scrub import (
     _html,
@@ -57,7 +58,7 @@ from scrubber._cli_scrub import (
     scrub_options,
 )
 from scrubber._errors import AdapterError, PluginError, ScrubberError
-from scrubber._formats import Format
+from scrubber._formats import Format, Unit
 from scrubber._grouping import feeders, unit_groups
 from scrubber._history import ClaimHistory
 from scrubber._history_store import SqliteHistory
@@ -71,7 +72,7 @@ from scrubber._terminal import (
     stderr_console,
 )
 
-__all__ = ["jobs_wanted", "run_scrub_jobs"]
+__all__ = ["jobs_wanted", "jobs_worth_it", "run_scrub_jobs"]
 
 
 # (patient, claim ids removed, (claim id, units added or None)): one ``_changed`` call
@@ -92,15 +93,27 @@ def _first_use(results: Sequence[Scrubbed]) -> list[TableInfo]:
     return list(seen)
 
 
-def _pool(jobs: int, args: argparse.Namespace, history: ClaimHistory | None) -> Any:
+def _pool(
+    jobs: int,
+    args: argparse.Namespace,
+    history: ClaimHistory | None,
+    plugins: Plugins,
+    profile: Profile,
+) -> Any:
+    """The worker processes. Where the platform can ``fork`` (Linux), a worker starts as a
+    copy of this process, with the plugins and the profile already loaded; elsewhere it is
+    spawned and loads them itself. Either way it opens its own table store and history
+    connections (a database connection is never carried across a fork)."""
     history_path = history.path if isinstance(history, SqliteHistory) else None
     window = history.max_patients if history is not None else ClaimHistory().max_patients
-    context = get_context("spawn")  # portable, and each worker a child this process waits for
+    forking = "fork" in get_all_start_methods()
+    context = get_context("fork" if forking else "spawn")
+    loaded = (plugins, profile) if forking else None
     return ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=context,
         initializer=start_worker,
-        initargs=(args, history_path, window),
+        initargs=(args, history_path, window, loaded),
     )
 
 
@@ -110,18 +123,34 @@ def _scrub_all(
     history: ClaimHistory | None,
     items: list[Input],
     workdir: str,
+    wholes: Sequence[Input],
+    plugins: Plugins,
+    profile: Profile,
 ) -> list[Scrubbed]:
-    """Both passes; the final result of every input, in input order."""
+    """Both passes; the final result of every unit, in input order."""
     sizes = [_size(item) for item in items]
-    with _pool(min(jobs, len(items)), args, history) as pool:
+    with _pool(min(jobs, len(items)), args, history, plugins, profile) as pool:
         # largest first, so the last worker to finish is not left with the biggest input;
         # results are taken in input order, so the first bad input is the one named
         first: dict[int, Future[list[Scrubbed]]] = {
             i: pool.submit(scrub_inputs, [items[i]], workdir, "a")
             for i in sorted(range(len(items)), key=lambda i: -sizes[i])
         }
+        results = []
         try:
-            results = [_result(first[i])[0] for i in range(len(items))]
+            for i in range(len(items)):
+                try:
+                    results.append(_result(first[i])[0])
+                except AdapterError:
+                    if items[i].unit is None:
+                        raise
+                    # a unit of a bad input: the input read whole names the error exactly as
+                    # --jobs 1 does (its first error, wherever the units were cut)
+                    for future in first.values():
+                        future.cancel()
+                    whole = next(w for w in wholes if w.path == items[i].path)
+                    _result(pool.submit(scrub_inputs, [whole], workdir, "w"))
+                    raise
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)  # no more work once one failed
             raise
@@ -140,10 +169,53 @@ def _scrub_all(
 
 
 def _size(item: Input) -> int:
+    if item.unit is not None:
+        return item.unit.end - item.unit.start
     try:
         return os.path.getsize(item.source)
     except OSError:  # the worker names the file in its error
         return 0
+
+
+# Units per worker: enough that a worker finishing early finds work left, few enough that
+# each unit's fixed cost (files, a history, a report builder) stays small. A unit is never
+# under MIN_UNIT bytes: a smaller input is scrubbed whole.
+UNITS_PER_JOB = 4
+MIN_UNIT = 1 << 20
+
+
+def _unit_size(jobs: int, wholes: Sequence[Input]) -> int:
+    """The size to cut inputs into: the run's bytes shared out as ``UNITS_PER_JOB`` units
+    per worker, never under ``MIN_UNIT``."""
+    total = sum(_size(item) for item in wholes)
+    return max(MIN_UNIT, total // (jobs * UNITS_PER_JOB))
+
+
+def _units(item: Input, fmt: Format, size: int) -> list[tuple[int, Unit | None]]:
+    """*item*'s units (the format's ``Splitter.cut``), or the whole input as one."""
+    if fmt.split is None or _size(item) < 2 * size:
+        return [(0, None)]
+    try:
+        units = fmt.split.cut(read_chunks(item.source), size)
+    except OSError:  # the worker names the file in its error
+        return [(0, None)]
+    if len(units) < 2:
+        return [(0, None)]
+    return list(enumerate(units))
+
+
+def jobs_worth_it(args: argparse.Namespace, jobs: int) -> bool:
+    """Whether worker processes can share the run: several inputs, or one large enough to
+    cut into units (a smaller one is scrubbed in this process, with no start-up to pay)."""
+    if jobs < 2 or not args.inputs:
+        return False
+    if len(args.inputs) > 1:
+        return True
+    path = args.inputs[0]
+    try:
+        return path != "-" and os.path.getsize(path) >= 2 * MIN_UNIT
+    except OSError:
+        return False
 
 
 def _result(future: Future[list[Scrubbed]]) -> list[Scrubbed]:
@@ -180,8 +252,10 @@ def run_scrub_jobs(
     report = ReportBuilder(lambda _entry: None, check=args.check, level=args.report_level)
     plugin_of = {e.code: e.plugin for e in plugins.edits}
     try:
-        items: list[Input] = []
+        wholes: list[Input] = []  # every input, whole
         formats: list[Format] = []
+        items: list[Input] = []  # the units of work: every input's units, in input order
+        parts: list[range] = []  # each input's units in items
         to_stdout: Format | None = None
         for index, (path, targets) in enumerate(zip(args.inputs, plan, strict=True)):
             source = stdin_copy(stash) if path == "-" else path
@@ -198,29 +272,31 @@ def run_scrub_jobs(
                 raise ScrubberError(f"format {fmt.name} writes no response documents (--response)")
             if targets.ack and fmt.acknowledge is None:
                 raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
-            items.append(
-                Input(
-                    index=index,
-                    path=path,
-                    source=source,
-                    fmt=fmt.name,
-                    respond=bool(targets.response),
-                )
+            whole = Input(
+                index=index, path=path, source=source, fmt=fmt.name, respond=bool(targets.response)
             )
+            wholes.append(whole)
             formats.append(fmt)
-        results = _scrub_all(jobs, args, history, items, workdir)
-        for item, fmt, result, targets in zip(items, formats, results, plan, strict=True):
-            _collect(args, item, fmt, result, report, outputs, spool, given, targets)
-            if result.listing is not None:
-                name = "<stdin>" if item.path == "-" else item.path
-                with open(result.listing, encoding="utf-8") as listed:
-                    for line in listed:
-                        listing.add(listing_rows(json.loads(line), name, plugin_of))
+        size = _unit_size(jobs, wholes)
+        for whole, fmt in zip(wholes, formats, strict=True):
+            units = _units(whole, fmt, size)
+            parts.append(range(len(items), len(items) + len(units)))
+            items += [replace(whole, index=len(items) + i, unit=unit) for i, unit in units]
+        results = _scrub_all(jobs, args, history, items, workdir, wholes, plugins, profile)
+        for whole, fmt, span, targets in zip(wholes, formats, parts, plan, strict=True):
+            mine = [results[i] for i in span]
+            _collect(args, whole, fmt, mine, report, outputs, spool, given, targets)
+            for result in mine:
+                if result.listing is not None:
+                    name = "<stdin>" if whole.path == "-" else whole.path
+                    with open(result.listing, encoding="utf-8") as listed:
+                        for line in listed:
+                            listing.add(listing_rows(json.loads(line), name, plugin_of))
         header = report.header(
             tool_version=tool_version(),
             plugins=[(i.name, i.version) for i in plugins.infos],
             tables=_first_use(results),
-            inputs=[{"path": item.path, "format": item.fmt} for item in items],
+            inputs=[{"path": item.path, "format": item.fmt} for item in wholes],
             as_of=args.as_of,
             profile=profile,
         )
@@ -268,28 +344,30 @@ def _collect(
     args: argparse.Namespace,
     item: Input,
     fmt: Format,
-    result: Scrubbed,
+    parts: Sequence[Scrubbed],
     report: ReportBuilder,
     outputs: PendingOutputs,
     spool: Any,
     given: Mapping[str, str],
     targets: InputOutputs,
 ) -> None:
-    """One input's results into the run's outputs and report, as ``_scrub_one`` makes them."""
-    for name, value in result.totals.items():
-        setattr(report, name, getattr(report, name) + value)
-    for name, counter in result.counters.items():
-        getattr(report, name).update(counter)
-    with open(result.entries, encoding="utf-8") as entries:
-        for line in entries:
-            spool.write(line)
-    if targets.response and result.responses is not None:
-        with open(result.responses, "rb") as responses:
-            outputs.write_all(targets.response, iter(lambda: responses.read(1 << 20), b""))
+    """One input's results (its units' in order) into the run's outputs and report, as
+    ``_scrub_one`` makes them."""
+    for result in parts:
+        for name, value in result.totals.items():
+            setattr(report, name, getattr(report, name) + value)
+        for name, counter in result.counters.items():
+            getattr(report, name).update(counter)
+        with open(result.entries, encoding="utf-8") as entries:
+            for line in entries:
+                spool.write(line)
+    responses = [result.responses for result in parts if result.responses is not None]
+    if targets.response and responses:
+        outputs.write_all(targets.response, _concatenated(responses))
     target = targets.claims
     handle = None
-    if target is not None and result.output is not None:
-        handle = outputs.write_all(target, read_chunks(result.output))
+    if target is not None and all(result.output is not None for result in parts):
+        handle = outputs.write_all(target, _spliced(parts, fmt))
     options = {key: value for key, value in given.items() if key in fmt.options}
     try:
         if args.validate:
@@ -302,3 +380,38 @@ def _collect(
         raise
     except OSError as exc:
         raise ScrubberError(f"cannot read: {exc.strerror}", source=item.path) from None
+
+
+def _concatenated(paths: Sequence[str]) -> Iterator[bytes]:
+    for path in paths:
+        yield from read_chunks(path)
+
+
+def _spliced(parts: Sequence[Scrubbed], fmt: Format) -> Iterator[bytes]:
+    """The units' outputs one after the other, each ``Seam`` written by the format's
+    ``join`` in input order (an X12 SE01 that counts segments of several units)."""
+    state: object = None
+    for result in parts:
+        assert result.output is not None
+        if not result.seams:
+            yield from read_chunks(result.output)
+            continue
+        assert fmt.split is not None
+        with open(result.output, "rb") as handle:
+            done = 0
+            for offset, payload in result.seams:
+                yield from _copy(handle, offset - done)
+                done = offset
+                data, state = fmt.split.join(payload, state)
+                if data:
+                    yield data
+            yield from iter(lambda: handle.read(CHUNK), b"")
+
+
+def _copy(handle: Any, size: int) -> Iterator[bytes]:
+    while size > 0:
+        chunk = handle.read(min(CHUNK, size))
+        if not chunk:
+            return
+        size -= len(chunk)
+        yield chunk
