@@ -619,3 +619,22 @@ def test_x12_cuts_only_at_subscriber_loops_and_reads_what_it_cannot_follow_whole
     assert len(_x12_units(data.decode("latin-1").encode("utf-16"), 2000)) == 1
     # a file that ends inside an interchange is the reader's to name: whole
     assert len(_x12_units(data[: len(data) // 2], 2000)) == 1
+
+
+def test_x12_keeps_consecutive_subscriber_loops_of_one_member_in_one_unit() -> None:
+    """One beneficiary's claims in consecutive 2000B loops (here five each) are never cut
+    apart, so that units rarely share a beneficiary (each one shared costs a second pass)."""
+    counter = iter(range(300))
+    data = re.sub(
+        rb"\*MI\*M\d{9}",
+        lambda _m: b"*MI*P%09d" % (next(counter) // 5),
+        synthetic_837(300, claims_per_transaction=120),
+    )
+    units = _x12_units(data, 3000)
+    assert len(units) > 10
+
+    members = re.compile(rb"\*MI\*(P\d{9})")
+    for start, _end in units[1:]:
+        before = members.findall(data[:start])[-1]
+        after = members.search(data, start)
+        assert after is not None and after.group(1) != before

@@ -41,6 +41,8 @@ from scrubber_x12.writer import _claim, _trailer
 __all__ = ["Resume", "cut_837", "join_837", "read_unit", "write_unit"]
 
 _WHITESPACE = b"\r\n \t"
+_LOOK_BACK = 64 * 1024  # how far back the previous 2000B's member is looked for (50 lines)
+_LOOK_AHEAD = 4 * 1024  # how far into a 2000B its NM1*IL is looked for
 
 
 @final
@@ -102,6 +104,8 @@ class _Scan:
             + rb"BI)"
             + sep
         )
+        self.member = b"NM1" + self.sep.encode("latin-1") + b"IL" + self.sep.encode("latin-1")
+        self.hl = re.compile(re.escape(self.term) + rb"[\r\n \t]*HL" + sep)
         self.size = size
         self.terms = 0  # terminators before offset ``counted``
         self.counted = 0
@@ -120,8 +124,10 @@ class _Scan:
     def _fields(self, content: bytes) -> list[str]:
         return content.decode("latin-1").split(self.sep)
 
-    def region(self, region: bytes, base: int, last: int) -> None:
-        for match in self.pattern.finditer(region, 0, last):
+    def region(self, region: bytes, base: int, begin: int, last: int) -> None:
+        """The structural segments after the terminators ``region[begin:last]`` (what
+        comes before *begin* was seen with the previous region, and is kept to look back)."""
+        for match in self.pattern.finditer(region, begin, last):
             at = match.start()
             self.terms += region.count(self.term, self.counted - base, at + 1)
             self.counted = base + at + 1
@@ -169,6 +175,7 @@ class _Scan:
                 and self.gs_control is not None
                 and not self.dirty
                 and start - self.cuts[-1][0] >= self.size
+                and not self._same_member(region, at, end)
             ):
                 self.cuts.append((start, self._resume(number - 1)))
         elif tag == "GS":
@@ -185,6 +192,24 @@ class _Scan:
             self.gs_control = None
         elif tag == "IEA":
             self.expect_isa = base + end
+
+    def _same_member(self, region: bytes, at: int, end: int) -> bool:
+        """Whether the 2000B loop starting after *at* names the member (NM1*IL, NM1-09) the
+        loop before it names. A sender that puts one beneficiary's claims in consecutive
+        2000B loops keeps them in one unit this way: a beneficiary in two units costs the
+        run a second pass over the later one (``scrubber._grouping``). A cut is only ever
+        moved to a later 2000B, never made elsewhere."""
+        before = region.rfind(self.member, max(0, at - _LOOK_BACK), at)
+        after = region.find(self.member, end, end + _LOOK_AHEAD)
+        if after < 0:
+            return True  # not in sight: leave the cut to a later 2000B
+        if before < 0 or self.hl.search(region, end, after):
+            return False
+        return self._member_at(region, before) == self._member_at(region, after)
+
+    def _member_at(self, region: bytes, at: int) -> str:
+        fields = self._fields(region[at : region.find(self.term, at)])
+        return fields[9] if len(fields) > 9 else ""
 
     def _resume(self, number: int) -> Resume:
         assert self.gs_control is not None and self.st_control is not None
@@ -207,6 +232,7 @@ def cut_837(chunks: Iterable[bytes], size: int) -> list[Unit]:
     scan: _Scan | None = None
     buffer = b""
     base = 0  # the input offset of buffer[0]
+    begin = 0  # where buffer's unseen part starts (at a terminator)
     total = 0
     try:
         for chunk in chunks:
@@ -219,12 +245,18 @@ def cut_837(chunks: Iterable[bytes], size: int) -> list[Unit]:
                     raise _Cannot  # leading blanks, a byte order mark, UTF-16: read whole
                 scan = _Scan(buffer[:ISA_LENGTH], size)
             last = buffer.rfind(scan.term)
-            if last <= 0:
+            if last <= begin:
                 continue
-            scan.region(buffer[: last + 1], base, last)
-            buffer = buffer[last:]
-            base += last
-        if scan is None or scan.expect_isa != base or buffer[1:].strip(_WHITESPACE):
+            scan.region(buffer[: last + 1], base, begin, last)
+            keep = max(0, last - _LOOK_BACK)  # the bytes before ``last`` stay in sight
+            buffer = buffer[keep:]
+            base += keep
+            begin = last - keep
+        if (
+            scan is None
+            or scan.expect_isa != base + begin
+            or buffer[begin + 1 :].strip(_WHITESPACE)
+        ):
             raise _Cannot  # not ended by an IEA the pattern saw: the reader names the error
     except (_Cannot, AdapterError, UnicodeDecodeError, IndexError):
         return [Unit(start=0, end=total)]
