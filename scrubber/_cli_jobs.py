@@ -38,8 +38,9 @@ import os
 import pickle
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from multiprocessing import get_all_start_methods, get_context
@@ -59,7 +60,7 @@ from scrubber._cli_scrub import (
 )
 from scrubber._errors import AdapterError, PluginError, ScrubberError
 from scrubber._formats import Format, Unit
-from scrubber._grouping import feeders, unit_groups
+from scrubber._grouping import EarlierSharing
 from scrubber._history import ClaimHistory
 from scrubber._history_store import SqliteHistory
 from scrubber._jobs_worker import HistoryEvent, Input, Scrubbed, scrub_inputs, start_worker
@@ -127,45 +128,73 @@ def _scrub_all(
     plugins: Plugins,
     profile: Profile,
 ) -> list[Scrubbed]:
-    """Both passes; the final result of every unit, in input order."""
-    sizes = [_size(item) for item in items]
-    with _pool(min(jobs, len(items)), args, history, plugins, profile) as pool:
-        # largest first, so the last worker to finish is not left with the biggest input;
-        # results are taken in input order, so the first bad input is the one named
-        first: dict[int, Future[list[Scrubbed]]] = {
-            i: pool.submit(scrub_inputs, [items[i]], workdir, "a")
-            for i in sorted(range(len(items)), key=lambda i: -sizes[i])
-        }
-        results = []
-        try:
-            for i in range(len(items)):
+    """Both passes; the final result of every unit, in input order.
+
+    First passes are handed out in input order, a few at a time, so that as soon as the
+    units before one are through it, ``EarlierSharing`` decides whether its result is final
+    or it needs a second scrub; a second scrub is handed out before any first pass still
+    waiting, and second scrubs run side by side."""
+    workers = min(jobs, len(items))
+    results: list[Scrubbed | None] = [None] * len(items)
+    firsts: dict[int, Scrubbed] = {}
+    sharing = EarlierSharing()
+    decided = 0  # units before this one are decided
+    waiting = deque(range(len(items)))  # first passes not handed out yet
+    again: deque[tuple[int, dict[int, frozenset[str]]]] = deque()
+    failures: dict[int, Exception] = {}
+    with _pool(workers, args, history, plugins, profile) as pool:
+        running: dict[Future[list[Scrubbed]], tuple[str, int]] = {}
+
+        def hand_out() -> None:
+            # one more than the workers, so that none waits for this process between tasks
+            while len(running) <= workers:
+                stop = min(failures, default=len(items))  # after a failure: only the units
+                if again and again[0][0] < stop:  # before it, as one process would end
+                    index, feed = again.popleft()
+                    group = [items[i] for i in feed] + [items[index]]
+                    task = pool.submit(scrub_inputs, group, workdir, "b", feed)
+                    running[task] = ("b", index)
+                elif waiting and not failures:
+                    index = waiting.popleft()
+                    running[pool.submit(scrub_inputs, [items[index]], workdir, "a")] = ("a", index)
+                else:
+                    return
+
+        hand_out()
+        while running:
+            done, _pending = wait(running, return_when=FIRST_COMPLETED)
+            for task in done:
+                kind, index = running.pop(task)
                 try:
-                    results.append(_result(first[i])[0])
-                except AdapterError:
-                    if items[i].unit is None:
-                        raise
-                    # a unit of a bad input: the input read whole names the error exactly as
-                    # --jobs 1 does (its first error, wherever the units were cut)
-                    for future in first.values():
-                        future.cancel()
-                    whole = next(w for w in wholes if w.path == items[i].path)
-                    _result(pool.submit(scrub_inputs, [whole], workdir, "w"))
-                    raise
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)  # no more work once one failed
-            raise
-        shared = [group for group in unit_groups(results) if len(group) > 1]
-        shared.sort(key=lambda group: -sum(sizes[i] for i in group))
-        again = [
-            pool.submit(
-                scrub_inputs, [items[i] for i in group], workdir, "b", feeders(group, results)
-            )
-            for group in shared
-        ]
-        for future in again:
-            for result in _result(future):
-                results[result.index] = result
-    return results
+                    [result] = _result(task)
+                except Exception as exc:  # raised below, in input order
+                    failures[index] = exc
+                    continue
+                if kind == "b":
+                    results[index] = result
+                else:
+                    firsts[index] = result
+            while decided in firsts:
+                first = firsts.pop(decided)
+                feed = sharing.add(decided, first.keys)
+                if feed:
+                    again.append((decided, feed))
+                else:
+                    results[decided] = first
+                decided += 1
+            hand_out()
+        if failures:
+            index = min(failures)
+            failure = failures[index]
+            if isinstance(failure, AdapterError) and items[index].unit is not None:
+                # a unit of a bad input: the input read whole names the error exactly as
+                # --jobs 1 does (its first error, wherever the units were cut)
+                whole = next(w for w in wholes if w.path == items[index].path)
+                _result(pool.submit(scrub_inputs, [whole], workdir, "w"))
+            raise failure
+    done_results = [result for result in results if result is not None]
+    assert len(done_results) == len(items)
+    return done_results
 
 
 def _size(item: Input) -> int:
