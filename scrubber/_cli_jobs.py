@@ -1,33 +1,38 @@
-"""``scrubber scrub --jobs N``: scrub several inputs in N worker processes, same result as one.
+"""``scrubber scrub --jobs N``: scrub the inputs in N worker processes, same result as one.
 
-Each input file is one unit of work. A worker process loads the plugins, the table store and
-the profile once (``scrubber._jobs_worker``) and then scrubs whole inputs through the same
-``Engine``/``Run.stream`` path as ``--jobs 1``.
+The work is cut into units: an input is one unit, or, when it is large and its format can
+say where (``Format.split``: an 837P at loop 2000B, NDJSON at lines), several. A worker
+process loads the plugins, the table store and the profile once (``scrubber._jobs_worker``)
+and scrubs units through the same ``Engine``/``Run`` path as ``--jobs 1``, reading its own
+byte range of the input.
 
-Day totals are why this is not simply "one file per worker". A date-of-service edit (the MUE)
+Day totals are why this is not simply "one unit per worker". A date-of-service edit (the MUE)
 counts the units on *earlier* claims of the same beneficiary and provider, as those claims
 were finally billed (after their own fixes). So the run goes in two passes:
 
-1. Every input is scrubbed on its own, on an empty run history (plus the persisted history,
-   which every worker reads), in parallel. Each result also names the beneficiary keys of
-   the input's claims (``Claim.patient_key`` or ``subscriber_key``, the key the history
-   itself uses).
-2. Inputs that share a key are united (union-find) into a group. An input alone in its group
-   never saw a claim of another input's beneficiary, so its first-pass result is exactly what
-   ``--jobs 1`` writes. A group of several inputs is scrubbed again by one worker, in input
-   order, on one history: the day totals run across its inputs as in ``--jobs 1`` (an input
-   sharing nothing with earlier ones only feeds the history, ``_grouping.feeders``). Groups run in
-   parallel.
+1. Every unit is scrubbed on its own, on an empty run history (plus the persisted history,
+   which every worker reads). Each result also names the beneficiary keys of the unit's
+   claims (``Claim.patient_key`` or ``subscriber_key``, the key the history itself uses).
+2. As first-pass results arrive in input order, ``_grouping.EarlierSharing`` decides each
+   unit: one that shares no beneficiary with an earlier unit saw every claim its day totals
+   need, so its first-pass result is exactly what ``--jobs 1`` writes. Any other is scrubbed
+   again by one worker on a history fed, in order, by the earlier units' claims of the
+   beneficiaries they share (re-scrubbed, unwritten). Those second scrubs are independent
+   of each other: they run side by side, ahead of first passes still waiting.
 
-Outputs are then written in input order through the CLI's all-or-none ``PendingOutputs``
-(``--validate``, ``--ack`` and the report's validation entries are made there too), and the
-report's entries are copied in input order, so output and report are those of ``--jobs 1``.
-A persisted history (``--history``) is read by every worker and written by this process only,
-from the changes the workers return, in input order, after every output is in place.
+Outputs are then written in input order through the CLI's all-or-none ``PendingOutputs``:
+an input cut into units is the units' outputs spliced one after the other, each ``Seam``
+(an X12 SE01 counting segments of several units) written by the format's ``join``.
+``--validate``, ``--ack`` and the report's validation entries are made on the whole output,
+and the report's entries are copied in input order, so output and report are those of
+``--jobs 1``. A persisted history (``--history``) is read by every worker and written by
+this process only, from the changes the workers return, in input order, after every output
+is in place.
 
 An exception in a worker (a bad input, ``--strict``, a plugin's bug) reaches this process and
-is raised as ``--jobs 1`` would raise it; a worker that dies ends the run with exit code 3.
-Nothing is written in either case.
+is raised as ``--jobs 1`` would raise it: the first in input order (for a unit of a bad
+input, the input is read whole again so that the message is the one ``--jobs 1`` gives); a
+worker that dies ends the run with exit code 3. Nothing is written in either case.
 """
 
 from __future__ import annotations
@@ -76,7 +81,6 @@ from scrubber._terminal import (
 __all__ = ["jobs_wanted", "jobs_worth_it", "run_scrub_jobs"]
 
 
-# (patient, claim ids removed, (claim id, units added or None)): one ``_changed`` call
 def jobs_wanted(args: argparse.Namespace) -> int:
     """The number of worker processes ``--jobs`` asks for (0: every core)."""
     jobs: int = getattr(args, "jobs", 1)
