@@ -146,12 +146,13 @@ def _scrub_all(
     waiting = deque(range(len(items)))  # first passes not handed out yet
     again: deque[tuple[int, dict[int, frozenset[str]]]] = deque()
     failures: dict[int, Exception] = {}
+    broken = False  # a worker died: the pool takes no more work
     with _pool(workers, args, history, plugins, profile) as pool:
         running: dict[Future[list[Scrubbed]], tuple[str, int]] = {}
 
         def hand_out() -> None:
             # one more than the workers, so that none waits for this process between tasks
-            while len(running) <= workers:
+            while len(running) <= workers and not broken:
                 stop = min(failures, default=len(items))  # after a failure: only the units
                 if again and again[0][0] < stop:  # before it, as one process would end
                     index, feed = again.popleft()
@@ -173,6 +174,7 @@ def _scrub_all(
                     [result] = _result(task)
                 except Exception as exc:  # raised below, in input order
                     failures[index] = exc
+                    broken = broken or isinstance(task.exception(), BrokenProcessPool)
                     continue
                 if kind == "b":
                     results[index] = result
@@ -190,7 +192,7 @@ def _scrub_all(
         if failures:
             index = min(failures)
             failure = failures[index]
-            if isinstance(failure, AdapterError) and items[index].unit is not None:
+            if isinstance(failure, AdapterError) and items[index].unit is not None and not broken:
                 # a unit of a bad input: the input read whole names the error exactly as
                 # --jobs 1 does (its first error, wherever the units were cut)
                 whole = next(w for w in wholes if w.path == items[index].path)
