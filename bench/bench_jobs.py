@@ -59,7 +59,7 @@ CLAIMS_PER_BENEFICIARY = 3
 # worker's busy CPU: scrub_inputs is wrapped before the pool forks, so workers inherit it.
 _RUNNER = """
 import json, os, resource, sys, time
-import scrubber._cli_jobs as jobs
+import scrubber._jobs_passes as jobs
 from scrubber._cli import main
 busy_file = os.environ["BENCH_BUSY_FILE"]
 inner = jobs.scrub_inputs

@@ -359,14 +359,14 @@ def test_terminal_listing_and_html_are_the_same_with_two_workers(
 def small_units(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut even a small input into units (about 1/8 of the run's bytes each), so that every
     sample exercises the cutting, the unit readers and the seams."""
-    import scrubber._cli_jobs as jobs
+    import scrubber._jobs_passes as passes
 
-    monkeypatch.setattr(jobs, "MIN_UNIT", 1)
+    monkeypatch.setattr(passes, "MIN_UNIT", 1)
 
 
 def _units_of(path: Path, jobs: int = 2) -> list[tuple[int, int]]:
     """The byte ranges ``--jobs`` cuts *path* into (with the unit size a run of it uses)."""
-    import scrubber._cli_jobs as cli_jobs
+    import scrubber._jobs_passes as passes
     from scrubber import Plugins
     from scrubber._cli_io import read_chunks
     from scrubber._jobs_worker import Input
@@ -375,8 +375,8 @@ def _units_of(path: Path, jobs: int = 2) -> list[tuple[int, int]]:
     fmt = next(f for f in plugins.formats if f.sniff(path.read_bytes()[:4096]))
     whole = Input(index=0, path=str(path), source=str(path), fmt=fmt.name, respond=False)
     assert fmt.split is not None
-    size = cli_jobs._unit_size(jobs, [whole])
-    units = [u for _i, u in cli_jobs._units(whole, fmt, size) if u is not None]
+    size = passes.unit_size(jobs, [whole])
+    units = [u for _i, u in passes.cut_units(whole, fmt, size) if u is not None]
     if not units:
         return [(0, path.stat().st_size)]
     # the units cover the file, in order, without a gap

@@ -1,0 +1,182 @@
+"""The two passes of ``scrubber scrub --jobs N`` over units of work (see ``scrubber._cli_jobs``).
+
+Inputs are cut into units (``cut_units``, with the format's ``Splitter``), the worker
+processes are started (``start_pool``) and ``scrub_all`` hands units out and plans the second
+pass unit by unit (``scrubber._grouping.EarlierSharing``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_all_start_methods, get_context
+from typing import Any
+
+from scrubber._api import Plugins
+from scrubber._cli_io import read_chunks
+from scrubber._errors import AdapterError, PluginError
+from scrubber._formats import Format, Unit
+from scrubber._grouping import EarlierSharing
+from scrubber._history import ClaimHistory
+from scrubber._history_store import SqliteHistory
+from scrubber._jobs_worker import Input, Scrubbed, scrub_inputs, start_worker
+from scrubber._profiles import Profile
+
+__all__ = ["MIN_UNIT", "UNITS_PER_JOB", "cut_units", "scrub_all", "start_pool", "unit_size"]
+
+
+def _size(item: Input) -> int:
+    if item.unit is not None:
+        return item.unit.end - item.unit.start
+    try:
+        return os.path.getsize(item.source)
+    except OSError:  # the worker names the file in its error
+        return 0
+
+
+# Units per worker: enough that a worker finishing early finds work left (measured: with 4,
+# the busiest of two workers had 40 % more to do than the other on a shared machine), few
+# enough that each unit's fixed cost (files, a history, a report builder) stays small. A unit
+# is never under MIN_UNIT bytes (about 400 claims of 5 lines): a smaller input stays whole.
+UNITS_PER_JOB = 8
+MIN_UNIT = 256 << 10
+
+
+def unit_size(jobs: int, wholes: Sequence[Input]) -> int:
+    """The size to cut inputs into: the run's bytes shared out as ``UNITS_PER_JOB`` units
+    per worker, never under ``MIN_UNIT``."""
+    total = sum(_size(item) for item in wholes)
+    return max(MIN_UNIT, total // (jobs * UNITS_PER_JOB))
+
+
+def cut_units(item: Input, fmt: Format, size: int) -> list[tuple[int, Unit | None]]:
+    """*item*'s units (the format's ``Splitter.cut``), or the whole input as one."""
+    if fmt.split is None or _size(item) < 2 * size:
+        return [(0, None)]
+    try:
+        units = fmt.split.cut(read_chunks(item.source), size)
+    except OSError:  # the worker names the file in its error
+        return [(0, None)]
+    if len(units) < 2:
+        return [(0, None)]
+    return list(enumerate(units))
+
+
+def start_pool(
+    jobs: int,
+    args: argparse.Namespace,
+    history: ClaimHistory | None,
+    plugins: Plugins,
+    profile: Profile,
+) -> Any:
+    """The worker processes. Where the platform can ``fork`` (Linux), a worker starts as a
+    copy of this process, with the plugins and the profile already loaded; elsewhere it is
+    spawned and loads them itself. Either way it opens its own table store and history
+    connections (a database connection is never carried across a fork)."""
+    history_path = history.path if isinstance(history, SqliteHistory) else None
+    window = history.max_patients if history is not None else ClaimHistory().max_patients
+    forking = "fork" in get_all_start_methods()
+    context = get_context("fork" if forking else "spawn")
+    loaded = (plugins, profile) if forking else None
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=start_worker,
+        initargs=(args, history_path, window, loaded),
+    )
+
+
+def scrub_all(
+    jobs: int,
+    args: argparse.Namespace,
+    history: ClaimHistory | None,
+    items: list[Input],
+    workdir: str,
+    wholes: Sequence[Input],
+    plugins: Plugins,
+    profile: Profile,
+) -> list[Scrubbed]:
+    """Both passes; the final result of every unit, in input order.
+
+    First passes are handed out in input order, a few at a time, so that as soon as the
+    units before one are through it, ``EarlierSharing`` decides whether its result is final
+    or it needs a second scrub; a second scrub is handed out before any first pass still
+    waiting, and second scrubs run side by side."""
+    workers = min(jobs, len(items))
+    results: list[Scrubbed | None] = [None] * len(items)
+    firsts: dict[int, Scrubbed] = {}
+    sharing = EarlierSharing()
+    decided = 0  # units before this one are decided
+    waiting = deque(range(len(items)))  # first passes not handed out yet
+    again: deque[tuple[int, dict[int, frozenset[str]]]] = deque()
+    failures: dict[int, Exception] = {}
+    broken = False  # a worker died: the pool takes no more work
+    with start_pool(workers, args, history, plugins, profile) as pool:
+        running: dict[Future[list[Scrubbed]], tuple[str, int]] = {}
+
+        def hand_out() -> None:
+            # one more than the workers, so that none waits for this process between tasks
+            while len(running) <= workers and not broken:
+                stop = min(failures, default=len(items))  # after a failure: only the units
+                if again and again[0][0] < stop:  # before it, as one process would end
+                    index, feed = again.popleft()
+                    group = [items[i] for i in feed] + [items[index]]
+                    task = pool.submit(scrub_inputs, group, workdir, "b", feed)
+                    running[task] = ("b", index)
+                elif waiting and not failures:
+                    index = waiting.popleft()
+                    running[pool.submit(scrub_inputs, [items[index]], workdir, "a")] = ("a", index)
+                else:
+                    return
+
+        hand_out()
+        while running:
+            done, _pending = wait(running, return_when=FIRST_COMPLETED)
+            for task in done:
+                kind, index = running.pop(task)
+                try:
+                    [result] = _result(task)
+                except Exception as exc:  # raised below, in input order
+                    failures[index] = exc
+                    broken = broken or isinstance(task.exception(), BrokenProcessPool)
+                    continue
+                if kind == "b":
+                    results[index] = result
+                else:
+                    firsts[index] = result
+            while decided in firsts:
+                first = firsts.pop(decided)
+                feed = sharing.add(decided, first.keys)
+                if feed:
+                    again.append((decided, feed))
+                else:
+                    results[decided] = first
+                decided += 1
+            hand_out()
+        if failures:
+            index = min(failures)
+            failure = failures[index]
+            if isinstance(failure, AdapterError) and items[index].unit is not None and not broken:
+                # a unit of a bad input: the input read whole names the error exactly as
+                # --jobs 1 does (its first error, wherever the units were cut)
+                whole = next(w for w in wholes if w.path == items[index].path)
+                _result(pool.submit(scrub_inputs, [whole], workdir, "w"))
+            raise failure
+    done_results = [result for result in results if result is not None]
+    assert len(done_results) == len(items)
+    return done_results
+
+
+def _result(future: Future[list[Scrubbed]]) -> list[Scrubbed]:
+    """A worker's results; its exception re-raised here (the exit code ``--jobs 1`` gives)."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise PluginError(
+            "a worker process ended abruptly while scrubbing (a plugin or format crashed "
+            "its process); nothing was written"
+        ) from None
