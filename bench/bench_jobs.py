@@ -118,6 +118,14 @@ def write_inputs(root: Path, claims: int, files: int, shared: int) -> dict[str, 
     return {"files": paths, "single": [single]}
 
 
+def input_paths(root: Path, files: int) -> dict[str, list[Path]]:
+    """The paths ``write_inputs`` wrote."""
+    return {
+        "files": [root / f"batch{number:02d}.837" for number in range(files)],
+        "single": [root / "single.837"],
+    }
+
+
 def _run(paths: list[Path], db: Path, out: Path, jobs: int) -> dict[str, float]:
     busy_file = out.parent / f"{out.name}.busy"
     busy_file.unlink(missing_ok=True)
@@ -180,7 +188,24 @@ def main() -> None:
     scrubber = Path(sys.executable).parent / "scrubber"
     with tempfile.TemporaryDirectory(prefix="bench-jobs-") as tmp:
         root = Path(tmp)
-        inputs = write_inputs(root, args.claims, args.files, args.shared)
+        # made in a process of their own: Linux keeps a process's peak RSS across exec, so
+        # a CLI started from a process that held the generated claims would report theirs
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+                " from bench_jobs import write_inputs;"
+                " write_inputs(Path(sys.argv[2]), *map(int, sys.argv[3:]))",
+                str(Path(__file__).resolve().parent),
+                str(root),
+                str(args.claims),
+                str(args.files),
+                str(args.shared),
+            ],
+            check=True,
+        )
+        inputs = input_paths(root, args.files)
         table = root / MIX_TABLE_NAME
         table.write_bytes(mue_table_csv())
         db = root / "tables.db"
