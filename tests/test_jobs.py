@@ -40,14 +40,15 @@ def scrub(
     """Run the CLI; the exit code, every output file by name, and the report."""
     out.mkdir(parents=True, exist_ok=True)
     report = out / "report.json"
+    # --check writes no claims, and refuses a place to write them
+    files_dir = [] if "--check" in extra else ["--out-dir", str(out / "files")]
     code = cli.main(
         [
             "scrub",
             *map(str, inputs),
             "--tables",
             str(tables),
-            "--out-dir",
-            str(out / "files"),
+            *files_dir,
             "--report",
             str(report),
             "--jobs",
@@ -84,6 +85,7 @@ def test_x12_samples_check_and_validate_are_the_same(
 ) -> None:
     inputs = sorted(p for p in SAMPLES.glob("x12/*.837") if ".expected." not in p.name)
     one, two = both(inputs, sample_tables_db, tmp_path, "--no-history", *extra)
+    assert one[0] in (0, 1) and one[2] is not None and one[2]["claims"]
     assert two == one
 
 
@@ -653,3 +655,47 @@ def test_a_unit_is_fed_by_every_earlier_unit_sharing_its_beneficiaries() -> None
     assert sharing.add(4, frozenset({"x"})) == {1: {"x"}, 2: {"x"}}
     with pytest.raises(ValueError, match="input order"):
         sharing.add(6, frozenset())
+
+
+@pytest.mark.usefixtures("small_units")
+def test_a_cut_837_with_check_and_a_persisted_history_is_the_same(
+    sample_tables_db: Path, tmp_path: Path
+) -> None:
+    """--check writes no claims; --history stores the units' claims in input order, as one
+    process does, and a second run counts them."""
+    path = _large_837(tmp_path / "large.837", 200, 60)
+    assert len(_units_of(path)) >= 4
+    one, two = both([path], sample_tables_db, tmp_path / "check", "--no-history", "--check")
+    assert one[1] == {} and one[2] is not None
+    assert two == one
+    stored = []
+    for jobs in (1, 2):
+        db = tmp_path / f"history{jobs}.db"
+        first = scrub([path], sample_tables_db, tmp_path / f"h{jobs}", jobs, "--history", str(db))
+        again = scrub([path], sample_tables_db, tmp_path / f"g{jobs}", jobs, "--history", str(db))
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute("SELECT * FROM claims ORDER BY patient, claim_id").fetchall()
+        stored.append((first, again, rows))
+    assert stored[1] == stored[0]
+    assert len(stored[0][2]) == 200
+
+
+@pytest.mark.usefixtures("small_units")
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["plain", "byte-order-mark"])
+def test_a_cut_ndjson_with_responses_is_the_same(
+    sample_tables_db: Path, tmp_path: Path, bom: bytes
+) -> None:
+    lines = (SAMPLES / "fhir" / "batch.r4.ndjson").read_bytes().splitlines(keepends=True)
+    path = tmp_path / "responses.ndjson"
+    path.write_bytes(bom + b"".join(lines * 30))
+    assert len(_units_of(path)) >= 4
+    seen = []
+    for jobs in (1, 2):
+        response = tmp_path / f"responses{jobs}.ndjson"
+        result = scrub(
+            [path], sample_tables_db, tmp_path / f"o{jobs}", jobs, "--no-history",
+            "--response", str(response),
+        )  # fmt: skip
+        seen.append((result, response.read_bytes()))
+    assert seen[1] == seen[0]
+    assert seen[0][1].count(b"\n") >= 30
