@@ -699,3 +699,18 @@ def test_a_cut_ndjson_with_responses_is_the_same(
         seen.append((result, response.read_bytes()))
     assert seen[1] == seen[0]
     assert seen[0][1].count(b"\n") >= 30
+
+
+def test_units_stay_under_the_largest_unit_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However large the input, a unit is about MAX_UNIT bytes at most (a worker's memory
+    grows with its unit, not with the input): it ends at the first 2000B past that size."""
+    import scrubber._jobs_passes as passes
+
+    monkeypatch.setattr(passes, "MIN_UNIT", 1)
+    monkeypatch.setattr(passes, "MAX_UNIT", 4000)
+    path = _large_837(tmp_path / "large.837", 300, 5000)
+    units = _units_of(path)
+    assert len(units) > path.stat().st_size // 8000
+    assert all(end - start < 4000 + 2000 for start, end in units[:-1])
