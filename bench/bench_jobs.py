@@ -31,7 +31,7 @@ next to it in time; the median of the rounds is shown. Peak RSS: the CLI process
 worker.
 
 Usage: .venv/bin/python bench/bench_jobs.py [--claims 40000] [--files 8] [--rounds 3]
-       [--jobs 1 2] [--shared 2] [--layouts files single]
+       [--jobs 1 2 0] [--shared 2] [--layouts files single]
 """
 
 from __future__ import annotations
@@ -182,7 +182,9 @@ def main() -> None:
     parser.add_argument(
         "--shared", type=int, default=2, help="files (the first ones) sharing beneficiaries"
     )
-    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--jobs", type=int, nargs="+", default=[1, 2, 0], help="the first is the baseline"
+    )
     parser.add_argument("--layouts", nargs="+", default=["files", "single"])
     args = parser.parse_args()
     scrubber = Path(sys.executable).parent / "scrubber"
