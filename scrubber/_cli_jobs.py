@@ -2,10 +2,9 @@
 
 The work is cut into units: an input is one unit, or, when it is large and its format can
 say where (``Format.split``: an 837P at loop 2000B, NDJSON at lines), several; the passes
-below are ``scrubber._jobs_passes``. A worker
-process loads the plugins, the table store and the profile once (``scrubber._jobs_worker``)
-and scrubs units through the same ``Engine``/``Run`` path as ``--jobs 1``, reading its own
-byte range of the input.
+below are ``scrubber._jobs_passes``. A worker process loads the plugins, the table store and
+the profile once (``scrubber._jobs_worker``) and scrubs units through the same
+``Engine``/``Run`` path as ``--jobs 1``, reading its own byte range of the input.
 
 Day totals are why this is not simply "one unit per worker". A date-of-service edit (the MUE)
 counts the units on *earlier* claims of the same beneficiary and provider, as those claims
@@ -14,12 +13,12 @@ were finally billed (after their own fixes). So the run goes in two passes:
 1. Every unit is scrubbed on its own, on an empty run history (plus the persisted history,
    which every worker reads). Each result also names the beneficiary keys of the unit's
    claims (``Claim.patient_key`` or ``subscriber_key``, the key the history itself uses).
-2. As first-pass results arrive in input order, ``_grouping.EarlierSharing`` decides each
-   unit: one that shares no beneficiary with an earlier unit saw every claim its day totals
-   need, so its first-pass result is exactly what ``--jobs 1`` writes. Any other is scrubbed
-   again by one worker on a history fed, in order, by the earlier units' claims of the
-   beneficiaries they share (re-scrubbed, unwritten). Those second scrubs are independent
-   of each other: they run side by side, ahead of first passes still waiting.
+2. Units that share a key are united (union-find) into a group. A unit alone in its group
+   never saw a claim of another unit's beneficiary, so its first-pass result is exactly what
+   ``--jobs 1`` writes. A group of several units is scrubbed again by one worker, in input
+   order, on one history: the day totals run across its units as in ``--jobs 1`` (a unit
+   sharing nothing with earlier ones only feeds the history, ``_grouping.feeders``). Groups
+   run in parallel.
 
 Outputs are then written in input order through the CLI's all-or-none ``PendingOutputs``:
 an input cut into units is the units' outputs spliced one after the other, each ``Seam``

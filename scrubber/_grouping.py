@@ -3,9 +3,8 @@
 A unit (an input file, or a piece of one) is first scrubbed on its own and names the
 beneficiary keys of its claims. Units that share a key are united (union-find): a unit alone
 in its group saw every claim of its beneficiaries, so its first result is final; a group of
-several is scrubbed again, in unit order, on one history. The Spark runner plans its second
-pass with these two functions; ``--jobs`` plans it unit by unit with ``EarlierSharing``, so
-that second scrubs run side by side and start before the first pass is over.
+several is scrubbed again, in unit order, on one history. ``--jobs`` and the Spark runner both
+plan their second pass with these two functions.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-__all__ = ["EarlierSharing", "Keyed", "feeders", "unit_groups"]
+__all__ = ["Keyed", "feeders", "unit_groups"]
 
 
 class Keyed(Protocol):
@@ -62,33 +61,3 @@ def feeders(group: Sequence[int], results: Sequence[Keyed]) -> dict[int, frozens
             feeders[index] = keys & later
         earlier |= keys
     return feeders
-
-
-class EarlierSharing:
-    """The second pass planned unit by unit, as first-pass results arrive in input order.
-
-    A claim's day totals depend only on earlier claims of its own beneficiary. So a unit
-    whose beneficiaries no earlier unit has is final after its first pass; any other unit is
-    scrubbed again on a history fed, in unit order, with the earlier units' claims of the
-    beneficiaries it shares with them (each feeder re-scrubs only those claims). That second
-    scrub needs nothing from the second scrub of any other unit, so every one of them can
-    start as soon as the units before it have their first pass, and they run side by side
-    (``unit_groups`` would put a whole chain of units into one worker, one after another)."""
-
-    def __init__(self) -> None:
-        self._holders: dict[str, list[int]] = {}  # key -> units that have it, in order
-        self._next = 0
-
-    def add(self, index: int, keys: frozenset[str]) -> dict[int, frozenset[str]]:
-        """Unit *index* (the next in input order): the earlier units to feed its second
-        scrub from, each with the keys they share; empty when its first pass is final."""
-        if index != self._next:
-            raise ValueError(f"units must be added in input order (expected {self._next})")
-        self._next += 1
-        shared: dict[int, set[str]] = {}
-        for key in keys:
-            holders = self._holders.setdefault(key, [])
-            for earlier in holders:
-                shared.setdefault(earlier, set()).add(key)
-            holders.append(index)
-        return {earlier: frozenset(shared[earlier]) for earlier in sorted(shared)}

@@ -1,17 +1,16 @@
 """The two passes of ``scrubber scrub --jobs N`` over units of work (see ``scrubber._cli_jobs``).
 
 Inputs are cut into units (``cut_units``, with the format's ``Splitter``), the worker
-processes are started (``start_pool``) and ``scrub_all`` hands units out and plans the second
-pass unit by unit (``scrubber._grouping.EarlierSharing``).
+processes are started (``start_pool``) and ``scrub_all`` runs the first pass over every unit,
+then scrubs each group of units that share a beneficiary again (``scrubber._grouping``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_all_start_methods, get_context
 from typing import Any
@@ -20,7 +19,7 @@ from scrubber._api import Plugins
 from scrubber._cli_io import read_chunks
 from scrubber._errors import AdapterError, PluginError
 from scrubber._formats import Format, Unit
-from scrubber._grouping import EarlierSharing
+from scrubber._grouping import feeders, unit_groups
 from scrubber._history import ClaimHistory
 from scrubber._history_store import SqliteHistory
 from scrubber._jobs_worker import Input, Scrubbed, scrub_inputs, start_worker
@@ -37,7 +36,7 @@ __all__ = [
 ]
 
 
-def _size(item: Input) -> int:
+def unit_bytes(item: Input) -> int:
     if item.unit is not None:
         return item.unit.end - item.unit.start
     try:
@@ -61,13 +60,13 @@ MAX_UNIT = 8 << 20
 def unit_size(jobs: int, wholes: Sequence[Input]) -> int:
     """The size to cut inputs into: the run's bytes shared out as ``UNITS_PER_JOB`` units
     per worker, between ``MIN_UNIT`` and ``MAX_UNIT``."""
-    total = sum(_size(item) for item in wholes)
+    total = sum(unit_bytes(item) for item in wholes)
     return min(MAX_UNIT, max(MIN_UNIT, total // (jobs * UNITS_PER_JOB)))
 
 
 def cut_units(item: Input, fmt: Format, size: int) -> list[tuple[int, Unit | None]]:
     """*item*'s units (the format's ``Splitter.cut``), or the whole input as one."""
-    if fmt.split is None or _size(item) < 2 * size:
+    if fmt.split is None or unit_bytes(item) < 2 * size:
         return [(0, None)]
     try:
         units = fmt.split.cut(read_chunks(item.source), size)
@@ -112,75 +111,45 @@ def scrub_all(
     plugins: Plugins,
     profile: Profile,
 ) -> list[Scrubbed]:
-    """Both passes; the final result of every unit, in input order.
-
-    First passes are handed out in input order, a few at a time, so that as soon as the
-    units before one are through it, ``EarlierSharing`` decides whether its result is final
-    or it needs a second scrub; a second scrub is handed out before any first pass still
-    waiting, and second scrubs run side by side."""
-    workers = min(jobs, len(items))
-    results: list[Scrubbed | None] = [None] * len(items)
-    firsts: dict[int, Scrubbed] = {}
-    sharing = EarlierSharing()
-    decided = 0  # units before this one are decided
-    waiting = deque(range(len(items)))  # first passes not handed out yet
-    again: deque[tuple[int, dict[int, frozenset[str]]]] = deque()
-    failures: dict[int, Exception] = {}
-    broken = False  # a worker died: the pool takes no more work
-    with start_pool(workers, args, history, plugins, profile) as pool:
-        running: dict[Future[list[Scrubbed]], tuple[str, int]] = {}
-
-        def hand_out() -> None:
-            # one more than the workers, so that none waits for this process between tasks
-            while len(running) <= workers and not broken:
-                stop = min(failures, default=len(items))  # after a failure: only the units
-                if again and again[0][0] < stop:  # before it, as one process would end
-                    index, feed = again.popleft()
-                    group = [items[i] for i in feed] + [items[index]]
-                    task = pool.submit(scrub_inputs, group, workdir, "b", feed)
-                    running[task] = ("b", index)
-                elif waiting and not failures:
-                    index = waiting.popleft()
-                    running[pool.submit(scrub_inputs, [items[index]], workdir, "a")] = ("a", index)
-                else:
-                    return
-
-        hand_out()
-        while running:
-            done, _pending = wait(running, return_when=FIRST_COMPLETED)
-            for task in done:
-                kind, index = running.pop(task)
+    """Both passes; the final result of every unit, in input order."""
+    sizes = [unit_bytes(item) for item in items]
+    with start_pool(min(jobs, len(items)), args, history, plugins, profile) as pool:
+        # largest first, so the last worker to finish is not left with the biggest unit;
+        # results are taken in input order, so the first bad input is the one named
+        first: dict[int, Future[list[Scrubbed]]] = {
+            i: pool.submit(scrub_inputs, [items[i]], workdir, "a")
+            for i in sorted(range(len(items)), key=lambda i: -sizes[i])
+        }
+        results = []
+        try:
+            for i in range(len(items)):
                 try:
-                    [result] = _result(task)
-                except Exception as exc:  # raised below, in input order
-                    failures[index] = exc
-                    broken = broken or isinstance(task.exception(), BrokenProcessPool)
-                    continue
-                if kind == "b":
-                    results[index] = result
-                else:
-                    firsts[index] = result
-            while decided in firsts:
-                first = firsts.pop(decided)
-                feed = sharing.add(decided, first.keys)
-                if feed:
-                    again.append((decided, feed))
-                else:
-                    results[decided] = first
-                decided += 1
-            hand_out()
-        if failures:
-            index = min(failures)
-            failure = failures[index]
-            if isinstance(failure, AdapterError) and items[index].unit is not None and not broken:
-                # a unit of a bad input: the input read whole names the error exactly as
-                # --jobs 1 does (its first error, wherever the units were cut)
-                whole = next(w for w in wholes if w.path == items[index].path)
-                _result(pool.submit(scrub_inputs, [whole], workdir, "w"))
-            raise failure
-    done_results = [result for result in results if result is not None]
-    assert len(done_results) == len(items)
-    return done_results
+                    results.append(_result(first[i])[0])
+                except AdapterError:
+                    if items[i].unit is None:
+                        raise
+                    # a unit of a bad input: the input read whole names the error exactly as
+                    # --jobs 1 does (its first error, wherever the units were cut)
+                    for future in first.values():
+                        future.cancel()
+                    whole = next(w for w in wholes if w.path == items[i].path)
+                    _result(pool.submit(scrub_inputs, [whole], workdir, "w"))
+                    raise
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # no more work once one failed
+            raise
+        shared = [group for group in unit_groups(results) if len(group) > 1]
+        shared.sort(key=lambda group: -sum(sizes[i] for i in group))
+        again = [
+            pool.submit(
+                scrub_inputs, [items[i] for i in group], workdir, "b", feeders(group, results)
+            )
+            for group in shared
+        ]
+        for future in again:
+            for result in _result(future):
+                results[result.index] = result
+    return results
 
 
 def _result(future: Future[list[Scrubbed]]) -> list[Scrubbed]:

@@ -642,21 +642,6 @@ def test_x12_keeps_consecutive_subscriber_loops_of_one_member_in_one_unit() -> N
         assert after is not None and after.group(1) != before
 
 
-def test_a_unit_is_fed_by_every_earlier_unit_sharing_its_beneficiaries() -> None:
-    """Unit by unit, in input order: a unit no earlier unit shares a beneficiary with is
-    final; another is fed by each earlier one with the keys they share (not by a chain)."""
-    from scrubber._grouping import EarlierSharing
-
-    sharing = EarlierSharing()
-    assert sharing.add(0, frozenset({"p", "y"})) == {}
-    assert sharing.add(1, frozenset({"x"})) == {}
-    assert sharing.add(2, frozenset({"p", "x"})) == {0: {"p"}, 1: {"x"}}
-    assert sharing.add(3, frozenset({"z"})) == {}
-    assert sharing.add(4, frozenset({"x"})) == {1: {"x"}, 2: {"x"}}
-    with pytest.raises(ValueError, match="input order"):
-        sharing.add(6, frozenset())
-
-
 @pytest.mark.usefixtures("small_units")
 def test_a_cut_837_with_check_and_a_persisted_history_is_the_same(
     sample_tables_db: Path, tmp_path: Path
