@@ -32,11 +32,13 @@ __all__ = [
     "cut_units",
     "scrub_all",
     "start_pool",
+    "unit_bytes",
     "unit_size",
 ]
 
 
 def unit_bytes(item: Input) -> int:
+    """How many bytes of input *item* is (a whole input: its file's size)."""
     if item.unit is not None:
         return item.unit.end - item.unit.start
     try:
