@@ -1,12 +1,13 @@
 """The worker side of ``scrubber scrub --jobs N`` (see ``scrubber._cli_jobs``).
 
 A worker process is started once (``start_worker``: plugins, table store, profile, one
-``Engine``) and then scrubs units of work with ``scrub_inputs``: a whole input through the
-same ``Run.stream`` path as ``--jobs 1``, or one unit of a large input (bytes ``start`` to
-``end``, read by the worker itself) through its format's ``Splitter`` and the same
-``Run.pieces``. Each unit's output, report entries, responses and history changes are written
-to files in the run's work directory, so nothing large travels by pickle; where a unit's
-output depends on earlier units (a ``Seam``), its offset and payload come back instead.
+``Engine``) and then scrubs units of work with ``scrub_inputs``: a whole input through its
+format's reader, ``Run.pieces`` and its writer (what ``Run.stream`` does for ``--jobs 1``), or
+one unit of a large input (bytes ``start`` to ``end``, read by the worker itself) through
+the format's ``Splitter`` and the same ``Run.pieces``. Each unit's output, report entries,
+responses and history changes are written to files in the run's work directory, so nothing
+large travels by pickle; where a unit's output depends on earlier units (a ``Seam``), its
+offset and payload come back instead.
 """
 
 from __future__ import annotations
