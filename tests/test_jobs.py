@@ -746,3 +746,23 @@ def test_x12_units_read_and_written_are_the_whole_file(corpus_dir: Path) -> None
 
 def _mixed_837() -> bytes:
     return synthetic_837(60, claim_lines=[_mixed_lines(i) for i in range(60)])
+
+
+@pytest.mark.usefixtures("small_units")
+def test_the_listing_and_html_of_a_cut_file_are_the_same(
+    sample_tables_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _large_837(tmp_path / "large.837", 150, 5000)
+    assert len(_units_of(path)) >= 4
+    seen = []
+    for jobs in (1, 2):
+        html = tmp_path / f"r{jobs}.html"
+        code = cli.main(
+            [
+                "scrub", str(path), "--tables", str(sample_tables_db), "--no-history",
+                "--out-dir", str(tmp_path / f"o{jobs}"), "--html", str(html), "--jobs", str(jobs),
+            ]
+        )  # fmt: skip
+        seen.append((code, capsys.readouterr().err, html.read_bytes()))
+    assert "MUE" in seen[0][1]
+    assert seen[1] == seen[0]
