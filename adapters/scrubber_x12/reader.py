@@ -15,14 +15,15 @@ and the version found: 4010 has no ST03, so GS08 is checked too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
+from typing import NamedTuple
 
 from scrubber import AdapterError, ClaimPiece, FormatOptions, Piece, Verbatim, opaque_key
 from scrubber_x12.claims import ClaimContext, ClaimProblem, build_claim
 from scrubber_x12.payloads import ClaimBlock, SegmentRun, TransactionTrailer
 from scrubber_x12.tokenizer import Run, Segment, tokenize_runs
 
-__all__ = ["VERSIONS", "read_837"]
+__all__ = ["VERSIONS", "SegmentsEnd", "read_837", "read_segments"]
 
 VERSIONS = frozenset({"005010X222A1", "005010X222A2"})
 
@@ -262,11 +263,31 @@ def read_837(chunks: Iterable[bytes], options: FormatOptions) -> Iterator[Piece]
     """Pieces of an 837P stream; ``AdapterError`` for input that cannot be read as a whole."""
     del options  # no reading options yet
     envelope = _Envelope()
-    context = _Context()
+    end = yield from read_segments(tokenize_runs(chunks), envelope, _Context())
+    envelope.finish(end.last)
+    if end.run:
+        yield Verbatim(payload=SegmentRun(raw=b"".join(end.run)))
+
+
+class SegmentsEnd(NamedTuple):
+    """Where ``read_segments`` stopped: the number of the last segment (0: none), and what
+    it had not yielded yet (the open claim's run, the segments after it)."""
+
+    last: int
+    claim: Run | None
+    run: list[bytes]
+
+
+def read_segments(
+    items: Iterable[Segment | Run], envelope: _Envelope, context: _Context
+) -> Generator[Piece, None, SegmentsEnd]:
+    """The pieces of *items* (``tokenize_runs``), read on from *envelope* and *context* (a
+    whole file starts them empty; one unit of a file cut for ``--jobs`` starts them where
+    the file was)."""
     run: list[bytes] = []
     claim: Run | None = None  # read, and yielded when what follows it is checked
     last = 0  # the number of the last segment read
-    for item in tokenize_runs(chunks):
+    for item in items:
         if type(item) is Run:
             if envelope.st_control is None:  # outside ST: the envelope names the segment
                 envelope.see(Segment(item.number, item.tag, b"", 0, item.delimiters))
@@ -299,9 +320,7 @@ def read_837(chunks: Iterable[bytes], options: FormatOptions) -> Iterator[Piece]
             yield Verbatim(payload=trailer)
         else:
             run.append(segment.raw)
-    envelope.finish(last)
-    if run:
-        yield Verbatim(payload=SegmentRun(raw=b"".join(run)))
+    return SegmentsEnd(last, claim, run)
 
 
 def _claim_piece(run: Run, context: _Context) -> ClaimPiece:
