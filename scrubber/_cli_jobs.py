@@ -38,7 +38,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -164,9 +164,12 @@ def run_scrub_jobs(
     history: ClaimHistory | None,
     jobs: int,
     plan: Sequence[InputOutputs],
+    runner: Callable[[list[Input], str], list[Scrubbed]] | None = None,
 ) -> int:
     """``run_scrub`` in *jobs* worker processes (each opens the table store itself) on the
-    outputs ``plan_outputs`` planned: the same outputs, report and exit code."""
+    outputs ``plan_outputs`` planned: the same outputs, report and exit code. *runner*, if
+    given, does both passes instead of the process pool (``--spark``): it gets the inputs
+    and the work directory and returns every input's final result, in input order."""
     given = scrub_options(args, plugins).format_options  # a bad option: refused before work
     if history is not None and not isinstance(history, SqliteHistory):
         raise ScrubberError("--jobs takes a persisted history (SqliteHistory) or none")
@@ -208,7 +211,10 @@ def run_scrub_jobs(
                 )
             )
             formats.append(fmt)
-        results = _scrub_all(jobs, args, history, items, workdir)
+        if runner is None:
+            results = _scrub_all(jobs, args, history, items, workdir)
+        else:
+            results = runner(items, workdir)
         for item, fmt, result, targets in zip(items, formats, results, plan, strict=True):
             _collect(args, item, fmt, result, report, outputs, spool, given, targets)
             if result.listing is not None:
