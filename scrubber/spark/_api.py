@@ -117,7 +117,9 @@ def scrub_files(
             stage=stage,
         )
         results = scrub_all(spark, job, items)
-        rows = [row for item, result in zip(items, results, strict=True) for row in _rows(item, result)]
+        rows = [
+            row for item, result in zip(items, results, strict=True) for row in _rows(item, result)
+        ]
         for result, targets in zip(results, plan, strict=True):
             if targets.claims is not None and result.output is not None:
                 outputs.write_all(targets.claims, read_chunks(result.output))

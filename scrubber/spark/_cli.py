@@ -19,6 +19,7 @@ import argparse
 import dataclasses
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -38,8 +39,6 @@ from scrubber.spark._passes import scrub_all
 
 __all__ = ["run_scrub_spark", "spark_session"]
 
-_FILES = ("output", "entries", "listing", "responses", "events")
-
 
 @contextmanager
 def spark_session(master: str) -> Iterator[Any]:
@@ -55,7 +54,15 @@ def spark_session(master: str) -> Iterator[Any]:
     if active is not None:
         yield active
         return
-    session = SparkSession.builder.master(master).appName("claim-scrubber").getOrCreate()
+    if is_local(master):  # executors are children of this process: this Python, not PATH's
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    session = (
+        SparkSession.builder.master(master)
+        .appName("claim-scrubber")
+        .config("spark.ui.showConsoleProgress", "false")  # the summary is the CLI's to print
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
     try:
         yield session
     finally:
@@ -129,4 +136,11 @@ def _moved(result: Scrubbed, workdir: str) -> Scrubbed:
             return None
         return str(shutil.move(path, os.path.join(workdir, os.path.basename(path))))
 
-    return dataclasses.replace(result, **{name: move(getattr(result, name)) for name in _FILES})
+    return dataclasses.replace(
+        result,
+        output=move(result.output),
+        entries=str(move(result.entries)),
+        listing=move(result.listing),
+        responses=move(result.responses),
+        events=move(result.events),
+    )

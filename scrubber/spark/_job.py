@@ -25,11 +25,11 @@ import os
 import pickle
 import sqlite3
 import tempfile
-import traceback
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from scrubber._api import Plugins
 from scrubber._errors import ScrubberError
@@ -67,7 +67,6 @@ class Failure:
     exception: bytes | None  # the pickled exception, when it pickles
     kind: str
     message: str
-    trace: str
 
 
 UnitResult = list[Scrubbed] | Failure
@@ -130,14 +129,15 @@ def new_job(
 def sqlite_bytes(path: str | None) -> bytes:
     """A consistent copy of the SQLite database at *path* (an empty one for None), through
     SQLite's backup API: a store being written meanwhile is read as of one transaction."""
+    if path is None:
+        return b""  # SQLite opens an empty file as an empty database
     target = sqlite3.connect(":memory:")
     try:
-        if path is not None:
-            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
-                source.backup(target)
-            finally:
-                source.close()
+        source = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
         return target.serialize()
     except sqlite3.DatabaseError as exc:
         raise ScrubberError(f"cannot read the database ({exc})", source=path) from None
@@ -204,13 +204,13 @@ def _plugin_env(job: SparkJob) -> None:
 
 
 def _failure(exc: BaseException) -> Failure:
+    pickled: bytes | None
     try:
-        pickled: bytes | None = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.loads(pickled)  # a class the driver may not import fails there, not here
+        pickled = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.loads(pickled)  # an exception that does not come back whole is sent as text
     except Exception:
         pickled = None
-    trace = "".join(traceback.format_exception(exc))
-    return Failure(pickled, type(exc).__name__, str(exc), trace)
+    return Failure(pickled, type(exc).__name__, str(exc))
 
 
 def run_units(job: SparkJob, batches: Iterator[Any]) -> Iterator[Any]:

@@ -23,7 +23,7 @@ import os
 import pickle
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
+from typing import Any, NoReturn
 
 from scrubber._errors import PluginError
 from scrubber._grouping import feeders, unit_groups
@@ -88,7 +88,7 @@ def _run(spark: Any, job: SparkJob, units: Sequence[Unit]) -> list[UnitResult]:
     return [found[i] for i in range(len(units))]
 
 
-def _raise(failure: Failure) -> None:
+def _raise(failure: Failure) -> NoReturn:
     """Raise on the driver what the executor raised (exit code and message as ``--jobs``)."""
     if failure.exception is not None:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import textwrap
 import zipfile
 from collections.abc import Iterator
@@ -38,7 +39,9 @@ ONE = ("--jobs", "1")
 Outcome = tuple[int, dict[str, bytes], dict[str, Any] | None]
 
 
-def scrub(inputs: list[Path], tables: Path, out: Path, mode: tuple[str, ...], *extra: str) -> Outcome:
+def scrub(
+    inputs: list[Path], tables: Path, out: Path, mode: tuple[str, ...], *extra: str
+) -> Outcome:
     """Run the CLI; the exit code, every output file by name, and the report."""
     out.mkdir(parents=True, exist_ok=True)
     report = out / "report.json"
@@ -130,7 +133,9 @@ def test_generated_batch_with_shared_beneficiaries_is_the_same(
     one, spark = both(inputs, sample_tables_db, tmp_path, "--no-history")
     assert spark == one
     # the shared beneficiaries matter: c alone is scrubbed differently than after a
-    alone = scrub([inputs[2], inputs[1]], sample_tables_db, tmp_path / "alone", SPARK, "--no-history")
+    alone = scrub(
+        [inputs[2], inputs[1]], sample_tables_db, tmp_path / "alone", SPARK, "--no-history"
+    )
     assert alone[1]["c.837"] != one[1]["c.837"]
 
 
@@ -177,8 +182,12 @@ def test_persisted_history_is_written_as_with_one_process(
     runs = []
     for name, mode in (("one", ONE), ("spark", SPARK)):
         db = tmp_path / f"history-{name}.db"
-        result = scrub([first, other], sample_tables_db, tmp_path / f"a{name}", mode, "--history", str(db))
-        again = scrub([other, second], sample_tables_db, tmp_path / f"b{name}", mode, "--history", str(db))
+        result = scrub(
+            [first, other], sample_tables_db, tmp_path / f"a{name}", mode, "--history", str(db)
+        )
+        again = scrub(
+            [other, second], sample_tables_db, tmp_path / f"b{name}", mode, "--history", str(db)
+        )
         with sqlite3.connect(db) as conn:
             stored = conn.execute("SELECT * FROM claims ORDER BY patient, claim_id").fetchall()
         runs.append((result, again, stored))
@@ -232,28 +241,34 @@ def scrubber_edits():
 '''
 
 
-@pytest.fixture
-def crash_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spark: Any) -> Iterator[None]:
-    """A plugin installed the way users install one (an entry point): on the driver's path,
-    and shipped to the executors as a zip (module plus dist-info), as a cluster would
-    install a plugin package on every node. Later tests do not see it: an executor blocks
-    plugins the driver does not load."""
-    site = tmp_path / "site"
+@pytest.fixture(scope="session")
+def crash_site(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The crash plugin installed the way users install one (module plus dist-info with
+    its entry point), shipped once to the executors as a zip, as a cluster installs a plugin
+    package on every node. Tests that do not put it on the driver's path do not see it: an
+    executor blocks plugins the driver does not load."""
+    site = tmp_path_factory.mktemp("crash-site")
     info = site / "scrubber_crash_test-0.1.dist-info"
-    info.mkdir(parents=True)
+    info.mkdir()
     (site / "scrubber_crash_test.py").write_text(textwrap.dedent(CRASH_PLUGIN))
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: scrubber-crash-test\nVersion: 0.1\n")
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: scrubber-crash-test\nVersion: 0.1\n"
+    )
     (info / "entry_points.txt").write_text("[claim_scrubber]\ncrash = scrubber_crash_test\n")
-    shipped = tmp_path / "scrubber_crash_test.zip"
+    shipped = tmp_path_factory.mktemp("crash-zip") / "scrubber_crash_test.zip"
     with zipfile.ZipFile(shipped, "w") as archive:
         for path in sorted(site.rglob("*")):
             if path.is_file():
                 archive.write(path, path.relative_to(site).as_posix())
     spark.sparkContext.addPyFile(str(shipped))
-    monkeypatch.syspath_prepend(str(site))
-    yield
-    import sys
+    return site
 
+
+@pytest.fixture
+def crash_plugin(crash_site: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The crash plugin on the driver too, for one test."""
+    monkeypatch.syspath_prepend(str(crash_site))
+    yield
     sys.modules.pop("scrubber_crash_test", None)
 
 
@@ -282,7 +297,9 @@ def test_a_crash_on_an_executor_is_exit_3_and_writes_nothing(
         _one_claim(tmp_path / "c.837", claim_id, 1),
         _batch_file(tmp_path / "b.837", "B", 5),
     ]
-    code, files, report = scrub(inputs, sample_tables_db, tmp_path / "out", SPARK, "--no-history", *extra)
+    code, files, report = scrub(
+        inputs, sample_tables_db, tmp_path / "out", SPARK, "--no-history", *extra
+    )
     assert code == 3
     assert files == {} and report is None
     assert not list((tmp_path / "out").rglob("*.part"))
