@@ -134,11 +134,13 @@ def scrub_files(
 
 
 def _stage(stage_dir: str | os.PathLike[str] | None, out_dir: str | None) -> str:
+    """The staging directory, absolute: executors do not share the driver's working
+    directory."""
     parent = os.fspath(stage_dir) if stage_dir is not None else out_dir
     if parent is None:
-        return tempfile.mkdtemp(prefix="scrubber-spark-")
+        return os.path.abspath(tempfile.mkdtemp(prefix="scrubber-spark-"))
     os.makedirs(parent, exist_ok=True)
-    return tempfile.mkdtemp(prefix=".scrubber-spark-", dir=parent)
+    return os.path.abspath(tempfile.mkdtemp(prefix=".scrubber-spark-", dir=parent))
 
 
 def _rows(item: Input, result: Scrubbed) -> Iterable[tuple[Any, ...]]:

@@ -125,7 +125,7 @@ def run_scrub_spark(
 
 def _stage_in(directory: str) -> str:
     os.makedirs(directory, exist_ok=True)
-    return tempfile.mkdtemp(prefix=".scrubber-spark-", dir=directory)
+    return os.path.abspath(tempfile.mkdtemp(prefix=".scrubber-spark-", dir=directory))
 
 
 def _moved(result: Scrubbed, workdir: str) -> Scrubbed:

@@ -351,3 +351,23 @@ def test_scrub_files_names_a_bad_input_and_writes_nothing(
         scrub_files(spark, [good, bad], out_dir=tmp_path / "out", tables=sample_tables_db)
     assert raised.value.source == str(bad)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_relative_paths_are_the_drivers(
+    spark: Any, sample_tables_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Executors do not share the driver's working directory: relative inputs, output and
+    staging directories are resolved on the driver."""
+    from scrubber.spark import scrub_files
+
+    _batch_file(tmp_path / "a.837", "A", 3)
+    _one_claim(tmp_path / "b.837", "RELATIVE1", 5)
+    monkeypatch.chdir(tmp_path)
+    rows = scrub_files(spark, ["a.837", "b.837"], out_dir="out", tables=sample_tables_db).collect()
+    assert [r["input"] for r in rows] == ["a.837"] * 3 + ["b.837"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.837", "b.837"]
+    code, files, _ = scrub(
+        [Path("a.837"), Path("b.837")], sample_tables_db, Path("cli"), SPARK, "--no-history"
+    )
+    assert code in (0, 1)
+    assert files == {p.name: p.read_bytes() for p in sorted((tmp_path / "out").iterdir())}
