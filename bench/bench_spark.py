@@ -88,6 +88,7 @@ start = time.perf_counter()
 first = next(i for i, a in enumerate(argv) if a.startswith("-"))
 argv = ["scrub", one, *argv[first:]]
 argv[argv.index("--out-dir") + 1] += "-one"
+argv[argv.index("--report") + 1] += "-one.json"
 assert main([*argv, "--spark", master]) in (0, 1)
 fixed = time.perf_counter() - start
 print(json.dumps({"session": session, "runs": runs, "cpus": cpus, "fixed": fixed}))

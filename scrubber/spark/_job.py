@@ -20,9 +20,9 @@ itself instead of as a Java stack trace.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import pickle
+import shutil
 import sqlite3
 import tempfile
 import uuid
@@ -145,39 +145,41 @@ def sqlite_bytes(path: str | None) -> bytes:
         target.close()
 
 
-_started: dict[str, Any] = {}  # job id -> the job, once this worker process has started it
+_started: dict[str, str] = {}  # job id -> its local directory, once this process started it
 
 
 def _local_copy(directory: str, name: str, data: bytes) -> str:
     path = os.path.join(directory, name)
-    if not os.path.exists(path):
-        fd, part = tempfile.mkstemp(dir=directory)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(part, path)  # another worker process may be writing the same bytes
+    with open(path, "wb") as handle:
+        handle.write(data)
     return path
 
 
 def _start(job: SparkJob) -> None:
-    """Start this Python worker process for *job* (once): the snapshot in a local directory,
-    the driver's plugin settings, then the ``--jobs`` worker start."""
+    """Start this Python worker process for *job* (once): the snapshots in a local directory
+    of this process (the previous job's is removed), the driver's plugin settings, then the
+    ``--jobs`` worker start."""
     if job.job_id in _started:
         return
-    digest = hashlib.sha256(job.tables).hexdigest()[:16]
-    local = os.path.join(tempfile.gettempdir(), f"scrubber-spark-{job.job_id}")
-    os.makedirs(local, exist_ok=True)
-    options = argparse.Namespace(**vars(job.args))
-    options.tables = _local_copy(local, f"tables-{digest}.db", job.tables)
-    options.profile = None
-    if job.profile is not None:
-        options.profile = _local_copy(local, "profile.toml", job.profile.encode("utf-8"))
-    history = None
-    if job.history is not None:
-        history = _local_copy(local, "history.db", job.history)
-    _plugin_env(job)
-    start_worker(options, history, job.window)
+    for previous in _started.values():
+        shutil.rmtree(previous, ignore_errors=True)
     _started.clear()
-    _started[job.job_id] = job
+    local = tempfile.mkdtemp(prefix=f"scrubber-spark-{job.job_id[:8]}-")
+    try:
+        options = argparse.Namespace(**vars(job.args))
+        options.tables = _local_copy(local, "tables.db", job.tables)
+        options.profile = None
+        if job.profile is not None:
+            options.profile = _local_copy(local, "profile.toml", job.profile.encode("utf-8"))
+        history = None
+        if job.history is not None:
+            history = _local_copy(local, "history.db", job.history)
+        _plugin_env(job)
+        start_worker(options, history, job.window)
+    except BaseException:
+        shutil.rmtree(local, ignore_errors=True)
+        raise
+    _started[job.job_id] = local
 
 
 def _plugin_env(job: SparkJob) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 from collections.abc import Sequence
 from functools import partial
 from typing import Any, NoReturn
@@ -79,13 +80,22 @@ def _run(spark: Any, job: SparkJob, units: Sequence[Unit]) -> list[UnitResult]:
     try:
         rows = mapped.collect()
     except Exception as exc:  # a task that died (its Python worker crashed, an executor lost)
-        first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         raise PluginError(
             "a Spark task failed while scrubbing (a plugin or format crashed its process, or"
-            f" an executor was lost): {first.strip()}; nothing was written"
+            f" an executor was lost): {_cause(str(exc))}; nothing was written"
         ) from None
     found: dict[int, UnitResult] = {row["id"]: pickle.loads(row["result"]) for row in rows}
     return [found[i] for i in range(len(units))]
+
+
+_CAUSE = re.compile(r"(Python worker exited unexpectedly[^\n]*|Job aborted due to[^\n]*)")
+
+
+def _cause(message: str) -> str:
+    """The line of a Spark error that says what happened (not the Java call that saw it)."""
+    found = _CAUSE.search(message)
+    line = found.group(1) if found else message.strip().split("\n", 1)[0]
+    return line[:300]
 
 
 def _raise(failure: Failure) -> NoReturn:

@@ -305,6 +305,7 @@ def test_a_crash_on_an_executor_is_exit_3_and_writes_nothing(
     assert not list((tmp_path / "out").rglob("*.part"))
     err = capsys.readouterr().err
     assert ("a Spark task failed" if claim_id == "DIE1" else "edit bug on purpose") in err
+    print(err)
 
 
 def test_spark_and_jobs_together_are_refused(sample_tables_db: Path, tmp_path: Path) -> None:
