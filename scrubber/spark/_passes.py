@@ -88,14 +88,20 @@ def _run(spark: Any, job: SparkJob, units: Sequence[Unit]) -> list[UnitResult]:
     return [found[i] for i in range(len(units))]
 
 
-_CAUSE = re.compile(r"(Python worker exited unexpectedly[^\n]*|Job aborted due to[^\n]*)")
+# what a Spark error says happened, most telling first (not the Java call that saw it)
+_CAUSES = (
+    re.compile(r"Python worker exited unexpectedly(?: \(crashed\))?"),
+    re.compile(r"ExecutorLostFailure[^\n]*"),
+    re.compile(r"Job aborted due to stage failure: [^:\n]*"),
+)
 
 
 def _cause(message: str) -> str:
-    """The line of a Spark error that says what happened (not the Java call that saw it)."""
-    found = _CAUSE.search(message)
-    line = found.group(1) if found else message.strip().split("\n", 1)[0]
-    return line[:300]
+    for pattern in _CAUSES:
+        found = pattern.search(message)
+        if found:
+            return found.group(0)[:300]
+    return message.strip().split("\n", 1)[0][:300]
 
 
 def _raise(failure: Failure) -> NoReturn:

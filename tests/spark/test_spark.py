@@ -304,8 +304,10 @@ def test_a_crash_on_an_executor_is_exit_3_and_writes_nothing(
     assert files == {} and report is None
     assert not list((tmp_path / "out").rglob("*.part"))
     err = capsys.readouterr().err
-    assert ("a Spark task failed" if claim_id == "DIE1" else "edit bug on purpose") in err
-    print(err)
+    if claim_id == "DIE1":
+        assert "a Spark task failed" in err and "Python worker exited unexpectedly" in err
+    else:
+        assert "edit bug on purpose" in err
 
 
 def test_spark_and_jobs_together_are_refused(sample_tables_db: Path, tmp_path: Path) -> None:
