@@ -17,6 +17,7 @@ from scrubber._cli_outputs import plan_outputs
 from scrubber._cli_scrub import _pick_format
 from scrubber._errors import ScrubberError
 from scrubber._jobs_worker import Input, Scrubbed
+from scrubber._store import TableStore
 from scrubber.spark._job import new_job
 from scrubber.spark._passes import scrub_all
 
@@ -39,7 +40,7 @@ def scrub_files(
     paths: Iterable[str | os.PathLike[str]],
     *,
     out_dir: str | os.PathLike[str] | None = None,
-    tables: str | os.PathLike[str] | None = None,
+    tables: str | os.PathLike[str] | TableStore | None = None,
     profile: str | os.PathLike[str] | None = None,
     as_of: date | None = None,
     check: bool = False,
@@ -53,9 +54,9 @@ def scrub_files(
     Day totals run across all the files, as in one process. The corrected files are written
     to *out_dir* under their inputs' names, all or none, once every file is scrubbed
     (nothing is written when *out_dir* is None or *check* is true). *tables* is the path of a
-    table store made by ``scrubber tables import`` (None: no tables, every table edit says
-    so), *profile* the path of a payer profile (TOML). Returns a DataFrame with
-    ``RESULT_COLUMNS``: one row per claim, in input order.
+    table store made by ``scrubber tables import`` (or an open ``TableStore``, read from its
+    path; None: no tables, every table edit says so), *profile* the path of a payer profile
+    (TOML). Returns a DataFrame with ``RESULT_COLUMNS``: one row per claim, in input order.
 
     Paths are opened by the driver and by the executors: on a cluster they, *out_dir* and
     *stage_dir* (where executors leave their files until the driver commits them; default a
@@ -65,6 +66,8 @@ def scrub_files(
     """
     from scrubber import _cli as cli
 
+    if isinstance(tables, TableStore):
+        tables = tables.path
     names = [os.fspath(path) for path in paths]
     if not names:
         raise ScrubberError("scrub_files needs at least one path")
