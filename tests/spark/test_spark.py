@@ -374,3 +374,58 @@ def test_relative_paths_are_the_drivers(
     )
     assert code in (0, 1)
     assert files == {p.name: p.read_bytes() for p in sorted((tmp_path / "out").iterdir())}
+
+
+def test_a_cluster_master_stages_in_the_output_directory(
+    sample_tables_db: Path, tmp_path: Path
+) -> None:
+    """Any master but local[N] stages the executors' files inside --out-dir (storage every
+    node reaches); the outputs are the same and the staging directory is gone afterwards.
+    (The active test session stands in for the cluster.)"""
+    inputs = [_batch_file(tmp_path / "a.837", "A", 4), _batch_file(tmp_path / "b.837", "B", 3)]
+    one = scrub(inputs, sample_tables_db, tmp_path / "one", ONE, "--no-history")
+    cluster = scrub(
+        inputs,
+        sample_tables_db,
+        tmp_path / "cluster",
+        ("--spark", "spark://cluster:7077"),
+        "--no-history",
+    )
+    assert cluster == one
+    assert sorted(p.name for p in (tmp_path / "cluster" / "files").iterdir()) == ["a.837", "b.837"]
+
+
+def test_a_cluster_master_needs_an_output_directory_and_files(
+    sample_tables_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = str(_batch_file(tmp_path / "a.837", "A", 1))
+    base = ["scrub", "--tables", str(sample_tables_db), "--no-history", "-q"]
+    master = ["--spark", "spark://cluster:7077"]
+    assert cli.main([*base, sample, "-o", str(tmp_path / "o.837"), *master]) == 2
+    assert "--out-dir" in capsys.readouterr().err
+    assert cli.main([*base, "-", "--out-dir", str(tmp_path / "out"), *master]) == 2
+    assert "stdin" in capsys.readouterr().err
+    assert not (tmp_path / "o.837").exists() and not (tmp_path / "out").exists()
+
+
+def test_html_and_fhir_responses_are_the_same(sample_tables_db: Path, tmp_path: Path) -> None:
+    inputs = [p for p in CLAIM_SAMPLES if p.suffix in (".json", ".ndjson")]
+    written = []
+    for name, mode in (("one", ONE), ("spark", SPARK)):
+        out = tmp_path / name
+        result = scrub(
+            inputs,
+            sample_tables_db,
+            out,
+            mode,
+            "--no-history",
+            "--html",
+            str(out / "r.html"),
+            "--response",
+            str(out / "resp.ndjson"),
+        )
+        extra = {p.name: p.read_bytes() for p in sorted(out.glob("r*.*")) if p.is_file()}
+        written.append((result, extra))
+    assert written[1] == written[0]
+    assert {"r.html", "report.json"} <= set(written[0][1])
+    assert any(name.startswith("resp.") for name in written[0][1])
