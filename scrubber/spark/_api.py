@@ -13,9 +13,11 @@ from typing import Any
 
 from scrubber._api import Plugins
 from scrubber._cli_io import PendingOutputs, read_chunks
+from scrubber._cli_jobs import _events
 from scrubber._cli_outputs import plan_outputs
 from scrubber._cli_scrub import _pick_format
 from scrubber._errors import ScrubberError
+from scrubber._history_store import DEFAULT_RETAIN_DAYS, SqliteHistory
 from scrubber._jobs_worker import Input, Scrubbed
 from scrubber._store import TableStore
 from scrubber.spark._job import new_job
@@ -48,6 +50,8 @@ def scrub_files(
     input_format: str = "auto",
     format_options: Mapping[str, str] | None = None,
     stage_dir: str | os.PathLike[str] | None = None,
+    history: str | os.PathLike[str] | None = None,
+    history_days: int = DEFAULT_RETAIN_DAYS,
 ) -> Any:
     """Scrub the claim files at *paths* on the Spark session *spark*, as one run.
 
@@ -56,7 +60,11 @@ def scrub_files(
     (nothing is written when *out_dir* is None or *check* is true). *tables* is the path of a
     table store made by ``scrubber tables import`` (or an open ``TableStore``, read from its
     path; None: no tables, every table edit says so), *profile* the path of a payer profile
-    (TOML). Returns a DataFrame with ``RESULT_COLUMNS``: one row per claim, in input order.
+    (TOML). *history* is the path of a claim history kept between runs (the CLI's
+    ``--history``; None: day totals count this call's claims only): executors read a snapshot
+    of it, and this call adds the run's claims to it after the files are written (not with
+    *check*), keeping *history_days* days of dates of service. Returns a DataFrame with
+    ``RESULT_COLUMNS``: one row per claim, in input order.
 
     Paths are opened by the driver and by the executors: on a cluster they, *out_dir* and
     *stage_dir* (where executors leave their files until the driver commits them; default a
@@ -108,6 +116,7 @@ def scrub_files(
         )
         for index, path in enumerate(names)
     ]
+    kept = None if history is None else SqliteHistory(os.fspath(history), retain_days=history_days)
     stage = _stage(stage_dir, args.out_dir)
     outputs = PendingOutputs()
     try:
@@ -116,7 +125,7 @@ def scrub_files(
             plugins,
             tables=None if tables is None else os.fspath(tables),
             profile=None if profile is None else Path(profile).read_text(encoding="utf-8"),
-            history=None,
+            history=kept,
             stage=stage,
         )
         results = scrub_all(spark, job, items)
@@ -127,11 +136,20 @@ def scrub_files(
             if targets.claims is not None and result.output is not None:
                 outputs.write_all(targets.claims, read_chunks(result.output))
         outputs.commit()
+        if kept is not None and not check:  # as the CLI: after the files are in place
+            for result in results:
+                for patient, removed, added in _events(result):
+                    kept._changed(patient, removed=removed, added=added)
+            kept.commit()
     except BaseException:
         outputs.discard()
+        if kept is not None:
+            kept.rollback()
         raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        if kept is not None:
+            kept.close()
     schema = ", ".join(f"{name} {kind}" for name, kind in RESULT_COLUMNS)
     return spark.createDataFrame(rows, schema)
 

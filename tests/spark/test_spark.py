@@ -429,3 +429,24 @@ def test_html_and_fhir_responses_are_the_same(sample_tables_db: Path, tmp_path: 
     assert written[1] == written[0]
     assert {"r.html", "report.json"} <= set(written[0][1])
     assert any(name.startswith("resp.") for name in written[0][1])
+
+
+def test_scrub_files_keeps_a_history_between_runs(
+    spark: Any, sample_tables_db: Path, tmp_path: Path
+) -> None:
+    """Yesterday's batch counts for today's claims of the same date of service."""
+    from scrubber.spark import scrub_files
+
+    first = _one_claim(tmp_path / "first.837", "DAYONE", 2)
+    second = _one_claim(tmp_path / "second.837", "DAYTWO", 2)
+    history = tmp_path / "history.db"
+    kw: dict[str, Any] = {"tables": sample_tables_db, "history": history}
+    checked = scrub_files(spark, [first], check=True, **kw).collect()
+    assert [r["claim_id"] for r in checked] == ["DAYONE"]
+    alone = scrub_files(spark, [second], check=True, **kw).collect()
+    assert json.loads(alone[0]["findings"]) == []  # a check run added nothing
+    scrub_files(spark, [first], out_dir=tmp_path / "day1", **kw)
+    later = scrub_files(spark, [second], out_dir=tmp_path / "day2", **kw).collect()
+    findings = json.loads(later[0]["findings"])
+    assert [f["code"] for f in findings] == ["MUE003"]
+    assert "plus 2 units on earlier claims" in findings[0]["message"]
