@@ -170,12 +170,12 @@ def _shipped(db: Path, paths: list[Path]) -> tuple[int, int]:
 
     from scrubber._api import Plugins
     from scrubber._jobs_worker import Input
-    from scrubber.spark._job import Unit, new_job, run_units
+    from scrubber.spark._job import Task, new_job, run_tasks
 
     args = ap.Namespace(tables=str(db), profile=None)
     job = new_job(args, Plugins.load(), tables=str(db), profile=None, history=None, stage="/x")
-    units = [Unit((Input(i, str(p), str(p), "x12", False),), "a") for i, p in enumerate(paths)]
-    task = pickle.dumps(partial(run_units, job.with_units(units)))
+    units = [Task((Input(i, str(p), str(p), "x12", False),), "a") for i, p in enumerate(paths)]
+    task = pickle.dumps(partial(run_tasks, job.with_tasks(units)))
     return len(task), len(job.tables)
 
 

@@ -8,7 +8,7 @@ broadcasts a pickled function larger than its broadcast threshold, 1 MiB by defa
 table store is sent to an executor once, not once per task); no executor ever asks the
 driver for a table row.
 
-On the executor, ``run_units`` writes the snapshot to a local directory once per Python
+On the executor, ``run_tasks`` writes the snapshot to a local directory once per Python
 worker process and job, starts the ``--jobs`` worker (``scrubber._jobs_worker.start_worker``:
 plugins, tables, profile, one ``Engine``) and scrubs each unit of work with
 ``scrub_inputs``, the very function ``--jobs`` workers run. Its files go to the staging
@@ -40,10 +40,10 @@ from scrubber._jobs_worker import Input, Scrubbed, scrub_inputs, start_worker
 __all__ = [
     "Failure",
     "SparkJob",
-    "Unit",
-    "UnitResult",
+    "Task",
+    "TaskResult",
     "new_job",
-    "run_units",
+    "run_tasks",
     "sqlite_bytes",
 ]
 
@@ -52,7 +52,7 @@ PLUGIN_ENV = ("SCRUBBER_DISABLE_PLUGIN_AUTOLOAD", "SCRUBBER_BLOCK_PLUGINS")
 
 
 @dataclass(frozen=True, slots=True)
-class Unit:
+class Task:
     """One task's work: inputs scrubbed in order on one history (``scrub_inputs``)."""
 
     items: tuple[Input, ...]
@@ -62,14 +62,14 @@ class Unit:
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """An exception a unit raised, carried back to the driver."""
+    """An exception a task raised, carried back to the driver."""
 
     exception: bytes | None  # the pickled exception, when it pickles
     kind: str
     message: str
 
 
-UnitResult = list[Scrubbed] | Failure
+TaskResult = list[Scrubbed] | Failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +85,9 @@ class SparkJob:
     plugins: tuple[tuple[str, str], ...]  # the driver's (name, version), as the report lists
     env: tuple[tuple[str, str], ...]  # the driver's PLUGIN_ENV
     stage: str  # where units write their files: a directory every executor and the driver see
-    units: tuple[Unit, ...] = ()
+    tasks: tuple[Task, ...] = ()
 
-    def with_units(self, units: Sequence[Unit]) -> SparkJob:
+    def with_tasks(self, tasks: Sequence[Task]) -> SparkJob:
         return SparkJob(
             self.job_id,
             self.args,
@@ -98,7 +98,7 @@ class SparkJob:
             self.plugins,
             self.env,
             self.stage,
-            tuple(units),
+            tuple(tasks),
         )
 
 
@@ -215,21 +215,21 @@ def _failure(exc: BaseException) -> Failure:
     return Failure(pickled, type(exc).__name__, str(exc))
 
 
-def run_units(job: SparkJob, batches: Iterator[Any]) -> Iterator[Any]:
-    """The ``mapInArrow`` function: each row's ``id`` names a unit of *job*; one row out per
-    unit, ``(id, pickled UnitResult)``."""
+def run_tasks(job: SparkJob, batches: Iterator[Any]) -> Iterator[Any]:
+    """The ``mapInArrow`` function: each row's ``id`` names a task of *job*; one row out per
+    task, ``(id, pickled TaskResult)``."""
     import pyarrow as pa
 
     schema = pa.schema([("id", pa.int64()), ("result", pa.binary())])
     for batch in batches:
         ids = batch.column("id").to_pylist()
         out: list[bytes] = []
-        for unit_id in ids:
-            result: UnitResult
+        for task_id in ids:
+            result: TaskResult
             try:
                 _start(job)
-                unit = job.units[unit_id]
-                result = scrub_inputs(list(unit.items), job.stage, unit.tag, dict(unit.feed))
+                task = job.tasks[task_id]
+                result = scrub_inputs(list(task.items), job.stage, task.tag, dict(task.feed))
             except Exception as exc:  # any exception reaches the driver, which raises it
                 result = _failure(exc)
             out.append(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))

@@ -29,7 +29,7 @@ from typing import Any, NoReturn
 from scrubber._errors import PluginError
 from scrubber._grouping import feeders, unit_groups
 from scrubber._jobs_worker import Input, Scrubbed
-from scrubber.spark._job import Failure, SparkJob, Unit, UnitResult, run_units
+from scrubber.spark._job import Failure, SparkJob, Task, TaskResult, run_tasks
 
 __all__ = ["scrub_all"]
 
@@ -39,23 +39,23 @@ def scrub_all(spark: Any, job: SparkJob, items: Sequence[Input]) -> list[Scrubbe
     input order) that raised is raised here, as ``--jobs`` raises it."""
     sizes = [_size(item.source) for item in items]
     order = sorted(range(len(items)), key=lambda i: -sizes[i])
-    first_units = [Unit((items[i],), "a") for i in order]
+    first_tasks = [Task((items[i],), "a") for i in order]
     results: list[Scrubbed | None] = [None] * len(items)
     failed: dict[int, Failure] = {}
-    for unit, outcome in zip(first_units, _run(spark, job, first_units), strict=True):
+    for task, outcome in zip(first_tasks, _run(spark, job, first_tasks), strict=True):
         if isinstance(outcome, Failure):
-            failed[unit.items[0].index] = outcome
+            failed[task.items[0].index] = outcome
         else:
-            results[unit.items[0].index] = outcome[0]
+            results[task.items[0].index] = outcome[0]
     if failed:
         _raise(failed[min(failed)])
     done = [result for result in results if result is not None]
     shared = [group for group in unit_groups(done) if len(group) > 1]
     shared.sort(key=lambda group: -sum(sizes[i] for i in group))
-    second_units = [
-        Unit(tuple(items[i] for i in group), "b", feeders(group, done)) for group in shared
+    second_tasks = [
+        Task(tuple(items[i] for i in group), "b", feeders(group, done)) for group in shared
     ]
-    for outcome in _run(spark, job, second_units):
+    for outcome in _run(spark, job, second_tasks):
         if isinstance(outcome, Failure):
             _raise(outcome)
         for result in outcome:
@@ -70,13 +70,13 @@ def _size(path: str) -> int:
         return 0
 
 
-def _run(spark: Any, job: SparkJob, units: Sequence[Unit]) -> list[UnitResult]:
-    """One Spark job, one task per unit; each unit's result, in the order of *units*."""
-    if not units:
+def _run(spark: Any, job: SparkJob, tasks: Sequence[Task]) -> list[TaskResult]:
+    """One Spark job, one task per unit of work; each one's result, in the order of *tasks*."""
+    if not tasks:
         return []
-    shipped = job.with_units(units)
-    frame = spark.range(0, len(units), 1, numPartitions=len(units))
-    mapped = frame.mapInArrow(partial(run_units, shipped), "id long, result binary")
+    shipped = job.with_tasks(tasks)
+    frame = spark.range(0, len(tasks), 1, numPartitions=len(tasks))
+    mapped = frame.mapInArrow(partial(run_tasks, shipped), "id long, result binary")
     try:
         rows = mapped.collect()
     except Exception as exc:  # a task that died (its Python worker crashed, an executor lost)
@@ -84,8 +84,8 @@ def _run(spark: Any, job: SparkJob, units: Sequence[Unit]) -> list[UnitResult]:
             "a Spark task failed while scrubbing (a plugin or format crashed its process, or"
             f" an executor was lost): {_cause(str(exc))}; nothing was written"
         ) from None
-    found: dict[int, UnitResult] = {row["id"]: pickle.loads(row["result"]) for row in rows}
-    return [found[i] for i in range(len(units))]
+    found: dict[int, TaskResult] = {row["id"]: pickle.loads(row["result"]) for row in rows}
+    return [found[i] for i in range(len(tasks))]
 
 
 # what a Spark error says happened, most telling first (not the Java call that saw it)
