@@ -96,16 +96,21 @@ def scrub_files(
     cli._profile(args, plugins)  # a bad profile is refused here, before any work
     if tables is not None and not Path(tables).is_file():
         raise ScrubberError("no table store here", source=os.fspath(tables))
-    plan = plan_outputs(
-        names,
-        output=None,
-        out_dir=args.out_dir,
-        report=None,
-        ack=None,
-        response=None,
-        check=check,
-        force=False,
-    )
+    # where each corrected file goes (the CLI's refusals: two inputs on one name, an output
+    # replacing an input); no out_dir: none is written (never stdout, the CLI's default)
+    plan = [
+        targets.claims if args.out_dir else None
+        for targets in plan_outputs(
+            names,
+            output=None,
+            out_dir=args.out_dir,
+            report=None,
+            ack=None,
+            response=None,
+            check=check,
+            force=False,
+        )
+    ]
     items = [
         Input(
             index=index,
@@ -132,9 +137,9 @@ def scrub_files(
         rows = [
             row for item, result in zip(items, results, strict=True) for row in _rows(item, result)
         ]
-        for result, targets in zip(results, plan, strict=True):
-            if targets.claims is not None and result.output is not None:
-                outputs.write_all(targets.claims, read_chunks(result.output))
+        for result, target in zip(results, plan, strict=True):
+            if target is not None and result.output is not None:
+                outputs.write_all(target, read_chunks(result.output))
         outputs.commit()
         if kept is not None and not check:  # as the CLI: after the files are in place
             for result in results:

@@ -450,3 +450,17 @@ def test_scrub_files_keeps_a_history_between_runs(
     findings = json.loads(later[0]["findings"])
     assert [f["code"] for f in findings] == ["MUE003"]
     assert "plus 2 units on earlier claims" in findings[0]["message"]
+
+
+def test_scrub_files_without_an_output_directory_writes_nothing(
+    spark: Any, sample_tables_db: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from scrubber.spark import scrub_files
+
+    inputs = [_batch_file(tmp_path / "a.837", "A", 3), _one_claim(tmp_path / "b.837", "B1", 9)]
+    before = sorted(tmp_path.iterdir())
+    rows = scrub_files(spark, inputs, tables=sample_tables_db).collect()
+    assert [r["claim_id"] for r in rows] == ["A0000000", "A0000001", "A0000002", "B1"]
+    assert next(r for r in rows if r["claim_id"] == "B1")["changed"] is True
+    assert "ISA*" not in capfd.readouterr().out
+    assert sorted(tmp_path.iterdir()) == before
