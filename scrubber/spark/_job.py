@@ -161,6 +161,12 @@ def _start(job: SparkJob) -> None:
     ``--jobs`` worker start."""
     if job.job_id in _started:
         return
+    if not os.path.isdir(job.stage):
+        raise ScrubberError(
+            "this Spark executor cannot reach the staging directory: give a directory every"
+            " node reaches under the same name (out_dir=, stage_dir=, or the CLI's --out-dir)",
+            source=job.stage,
+        )
     for previous in _started.values():
         shutil.rmtree(previous, ignore_errors=True)
     _started.clear()

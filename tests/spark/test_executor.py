@@ -53,3 +53,12 @@ def test_an_executor_blocks_a_plugin_the_driver_does_not_run(
     driver = tuple(p for p in _installed() if p[0] != "scrubber_fhir")
     _plugin_env(_job(driver, env=(("SCRUBBER_BLOCK_PLUGINS", "someone_else"),)))
     assert os.environ["SCRUBBER_BLOCK_PLUGINS"].split(",") == ["someone_else", "scrubber_fhir"]
+
+
+def test_an_executor_that_cannot_reach_the_staging_directory_says_so(tmp_path: Path) -> None:
+    from scrubber.spark._job import _start
+
+    job = SparkJob("k", argparse.Namespace(), b"", None, None, 10, (), (), str(tmp_path / "x"))
+    with pytest.raises(ScrubberError, match="staging directory") as raised:
+        _start(job)
+    assert raised.value.source == str(tmp_path / "x")
