@@ -114,10 +114,10 @@ def run_scrub(
         from scrubber.spark._cli import run_scrub_spark
 
         return run_scrub_spark(args, plugins, profile, history, plan)
-    from scrubber._cli_jobs import jobs_wanted, run_scrub_jobs
+    from scrubber._cli_jobs import jobs_wanted, jobs_worth_it, run_scrub_jobs
 
     jobs = jobs_wanted(args)
-    if jobs > 1 and len(args.inputs) > 1:
+    if jobs_worth_it(args, jobs):
         return run_scrub_jobs(args, plugins, profile, history, jobs, plan)
     engine = Engine(
         edits=plugins.edits, tables=tables, profile=profile, options=scrub_options(args, plugins)
