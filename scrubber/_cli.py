@@ -182,6 +182,12 @@ def _parser() -> argparse.ArgumentParser:
         "report are the same as with one",
     )
     scrub.add_argument(
+        "--spark",
+        metavar="MASTER",
+        help="scrub the inputs on Spark (e.g. local[2], spark://host:7077; needs the 'spark'"
+        " extra); outputs and report are the same as without",
+    )
+    scrub.add_argument(
         "--strict", action="store_true", help="stop at the first edit that raises, naming it"
     )
     scrub.add_argument(

@@ -43,7 +43,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -116,9 +116,12 @@ def run_scrub_jobs(
     history: ClaimHistory | None,
     jobs: int,
     plan: Sequence[InputOutputs],
+    runner: Callable[[list[Input], str], list[Scrubbed]] | None = None,
 ) -> int:
     """``run_scrub`` in *jobs* worker processes (each opens the table store itself) on the
-    outputs ``plan_outputs`` planned: the same outputs, report and exit code."""
+    outputs ``plan_outputs`` planned: the same outputs, report and exit code. *runner*, if
+    given, does both passes instead of the process pool (``--spark``): it gets the inputs
+    and the work directory and returns every input's final result, in input order."""
     given = scrub_options(args, plugins).format_options  # a bad option: refused before work
     if history is not None and not isinstance(history, SqliteHistory):
         raise ScrubberError("--jobs takes a persisted history (SqliteHistory) or none")
@@ -157,12 +160,17 @@ def run_scrub_jobs(
             )
             wholes.append(whole)
             formats.append(fmt)
-        size = unit_size(jobs, wholes)
-        for whole, fmt in zip(wholes, formats, strict=True):
-            units = cut_units(whole, fmt, size)
-            parts.append(range(len(items), len(items) + len(units)))
-            items += [replace(whole, index=len(items) + i, unit=unit) for i, unit in units]
-        results = scrub_all(jobs, args, history, items, workdir, wholes, plugins, profile)
+        if runner is None:
+            size = unit_size(jobs, wholes)
+            for whole, fmt in zip(wholes, formats, strict=True):
+                units = cut_units(whole, fmt, size)
+                parts.append(range(len(items), len(items) + len(units)))
+                items += [replace(whole, index=len(items) + i, unit=unit) for i, unit in units]
+            results = scrub_all(jobs, args, history, items, workdir, wholes, plugins, profile)
+        else:  # --spark: each input is one unit of work, never cut
+            parts = [range(i, i + 1) for i in range(len(wholes))]
+            items = list(wholes)
+            results = runner(items, workdir)
         for whole, fmt, span, targets in zip(wholes, formats, parts, plan, strict=True):
             mine = [results[i] for i in span]
             _collect(args, whole, fmt, mine, report, outputs, spool, given, targets)

@@ -110,6 +110,10 @@ def run_scrub(
         force=args.force,
         html=getattr(args, "html", None),  # the HTML report, where the command has one
     )
+    if getattr(args, "spark", None):
+        from scrubber.spark._cli import run_scrub_spark
+
+        return run_scrub_spark(args, plugins, profile, history, plan)
     from scrubber._cli_jobs import jobs_wanted, jobs_worth_it, run_scrub_jobs
 
     jobs = jobs_wanted(args)

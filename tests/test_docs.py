@@ -11,7 +11,10 @@ called too.
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import re
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,10 +58,27 @@ def docs_workdir(
         del sys.modules[name]
 
 
+def _need_spark(block: str) -> None:
+    """A Spark example needs pyspark and Java; without them it skips, saying so, unless
+    ``SCRUBBER_REQUIRE_SPARK=1`` (CI) makes that a failure, as for the Spark tests."""
+    missing = None
+    if importlib.util.find_spec("pyspark") is None:
+        missing = "pyspark is not installed"
+    elif shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        missing = "no Java runtime"
+    if missing is None:
+        return
+    if os.environ.get("SCRUBBER_REQUIRE_SPARK") == "1":
+        pytest.fail(f"{block}: {missing}; SCRUBBER_REQUIRE_SPARK=1 requires Spark")
+    pytest.skip(f"{block} runs on Spark: {missing}")
+
+
 @pytest.mark.parametrize("doc", WITH_CODE, ids=lambda p: p.name)
 def test_python_blocks_run_as_written(doc: Path, docs_workdir: Path) -> None:
     namespace: dict[str, Any] = {"__name__": f"docs.{doc.stem}"}
     for number, code in enumerate(_blocks(doc), 1):
+        if "from pyspark" in code:
+            _need_spark(f"{doc.name} block {number}")
         try:
             exec(compile(code, f"{doc.name} block {number}", "exec"), namespace)
         except Exception as exc:

@@ -1,0 +1,466 @@
+"""``scrubber scrub --spark local[2]`` and ``scrub_files``: what one process gives.
+
+Every comparison runs the CLI twice on the same inputs, once with ``--jobs 1`` (one process)
+and once with ``--spark local[2]``, and compares what a user gets: the output files byte for
+byte, the report (it holds no timings; claims in input order) and the exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import textwrap
+import zipfile
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import scrubber._cli as cli
+from scrubber_x12.synthetic import SyntheticLine, synthetic_837
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+CLAIM_SAMPLES = sorted(
+    p
+    for p in [
+        *SAMPLES.glob("x12/*.837"),
+        *SAMPLES.glob("fhir/*.r4.json"),
+        *SAMPLES.glob("fhir/*.r4.xml"),
+        *SAMPLES.glob("fhir/*.ndjson"),
+    ]
+    if ".expected." not in p.name
+)
+SPARK = ("--spark", "local[2]")
+ONE = ("--jobs", "1")
+
+Outcome = tuple[int, dict[str, bytes], dict[str, Any] | None]
+
+
+def scrub(
+    inputs: list[Path], tables: Path, out: Path, mode: tuple[str, ...], *extra: str
+) -> Outcome:
+    """Run the CLI; the exit code, every output file by name, and the report."""
+    out.mkdir(parents=True, exist_ok=True)
+    report = out / "report.json"
+    code = cli.main(
+        [
+            "scrub",
+            *map(str, inputs),
+            "--tables",
+            str(tables),
+            "--out-dir",
+            str(out / "files"),
+            "--report",
+            str(report),
+            "-q",
+            *mode,
+            *extra,
+        ]
+    )
+    files = {p.name: p.read_bytes() for p in sorted((out / "files").glob("*"))}
+    data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
+    return code, files, data
+
+
+def both(inputs: list[Path], tables: Path, tmp_path: Path, *extra: str) -> tuple[Outcome, Outcome]:
+    one = scrub(inputs, tables, tmp_path / "one", ONE, *extra)
+    spark = scrub(inputs, tables, tmp_path / "spark", SPARK, *extra)
+    return one, spark
+
+
+@pytest.fixture(autouse=True)
+def _spark_started(spark: Any) -> None:
+    """Every test here runs on the session's Spark (the CLI uses the active session)."""
+
+
+def test_every_sample_together_is_the_same_on_spark(sample_tables_db: Path, tmp_path: Path) -> None:
+    one, spark = both(CLAIM_SAMPLES, sample_tables_db, tmp_path, "--no-history")
+    assert one[1], "the samples produced outputs"
+    assert one[2] is not None and len(one[2]["claims"]) >= len(CLAIM_SAMPLES)
+    assert spark == one
+
+
+def test_each_sample_alone_is_the_same_on_spark(sample_tables_db: Path, tmp_path: Path) -> None:
+    for sample in CLAIM_SAMPLES:
+        one, spark = both([sample], sample_tables_db, tmp_path / sample.name, "--no-history")
+        assert spark == one, sample.name
+
+
+@pytest.mark.parametrize("extra", [["--check"], ["--validate"]])
+def test_x12_samples_check_and_validate_are_the_same(
+    sample_tables_db: Path, tmp_path: Path, extra: list[str]
+) -> None:
+    inputs = [p for p in CLAIM_SAMPLES if p.suffix == ".837"]
+    one, spark = both(inputs, sample_tables_db, tmp_path, "--no-history", *extra)
+    assert spark == one
+
+
+def test_corpus_is_the_same_on_spark(
+    corpus_dir: Path, sample_tables_db: Path, tmp_path: Path
+) -> None:
+    inputs = sorted(corpus_dir.glob("x12/*.837"))
+    assert len(inputs) > 2
+    one, spark = both(inputs, sample_tables_db, tmp_path, "--no-history")
+    assert one[2] is not None and one[2]["summary"]["claims"] > 0
+    assert spark == one
+
+
+def _batch_file(path: Path, tag: str, claims: int, *, patients: str | None = None) -> Path:
+    """A synthetic 837P whose claim ids carry *tag*; members too unless *patients* names
+    another file's tag (then its beneficiaries are that file's)."""
+    data = synthetic_837(claims, lines_per_claim=3)
+    data = data.replace(b"CLM*SYN", b"CLM*" + tag.encode())
+    data = data.replace(b"*MI*M", b"*MI*" + (patients or tag).encode())
+    path.write_bytes(data)
+    return path
+
+
+def test_generated_batch_with_shared_beneficiaries_is_the_same(
+    sample_tables_db: Path, tmp_path: Path
+) -> None:
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    inputs = [
+        _batch_file(batch / "a.837", "A", 60),
+        _batch_file(batch / "b.837", "B", 40),
+        _batch_file(batch / "c.837", "C", 50, patients="A"),  # a's patients again
+        _batch_file(batch / "d.837", "D", 30),
+        _batch_file(batch / "e.837", "E", 20, patients="D"),
+    ]
+    one, spark = both(inputs, sample_tables_db, tmp_path, "--no-history")
+    assert spark == one
+    # the shared beneficiaries matter: c alone is scrubbed differently than after a
+    alone = scrub(
+        [inputs[2], inputs[1]], sample_tables_db, tmp_path / "alone", SPARK, "--no-history"
+    )
+    assert alone[1]["c.837"] != one[1]["c.837"]
+
+
+def _one_claim(path: Path, claim_id: str, units: int) -> Path:
+    lines = [[SyntheticLine(code="99213", units=Decimal(units))]]
+    data = synthetic_837(1, claim_lines=lines)
+    path.write_bytes(data.replace(b"CLM*SYN0000000", b"CLM*" + claim_id.encode()))
+    return path
+
+
+def _claim_entry(report: dict[str, Any], claim_id: str) -> dict[str, Any]:
+    return next(c for c in report["claims"] if c["claim_id"] == claim_id)
+
+
+def test_day_total_is_summed_across_two_files(sample_tables_db: Path, tmp_path: Path) -> None:
+    """99213 x 2 in each of two files, one beneficiary, one day, one billing NPI: the sample
+    Medicare MUE of 3 (MAI 3) is exceeded only by the day's total of 4."""
+    first = _one_claim(tmp_path / "first.837", "DAYONE", 2)
+    second = _one_claim(tmp_path / "second.837", "DAYTWO", 2)
+    other = _batch_file(tmp_path / "other.837", "O", 10)
+    code, _files, report = scrub(
+        [first, other, second],
+        sample_tables_db,
+        tmp_path / "out",
+        SPARK,
+        "--no-history",
+        "--report-level",
+        "all",
+    )
+    assert report is not None
+    assert code in (0, 1)
+    assert not _claim_entry(report, "DAYONE").get("findings")
+    later = _claim_entry(report, "DAYTWO")["findings"]
+    assert [f["code"] for f in later] == ["MUE003"]
+    assert "plus 2 units on earlier claims" in later[0]["message"]
+
+
+def test_persisted_history_is_written_as_with_one_process(
+    sample_tables_db: Path, tmp_path: Path
+) -> None:
+    first = _one_claim(tmp_path / "first.837", "DAYONE", 2)
+    second = _one_claim(tmp_path / "second.837", "DAYTWO", 2)
+    other = _batch_file(tmp_path / "other.837", "O", 10)
+    runs = []
+    for name, mode in (("one", ONE), ("spark", SPARK)):
+        db = tmp_path / f"history-{name}.db"
+        result = scrub(
+            [first, other], sample_tables_db, tmp_path / f"a{name}", mode, "--history", str(db)
+        )
+        again = scrub(
+            [other, second], sample_tables_db, tmp_path / f"b{name}", mode, "--history", str(db)
+        )
+        with sqlite3.connect(db) as conn:
+            stored = conn.execute("SELECT * FROM claims ORDER BY patient, claim_id").fetchall()
+        runs.append((result, again, stored))
+    assert runs[1] == runs[0]
+    assert "plus 2 units on earlier claims" in json.dumps(_claim_entry(runs[0][1][2], "DAYTWO"))
+
+
+def test_bad_input_is_exit_2_naming_the_file(
+    sample_tables_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = _batch_file(tmp_path / "good.837", "G", 5)
+    bad = tmp_path / "bad.837"
+    bad.write_bytes(good.read_bytes().replace(b"SE*", b"SE*9", 1))
+    messages = []
+    for name, mode in (("one", ONE), ("spark", SPARK)):
+        code, files, report = scrub([good, bad], sample_tables_db, tmp_path / name, mode)
+        assert code == 2
+        assert files == {} and report is None
+        messages.append(capsys.readouterr().err)
+    assert messages[1] == messages[0]
+    assert messages[0].startswith(f"scrubber: {bad}, segment ")
+
+
+def test_a_missing_input_is_exit_2_naming_it(
+    sample_tables_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = _batch_file(tmp_path / "good.837", "G", 2)
+    missing = tmp_path / "missing.837"
+    code, files, report = scrub([good, missing], sample_tables_db, tmp_path / "out", SPARK)
+    assert code == 2 and files == {} and report is None
+    assert str(missing) in capsys.readouterr().err
+
+
+CRASH_PLUGIN = '''
+"""Test plugin: an edit that raises, or ends its process, on chosen claim ids."""
+import os
+from scrubber import Phase, Severity, edit, hookimpl
+
+@edit("CRS001", summary="crashes on purpose", citation="test", severity=Severity.INFO,
+      phase=Phase.ANNOTATE)
+def crash(claim, ctx):
+    if claim.id.startswith("RAISE"):
+        raise RuntimeError("edit bug on purpose")
+    if claim.id.startswith("DIE"):
+        os._exit(7)
+    return iter(())
+
+@hookimpl
+def scrubber_edits():
+    return [crash]
+'''
+
+
+@pytest.fixture(scope="session")
+def crash_site(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The crash plugin installed the way users install one (module plus dist-info with
+    its entry point), shipped once to the executors as a zip, as a cluster installs a plugin
+    package on every node. Tests that do not put it on the driver's path do not see it: an
+    executor blocks plugins the driver does not load."""
+    site = tmp_path_factory.mktemp("crash-site")
+    info = site / "scrubber_crash_test-0.1.dist-info"
+    info.mkdir()
+    (site / "scrubber_crash_test.py").write_text(textwrap.dedent(CRASH_PLUGIN))
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: scrubber-crash-test\nVersion: 0.1\n"
+    )
+    (info / "entry_points.txt").write_text("[claim_scrubber]\ncrash = scrubber_crash_test\n")
+    shipped = tmp_path_factory.mktemp("crash-zip") / "scrubber_crash_test.zip"
+    with zipfile.ZipFile(shipped, "w") as archive:
+        for path in sorted(site.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(site).as_posix())
+    spark.sparkContext.addPyFile(str(shipped))
+    return site
+
+
+@pytest.fixture
+def crash_plugin(crash_site: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The crash plugin on the driver too, for one test."""
+    monkeypatch.syspath_prepend(str(crash_site))
+    yield
+    sys.modules.pop("scrubber_crash_test", None)
+
+
+@pytest.mark.usefixtures("crash_plugin")
+def test_an_edit_that_raises_is_reported_as_with_one_process(
+    sample_tables_db: Path, tmp_path: Path
+) -> None:
+    inputs = [_batch_file(tmp_path / "a.837", "A", 5), _one_claim(tmp_path / "r.837", "RAISE1", 1)]
+    one, spark = both(inputs, sample_tables_db, tmp_path, "--no-history")
+    assert one[0] == 3
+    assert spark == one
+    assert _claim_entry(spark[2] or {}, "RAISE1")["failures"][0]["exc_type"] == "RuntimeError"
+
+
+@pytest.mark.usefixtures("crash_plugin")
+@pytest.mark.parametrize(("claim_id", "extra"), [("RAISE1", ["--strict"]), ("DIE1", [])])
+def test_a_crash_on_an_executor_is_exit_3_and_writes_nothing(
+    sample_tables_db: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    claim_id: str,
+    extra: list[str],
+) -> None:
+    inputs = [
+        _batch_file(tmp_path / "a.837", "A", 5),
+        _one_claim(tmp_path / "c.837", claim_id, 1),
+        _batch_file(tmp_path / "b.837", "B", 5),
+    ]
+    code, files, report = scrub(
+        inputs, sample_tables_db, tmp_path / "out", SPARK, "--no-history", *extra
+    )
+    assert code == 3
+    assert files == {} and report is None
+    assert not list((tmp_path / "out").rglob("*.part"))
+    err = capsys.readouterr().err
+    if claim_id == "DIE1":
+        assert "a Spark task failed" in err and "Python worker exited unexpectedly" in err
+    else:
+        assert "edit bug on purpose" in err
+
+
+def test_spark_and_jobs_together_are_refused(sample_tables_db: Path, tmp_path: Path) -> None:
+    inputs = [_batch_file(tmp_path / "a.837", "A", 2)]
+    code, files, _ = scrub(inputs, sample_tables_db, tmp_path / "out", SPARK, "--jobs", "2")
+    assert code == 2 and files == {}
+
+
+def test_scrub_files_returns_one_row_per_claim_and_writes_the_files(
+    spark: Any, sample_tables_db: Path, tmp_path: Path
+) -> None:
+    from scrubber.spark import RESULT_COLUMNS, scrub_files
+
+    first = _one_claim(tmp_path / "first.837", "DAYONE", 2)
+    other = _batch_file(tmp_path / "other.837", "O", 4)
+    second = _one_claim(tmp_path / "second.837", "DAYTWO", 2)
+    inputs = [first, other, second]
+    frame = scrub_files(spark, inputs, out_dir=tmp_path / "api", tables=sample_tables_db)
+    assert [(f.name, f.dataType.simpleString()) for f in frame.schema.fields] == list(
+        RESULT_COLUMNS
+    )
+    rows = frame.collect()
+    assert [r["claim_id"] for r in rows] == ["DAYONE", *(f"O{i:07d}" for i in range(4)), "DAYTWO"]
+    assert [r["input"] for r in rows] == [str(first)] + [str(other)] * 4 + [str(second)]
+    later = next(r for r in rows if r["claim_id"] == "DAYTWO")
+    assert later["changed"] is True
+    assert [f["code"] for f in json.loads(later["findings"])] == ["MUE003"]
+    assert json.loads(later["fixes"])
+    # the files are those the CLI writes for the same run
+    _, files, _ = scrub(inputs, sample_tables_db, tmp_path / "cli", ONE, "--no-history")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "api").iterdir()} == files
+
+
+def test_scrub_files_names_a_bad_input_and_writes_nothing(
+    spark: Any, sample_tables_db: Path, tmp_path: Path
+) -> None:
+    from scrubber import ScrubberError
+    from scrubber.spark import scrub_files
+
+    good = _batch_file(tmp_path / "good.837", "G", 2)
+    bad = tmp_path / "bad.837"
+    bad.write_bytes(good.read_bytes().replace(b"SE*", b"SE*9", 1))
+    with pytest.raises(ScrubberError) as raised:
+        scrub_files(spark, [good, bad], out_dir=tmp_path / "out", tables=sample_tables_db)
+    assert raised.value.source == str(bad)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_relative_paths_are_the_drivers(
+    spark: Any, sample_tables_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Executors do not share the driver's working directory: relative inputs, output and
+    staging directories are resolved on the driver."""
+    from scrubber.spark import scrub_files
+
+    _batch_file(tmp_path / "a.837", "A", 3)
+    _one_claim(tmp_path / "b.837", "RELATIVE1", 5)
+    monkeypatch.chdir(tmp_path)
+    rows = scrub_files(spark, ["a.837", "b.837"], out_dir="out", tables=sample_tables_db).collect()
+    assert [r["input"] for r in rows] == ["a.837"] * 3 + ["b.837"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.837", "b.837"]
+    code, files, _ = scrub(
+        [Path("a.837"), Path("b.837")], sample_tables_db, Path("cli"), SPARK, "--no-history"
+    )
+    assert code in (0, 1)
+    assert files == {p.name: p.read_bytes() for p in sorted((tmp_path / "out").iterdir())}
+
+
+def test_a_cluster_master_stages_in_the_output_directory(
+    sample_tables_db: Path, tmp_path: Path
+) -> None:
+    """Any master but local[N] stages the executors' files inside --out-dir (storage every
+    node reaches); the outputs are the same and the staging directory is gone afterwards.
+    (The active test session stands in for the cluster.)"""
+    inputs = [_batch_file(tmp_path / "a.837", "A", 4), _batch_file(tmp_path / "b.837", "B", 3)]
+    one = scrub(inputs, sample_tables_db, tmp_path / "one", ONE, "--no-history")
+    cluster = scrub(
+        inputs,
+        sample_tables_db,
+        tmp_path / "cluster",
+        ("--spark", "spark://cluster:7077"),
+        "--no-history",
+    )
+    assert cluster == one
+    assert sorted(p.name for p in (tmp_path / "cluster" / "files").iterdir()) == ["a.837", "b.837"]
+
+
+def test_a_cluster_master_needs_an_output_directory_and_files(
+    sample_tables_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = str(_batch_file(tmp_path / "a.837", "A", 1))
+    base = ["scrub", "--tables", str(sample_tables_db), "--no-history", "-q"]
+    master = ["--spark", "spark://cluster:7077"]
+    assert cli.main([*base, sample, "-o", str(tmp_path / "o.837"), *master]) == 2
+    assert "--out-dir" in capsys.readouterr().err
+    assert cli.main([*base, "-", "--out-dir", str(tmp_path / "out"), *master]) == 2
+    assert "stdin" in capsys.readouterr().err
+    assert not (tmp_path / "o.837").exists() and not (tmp_path / "out").exists()
+
+
+def test_html_and_fhir_responses_are_the_same(sample_tables_db: Path, tmp_path: Path) -> None:
+    inputs = [p for p in CLAIM_SAMPLES if p.suffix in (".json", ".ndjson")]
+    written = []
+    for name, mode in (("one", ONE), ("spark", SPARK)):
+        out = tmp_path / name
+        result = scrub(
+            inputs,
+            sample_tables_db,
+            out,
+            mode,
+            "--no-history",
+            "--html",
+            str(out / "r.html"),
+            "--response",
+            str(out / "resp.ndjson"),
+        )
+        extra = {p.name: p.read_bytes() for p in sorted(out.glob("r*.*")) if p.is_file()}
+        written.append((result, extra))
+    assert written[1] == written[0]
+    assert {"r.html", "report.json"} <= set(written[0][1])
+    assert any(name.startswith("resp.") for name in written[0][1])
+
+
+def test_scrub_files_keeps_a_history_between_runs(
+    spark: Any, sample_tables_db: Path, tmp_path: Path
+) -> None:
+    """Yesterday's batch counts for today's claims of the same date of service."""
+    from scrubber.spark import scrub_files
+
+    first = _one_claim(tmp_path / "first.837", "DAYONE", 2)
+    second = _one_claim(tmp_path / "second.837", "DAYTWO", 2)
+    history = tmp_path / "history.db"
+    kw: dict[str, Any] = {"tables": sample_tables_db, "history": history}
+    checked = scrub_files(spark, [first], check=True, **kw).collect()
+    assert [r["claim_id"] for r in checked] == ["DAYONE"]
+    alone = scrub_files(spark, [second], check=True, **kw).collect()
+    assert json.loads(alone[0]["findings"]) == []  # a check run added nothing
+    scrub_files(spark, [first], out_dir=tmp_path / "day1", **kw)
+    later = scrub_files(spark, [second], out_dir=tmp_path / "day2", **kw).collect()
+    findings = json.loads(later[0]["findings"])
+    assert [f["code"] for f in findings] == ["MUE003"]
+    assert "plus 2 units on earlier claims" in findings[0]["message"]
+
+
+def test_scrub_files_without_an_output_directory_writes_nothing(
+    spark: Any, sample_tables_db: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from scrubber.spark import scrub_files
+
+    inputs = [_batch_file(tmp_path / "a.837", "A", 3), _one_claim(tmp_path / "b.837", "B1", 9)]
+    before = sorted(tmp_path.iterdir())
+    rows = scrub_files(spark, inputs, tables=sample_tables_db).collect()
+    assert [r["claim_id"] for r in rows] == ["A0000000", "A0000001", "A0000002", "B1"]
+    assert next(r for r in rows if r["claim_id"] == "B1")["changed"] is True
+    assert "ISA*" not in capfd.readouterr().out
+    assert sorted(tmp_path.iterdir()) == before
