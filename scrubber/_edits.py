@@ -15,6 +15,14 @@ An edit that can only ever find something on lines of a few procedure codes says
 ``codes=frozenset({...})``: the engine then calls it only for claims that bill one of them
 (``PhaseEdits``), so a batch of mostly unrelated claims does not pay for it. ``None`` (the
 default) means every claim.
+
+Several edits that rest on the same per-claim work (the MUE edits all compare the same table
+rows) can share a *screen*: ``screen=fn`` where ``fn(claim, ctx) -> bool`` says whether any of
+them can find anything on the claim. The engine calls a screen once per claim and phase and
+skips every edit sharing it when it says False, so a clean claim costs one pass instead of one
+walk per edit. A screen must never say False for a claim one of its edits would report on (a
+screen that is unsure says True); a screen that raises lets its edits run (each reports its
+own failure), or stops a ``strict`` run.
 """
 
 from __future__ import annotations
@@ -33,13 +41,15 @@ from scrubber._models import Claim, ServiceLine
 from scrubber._profiles import PayerProfile, Setting
 from scrubber._tables import ReferenceTables
 
-__all__ = ["CODE_PATTERN", "Edit", "EditContext", "PhaseEdits", "edit"]
+__all__ = ["CODE_PATTERN", "Edit", "EditContext", "PhaseEdits", "Screen", "edit"]
 
 T = TypeVar("T")
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2,6}[0-9]{3}$")
 
 Check = Callable[[Claim, "EditContext"], Iterable[Finding]]
+# Whether any edit sharing the screen can find anything on the claim (False: skip them all).
+Screen = Callable[[Claim, "EditContext"], bool]
 
 
 @final
@@ -59,6 +69,7 @@ class Edit:
     # capped or documented is a warning, a flag-only excess an error); None: always *severity*.
     severity_when_fixed: Severity | None = None
     codes: frozenset[str] | None = None  # None: every claim; else claims billing one of them
+    screen: Screen | None = None  # shared by edits resting on the same per-claim work
 
     def __post_init__(self) -> None:
         if not CODE_PATTERN.match(self.code):
@@ -81,11 +92,14 @@ def edit(
     phase: Phase = Phase.LIMIT,
     severity_when_fixed: Severity | None = None,
     codes: Iterable[str] | None = None,
+    screen: Screen | None = None,
 ) -> Callable[[Check], Edit]:
     """Decorator: turn a check function into an ``Edit``. The docstring says why.
 
     *codes*: the procedure codes the edit looks at, when it can find nothing on a claim that
-    bills none of them (the engine then skips such claims); omit it to see every claim."""
+    bills none of them (the engine then skips such claims); omit it to see every claim.
+    *screen*: a check shared with other edits that says whether any of them can find
+    anything on a claim (see the module docstring)."""
     watched = None if codes is None else frozenset(codes)
 
     def wrap(func: Check) -> Edit:
@@ -101,6 +115,7 @@ def edit(
             doc=(func.__doc__ or "").strip(),
             plugin=module.split(".", 1)[0],
             codes=watched,
+            screen=screen,
         )
 
     return wrap
@@ -145,8 +160,10 @@ class PhaseEdits:
 class EditContext:
     """What an edit may look at besides the claim: tables, the payer's settings, the run.
 
-    One context is made per edit and claim; it is read-only. ``program`` is resolved from
-    the payer profile and the claim filing indicator (``medicare`` or ``medicaid``).
+    The engine makes one context per claim and phase and points ``edit`` at each edit in
+    turn while it runs, so a context is valid for the call it is passed to (an edit must not
+    keep it); edits only read it. ``program`` is resolved from the payer profile and the claim
+    filing indicator (``medicare`` or ``medicaid``).
     """
 
     __slots__ = ("_history", "_memo", "as_of", "claim", "edit", "payer", "program", "tables")

@@ -26,13 +26,13 @@ history).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 from typing import final
 
-from scrubber._edits import Edit, EditContext, PhaseEdits
+from scrubber._edits import Edit, EditContext, PhaseEdits, Screen
 from scrubber._findings import (
     AppliedFix,
     ClaimResult,
@@ -223,32 +223,60 @@ class Run:
 
     def scrub_claim(self, claim: Claim) -> ClaimResult:
         """Scrub one claim and record what it finally bills in the run's history."""
+        result = self.scrub_phases(claim)
+        self.history.record(result.claim)
+        return result
+
+    def scrub_phases(
+        self, claim: Claim, phases: Sequence[tuple[Phase, PhaseEdits]] | None = None
+    ) -> ClaimResult:
+        """Run *phases* (every phase of the engine by default) on *claim*, without recording
+        it in the history: the per-claim step a caller may repeat (e.g. on a claim a later
+        phase changed) before ``history.record`` of the claim it keeps.
+
+        One ``EditContext`` serves every edit of a phase (``ctx.edit`` points at the edit
+        running), edits that share a screen are skipped together when it says the claim holds
+        nothing for them, and a claim no edit found anything on is returned without any
+        line bookkeeping."""
         engine = self.engine
         profile = engine.profile
         payer = profile.for_claim(claim)
         program = payer.program_for(claim, profile.default_program)
         strict = engine.options.strict
+        as_of = engine.options.as_of
         current = claim
         stages: list[tuple[Claim, int]] = []  # (claim at the phase's start, findings before)
         line_maps: list[tuple[tuple[int, ...], ...]] = []
         findings: list[Finding] = []
         applied: list[AppliedFix] = []
         failures: list[EditFailure] = []
-        for phase, phase_edits in engine.phases:
+        for phase, phase_edits in engine.phases if phases is None else phases:
             stages.append((current, len(findings)))
+            line_maps.append(())
+            selected = phase_edits.for_claim(current)
+            if not selected:
+                continue
             proposed: list[tuple[str, Fix]] = []
-            memo: dict[Hashable, object] = {}  # shared by this phase's edits on this claim
-            for item in phase_edits.for_claim(current):
-                ctx = EditContext(
-                    edit=item,
-                    claim=current,
-                    tables=self._tables,
-                    payer=payer,
-                    program=program,
-                    as_of=engine.options.as_of,
-                    history=self.history,
-                    memo=memo,
-                )
+            ctx = EditContext(
+                edit=selected[0],
+                claim=current,
+                tables=self._tables,
+                payer=payer,
+                program=program,
+                as_of=as_of,
+                history=self.history,
+                memo={},  # shared by this phase's edits on this claim
+            )
+            screened: dict[int, bool] = {}
+            for item in selected:
+                ctx.edit = item
+                screen = item.screen
+                if screen is not None:
+                    passed = screened.get(id(screen))
+                    if passed is None:
+                        passed = screened[id(screen)] = _screen(screen, current, ctx, strict)
+                    if not passed:
+                        continue
                 try:
                     produced = list(item.check(current, ctx))
                 except Exception as exc:  # an edit's bug must not stop the other edits
@@ -270,7 +298,6 @@ class Run:
                     findings.append(found)
                     proposed.extend((item.code, fix) for fix in found.fixes)
             if not proposed:
-                line_maps.append(())
                 continue
             outcome = apply_fixes(current, proposed)
             findings.extend(
@@ -285,9 +312,16 @@ class Run:
                 for r in outcome.rejected
             )
             current = outcome.claim
-            line_maps.append(outcome.line_map)
+            line_maps[-1] = outcome.line_map
             applied.extend(AppliedFix(by=by, phase=phase, fix=fix) for by, fix in outcome.applied)
-        self.history.record(current)
+        if not findings:  # the common case: nothing to place or sort
+            return ClaimResult(
+                original=claim,
+                claim=current,
+                applied=tuple(applied),
+                failures=tuple(failures),
+                payer=payer.name,
+            )
         placed = _place_lines(findings, stages, line_maps)
         placed.sort(key=lambda f: f.sort_key)
         return ClaimResult(
@@ -298,6 +332,18 @@ class Run:
             failures=tuple(failures),
             payer=payer.name,
         )
+
+
+def _screen(screen: Screen, claim: Claim, ctx: EditContext, strict: bool) -> bool:
+    """Whether the edits sharing *screen* run on *claim*: its answer, or True when it raises
+    (the edits then report their own failures) unless the run is strict."""
+    try:
+        return bool(screen(claim, ctx))
+    except Exception as exc:
+        if strict:
+            exc.add_note(f"screen of edit {ctx.edit.code} on claim {claim.id}")
+            raise
+        return True
 
 
 def _place_lines(
