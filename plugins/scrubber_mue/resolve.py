@@ -25,6 +25,7 @@ __all__ = [
     "day_groups",
     "is_minutes",
     "line_mues",
+    "next_quarter",
     "service_type_for",
     "span_days",
 ]
@@ -69,6 +70,12 @@ class MueRow:
         if self.rationale:
             parts.append(f"rationale {self.rationale}")
         return "; ".join(parts)
+
+
+def next_quarter(effective: date) -> date:
+    """The first day of the calendar quarter after the one *effective* falls in."""
+    month = (effective.month - 1) // 3 * 3 + 4
+    return date(effective.year + (month > 12), (month - 1) % 12 + 1, 1)
 
 
 MINUTES = "MJ"  # SV103 MJ / UCUM min or h: the quantity is time, not units of service
