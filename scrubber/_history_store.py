@@ -149,6 +149,7 @@ class SqliteHistory(ClaimHistory):
         self._pending_patients.clear()
         self._conn.rollback()
         self._patients.clear()
+        self._held = 0
 
     def close(self) -> None:
         self._conn.close()
