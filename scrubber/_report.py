@@ -240,7 +240,24 @@ class ReportBuilder:
         self.validation: list[Entry] = []
 
     def add(self, result: ClaimResult | UnreadableClaim, *, source: str) -> None:
-        """Record one claim's result (scrubbed, or unreadable with its ``SCR002``)."""
+        """Record one claim's result (scrubbed, or unreadable with its ``SCR002``).
+
+        A claim no edit found anything on (most of a batch) only adds to the counts; its
+        small entry is built only when someone takes it (the listener, or level ``all``)."""
+        if (
+            type(result) is ClaimResult
+            and not result.findings
+            and not result.applied
+            and not result.failures
+            and not result.changed
+        ):
+            self.claims += 1
+            self.lines += len(result.original.lines)
+            self.payers[result.payer] += 1
+            if self._listener is not None or self.level == "all":
+                entry = {"claim_id": result.claim_id, "source": source, "payer": result.payer}
+                self._emit({**entry, "changed": False}, attention=False)
+            return
         self.claims += 1
         if isinstance(result, UnreadableClaim):
             self.unreadable += not result.out_of_scope
