@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
-from typing import final
+from typing import cast, final
 
 from scrubber._edits import Edit, EditContext, PhaseEdits, Screen
 from scrubber._findings import (
@@ -75,6 +75,7 @@ OUT_OF_SCOPE_CITATION = (
 )
 
 Result = ClaimResult | UnreadableClaim
+_MAX_RUN_SLOTS = 50_000  # (table, date) pairs a run keeps rows for: a bound, not a limit
 OnResult = Callable[[ClaimPiece, Result], None]
 
 
@@ -133,14 +134,17 @@ class _RunTables:
     """The engine's tables as this run's edits see them, noting each version looked up.
 
     Provenance is the run's, never state on the shared snapshot, so two runs on one snapshot
-    (or two threads) each report exactly the tables they used."""
+    (or two threads) each report exactly the tables they used. Every lookup rests on the
+    version in force for its (table, date), hit or miss, so that version is noted the first
+    time the run asks for the pair; the pair's rows are then kept by the run, and each later
+    lookup is one dict hit for the pair and one for the key."""
 
-    __slots__ = ("_consulted", "_inner", "_used")
+    __slots__ = ("_inner", "_rows", "_used")
 
     def __init__(self, inner: ReferenceTables) -> None:
         self._inner = inner
         self._used: dict[TableInfo, None] = {}
-        self._consulted: set[tuple[str, str, str, date]] = set()
+        self._rows: dict[tuple[str, str, str, date], Mapping[str, RowHit] | None] = {}
 
     def in_force(self, kind: str, program: str, service_type: str, on: date) -> TableInfo | None:
         return self._inner.in_force(kind, program, service_type, on)
@@ -148,17 +152,27 @@ class _RunTables:
     def lookup(
         self, kind: str, program: str, service_type: str, key: str, on: date
     ) -> RowHit | None:
-        hit = self._inner.lookup(kind, program, service_type, key, on)
-        if hit is not None:
-            self._used[hit.table] = None
-        else:  # a miss still rests on the version in force (a code absent from it)
-            slot = (kind, program, service_type, on)
-            if slot not in self._consulted:
-                self._consulted.add(slot)
-                info = self._inner.in_force(kind, program, service_type, on)
-                if info is not None:
-                    self._used[info] = None
-        return hit
+        slot = (kind, program, service_type, on)
+        rows = self._rows.get(slot)
+        if rows is None:
+            rows = self._rows_for(slot)
+            if rows is None:  # tables without whole versions in memory: ask each time
+                return self._inner.lookup(kind, program, service_type, key, on)
+        return rows.get(key)
+
+    def _rows_for(self, slot: tuple[str, str, str, date]) -> Mapping[str, RowHit] | None:
+        kind, program, service_type, on = slot
+        info = self._inner.in_force(kind, program, service_type, on)
+        if info is not None:
+            self._used[info] = None
+        rows_in_force = getattr(self._inner, "rows_in_force", None)
+        if rows_in_force is None:
+            return None
+        _info, rows = rows_in_force(kind, program, service_type, on)
+        if len(self._rows) >= _MAX_RUN_SLOTS:
+            self._rows.clear()
+        self._rows[slot] = rows
+        return cast("Mapping[str, RowHit]", rows)
 
     def tables(self) -> tuple[TableInfo, ...]:
         return self._inner.tables()
