@@ -28,7 +28,7 @@ own failure), or stops a ``strict`` run.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -211,6 +211,14 @@ class EditContext:
         if self._history is None:
             return Decimal("0")
         return self._history.prior_units(self.claim, code, on, key=key, line=line)
+
+    def billed_days(self) -> Container[tuple[str, date]]:
+        """The (code, date of service) pairs earlier claims of this patient in the run bill,
+        for any provider (empty when the run keeps no history): ``prior_units`` is 0 for a
+        pair not in it, so a check can skip asking for most lines."""
+        if self._history is None:
+            return ()
+        return self._history.billed_days(self.claim)
 
     def finding(
         self,

@@ -37,7 +37,7 @@ is one dict hit, and nothing per key kind is stored three times.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -252,6 +252,15 @@ class ClaimHistory:
             if mark[at] == provider and claim_id not in skip:
                 total += mark[5]
         return total
+
+    def billed_days(self, claim: Claim) -> Container[tuple[str, date]]:
+        """The (code, date of service) pairs that claims held for *claim*'s patient bill,
+        whoever the provider: ``prior_units`` is 0 for every key on a pair not in it, so an
+        edit can test a whole claim with one call and ask for units only where it matters."""
+        patient = _patient_of(claim)
+        if not patient:
+            return ()
+        return self._entry(patient).days.keys()
 
     def record(self, claim: Claim) -> None:
         """Count *claim*'s lines (as they will be billed); see the module docstring for

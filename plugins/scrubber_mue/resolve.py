@@ -25,6 +25,7 @@ __all__ = [
     "day_groups",
     "is_minutes",
     "line_mues",
+    "mue_row",
     "next_quarter",
     "service_type_for",
     "span_days",
@@ -179,7 +180,7 @@ _ROWS: dict[int, MueRow] = {}
 _MAX_ROWS = 16_384  # distinct codes x versions a run meets; bounds memory either way
 
 
-def _mue_row(hit: RowHit) -> MueRow:
+def mue_row(hit: RowHit) -> MueRow:
     """``MueRow.from_hit``, once per row hit: a table snapshot hands out one ``RowHit`` per
     (version, code), so the columns are read once per run instead of once per line. Keyed
     by identity; the cached row holds its hit, so an id is never reused while it is cached."""
@@ -213,7 +214,7 @@ def line_mues(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[Li
             if line.units <= 0:
                 continue
             hit = ctx.tables.lookup(KIND, ctx.program, service_type, line.code, line.service_date)
-            found.append(LineMue(line=line, row=None if hit is None else _mue_row(hit)))
+            found.append(LineMue(line=line, row=None if hit is None else mue_row(hit)))
         return tuple(found)
 
     return ctx.memo("scrubber_mue.line_mues", lookup)

@@ -30,7 +30,9 @@ from scrubber_mue.common import settings_of
 from scrubber_mue.resolve import (
     KIND,
     MAX_SPAN_DAYS,
+    MINUTES,
     counted_units,
+    mue_row,
     next_quarter,
     service_type_for,
     span_days,
@@ -71,11 +73,13 @@ def mue_screen(claim: Claim, ctx: EditContext) -> bool:
         hit = lookup(KIND, program, service_type, line.code, on)
         if hit is None:
             return True  # MUE007
-        value = int(hit.row.get("value", "0") or "0")
+        value = mue_row(hit).value
         if value == 0 or on >= _stale_from(hit.table):
             return True  # MUE006, MUE009
-        days = span_days(line)
-        counted = counted_units(line)
+        if line.service_to is None and line.unit_basis != MINUTES:
+            days, counted = 1, units  # one date, units of service: the usual line
+        else:
+            days, counted = span_days(line), counted_units(line)
         if counted > value * days:
             return True  # a line over its MUE on its own
         slot = (line.code, line.service_from, days, provider_for(claim, line, key))
@@ -83,11 +87,14 @@ def mue_screen(claim: Claim, ctx: EditContext) -> bool:
         groups[slot] = (
             (value, counted, line) if group is None else (value, group[1] + counted, group[2])
         )
+    billed = ctx.billed_days()
     for (code, first, days, _), (value, counted, line) in groups.items():
-        prior = max(
-            ctx.prior_units(code, first + timedelta(days=n), key=key, line=line)
-            for n in range(min(days, MAX_SPAN_DAYS))
-        )
+        on_days = [first + timedelta(days=n) for n in range(min(days, MAX_SPAN_DAYS))]
+        if not any((code, on) in billed for on in on_days):
+            if counted > value * days:  # nothing earlier: the claim's own units
+                return True
+            continue
+        prior = max(ctx.prior_units(code, on, key=key, line=line) for on in on_days)
         if counted > (Decimal(value) - prior) * days:
             return True  # the day's units, with earlier claims', over the MUE
     return False
