@@ -65,7 +65,7 @@ VOID = "8"  # X12 CLM05-3: void/cancel of prior claim
 
 DAY_TOTAL_KEYS = ("billing_npi", "rendering_npi", "billing_tin")
 MAX_SPAN_DAYS = 366  # a longer date span is recorded on its first year of days only
-DEFAULT_MAX_CLAIMS = 100_000  # claims held in memory across patients (about 150 MB at most)
+DEFAULT_MAX_CLAIMS = 50_000  # claims held in memory across patients (about 2 KB each)
 
 Slot = tuple[str, str, str, date]  # (key kind, provider, code, date of service)
 # What one line adds on one day: code, date, then the provider under each of DAY_TOTAL_KEYS
