@@ -17,12 +17,13 @@ An edit that can only ever find something on lines of a few procedure codes says
 default) means every claim.
 
 Several edits that rest on the same per-claim work (the MUE edits all compare the same table
-rows) can share a *screen*: ``screen=fn`` where ``fn(claim, ctx) -> bool`` says whether any of
-them can find anything on the claim. The engine calls a screen once per claim and phase and
-skips every edit sharing it when it says False, so a clean claim costs one pass instead of one
-walk per edit. A screen must never say False for a claim one of its edits would report on (a
-screen that is unsure says True); a screen that raises lets its edits run (each reports its
-own failure), or stops a ``strict`` run.
+rows) can share a *screen*: ``screen=fn`` where ``fn(claim, ctx)`` says which of them can find
+anything on the claim: ``True`` all of them, ``False`` none, or a set of edit codes (only
+those run). The engine calls a screen once per claim and phase and skips every edit sharing
+it that the answer leaves out, so a clean claim costs one pass instead of one walk per edit.
+A screen must never leave out an edit that would report on the claim (a screen that is
+unsure says True); a screen that raises lets its edits run (each reports its own failure),
+or stops a ``strict`` run.
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ T = TypeVar("T")
 CODE_PATTERN = re.compile(r"^[A-Z]{2,6}[0-9]{3}$")
 
 Check = Callable[[Claim, "EditContext"], Iterable[Finding]]
-# Whether any edit sharing the screen can find anything on the claim (False: skip them all).
-Screen = Callable[[Claim, "EditContext"], bool]
+# Which edits sharing the screen may find anything on the claim: True all, False none, or
+# the codes of those that may.
+Screen = Callable[[Claim, "EditContext"], bool | Container[str]]
 
 
 @final

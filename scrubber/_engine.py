@@ -26,7 +26,7 @@ history).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
@@ -281,7 +281,7 @@ class Run:
                 history=self.history,
                 memo={},  # shared by this phase's edits on this claim
             )
-            screened: dict[int, bool] = {}
+            screened: dict[int, bool | Container[str]] = {}
             for item in selected:
                 ctx.edit = item
                 screen = item.screen
@@ -289,7 +289,7 @@ class Run:
                     passed = screened.get(id(screen))
                     if passed is None:
                         passed = screened[id(screen)] = _screen(screen, current, ctx, strict)
-                    if not passed:
+                    if passed is not True and (passed is False or item.code not in passed):
                         continue
                 try:
                     produced = list(item.check(current, ctx))
@@ -348,16 +348,22 @@ class Run:
         )
 
 
-def _screen(screen: Screen, claim: Claim, ctx: EditContext, strict: bool) -> bool:
-    """Whether the edits sharing *screen* run on *claim*: its answer, or True when it raises
-    (the edits then report their own failures) unless the run is strict."""
+def _screen(
+    screen: Screen, claim: Claim, ctx: EditContext, strict: bool
+) -> bool | Container[str]:
+    """Which edits sharing *screen* run on *claim*: its answer (True, False or a set of edit
+    codes), or True when it raises (the edits then report their own failures) unless the
+    run is strict."""
     try:
-        return bool(screen(claim, ctx))
+        answer = screen(claim, ctx)
     except Exception as exc:
         if strict:
             exc.add_note(f"screen of edit {ctx.edit.code} on claim {claim.id}")
             raise
         return True
+    if answer is None or isinstance(answer, bool | int):
+        return bool(answer)
+    return answer or False
 
 
 def _place_lines(

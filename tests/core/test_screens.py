@@ -3,6 +3,7 @@ claim and phase, and a screen that raises never hides its edits' findings."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -23,6 +24,10 @@ CALLS: list[str] = []
 def over_two(claim: Claim, ctx: EditContext) -> bool:
     CALLS.append(f"screen {claim.id}")
     return any(line.units > 2 for line in claim.lines)
+
+
+def only_the_claim_level_one(claim: Claim, ctx: EditContext) -> frozenset[str]:
+    return frozenset({"TST202"}) if claim.id == "OVER" else frozenset()
 
 
 def broken(claim: Claim, ctx: EditContext) -> bool:
@@ -91,3 +96,15 @@ def test_a_screen_that_raises_lets_its_edits_run() -> None:
             )
         )
     assert "screen of edit TST204 on claim CLEAN" in raised.value.__notes__
+
+
+def test_a_screen_may_name_the_edits_that_run() -> None:
+    CALLS.clear()
+    edits = [
+        dataclasses.replace(e, screen=only_the_claim_level_one)
+        for e in (units_over_two, also_over_two)
+    ]
+    clean, over = scrub(_claims(), edits=edits, tables=TABLES, profile=PROFILE)
+    assert clean.findings == ()
+    assert [f.code for f in over.findings] == ["TST202"]
+    assert CALLS == ["TST202 OVER"]  # an empty set runs nothing, TST201 was not named
