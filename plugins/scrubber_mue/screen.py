@@ -1,23 +1,24 @@
-"""One pass over a claim that says whether any MUE edit can find anything on it.
+"""One pass over a claim that says which MUE edits can find anything on it.
 
 A clearinghouse batch is mostly clean claims, and on a clean claim all eleven MUE edits come
-back empty. The engine calls this screen once per claim (``Edit.screen``) before any of them;
-when it says False none of them runs. It looks each line's code up once in the table version
-in force on its date of service (a dict hit per line) and says True as soon as one of these
-holds, which is everything an MUE edit reports on:
+back empty. The engine calls this screen once per claim (``Edit.screen``) before any of them
+and runs only the edits it names (none, on a clean claim). It looks each line's code up once
+in the table version in force on its date of service (a dict hit per line) and names an edit
+when what it reports on holds:
 
-- the program is not stated (MUE011);
-- a line of 0 or fewer units (MUE008);
-- a line with no table in force or no row for its code (MUE007);
-- a row of MUE 0 (MUE006);
-- a date of service past the quarter of the table in force (MUE009);
-- a line over its MUE per day (MUE001, MUE004 per line), or the day's units of a code and
-  provider, with the units on earlier claims of the run, over its MUE (MUE002, MUE003,
-  MUE004 per date of service, MUE005, MUE010).
+- MUE011: the program is not stated;
+- MUE008: a line of 0 units;
+- MUE007: a line with no table in force or no row for its code;
+- MUE006: a row of MUE 0;
+- MUE009: a date of service past the quarter of the table in force;
+- MUE001 (MAI 1) and MUE004 (no indicator, compared per line): a line over its MUE per day;
+- the day's units of a code and provider, with the units on earlier claims of the run, over
+  its MUE: MUE002 (MAI 2), MUE003 (MAI 3), MUE004 and MUE005 (no indicator), and MUE010 (a
+  bilateral RT + LT pair) for any indicator but MAI 1.
 
 The comparisons are the edits' own (``LineMue.over``, ``DayGroup.over``), so the screen can
-only say True too often, never hide a finding; tests/test_mue_screen.py checks that on the
-samples and on generated claims.
+only name an edit too often, never hide a finding; tests/plugins/mue/test_mue_screen.py
+checks that against every edit run on every claim, on generated claims.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from scrubber_mue.resolve import (
     KIND,
     MAX_SPAN_DAYS,
     MINUTES,
+    MueRow,
     counted_units,
     mue_row,
     next_quarter,
@@ -54,47 +56,70 @@ def _stale_from(table: TableInfo) -> date:
     return cached[1]
 
 
-def mue_screen(claim: Claim, ctx: EditContext) -> bool:
-    """True when an MUE edit may report on *claim* (see the module docstring)."""
+# Edits a day total over the MUE concerns, by adjudication indicator (MUE010 looks at every
+# indicator but MAI 1); and the edits a single line over it concerns.
+_DAY_EDITS = {
+    "1": frozenset(),
+    "2": frozenset({"MUE002", "MUE010"}),
+    "3": frozenset({"MUE003", "MUE010"}),
+    "": frozenset({"MUE004", "MUE005", "MUE010"}),
+}
+_OTHER_DAY_EDITS = frozenset({"MUE010"})
+_LINE_EDITS = {"1": "MUE001", "": "MUE004"}
+
+
+def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
+    """The codes of the MUE edits that may report on *claim*, or False for none (see the
+    module docstring)."""
+    named: set[str] = set()
     if ctx.payer.program is None and not claim.filing_indicator:
-        return True  # MUE011: the program was assumed
+        named.add("MUE011")  # the program was assumed
     settings = settings_of(ctx)
     service_type = service_type_for(claim, settings)
     lookup = ctx.tables.lookup
     program = ctx.program
     key = settings.day_total_key
-    # (code, first date, days, provider) -> (MUE value, units over the span, first line)
-    groups: dict[tuple[str, date, int, str], tuple[int, Decimal, ServiceLine]] = {}
+    # (code, first date, days, provider) -> (MUE row, units over the span, first line)
+    groups: dict[tuple[str, date, int, str], tuple[MueRow, Decimal, ServiceLine]] = {}
     for line in claim.lines:
         units = line.units
-        if units <= 0:
-            return True  # MUE008
+        if units <= 0:  # no MUE edit counts such a line; 0 units is a finding of its own
+            if units == 0:
+                named.add("MUE008")
+            continue
         on = line.service_date
         hit = lookup(KIND, program, service_type, line.code, on)
+        table = ctx.tables.in_force(KIND, program, service_type, on) if hit is None else hit.table
+        if table is not None and on >= _stale_from(table):
+            named.add("MUE009")  # whether or not the code has a row in it
         if hit is None:
-            return True  # MUE007
-        value = mue_row(hit).value
-        if value == 0 or on >= _stale_from(hit.table):
-            return True  # MUE006, MUE009
+            named.add("MUE007")
+            continue
+        row = mue_row(hit)
+        value = row.value
+        if value == 0:  # not payable: no unit comparison applies
+            named.add("MUE006")
+            continue
         if line.service_to is None and line.unit_basis != MINUTES:
             days, counted = 1, units  # one date, units of service: the usual line
         else:
             days, counted = span_days(line), counted_units(line)
-        if counted > value * days:
-            return True  # a line over its MUE on its own
+        if counted > value * days and row.mai in _LINE_EDITS:
+            named.add(_LINE_EDITS[row.mai])
         slot = (line.code, line.service_from, days, provider_for(claim, line, key))
         group = groups.get(slot)
         groups[slot] = (
-            (value, counted, line) if group is None else (value, group[1] + counted, group[2])
+            (row, counted, line) if group is None else (row, group[1] + counted, group[2])
         )
     billed = ctx.billed_days()
-    for (code, first, days, _), (value, counted, line) in groups.items():
-        on_days = [first + timedelta(days=n) for n in range(min(days, MAX_SPAN_DAYS))]
-        if not any((code, on) in billed for on in on_days):
-            if counted > value * days:  # nothing earlier: the claim's own units
-                return True
-            continue
-        prior = max(ctx.prior_units(code, on, key=key, line=line) for on in on_days)
-        if counted > (Decimal(value) - prior) * days:
-            return True  # the day's units, with earlier claims', over the MUE
-    return False
+    for (code, first, days, _), (row, counted, line) in groups.items():
+        limit = Decimal(row.value) * days
+        if counted <= limit:  # within it alone: only earlier claims' units could tip it
+            on_days = [first + timedelta(days=n) for n in range(min(days, MAX_SPAN_DAYS))]
+            if not any((code, on) in billed for on in on_days):
+                continue
+            prior = max(ctx.prior_units(code, on, key=key, line=line) for on in on_days)
+            if counted <= limit - prior * days:
+                continue
+        named |= _DAY_EDITS.get(row.mai, _OTHER_DAY_EDITS)
+    return frozenset(named) or False
