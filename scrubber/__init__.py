@@ -1,6 +1,6 @@
 """claim-scrubber: a pluggy-based pre-submission claim scrubber.
 
-Public API (everything else is internal and may change)::
+Public API (modules whose names start with an underscore are internal and may change)::
 
     from scrubber import scrub_bytes, Plugins, MemoryTables, TableStore
     result = scrub_bytes(data, tables=TableStore.open(path).snapshot())

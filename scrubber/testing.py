@@ -14,13 +14,14 @@ from decimal import Decimal
 from typing import Any
 
 from scrubber._edits import Edit, EditContext
+from scrubber._engine import scrub_claim
 from scrubber._findings import Finding
 from scrubber._history import ClaimHistory
 from scrubber._models import Claim, ServiceLine
 from scrubber._profiles import Profile, SettingsSection, load_profile
 from scrubber._tables import MemoryTables, ParsedTable, ReferenceTables, TableInfo, TableRow
 
-__all__ = ["make_claim", "make_line", "make_table", "run_edit"]
+__all__ = ["make_claim", "make_line", "make_table", "run_edit", "scrub_claim"]
 
 DEFAULT_DATE = date(2026, 1, 15)
 
