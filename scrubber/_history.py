@@ -111,11 +111,16 @@ class ClaimUnits:
     def units(self) -> dict[Slot, Decimal]:
         """The claim's units per (key kind, provider, code, date of service)."""
         out: dict[Slot, Decimal] = {}
-        for code, on, *providers, units in self.marks:
-            for key, provider in zip(DAY_TOTAL_KEYS, providers, strict=True):
+        for code, on, billing, rendering, tin, units in self.marks:
+            for key, provider in (
+                ("billing_npi", billing),
+                ("rendering_npi", rendering),
+                ("billing_tin", tin),
+            ):
                 if provider is not None:
                     slot = (key, provider, code, on)
-                    out[slot] = out.get(slot, _ZERO) + units
+                    held = out.get(slot)
+                    out[slot] = units if held is None else held + units
         return out
 
     def __reduce__(self) -> tuple[object, ...]:  # pickled between --jobs processes
