@@ -79,6 +79,9 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
     lookup = ctx.tables.lookup
     program = ctx.program
     key = settings.day_total_key
+    rendering = claim.rendering_npi or claim.billing_npi or ""  # provider_for, inlined
+    checked: TableInfo | None = None  # the last table judged for staleness, and its answer
+    stale_from = date.min
     # (code, first date, days, provider) -> (MUE row, units over the span, first line)
     groups: dict[tuple[str, date, int, str], tuple[MueRow, Decimal, ServiceLine]] = {}
     for line in claim.lines:
@@ -90,7 +93,9 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
         on = line.service_date
         hit = lookup(KIND, program, service_type, line.code, on)
         table = ctx.tables.in_force(KIND, program, service_type, on) if hit is None else hit.table
-        if table is not None and on >= _stale_from(table):
+        if table is not checked and table is not None:
+            checked, stale_from = table, _stale_from(table)
+        if table is not None and on >= stale_from:
             named.add("MUE009")  # whether or not the code has a row in it
         if hit is None:
             named.add("MUE007")
@@ -106,18 +111,27 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
             days, counted = span_days(line), counted_units(line)
         if counted > value * days and row.mai in _LINE_EDITS:
             named.add(_LINE_EDITS[row.mai])
-        slot = (line.code, line.service_from, days, provider_for(claim, line, key))
+        if key == "rendering_npi":
+            provider = line.rendering_npi or rendering
+        else:
+            provider = provider_for(claim, line, key)
+        slot = (line.code, line.service_from, days, provider)
         group = groups.get(slot)
         groups[slot] = (
             (row, counted, line) if group is None else (row, group[1] + counted, group[2])
         )
     billed = ctx.billed_days()
     for (code, first, days, _), (row, counted, line) in groups.items():
-        limit = Decimal(row.value) * days
+        limit = row.value * days
         if counted <= limit:  # within it alone: only earlier claims' units could tip it
-            on_days = [first + timedelta(days=n) for n in range(min(days, MAX_SPAN_DAYS))]
-            if not any((code, on) in billed for on in on_days):
-                continue
+            if days == 1:
+                if (code, first) not in billed:
+                    continue
+                on_days = [first]
+            else:
+                on_days = [first + timedelta(days=n) for n in range(min(days, MAX_SPAN_DAYS))]
+                if not any((code, on) in billed for on in on_days):
+                    continue
             prior = max(ctx.prior_units(code, on, key=key, line=line) for on in on_days)
             if counted <= limit - prior * days:
                 continue

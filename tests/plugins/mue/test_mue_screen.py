@@ -42,6 +42,9 @@ PROFILES = {
     "per_date": load_profile(
         '[defaults.mue]\nmedicaid_mode = "per_date_of_service"\n', [MUE_SECTION]
     ),
+    "by_billing_npi": load_profile(
+        '[defaults.mue]\nday_total_key = "billing_npi"\n', [MUE_SECTION]
+    ),
     "stated": load_profile('[[payer]]\npayer_ids = ["P1"]\nprogram = "medicaid"\n', [MUE_SECTION]),
 }
 UNSCREENED = tuple(dataclasses.replace(e, screen=None) for e in MUE_EDITS)
