@@ -100,8 +100,8 @@ def edit(
 
     *codes*: the procedure codes the edit looks at, when it can find nothing on a claim that
     bills none of them (the engine then skips such claims); omit it to see every claim.
-    *screen*: a check shared with other edits that says whether any of them can find
-    anything on a claim (see the module docstring)."""
+    *screen*: a check shared with other edits that says which of them can find anything on
+    a claim (see the module docstring)."""
     watched = None if codes is None else frozenset(codes)
 
     def wrap(func: Check) -> Edit:

@@ -249,9 +249,9 @@ class Run:
         phase changed) before ``history.record`` of the claim it keeps.
 
         One ``EditContext`` serves every edit of a phase (``ctx.edit`` points at the edit
-        running), edits that share a screen are skipped together when it says the claim holds
-        nothing for them, and a claim no edit found anything on is returned without any
-        line bookkeeping."""
+        running), of the edits that share a screen only those it names run (none on a claim
+        it passes), and a claim no edit found anything on is returned without any line
+        bookkeeping."""
         engine = self.engine
         profile = engine.profile
         payer = profile.for_claim(claim)
@@ -348,9 +348,7 @@ class Run:
         )
 
 
-def _screen(
-    screen: Screen, claim: Claim, ctx: EditContext, strict: bool
-) -> bool | Container[str]:
+def _screen(screen: Screen, claim: Claim, ctx: EditContext, strict: bool) -> bool | Container[str]:
     """Which edits sharing *screen* run on *claim*: its answer (True, False or a set of edit
     codes), or True when it raises (the edits then report their own failures) unless the
     run is strict."""

@@ -262,8 +262,13 @@ class ReportBuilder:
             self.lines += len(result.original.lines)
             self.payers[result.payer] += 1
             if self._listener is not None or self.level == "all":
-                entry = {"claim_id": result.claim_id, "source": source, "payer": result.payer}
-                self._emit({**entry, "changed": False}, attention=False)
+                entry = {
+                    "claim_id": result.claim_id,
+                    "source": source,
+                    "payer": result.payer,
+                    "changed": False,
+                }
+                self._emit(entry, attention=False)
             return
         self.claims += 1
         if isinstance(result, UnreadableClaim):
