@@ -180,10 +180,22 @@ def _changed_origins(original: Claim, fixed: Claim) -> set[int]:
     return changed
 
 
-def _visible(line: ServiceLine) -> Entry:
-    shown = line_dict(line)
-    del shown["number"], shown["origin"]
-    return shown
+def _visible(line: ServiceLine) -> tuple[object, ...]:
+    """What ``line_dict`` shows of *line* but its number and origin, as a tuple to compare
+    (the same texts for units, minutes and charge, so ``2`` and ``2.0`` still differ)."""
+    return (
+        line.code,
+        line.modifiers,
+        str(line.units),
+        line.unit_basis,
+        None if line.minutes is None else str(line.minutes),
+        str(line.charge),
+        line.service_from,
+        line.service_to,
+        line.control_number,
+        line.note,
+        line.attachments,
+    )
 
 
 def claim_states(original: Claim, fixed: Claim) -> tuple[Entry, Entry]:
