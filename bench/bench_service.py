@@ -3,19 +3,50 @@ one-Claim FHIR document at 1, 8 and 32 concurrent clients on loopback, against t
 ``scrub_bytes`` rate for the same documents.
 
     .venv/bin/python bench/bench_service.py                  # 200 requests per level
-    .venv/bin/python bench/bench_service.py --requests 500 --rounds 5
+    .venv/bin/python bench/bench_service.py --requests 600 --rounds 3
+    .venv/bin/python bench/bench_service.py --client http.client   # the stdlib client instead
 
 The service runs as a real ``scrubber serve`` process (one worker) over the bundled sample
 tables. The service overhead of a request (HTTP + JSON) is the median, over pairs taken back
 to back, of one request's latency minus one in-process ``scrub_bytes`` of the same document,
-so a stall of this machine rarely lands on one side only. Clients are threads with keep-alive
-connections (``http.client``): on a 2-core machine they share the CPU with the server, so the
-concurrent figures are a floor.
+so a stall of this machine rarely lands on one side only.
+
+Where the overhead goes, three ways:
+
+- ``app_overhead_p50_ms``: the same pairs with the ASGI application called in this process,
+  no socket and no server: FastAPI's routing and parameter parsing, the access log, and JSON
+  encoding of the answer.
+- ``server_cpu_ms``: the server process's CPU time per one-client request (from
+  ``/proc/PID/stat``) beside this process's CPU time per in-process scrub: what the server
+  spends whatever else the machine runs, where wall-clock latency on a busy machine also
+  counts the time the server waited for a core.
+- ``healthz_p50_ms``: a ``GET /healthz`` round trip, the HTTP floor with no scrub.
+- ``scheduling_delay_p50_ms``: a bare socket server (no HTTP, no scrub) that spins the
+  in-process scrub's p50 CPU time per request: its latency less that time is what this
+  machine's scheduler adds, in the same round, to a request needing that much CPU behind a
+  socket. Near zero on a quiet machine; on a busy one it is of the size of
+  ``overhead_p50_ms``, which it then explains.
+- ``remembered``: one-client latency and server CPU against a second server, run as
+  ``scrubber serve`` runs (``run_server``), whose scrub answers from a result it computed once
+  for the same bytes: the request does everything but the scrub, so its latency *is* the
+  service's overhead, measured without subtracting two noisy figures. On a busy machine the
+  paired figure above is not: a 2-10 ms scrub is preempted several times in the server, and
+  each preemption lands in the difference; a request of a fraction of a millisecond is not.
+
+The client is a keep-alive raw-socket HTTP/1.1 client by default: it sends prebuilt request
+bytes and reads the answer by its Content-Length, so the figures measure the server rather
+than the client. Measured per one-claim request, its own CPU time is about 0.05 ms, against
+0.25 ms for ``http.client`` (which parses every response's headers through ``email.parser``)
+and 0.7 ms for httpx; ``--client http.client`` shows the difference. Concurrent
+clients are connections driven by one asyncio loop (threads with ``--client http.client``,
+where they also queue for the interpreter lock): on a 2-core machine they share the CPU with
+the server, so the concurrent figures are a floor.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import os
@@ -27,7 +58,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = {
@@ -45,39 +78,101 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _post(conn: http.client.HTTPConnection, body: bytes, media: str) -> float:
+class RawClient:
+    """One keep-alive connection that sends prebuilt HTTP/1.1 requests and reads each answer
+    by its Content-Length (the service always sends one): a few microseconds a request."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def request(self, prebuilt: bytes) -> tuple[int, bytes]:
+        self.sock.sendall(prebuilt)
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, _, rest = self.buffer.partition(b"\r\n\r\n")
+        status, length = _status_and_length(head)
+        while len(rest) < length:
+            rest += self._recv()
+        self.buffer = rest[length:]
+        return status, rest[:length]
+
+    def _fill(self) -> None:
+        self.buffer += self._recv()
+
+    def _recv(self) -> bytes:
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("the service closed the connection")
+        return chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _status_and_length(head: bytes) -> tuple[int, int]:
+    """The status and Content-Length of a response head."""
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return int(head[9:12]), length
+
+
+class StdlibClient:
+    """The same requests through ``http.client`` (``--client http.client``)."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def request(self, prebuilt: bytes) -> tuple[int, bytes]:
+        head, _, body = prebuilt.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, path, _ = lines[0].split(" ")
+        headers = dict(line.split(": ", 1) for line in lines[1:])
+        headers.pop("host", None)
+        self.conn.request(method, path, body=body or None, headers=headers)
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+Client = RawClient | StdlibClient
+
+
+def _prebuilt(method: str, path: str, body: bytes = b"", media: str | None = None) -> bytes:
+    head = [f"{method} {path} HTTP/1.1", "host: 127.0.0.1"]
+    if media is not None:
+        head.append(f"content-type: {media}")
+    if body or method == "POST":
+        head.append(f"content-length: {len(body)}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _timed(client: Client, prebuilt: bytes) -> float:
     started = time.perf_counter()
-    conn.request("POST", "/v1/scrub", body=body, headers={"content-type": media})
-    response = conn.getresponse()
-    payload = response.read()
+    status, payload = client.request(prebuilt)
     elapsed = time.perf_counter() - started
-    if response.status != 200:
-        raise SystemExit(f"service answered {response.status}: {payload[:200]!r}")
+    if status != 200:
+        raise SystemExit(f"service answered {status}: {payload[:200]!r}")
     return elapsed
 
 
-def _get_floor(port: int, count: int) -> list[float]:
-    """GET /healthz latencies: the HTTP round trip with no scrub and almost no JSON."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    out = []
-    for _ in range(count):
-        started = time.perf_counter()
-        conn.request("GET", "/healthz")
-        conn.getresponse().read()
-        out.append(time.perf_counter() - started)
-    conn.close()
-    return out
-
-
-def _load(port: int, body: bytes, media: str, clients: int, requests: int) -> list[float]:
+def _load(
+    connect: Callable[[], Client], prebuilt: bytes, clients: int, requests: int
+) -> list[float]:
     """*requests* posts spread over *clients* threads; every request's latency."""
     latencies: list[float] = []
     lock = threading.Lock()
     per_client = max(1, requests // clients)
 
     def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = [_post(conn, body, media) for _ in range(per_client)]
+        conn = connect()
+        mine = [_timed(conn, prebuilt) for _ in range(per_client)]
         conn.close()
         with lock:
             latencies.extend(mine)
@@ -90,18 +185,193 @@ def _load(port: int, body: bytes, media: str, clients: int, requests: int) -> li
     return latencies
 
 
+def _load_async(port: int, prebuilt: bytes, clients: int, requests: int) -> list[float]:
+    """The same load from *clients* connections driven by one asyncio loop: unlike threads,
+    the clients do not queue for the interpreter lock, so the latencies are the server's."""
+    latencies: list[float] = []
+    per_client = max(1, requests // clients)
+
+    async def client() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(per_client):
+            started = time.perf_counter()
+            writer.write(prebuilt)
+            status, length = _status_and_length(await reader.readuntil(b"\r\n\r\n"))
+            payload = await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if status != 200:
+                raise SystemExit(f"service answered {status}: {payload[:200]!r}")
+        writer.close()
+        await writer.wait_closed()
+
+    async def run() -> None:
+        await asyncio.gather(*(client() for _ in range(clients)))
+
+    asyncio.run(run())
+    return latencies
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process *pid* so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _asgi_call(app: Any, body: bytes, media: str) -> Callable[[], Any]:
+    """A coroutine factory: one POST /v1/scrub through the ASGI application in process."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/scrub",
+        "raw_path": b"/v1/scrub",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"content-type", media.encode()),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 2),
+    }
+
+    async def call() -> None:
+        given = False
+        status = 0
+
+        async def receive() -> dict[str, Any]:
+            nonlocal given
+            if given:
+                return {"type": "http.disconnect"}
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        await app(dict(scope, state={}), receive, send)
+        if status != 200:
+            raise SystemExit(f"application answered {status}")
+
+    return call
+
+
+async def _app_pairs(
+    asgi: Callable[[], Any], in_process: Callable[[], float], count: int
+) -> list[float]:
+    """*count* pairs: one in-process scrub, then the same document through the ASGI app;
+    each pair's difference (the application's own cost)."""
+    out = []
+    for _ in range(count):
+        alone = in_process()
+        started = time.perf_counter()
+        await asgi()
+        out.append(time.perf_counter() - started - alone)
+    return out
+
+
+def _serve_burn(port: int) -> None:
+    """The server of ``scheduling_delay`` (run as ``--serve-burn PORT``): no HTTP, no scrub;
+    for each line of microseconds it receives it spins that much CPU time, then answers."""
+    with socket.create_server(("127.0.0.1", port)) as listener:
+        conn, _ = listener.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with conn, conn.makefile("rb") as lines:
+            for line in lines:
+                end = time.thread_time() + int(line) / 1e6
+                while time.thread_time() < end:
+                    pass
+                conn.sendall(b"k")
+
+
+def _burn_delays(port: int, spin: float, count: int) -> list[float]:
+    """*count* requests to the burn server, each asking for *spin* seconds of CPU time; each
+    one's latency less *spin*: what this machine's scheduler adds to such a request."""
+    out = []
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        ask = f"{round(spin * 1e6)}\n".encode()
+        for _ in range(count):
+            started = time.perf_counter()
+            conn.sendall(ask)
+            if conn.recv(1) != b"k":
+                raise SystemExit("the burn server went away")
+            out.append(time.perf_counter() - started - spin)
+    return out
+
+
+def _serve_remembered(port: int, tables: str) -> None:
+    """The server of the ``remembered`` figures (run as ``--serve-remembered PORT DB``)."""
+    import scrubber.serve._app as service_app
+    from scrubber._api import scrub_bytes as real
+    from scrubber.serve import create_app, load_config
+    from scrubber.serve._run import run_server
+
+    seen: dict[tuple[bytes, str, bool], Any] = {}
+
+    def remembered(data: bytes, **options: Any) -> Any:
+        key = (data, options["format"], options["check"])
+        if key not in seen:
+            seen[key] = real(data, **options)
+        return seen[key]
+
+    setattr(service_app, "scrub_bytes", remembered)  # noqa: B010 - a bench's stand-in
+    run_server(create_app(load_config(tables=tables)), host="127.0.0.1", port=port)
+
+
+def _start(argv: list[str], port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [sys.executable, *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    for _ in range(300):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/readyz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"{argv} did not become ready")
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="requests per level")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    parser.add_argument(
+        "--client", choices=("raw", "http.client"), default="raw", help="the benchmark client"
+    )
+    parser.add_argument("--serve-remembered", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-burn", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_burn:
+        _serve_burn(args.serve_burn)
+        return
+    if args.serve_remembered:
+        _serve_remembered(int(args.serve_remembered[0]), args.serve_remembered[1])
+        return
 
-    from scrubber.serve._run import load_config
+    from scrubber._api import scrub_bytes
+    from scrubber.serve import create_app, load_config
 
     work = Path(tempfile.mkdtemp(prefix="bench-service-"))
     db = work / "tables.db"
@@ -115,89 +385,146 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
     )
     config = load_config(tables=str(db))
-    from scrubber._api import scrub_bytes
+    app = create_app(config)
 
     port = _free_port()
-    server = subprocess.Popen(
-        # day totals in memory, as the in-process side keeps them: the SQLite history's own
-        # cost is bench/bench_history.py's
-        [
-            sys.executable,
-            "-m",
-            "scrubber._cli",
-            "serve",
-            "--port",
-            str(port),
-            *db_opt,
-            "--no-history",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+
+    def connect() -> Client:
+        return RawClient(port) if args.client == "raw" else StdlibClient(port)
+
+    # day totals in memory, as the in-process side keeps them: the SQLite history's own cost
+    # is bench/bench_history.py's
+    serve = ["-m", "scrubber._cli", "serve", "--port", str(port), *db_opt, "--no-history"]
+    remembered_port = _free_port()
+    servers: list[subprocess.Popen[bytes]] = []
     try:
-        for _ in range(300):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/readyz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        results: dict[str, object] = {}
+        servers.append(server := _start(serve, port))
+        servers.append(
+            remembered_server := _start(
+                [__file__, "--serve-remembered", str(remembered_port), str(db)], remembered_port
+            )
+        )
+        results: dict[str, object] = {"client": args.client}
+        healthz = _prebuilt("GET", "/healthz")
         for name, (path, media) in DOCS.items():
             body = path.read_bytes()
+            fmt = "x12" if media == "application/edi-x12" else "fhir"
+            post = _prebuilt("POST", "/v1/scrub", body, media)
+            asgi = _asgi_call(app, body, media)
+
+            def in_process(body: bytes = body, fmt: str = fmt) -> float:
+                started = time.perf_counter()
+                scrub_bytes(
+                    body,
+                    tables=config.tables,
+                    profile=config.profile,
+                    plugins=config.plugins,
+                    format=fmt,
+                )
+                return time.perf_counter() - started
+
             inproc: list[float] = []
             one: list[float] = []
             floor: list[float] = []
             pairs: list[float] = []
+            app_pairs: list[float] = []
+            bare: list[float] = []
+            delays: list[float] = []
+            bare_cpu = 0.0
+            server_cpu = inproc_cpu = 0.0
+            inproc_cpus: list[float] = []
+            served = 0
             levels: dict[int, list[tuple[float, list[float]]]] = {8: [], 32: []}
+            per_round = args.requests // args.rounds
+
             for _round in range(args.rounds):  # interleaved: a stall hits every side
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                for _ in range(args.requests // args.rounds):
+                app_pairs.extend(asyncio.run(_app_pairs(asgi, in_process, per_round)))
+                conn = connect()
+                cpu_before = _cpu_seconds(server.pid)
+                for _ in range(per_round):
                     # one in-process call, then the same document over HTTP: pairs taken
                     # back to back, so a stall of this machine rarely splits a pair
-                    started = time.perf_counter()
-                    scrub_bytes(
-                        body,
-                        tables=config.tables,
-                        profile=config.profile,
-                        plugins=config.plugins,
-                        format="x12" if media == "application/edi-x12" else "fhir",
-                    )
-                    inproc.append(time.perf_counter() - started)
-                    one.append(_post(conn, body, media))
+                    thread_cpu = time.thread_time()
+                    inproc.append(in_process())
+                    inproc_cpus.append(time.thread_time() - thread_cpu)
+                    inproc_cpu += inproc_cpus[-1]
+                    one.append(_timed(conn, post))
                     pairs.append(one[-1] - inproc[-1])
+                server_cpu += _cpu_seconds(server.pid) - cpu_before
+                served += per_round
+                for _ in range(per_round):
+                    floor.append(_timed(conn, healthz))
                 conn.close()
-                floor.extend(_get_floor(port, args.requests // args.rounds))
+                conn = (
+                    RawClient(remembered_port)
+                    if args.client == "raw"
+                    else StdlibClient(remembered_port)
+                )
+                _timed(conn, post)  # computes the remembered result
+                cpu_before = _cpu_seconds(remembered_server.pid)
+                for _ in range(per_round):
+                    bare.append(_timed(conn, post))
+                bare_cpu += _cpu_seconds(remembered_server.pid) - cpu_before
+                conn.close()
+                burn_port = _free_port()
+                burner = subprocess.Popen(
+                    [sys.executable, __file__, "--serve-burn", str(burn_port)]
+                )
+                servers.append(burner)
+                for _ in range(100):
+                    try:
+                        spin = statistics.median(inproc_cpus)
+                        delays.extend(_burn_delays(burn_port, spin, per_round))
+                        break
+                    except ConnectionRefusedError:
+                        time.sleep(0.1)
+                burner.wait(timeout=30)
                 for clients in levels:
                     started = time.perf_counter()
-                    lat = _load(port, body, media, clients, args.requests // args.rounds)
+                    lat = (
+                        _load_async(port, post, clients, per_round)
+                        if args.client == "raw"
+                        else _load(connect, post, clients, per_round)
+                    )
                     levels[clients].append((time.perf_counter() - started, lat))
-            row = {
+            row: dict[str, object] = {
                 "in_process_per_s": round(1 / statistics.median(inproc)),
-                "in_process_p50_ms": round(statistics.median(inproc) * 1000, 3),
+                "in_process_p50_ms": _ms(statistics.median(inproc)),
                 "clients_1": {
                     "rps": round(1 / statistics.median(one)),
-                    "p50_ms": round(_pct(one, 0.5) * 1000, 3),
-                    "p99_ms": round(_pct(one, 0.99) * 1000, 3),
+                    "p50_ms": _ms(_pct(one, 0.5)),
+                    "p99_ms": _ms(_pct(one, 0.99)),
                 },
-                "overhead_p50_ms": round(statistics.median(pairs) * 1000, 3),
-                "healthz_p50_ms": round(_pct(floor, 0.5) * 1000, 3),
+                "overhead_p50_ms": _ms(statistics.median(pairs)),
+                "app_overhead_p50_ms": _ms(statistics.median(app_pairs)),
+                "server_cpu_ms": {
+                    "per_request": _ms(server_cpu / served),
+                    "in_process_scrub": _ms(inproc_cpu / served),
+                    "overhead": _ms((server_cpu - inproc_cpu) / served),
+                },
+                "healthz_p50_ms": _ms(_pct(floor, 0.5)),
+                "remembered": {
+                    "p50_ms": _ms(_pct(bare, 0.5)),
+                    "p99_ms": _ms(_pct(bare, 0.99)),
+                    "server_cpu_ms": _ms(bare_cpu / served),
+                },
+                "scheduling_delay_p50_ms": _ms(_pct(delays, 0.5)),
             }
             for clients, runs in levels.items():
                 lat = [x for _, ls in runs for x in ls]
                 best = min(wall / len(ls) for wall, ls in runs)  # the steadiest round
                 row[f"clients_{clients}"] = {
                     "rps": round(1 / best),
-                    "p50_ms": round(_pct(lat, 0.5) * 1000, 3),
-                    "p99_ms": round(_pct(lat, 0.99) * 1000, 3),
+                    "p50_ms": _ms(_pct(lat, 0.5)),
+                    "p99_ms": _ms(_pct(lat, 0.99)),
                 }
             results[name] = row
         print(json.dumps(results, indent=2))
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        for running in servers:
+            if running.poll() is None:
+                running.send_signal(signal.SIGTERM)
+                running.wait(timeout=30)
 
 
 if __name__ == "__main__":

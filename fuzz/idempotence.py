@@ -41,6 +41,8 @@ def tally(
             continue
         second = scrub_bytes(first.output, plugins=oracles.plugins(), **args)
         counts["fixed"] += 1
+        if any(f.code == "SCR004" for f in first.findings):
+            counts["unsettled"] += 1  # the engine's rounds did not settle a claim
         if second.output == first.output:
             counts["idempotent"] += 1
         else:
@@ -86,7 +88,7 @@ def main() -> int:
         print(
             f"{label}: {counts['fixed']} scrubs changed the input, {counts['idempotent']} "
             f"unchanged by a second scrub ({share:.2%}); {counts['unchanged']} needed no fix, "
-            f"{counts['refused']} refused"
+            f"{counts['refused']} refused; {counts['unsettled']} with SCR004 (not settled)"
         )
         for miss in misses:
             print(f"  not idempotent: {miss}")

@@ -46,7 +46,17 @@ from scrubber._fixes import (
     added_attachments,
     apply_fixes,
 )
-from scrubber._formats import ClaimPiece, Format, FormatOptions, Piece, ValidationIssue, Verbatim
+from scrubber._formats import (
+    ClaimPiece,
+    Format,
+    FormatOptions,
+    Piece,
+    Seam,
+    Splitter,
+    Unit,
+    ValidationIssue,
+    Verbatim,
+)
 from scrubber._history import ClaimHistory, provider_for
 from scrubber._history_store import SqliteHistory
 from scrubber._hookspecs import hookimpl
@@ -108,6 +118,7 @@ __all__ = [
     "ScrubOptions",
     "ScrubResult",
     "ScrubberError",
+    "Seam",
     "ServiceLine",
     "SetModifiers",
     "SetUnits",
@@ -117,6 +128,7 @@ __all__ = [
     "SourceRef",
     "SplitLine",
     "SplitPart",
+    "Splitter",
     "SqliteHistory",
     "TableError",
     "TableImporter",
@@ -124,6 +136,7 @@ __all__ = [
     "TableRow",
     "TableRowRef",
     "TableStore",
+    "Unit",
     "UnreadableClaim",
     "ValidationIssue",
     "Verbatim",

@@ -1,33 +1,38 @@
-"""``scrubber scrub --jobs N``: scrub several inputs in N worker processes, same result as one.
+"""``scrubber scrub --jobs N``: scrub the inputs in N worker processes, same result as one.
 
-Each input file is one unit of work. A worker process loads the plugins, the table store and
-the profile once (``scrubber._jobs_worker``) and then scrubs whole inputs through the same
-``Engine``/``Run.stream`` path as ``--jobs 1``.
+The work is cut into units: an input is one unit, or, when it is large and its format can
+say where (``Format.split``: an 837P at loop 2000B, NDJSON at lines), several; the passes
+below are ``scrubber._jobs_passes``. A worker process loads the plugins, the table store and
+the profile once (``scrubber._jobs_worker``) and scrubs units through the same
+``Engine``/``Run`` path as ``--jobs 1``, reading its own byte range of the input.
 
-Day totals are why this is not simply "one file per worker". A date-of-service edit (the MUE)
+Day totals are why this is not simply "one unit per worker". A date-of-service edit (the MUE)
 counts the units on *earlier* claims of the same beneficiary and provider, as those claims
 were finally billed (after their own fixes). So the run goes in two passes:
 
-1. Every input is scrubbed on its own, on an empty run history (plus the persisted history,
-   which every worker reads), in parallel. Each result also names the beneficiary keys of
-   the input's claims (``Claim.patient_key`` or ``subscriber_key``, the key the history
-   itself uses).
-2. Inputs that share a key are united (union-find) into a group. An input alone in its group
-   never saw a claim of another input's beneficiary, so its first-pass result is exactly what
-   ``--jobs 1`` writes. A group of several inputs is scrubbed again by one worker, in input
-   order, on one history: the day totals run across its inputs as in ``--jobs 1`` (an input
-   sharing nothing with earlier ones only feeds the history, ``_grouping.feeders``). Groups run in
-   parallel.
+1. Every unit is scrubbed on its own, on an empty run history (plus the persisted history,
+   which every worker reads). Each result also names the beneficiary keys of the unit's
+   claims (``Claim.patient_key`` or ``subscriber_key``, the key the history itself uses).
+2. Units that share a key are united (union-find) into a group. A unit alone in its group
+   never saw a claim of another unit's beneficiary, so its first-pass result is exactly what
+   ``--jobs 1`` writes. A group of several units is scrubbed again by one worker, in input
+   order, on one history: the day totals run across its units as in ``--jobs 1`` (a unit
+   sharing nothing with earlier ones only feeds the history, ``_grouping.feeders``). Groups
+   run in parallel.
 
-Outputs are then written in input order through the CLI's all-or-none ``PendingOutputs``
-(``--validate``, ``--ack`` and the report's validation entries are made there too), and the
-report's entries are copied in input order, so output and report are those of ``--jobs 1``.
-A persisted history (``--history``) is read by every worker and written by this process only,
-from the changes the workers return, in input order, after every output is in place.
+Outputs are then written in input order through the CLI's all-or-none ``PendingOutputs``:
+an input cut into units is the units' outputs spliced one after the other, each ``Seam``
+(an X12 SE01 counting segments of several units) written by the format's ``join``.
+``--validate``, ``--ack`` and the report's validation entries are made on the whole output,
+and the report's entries are copied in input order, so output and report are those of
+``--jobs 1``. A persisted history (``--history``) is read by every worker and written by
+this process only, from the changes the workers return, in input order, after every output
+is in place.
 
 An exception in a worker (a bad input, ``--strict``, a plugin's bug) reaches this process and
-is raised as ``--jobs 1`` would raise it; a worker that dies ends the run with exit code 3.
-Nothing is written in either case.
+is raised as ``--jobs 1`` would raise it: the first in input order (for a unit of a bad
+input, the input is read whole again so that the message is the one ``--jobs 1`` gives); a
+worker that dies ends the run with exit code 3. Nothing is written in either case.
 """
 
 from __future__ import annotations
@@ -39,13 +44,12 @@ import pickle
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
+from dataclasses import replace
 from typing import Any
 
+from scrubber import _jobs_passes as passes
 from scrubber._api import Plugins, tool_version
-from scrubber._cli_io import PendingOutputs, read_chunks, stdin_copy
+from scrubber._cli_io import CHUNK, PendingOutputs, read_chunks, stdin_copy
 from scrubber._cli_outputs import InputOutputs
 from scrubber._cli_scrub import (
     _html,
@@ -56,12 +60,12 @@ from scrubber._cli_scrub import (
     print_outcome,
     scrub_options,
 )
-from scrubber._errors import AdapterError, PluginError, ScrubberError
+from scrubber._errors import AdapterError, ScrubberError
 from scrubber._formats import Format
-from scrubber._grouping import feeders, unit_groups
 from scrubber._history import ClaimHistory
 from scrubber._history_store import SqliteHistory
-from scrubber._jobs_worker import HistoryEvent, Input, Scrubbed, scrub_inputs, start_worker
+from scrubber._jobs_passes import cut_units, scrub_all, unit_size
+from scrubber._jobs_worker import HistoryEvent, Input, Scrubbed
 from scrubber._profiles import Profile
 from scrubber._report import ReportBuilder
 from scrubber._tables import TableInfo
@@ -71,10 +75,9 @@ from scrubber._terminal import (
     stderr_console,
 )
 
-__all__ = ["jobs_wanted", "run_scrub_jobs"]
+__all__ = ["jobs_wanted", "jobs_worth_it", "run_scrub_jobs"]
 
 
-# (patient, claim ids removed, (claim id, units added or None)): one ``_changed`` call
 def jobs_wanted(args: argparse.Namespace) -> int:
     """The number of worker processes ``--jobs`` asks for (0: every core)."""
     jobs: int = getattr(args, "jobs", 1)
@@ -92,69 +95,18 @@ def _first_use(results: Sequence[Scrubbed]) -> list[TableInfo]:
     return list(seen)
 
 
-def _pool(jobs: int, args: argparse.Namespace, history: ClaimHistory | None) -> Any:
-    history_path = history.path if isinstance(history, SqliteHistory) else None
-    window = history.max_patients if history is not None else ClaimHistory().max_patients
-    context = get_context("spawn")  # portable, and each worker a child this process waits for
-    return ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=context,
-        initializer=start_worker,
-        initargs=(args, history_path, window),
-    )
-
-
-def _scrub_all(
-    jobs: int,
-    args: argparse.Namespace,
-    history: ClaimHistory | None,
-    items: list[Input],
-    workdir: str,
-) -> list[Scrubbed]:
-    """Both passes; the final result of every input, in input order."""
-    sizes = [_size(item) for item in items]
-    with _pool(min(jobs, len(items)), args, history) as pool:
-        # largest first, so the last worker to finish is not left with the biggest input;
-        # results are taken in input order, so the first bad input is the one named
-        first: dict[int, Future[list[Scrubbed]]] = {
-            i: pool.submit(scrub_inputs, [items[i]], workdir, "a")
-            for i in sorted(range(len(items)), key=lambda i: -sizes[i])
-        }
-        try:
-            results = [_result(first[i])[0] for i in range(len(items))]
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)  # no more work once one failed
-            raise
-        shared = [group for group in unit_groups(results) if len(group) > 1]
-        shared.sort(key=lambda group: -sum(sizes[i] for i in group))
-        again = [
-            pool.submit(
-                scrub_inputs, [items[i] for i in group], workdir, "b", feeders(group, results)
-            )
-            for group in shared
-        ]
-        for future in again:
-            for result in _result(future):
-                results[result.index] = result
-    return results
-
-
-def _size(item: Input) -> int:
+def jobs_worth_it(args: argparse.Namespace, jobs: int) -> bool:
+    """Whether worker processes can share the run: several inputs, or one large enough to
+    cut into units (a smaller one is scrubbed in this process, with no start-up to pay)."""
+    if jobs < 2 or not args.inputs:
+        return False
+    if len(args.inputs) > 1:
+        return True
+    path = args.inputs[0]
     try:
-        return os.path.getsize(item.source)
-    except OSError:  # the worker names the file in its error
-        return 0
-
-
-def _result(future: Future[list[Scrubbed]]) -> list[Scrubbed]:
-    """A worker's results; its exception re-raised here (the exit code ``--jobs 1`` gives)."""
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        raise PluginError(
-            "a worker process ended abruptly while scrubbing (a plugin or format crashed "
-            "its process); nothing was written"
-        ) from None
+        return path != "-" and os.path.getsize(path) >= 2 * passes.MIN_UNIT
+    except OSError:
+        return False
 
 
 def run_scrub_jobs(
@@ -180,8 +132,10 @@ def run_scrub_jobs(
     report = ReportBuilder(lambda _entry: None, check=args.check, level=args.report_level)
     plugin_of = {e.code: e.plugin for e in plugins.edits}
     try:
-        items: list[Input] = []
+        wholes: list[Input] = []  # every input, whole
         formats: list[Format] = []
+        items: list[Input] = []  # the units of work: every input's units, in input order
+        parts: list[range] = []  # each input's units in items
         to_stdout: Format | None = None
         for index, (path, targets) in enumerate(zip(args.inputs, plan, strict=True)):
             source = stdin_copy(stash) if path == "-" else path
@@ -198,29 +152,31 @@ def run_scrub_jobs(
                 raise ScrubberError(f"format {fmt.name} writes no response documents (--response)")
             if targets.ack and fmt.acknowledge is None:
                 raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
-            items.append(
-                Input(
-                    index=index,
-                    path=path,
-                    source=source,
-                    fmt=fmt.name,
-                    respond=bool(targets.response),
-                )
+            whole = Input(
+                index=index, path=path, source=source, fmt=fmt.name, respond=bool(targets.response)
             )
+            wholes.append(whole)
             formats.append(fmt)
-        results = _scrub_all(jobs, args, history, items, workdir)
-        for item, fmt, result, targets in zip(items, formats, results, plan, strict=True):
-            _collect(args, item, fmt, result, report, outputs, spool, given, targets)
-            if result.listing is not None:
-                name = "<stdin>" if item.path == "-" else item.path
-                with open(result.listing, encoding="utf-8") as listed:
-                    for line in listed:
-                        listing.add(listing_rows(json.loads(line), name, plugin_of))
+        size = unit_size(jobs, wholes)
+        for whole, fmt in zip(wholes, formats, strict=True):
+            units = cut_units(whole, fmt, size)
+            parts.append(range(len(items), len(items) + len(units)))
+            items += [replace(whole, index=len(items) + i, unit=unit) for i, unit in units]
+        results = scrub_all(jobs, args, history, items, workdir, wholes, plugins, profile)
+        for whole, fmt, span, targets in zip(wholes, formats, parts, plan, strict=True):
+            mine = [results[i] for i in span]
+            _collect(args, whole, fmt, mine, report, outputs, spool, given, targets)
+            for result in mine:
+                if result.listing is not None:
+                    name = "<stdin>" if whole.path == "-" else whole.path
+                    with open(result.listing, encoding="utf-8") as listed:
+                        for line in listed:
+                            listing.add(listing_rows(json.loads(line), name, plugin_of))
         header = report.header(
             tool_version=tool_version(),
             plugins=[(i.name, i.version) for i in plugins.infos],
             tables=_first_use(results),
-            inputs=[{"path": item.path, "format": item.fmt} for item in items],
+            inputs=[{"path": item.path, "format": item.fmt} for item in wholes],
             as_of=args.as_of,
             profile=profile,
         )
@@ -268,28 +224,30 @@ def _collect(
     args: argparse.Namespace,
     item: Input,
     fmt: Format,
-    result: Scrubbed,
+    parts: Sequence[Scrubbed],
     report: ReportBuilder,
     outputs: PendingOutputs,
     spool: Any,
     given: Mapping[str, str],
     targets: InputOutputs,
 ) -> None:
-    """One input's results into the run's outputs and report, as ``_scrub_one`` makes them."""
-    for name, value in result.totals.items():
-        setattr(report, name, getattr(report, name) + value)
-    for name, counter in result.counters.items():
-        getattr(report, name).update(counter)
-    with open(result.entries, encoding="utf-8") as entries:
-        for line in entries:
-            spool.write(line)
-    if targets.response and result.responses is not None:
-        with open(result.responses, "rb") as responses:
-            outputs.write_all(targets.response, iter(lambda: responses.read(1 << 20), b""))
+    """One input's results (its units' in order) into the run's outputs and report, as
+    ``_scrub_one`` makes them."""
+    for result in parts:
+        for name, value in result.totals.items():
+            setattr(report, name, getattr(report, name) + value)
+        for name, counter in result.counters.items():
+            getattr(report, name).update(counter)
+        with open(result.entries, encoding="utf-8") as entries:
+            for line in entries:
+                spool.write(line)
+    responses = [result.responses for result in parts if result.responses is not None]
+    if targets.response and responses:
+        outputs.write_all(targets.response, _concatenated(responses))
     target = targets.claims
     handle = None
-    if target is not None and result.output is not None:
-        handle = outputs.write_all(target, read_chunks(result.output))
+    if target is not None and all(result.output is not None for result in parts):
+        handle = outputs.write_all(target, _spliced(parts, fmt))
     options = {key: value for key, value in given.items() if key in fmt.options}
     try:
         if args.validate:
@@ -302,3 +260,38 @@ def _collect(
         raise
     except OSError as exc:
         raise ScrubberError(f"cannot read: {exc.strerror}", source=item.path) from None
+
+
+def _concatenated(paths: Sequence[str]) -> Iterator[bytes]:
+    for path in paths:
+        yield from read_chunks(path)
+
+
+def _spliced(parts: Sequence[Scrubbed], fmt: Format) -> Iterator[bytes]:
+    """The units' outputs one after the other, each ``Seam`` written by the format's
+    ``join`` in input order (an X12 SE01 that counts segments of several units)."""
+    state: object = None
+    for result in parts:
+        assert result.output is not None
+        if not result.seams:
+            yield from read_chunks(result.output)
+            continue
+        assert fmt.split is not None
+        with open(result.output, "rb") as handle:
+            done = 0
+            for offset, payload in result.seams:
+                yield from _copy(handle, offset - done)
+                done = offset
+                data, state = fmt.split.join(payload, state)
+                if data:
+                    yield data
+            yield from iter(lambda: handle.read(CHUNK), b"")
+
+
+def _copy(handle: Any, size: int) -> Iterator[bytes]:
+    while size > 0:
+        chunk = handle.read(min(CHUNK, size))
+        if not chunk:
+            return
+        size -= len(chunk)
+        yield chunk

@@ -110,10 +110,10 @@ def run_scrub(
         force=args.force,
         html=getattr(args, "html", None),  # the HTML report, where the command has one
     )
-    from scrubber._cli_jobs import jobs_wanted, run_scrub_jobs
+    from scrubber._cli_jobs import jobs_wanted, jobs_worth_it, run_scrub_jobs
 
     jobs = jobs_wanted(args)
-    if jobs > 1 and len(args.inputs) > 1:
+    if jobs_worth_it(args, jobs):
         return run_scrub_jobs(args, plugins, profile, history, jobs, plan)
     engine = Engine(
         edits=plugins.edits, tables=tables, profile=profile, options=scrub_options(args, plugins)

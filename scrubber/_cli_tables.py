@@ -118,10 +118,8 @@ def tables_import(
     )
     for name in args.files:  # a file no importer takes is refused before a store is made
         _recognised(importers, name)
-    store = TableStore.open(store_path, create=True)  # only an import creates a store
-    done = store.import_files(  # one transaction: every file, or none if one fails
-        _read_files(args.files, importers, hints)
-    )
+    # one transaction: every file, or none if one fails; a new store appears only on success
+    done = TableStore.import_into(store_path, lambda: _read_files(args.files, importers, hints))
     for name, outcomes in zip(args.files, done, strict=True):
         for outcome in outcomes:
             t = outcome.table

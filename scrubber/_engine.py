@@ -42,17 +42,19 @@ from scrubber._findings import (
     Severity,
     UnreadableClaim,
 )
-from scrubber._fixes import Fix, apply_fixes
+from scrubber._fixes import Fix, RemoveLine, apply_fixes
 from scrubber._formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
 from scrubber._history import ClaimHistory
 from scrubber._models import Claim
-from scrubber._profiles import Profile
+from scrubber._profiles import PayerProfile, Profile
+from scrubber._rounds import MAX_ROUNDS, UNSETTLED_CODE, Round, merge_rounds, unsettled
 from scrubber._tables import ReferenceTables, RowHit, TableInfo
 
 __all__ = [
     "CONFLICT_CODE",
     "OUT_OF_SCOPE_CODE",
     "UNREADABLE_CODE",
+    "UNSETTLED_CODE",
     "Engine",
     "Result",
     "Run",
@@ -236,26 +238,51 @@ class Run:
         return self.scrub_claim(piece.claim)
 
     def scrub_claim(self, claim: Claim) -> ClaimResult:
-        """Scrub one claim and record what it finally bills in the run's history."""
-        result = self.scrub_phases(claim)
-        self.history.record(result.claim)
-        return result
+        """Scrub one claim and record what it finally bills in the run's history.
 
-    def scrub_phases(
-        self, claim: Claim, phases: Sequence[tuple[Phase, PhaseEdits]] | None = None
-    ) -> ClaimResult:
-        """Run *phases* (every phase of the engine by default) on *claim*, without recording
-        it in the history: the per-claim step a caller may repeat (e.g. on a claim a later
-        phase changed) before ``history.record`` of the claim it keeps.
-
-        One ``EditContext`` serves every edit of a phase (``ctx.edit`` points at the edit
-        running), of the edits that share a screen only those it names run (none on a claim
-        it passes), and a claim no edit found anything on is returned without any line
-        bookkeeping."""
-        engine = self.engine
-        profile = engine.profile
+        A claim from which a fix removed a line that edits had judged it with (the MUE cap
+        removing a line the time rules had coded beside another) is scrubbed again, every
+        phase, on its fixed form, until a round leaves it as it found it (at most
+        ``MAX_ROUNDS``): so scrubbing the output again changes nothing. Findings of every
+        round are kept once; a claim that does not settle keeps its last form with an
+        ``SCR004`` warning."""
+        profile = self.engine.profile
         payer = profile.for_claim(claim)
         program = payer.program_for(claim, profile.default_program)
+        rounds = [self._round(claim, payer, program)]
+        settled = True
+        if rounds[0].revisit:
+            while True:  # settled: a round leaves the claim as it found it
+                before = rounds[-1].claim
+                rounds.append(self._round(before, payer, program))
+                settled = rounds[-1].claim == before
+                if settled or len(rounds) == MAX_ROUNDS:
+                    break
+        final = rounds[-1].claim
+        self.history.record(final)
+        findings = merge_rounds(rounds)
+        if not settled:
+            findings.append(unsettled(claim.id))
+        findings.sort(key=lambda f: f.sort_key)
+        # a round that left the claim as it found it applied nothing in the end
+        later = zip(rounds[1:], rounds[:-1], strict=True)
+        changed = [rounds[0], *(r for r, before in later if r.claim != before.claim)]
+        return ClaimResult(
+            original=claim,
+            claim=final,
+            findings=tuple(findings),
+            applied=tuple(a for r in changed for a in r.applied),
+            failures=tuple(dict.fromkeys(f for r in rounds for f in r.failures)),
+            payer=payer.name,
+        )
+
+    def _round(self, claim: Claim, payer: PayerProfile, program: str) -> Round:
+        """Every phase once over *claim*: what they found, applied and changed.
+
+        One ``EditContext`` serves every edit of a phase (``ctx.edit`` points at the edit
+        running); of the edits that share a screen only those it names run (none on a claim
+        it passes); a round without findings has nothing to place."""
+        engine = self.engine
         strict = engine.options.strict
         as_of = engine.options.as_of
         current = claim
@@ -264,7 +291,8 @@ class Run:
         findings: list[Finding] = []
         applied: list[AppliedFix] = []
         failures: list[EditFailure] = []
-        for phase, phase_edits in engine.phases if phases is None else phases:
+        revisit = False  # a fix removed a line the edits had judged the claim with
+        for phase, phase_edits in engine.phases:
             stages.append((current, len(findings)))
             line_maps.append(())
             selected = phase_edits.for_claim(current)
@@ -328,23 +356,20 @@ class Run:
             current = outcome.claim
             line_maps[-1] = outcome.line_map
             applied.extend(AppliedFix(by=by, phase=phase, fix=fix) for by, fix in outcome.applied)
-        if not findings:  # the common case: nothing to place or sort
-            return ClaimResult(
-                original=claim,
-                claim=current,
-                applied=tuple(applied),
-                failures=tuple(failures),
-                payer=payer.name,
-            )
-        placed = _place_lines(findings, stages, line_maps)
-        placed.sort(key=lambda f: f.sort_key)
-        return ClaimResult(
-            original=claim,
+            # a line removed is gone from under what the edits judged beside it: an earlier
+            # phase's (the pair of add-on lines, the initial service the cap removed) or this
+            # phase's own (an add-on under its threshold removed while the primary was coded
+            # beside it); units a cap reduced, lines split, notes and attachments are
+            # recognised by the edits and fixes on a later scrub
+            revisit = revisit or any(isinstance(f, RemoveLine) for _, f in outcome.applied)
+        return Round(
             claim=current,
-            findings=tuple(placed),
+            # the common case, no finding: nothing to place
+            findings=_place_lines(findings, stages, line_maps) if findings else [],
             applied=tuple(applied),
             failures=tuple(failures),
-            payer=payer.name,
+            line_maps=line_maps,
+            revisit=revisit,
         )
 
 

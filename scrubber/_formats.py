@@ -9,6 +9,12 @@ That is how untouched claims come out byte-identical and how memory stays bounde
 claim group.
 
 Readers and writers are sans-IO: bytes in, bytes out; only the CLI opens files.
+
+A format may also say how one large input is cut into *units* that worker processes scrub
+side by side (``Format.split``, a ``Splitter``; ``scrubber scrub --jobs N``): where a unit may
+start without cutting a claim, how to read one unit on its own with the positions it has in
+the whole input, and how to write it so that the units' outputs, joined in order, are the
+output of the whole input.
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ __all__ = [
     "Format",
     "FormatOptions",
     "Piece",
+    "Seam",
+    "Splitter",
+    "Unit",
     "ValidationIssue",
     "Verbatim",
 ]
@@ -76,11 +85,62 @@ class ValidationIssue:
     claim_id: str | None = None
 
 
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unit:
+    """A part of one input, bytes ``start`` up to ``end``, that can be scrubbed on its own.
+
+    ``resume`` is the format's own (picklable) record of what a reader of the whole input
+    knows when it reaches ``start``: delimiters, open envelopes, segment or line numbers."""
+
+    start: int
+    end: int
+    resume: object = None
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Seam:
+    """A place in a unit's output whose bytes depend on the units before it (an X12 SE01
+    counts the segments of a transaction set that several units share). The runner asks
+    ``Splitter.join`` for the bytes once every earlier unit is written."""
+
+    payload: object
+
+
 Reader = Callable[[Iterable[bytes], FormatOptions], Iterator[Piece]]
 Writer = Callable[[Iterable[tuple[Piece, Claim | None]], FormatOptions], Iterator[bytes]]
 Validator = Callable[[bytes, FormatOptions], Iterable[ValidationIssue]]
 Acknowledger = Callable[[bytes, FormatOptions], bytes]
 Responder = Callable[[ClaimPiece, ClaimResult, FormatOptions], bytes]
+UnitCutter = Callable[[Iterable[bytes], int], list[Unit]]
+UnitReader = Callable[[Iterable[bytes], Unit, FormatOptions], Iterator[Piece]]
+UnitWriter = Callable[
+    [Iterable[tuple[Piece, Claim | None]], Unit, FormatOptions], Iterator[bytes | Seam]
+]
+SeamJoiner = Callable[[object, object], tuple[bytes, object]]
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Splitter:
+    """How a format cuts one input into units (``Format.split``).
+
+    - ``cut(chunks, size)``: the whole input, streamed once; units of about *size* bytes
+      that cover it in order, start to end. One unit (the whole input) when it cannot or
+      need not be cut: the runner then reads it with ``Format.read`` as usual.
+    - ``read(chunks, unit, options)``: the pieces of one unit, given the unit's bytes only;
+      locators and problems name positions in the whole input.
+    - ``write(pairs, unit, options)``: the unit's output, with a ``Seam`` where bytes depend
+      on earlier units; always ends with one ``Seam`` (what the next unit inherits).
+    - ``join(payload, state)``: a seam's bytes and the state passed to the next seam; the
+      first seam of an input gets ``None``. Seams are joined in input order.
+    """
+
+    cut: UnitCutter
+    read: UnitReader
+    write: UnitWriter
+    join: SeamJoiner
 
 
 @final
@@ -98,6 +158,8 @@ class Format:
       (``--format-option KEY=VALUE``; a key no format declares is refused).
     - ``max_lines``: the most service lines one claim may hold in this format (837P: 50),
       None for no limit; the reader puts it on each claim's ``SourceRef.max_lines``.
+    - ``split``: optional, how one large input is cut into units for worker processes
+      (``Splitter``); None: an input is always scrubbed whole.
     """
 
     name: str
@@ -110,3 +172,4 @@ class Format:
     respond: Responder | None = None
     options: Mapping[str, str] = field(default_factory=dict)
     max_lines: int | None = None
+    split: Splitter | None = None

@@ -1,9 +1,13 @@
 """The worker side of ``scrubber scrub --jobs N`` (see ``scrubber._cli_jobs``).
 
 A worker process is started once (``start_worker``: plugins, table store, profile, one
-``Engine``) and then scrubs inputs with ``scrub_inputs``: whole inputs through the same
-``Run.stream`` path as ``--jobs 1``, each one's output, report entries, responses and history
-changes written to files in the run's work directory, so nothing large travels by pickle.
+``Engine``) and then scrubs units of work with ``scrub_inputs``: a whole input through its
+format's reader, ``Run.pieces`` and its writer (what ``Run.stream`` does for ``--jobs 1``), or
+one unit of a large input (bytes ``start`` to ``end``, read by the worker itself) through
+the format's ``Splitter`` and the same ``Run.pieces``. Each unit's output, report entries,
+responses and history changes are written to files in the run's work directory, so nothing
+large travels by pickle; where a unit's output depends on earlier units (a ``Seam``), its
+offset and payload come back instead.
 """
 
 from __future__ import annotations
@@ -14,36 +18,48 @@ import os
 import pickle
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from scrubber._api import Plugins, reporting
-from scrubber._cli_io import read_chunks
+from scrubber._cli_io import CHUNK, read_chunks
 from scrubber._cli_scrub import scrub_options
 from scrubber._engine import Engine, Result
 from scrubber._errors import AdapterError, ScrubberError
 from scrubber._findings import ClaimResult
-from scrubber._formats import ClaimPiece
+from scrubber._formats import ClaimPiece, Format, FormatOptions, Piece, Seam, Unit
 from scrubber._history import ClaimHistory, ClaimUnits
 from scrubber._history_store import SqliteHistory
 from scrubber._models import Claim
+from scrubber._profiles import Profile
 from scrubber._report import ReportBuilder
 from scrubber._tables import TableInfo
 
-__all__ = ["HistoryEvent", "Input", "Scrubbed", "beneficiary", "scrub_inputs", "start_worker"]
+__all__ = [
+    "HistoryEvent",
+    "Input",
+    "Scrubbed",
+    "beneficiary",
+    "scrub_inputs",
+    "start_worker",
+    "unit_chunks",
+]
 
 HistoryEvent = tuple[str, tuple[str, ...], tuple[str, ClaimUnits | None]]
 
 
 @dataclass(frozen=True, slots=True)
 class Input:
-    index: int
+    """One unit of work: a whole input (``unit`` None) or one unit of it."""
+
+    index: int  # the unit's position in the run (inputs in order, each one's units in order)
     path: str  # as given (named in the report and messages)
     source: str  # the file to read ('-' copied to a file)
     fmt: str
     respond: bool  # write response documents (--response)
+    unit: Unit | None = None
 
 
 @dataclass(slots=True)
@@ -61,6 +77,7 @@ class Scrubbed:
     totals: dict[str, int] = field(default_factory=dict)
     counters: dict[str, Counter[str]] = field(default_factory=dict)
     events: str | None = None  # the history changes, pickled one after another
+    seams: tuple[tuple[int, object], ...] = ()  # (offset in ``output``, Seam payload)
 
 
 class _ReadOnlyHistory(SqliteHistory):
@@ -90,13 +107,19 @@ class _ReadOnlyHistory(SqliteHistory):
 _worker: dict[str, Any] = {}
 
 
-def start_worker(args: argparse.Namespace, history_path: str | None, window: int) -> None:
-    """Load plugins, tables and profile once per worker process, as the CLI does."""
+def start_worker(
+    args: argparse.Namespace,
+    history_path: str | None,
+    window: int,
+    loaded: tuple[Plugins, Profile] | None = None,
+) -> None:
+    """Load plugins, tables and profile once per worker process, as the CLI does (*loaded*:
+    the plugins and profile of the process this one was forked from)."""
     from scrubber import _cli as cli
 
-    plugins = cli._load_plugins()
+    plugins, profile = loaded if loaded is not None else (cli._load_plugins(), None)
     tables, _note = cli._open_tables(args)
-    profile = cli._profile(args, plugins)
+    profile = profile if profile is not None else cli._profile(args, plugins)
     engine = Engine(
         edits=plugins.edits, tables=tables, profile=profile, options=scrub_options(args, plugins)
     )
@@ -147,10 +170,31 @@ def _feed(item: Input, history: ClaimHistory, keys: frozenset[str]) -> None:
     engine: Engine = _worker["engine"]
     fmt = plugins.format(item.fmt)
     run = engine.start(history=history)
-    for piece in fmt.read(read_chunks(item.source), run.format_options(fmt)):
+    for piece in _read(item, fmt, run.format_options(fmt)):
         claim = piece.claim if isinstance(piece, ClaimPiece) else None
         if claim is not None and beneficiary(claim) in keys:
             run.scrub_claim(claim)
+
+
+def unit_chunks(path: str, start: int, end: int) -> Iterator[bytes]:
+    """Bytes *start* to *end* of *path*, in 1 MiB chunks."""
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        left = end - start
+        while left > 0:
+            chunk = handle.read(min(CHUNK, left))
+            if not chunk:
+                return
+            left -= len(chunk)
+            yield chunk
+
+
+def _read(item: Input, fmt: Format, options: FormatOptions) -> Iterator[Piece]:
+    """The pieces of *item*: a whole input, or one unit through the format's splitter."""
+    unit = item.unit
+    if unit is None or fmt.split is None:
+        return fmt.read(read_chunks(item.source), options)
+    return fmt.split.read(unit_chunks(item.source, unit.start, unit.end), unit, options)
 
 
 def _scrub_input(item: Input, history: ClaimHistory, workdir: str, tag: str) -> Scrubbed:
@@ -202,10 +246,14 @@ def _scrub_input(item: Input, history: ClaimHistory, workdir: str, tag: str) -> 
                     result = replace(result, claim=result.original)
                 responses.write(fmt.respond(piece, result, options))
 
+        seams: list[tuple[int, object]] = []
         try:
-            written = run.stream(
-                read_chunks(item.source), fmt, on_result=reporting(report, on_result)
-            )
+            pairs = run.pieces(_read(item, fmt, options), on_result=reporting(report, on_result))
+            written: Iterator[bytes | Seam]
+            if item.unit is not None and fmt.split is not None:
+                written = fmt.split.write(pairs, item.unit, options)
+            else:
+                written = fmt.write(pairs, options)
             output = None
             if args.check:
                 for _chunk in written:
@@ -213,8 +261,13 @@ def _scrub_input(item: Input, history: ClaimHistory, workdir: str, tag: str) -> 
             else:
                 output = stem + ".out"
                 with open(output, "wb") as handle:
+                    offset = 0
                     for chunk in written:
-                        handle.write(chunk)
+                        if isinstance(chunk, Seam):
+                            seams.append((offset, chunk.payload))
+                        else:
+                            handle.write(chunk)
+                            offset += len(chunk)
         except AdapterError as exc:
             exc.source = exc.source or item.path
             raise
@@ -237,6 +290,7 @@ def _scrub_input(item: Input, history: ClaimHistory, workdir: str, tag: str) -> 
         totals=_tallies(report, int),
         counters=_tallies(report, Counter),
         events=events,
+        seams=tuple(seams),
     )
 
 

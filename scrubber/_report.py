@@ -57,6 +57,11 @@ CORE_FINDINGS = (
     ("SCR001", "warning", "Two edits proposed conflicting fixes; the later one was not applied"),
     ("SCR002", "error", "Claim not understood; passed through unchanged"),
     ("SCR003", "info", "Claim read, but no edit applies to it (not a professional claim)"),
+    (
+        "SCR004",
+        "warning",
+        "Fixes did not settle in 3 rounds; the claim is written as the last left it",
+    ),
 )
 
 Entry = dict[str, Any]

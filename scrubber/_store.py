@@ -19,11 +19,14 @@ waits up to ``BUSY_TIMEOUT_SECONDS``, then fails with a "busy" error, not a "dam
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import os
 import sqlite3
+import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -157,6 +160,55 @@ class TableStore:
 
     def close(self) -> None:
         self._conn.close()
+
+    @classmethod
+    def import_into(
+        cls,
+        path: str | Path,
+        read: Callable[[], Iterable[Iterable[ParsedTable]]],
+        *,
+        imported_at: str | None = None,
+    ) -> list[list[ImportOutcome]]:
+        """Import the files *read* returns (``import_files``) into the store at *path*,
+        creating it if needed (*read* is called again if the store appeared meanwhile).
+
+        A new store is built in a temporary file beside *path* and linked into place only
+        when the import succeeded, so a failed first import leaves no empty store behind (a
+        later scrub would take it for a store with no tables), and no other process ever
+        opens a half-built one. If another process put a store at *path* meanwhile, the
+        files are imported into that one instead: a store is never replaced."""
+        target = Path(path)
+        if str(path) == ":memory:" or target.exists():
+            return cls._import_and_close(cls.open(path), read(), imported_at)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".new"
+        )
+        os.close(handle)
+        try:
+            done = cls._import_and_close(cls.open(temporary), read(), imported_at)
+            try:
+                os.link(temporary, target)  # atomic, and fails rather than replace a store
+            except FileExistsError:
+                return cls._import_and_close(cls.open(target), read(), imported_at)
+            except OSError as exc:
+                raise TableError(
+                    f"cannot create the table store ({exc.strerror})", source=str(target)
+                ) from None
+            return done
+        finally:
+            for leftover in (temporary, f"{temporary}-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(leftover)
+
+    @classmethod
+    def _import_and_close(
+        cls, store: TableStore, files: Iterable[Iterable[ParsedTable]], at: str | None
+    ) -> list[list[ImportOutcome]]:
+        try:
+            return store.import_files(files, imported_at=at)
+        finally:
+            store.close()
 
     @contextmanager
     def _write(self) -> Iterator[None]:

@@ -4,7 +4,8 @@ Registers one format, ``fhir``: a Claim, a Bundle of Claims or NDJSON, as JSON o
 no edit changed are written back byte for byte; fixed Claims are rendered over their JSON
 tree (split items, quantities, net, notes and attachments as supportingInfo) and validated
 with fhir.resources. ``respond`` writes one ClaimResponse per Claim (``--response``);
-``validate`` checks written Claims with fhir.resources (``--validate``).
+``validate`` checks written Claims with fhir.resources (``--validate``). A large NDJSON
+file is cut at line boundaries for ``--jobs N`` (``split``).
 See docs/fhir.md.
 """
 
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scrubber import Format, hookimpl, utf16_aware
+from scrubber import Format, Splitter, hookimpl, utf16_aware
 
 from .reader import read
 from .response import respond
 from .sniff import sniff
+from .split import cut_ndjson, join_ndjson, read_unit, write_unit
 from .validation import validate
 from .writer import write
 
@@ -32,6 +34,7 @@ def scrubber_formats() -> Iterable[Format]:
         write=write,
         respond=respond,
         validate=validate,
+        split=Splitter(cut=cut_ndjson, read=read_unit, write=write_unit, join=join_ndjson),
         options={
             "fhir_version": "r4 (default, validated with fhir.resources.R4B) or r5",
             "fast": "true: skip fhir.resources validation of JSON and work on the tree only",

@@ -4,18 +4,20 @@ Reads 837P files with its own streaming tokenizer into one claim per loop 2300, 
 claims back over the original segments (everything else byte for byte, SE01 recomputed),
 validates written output and produces 999 acknowledgments through pyx12 (UTF-16 files are
 read and written back in UTF-16: ``scrubber._utf16``), and adds the
-XCLM001 edit for claims that exceed the 837P's 50 service lines.
+XCLM001 edit for claims that exceed the 837P's 50 service lines. A large file is cut at loop
+2000B boundaries for ``--jobs N`` (``scrubber_x12.split``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from scrubber import Edit, Format, hookimpl, utf16_aware
+from scrubber import Edit, Format, Splitter, hookimpl, utf16_aware
 from scrubber_x12.claims import MAX_LINES
 from scrubber_x12.edits import claim_over_fifty_lines
 from scrubber_x12.reader import read_837
 from scrubber_x12.sniff import sniff_837
+from scrubber_x12.split import cut_837, join_837, read_unit, write_unit
 from scrubber_x12.validation import acknowledge_837, validate_837
 from scrubber_x12.writer import write_837
 
@@ -31,6 +33,7 @@ def scrubber_formats() -> Iterable[Format]:
         validate=validate_837,
         acknowledge=acknowledge_837,
         max_lines=MAX_LINES,
+        split=Splitter(cut=cut_837, read=read_unit, write=write_unit, join=join_837),
     )
     # X12 is ASCII text, read as latin-1; a UTF-16 file (Excel, Windows tools) is read too
     # and written back in UTF-16

@@ -15,14 +15,15 @@ and the version found: 4010 has no ST03, so GS08 is checked too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
+from typing import NamedTuple
 
 from scrubber import AdapterError, ClaimPiece, FormatOptions, Piece, Verbatim, opaque_key
 from scrubber_x12.claims import ClaimContext, ClaimProblem, build_claim
 from scrubber_x12.payloads import ClaimBlock, SegmentRun, TransactionTrailer
 from scrubber_x12.tokenizer import Segment, tokenize
 
-__all__ = ["VERSIONS", "read_837"]
+__all__ = ["VERSIONS", "SegmentsEnd", "read_837", "read_segments"]
 
 VERSIONS = frozenset({"005010X222A1", "005010X222A2"})
 _CLAIM_ENDS = frozenset({"CLM", "HL", "SE"})
@@ -249,11 +250,30 @@ def read_837(chunks: Iterable[bytes], options: FormatOptions) -> Iterator[Piece]
     """Pieces of an 837P stream; ``AdapterError`` for input that cannot be read as a whole."""
     del options  # no reading options yet
     envelope = _Envelope()
-    context = _Context()
+    end = yield from read_segments(tokenize(chunks), envelope, _Context())
+    envelope.finish(end.last)
+    if end.run:
+        yield Verbatim(payload=SegmentRun(raw=b"".join(end.run)))
+
+
+class SegmentsEnd(NamedTuple):
+    """Where ``read_segments`` stopped: the last segment, and what it had not yielded yet
+    (the open claim's segments, the run of segments after it)."""
+
+    last: Segment | None
+    claim: list[Segment]
+    run: list[bytes]
+
+
+def read_segments(
+    segments: Iterable[Segment], envelope: _Envelope, context: _Context
+) -> Generator[Piece, None, SegmentsEnd]:
+    """The pieces of *segments*, read on from *envelope* and *context* (a whole file starts
+    them empty; one unit of a file cut for ``--jobs`` starts them where the file was)."""
     run: list[bytes] = []
     claim: list[Segment] = []
     last: Segment | None = None
-    for segment in tokenize(chunks):
+    for segment in segments:
         if not segment.tag:  # whitespace after the last IEA
             run.append(segment.raw)
             continue
@@ -282,9 +302,7 @@ def read_837(chunks: Iterable[bytes], options: FormatOptions) -> Iterator[Piece]
         else:
             context.see(segment)
             run.append(segment.raw)
-    envelope.finish(last)
-    if run:
-        yield Verbatim(payload=SegmentRun(raw=b"".join(run)))
+    return SegmentsEnd(last, claim, run)
 
 
 def _claim_piece(segments: list[Segment], context: _Context) -> ClaimPiece:

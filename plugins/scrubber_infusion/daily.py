@@ -16,9 +16,16 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
-from scrubber import EditContext, Finding
-from scrubber_infusion.families import TIMES, TimedFamily, format_minutes
-from scrubber_infusion.plan import ClaimPlan, DayGroup, describe_lines
+from scrubber import EditContext, Finding, SplitLine
+from scrubber_infusion.combine import COMBINE_CITATION, combined_fixes, encounter_minutes
+from scrubber_infusion.families import (
+    TIMES,
+    TimedFamily,
+    code_time,
+    describe_coding,
+    format_minutes,
+)
+from scrubber_infusion.plan import ClaimPlan, DayGroup, describe_lines, line_minutes
 
 __all__ = ["CAPS_CITATION", "daily_cap", "day_summary", "once_per_encounter", "weekly_cap"]
 
@@ -143,17 +150,76 @@ def once_per_encounter(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
 
     The initial-hour codes are reported once per encounter; later hours of the same infusion
     are the add-on (CPT descriptors). A line with a separate-site modifier (59, XU ...) is its
-    own initial service. No fix: a second initial service needs the clinical record.
+    own initial service. Lines that each carry their time are one service of the encounter
+    and are combined (``combine.py``): the first stays the primary, the others become the
+    add-on hours the combined time earns. Other repeats have no fix: a second initial service
+    needs the clinical record.
     """
     for group in plan:
         family = group.family
-        same_site = [t for t in group.primaries if not plan.book.separate_site(t.line)]
-        visits = sum((t.visits for t in same_site), Decimal(0))
-        if family.per_visit or visits <= 1:
+        if family.per_visit:
             continue
-        lines = describe_lines([t.line.number for t in same_site])
+        if len(group.combined) > 1:
+            yield _combined(plan, group, ctx)
+        same_site = [
+            t
+            for t in group.primaries
+            if not plan.book.separate_site(t.line) and t.line.number not in group.combined
+        ]
+        visits = sum((t.visits for t in same_site), Decimal(1 if group.combined else 0))
+        if visits <= 1 or not same_site:
+            continue
+        lines = describe_lines(sorted([t.line.number for t in same_site] + list(group.combined)))
         yield ctx.finding(
             same_site[0].line,
             f"{family.primary} billed {_n(visits)} times on one date of service ({lines}): "
             f"{family.primary} is {family.primary_unit}; later hours are {family.addon}",
         )
+
+
+def _combined(plan: ClaimPlan, group: DayGroup, ctx: EditContext) -> Finding:
+    """INF009 for timed lines of one primary code in one encounter: one service."""
+    family = group.family
+    lines = tuple(t.line for t in group.primaries if t.line.number in group.combined)
+    coding = code_time(family, encounter_minutes(lines, line_minutes))
+    minutes = [line_minutes(ln) or Decimal(0) for ln in lines]
+    times = " and ".join(format_minutes(m) for m in minutes)
+    if coding.minutes < sum(minutes, Decimal(0)):
+        times += "; their periods overlap, and the minutes they share count once"
+    origins = describe_lines([ln.origin for ln in lines])
+    head = (
+        f"{family.primary} billed on {origins} of one encounter ({times}; no separate-site "
+        f"modifier): one {family.service}, reported once with its further time as "
+        f"{family.addon}. {describe_coding(family, coding)}"
+    )
+    if any(plan.recode_of(ln) is not None for ln in lines) or coding.below_minimum:
+        return ctx.finding(lines[0], f"{head}; check the coding", citation=COMBINE_CITATION)
+    if group.addons:
+        advice = (
+            f"; the date already has {family.addon} lines "
+            f"({describe_lines([a.origin for a in group.addons])}): combine them by hand"
+        )
+        return ctx.finding(lines[0], head + advice, citation=COMBINE_CITATION)
+    combined = combined_fixes(family, lines, coding.addon_units, line_minutes)
+    if combined is None:
+        advice = (
+            f"; {family.addon} {TIMES} {coding.addon_units} is too few for each of the other "
+            "lines to carry a unit: combine them by hand"
+        )
+        return ctx.finding(lines[0], head + advice, citation=COMBINE_CITATION)
+    primary, fixes = combined
+    kept = f"line {primary.origin} stays {family.primary} {TIMES} 1"
+    for line in lines:
+        if line is primary:
+            continue
+        for fix in fixes:
+            if isinstance(fix, SplitLine) and fix.line == line.number:
+                units = fix.parts[0].units.normalize()
+                kept += f"; line {line.origin} becomes {family.addon} {TIMES} {units:f}"
+    return ctx.finding(
+        lines[0],
+        f"{head}: lines combined, {kept}",
+        citation=COMBINE_CITATION,
+        fixes=fixes,
+        field="units",
+    )

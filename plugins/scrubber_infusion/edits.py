@@ -96,6 +96,8 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
         line = timed.line
         if coding.below_minimum or (not timed.sent_in_time and line.units != 1):
             continue  # INF008 / INF004
+        if line.number in group.combined:
+            continue  # one service with other lines of the encounter: INF009
         missing = not group.addons and coding.addon_units > 0
         if not (timed.sent_in_time or missing):
             continue
@@ -159,6 +161,8 @@ def primary_billed_in_hours(plan: ClaimPlan, ctx: EditContext) -> Iterator[Findi
         line = timed.line
         if timed.sent_in_time or line.units == 1 or coding.below_minimum:
             continue
+        if line.number in group.combined:
+            continue  # INF009 sets the combined lines
         fix = primary_fix(group, timed)
         yield ctx.finding(
             line,
@@ -186,13 +190,22 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
             in_time = any(a.unit_basis != UNIT for a in group.addons)
             if billed == expected and not in_time:
                 continue
-            visits = "; ".join(
-                describe_coding(group.family, t.coding) for t in group.primaries if t.coding
+            encounter = group.encounter_coding()  # one service: periods of add-ons count
+            visits = (
+                describe_coding(group.family, encounter)
+                if encounter is not None
+                else "; ".join(
+                    describe_coding(group.family, t.coding) for t in group.primaries if t.coding
+                )
             )
             lines = describe_lines([a.number for a in group.addons])
             billed_text = "sent in minutes" if in_time else f"{TIMES} {billed.normalize():f} billed"
             fix: Fix | None = None
-            if len(group.addons) == 1:
+            if len(group.combined) > 1:
+                # INF009 leaves the combined primaries and these lines for one correction
+                # by hand: fixing the add-on lines alone would combine them on a later scrub
+                advice = f"; correct them by hand with the {group.family.primary} lines (INF009)"
+            elif len(group.addons) == 1:
                 fix = _addon_fix(group.addons[0].number, expected, in_time)
                 advice = ""
                 if isinstance(fix, RemoveLine) and _only_line(ctx):
@@ -214,13 +227,19 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
                 if addon.unit_basis == UNIT or extra is None:
                     continue
                 if addon_units_for_extra_time(group.family, extra) == 0:
-                    only = _only_line(ctx)
+                    keep = ""
+                    if _only_line(ctx):
+                        keep = f"; {ONLY_LINE}"
+                    elif len(group.combined) > 1:
+                        keep = (
+                            f"; correct it by hand with the {group.family.primary} lines (INF009)"
+                        )
                     yield ctx.finding(
                         addon,
                         f"{addon.code} sent with {format_minutes(extra)} of additional time, "
                         f"under the {format_minutes(group.family.threshold_minutes)} one "
-                        f"additional unit needs: not billable" + (f"; {ONLY_LINE}" if only else ""),
-                        fixes=() if only else (RemoveLine(line=addon.number),),
+                        f"additional unit needs: not billable{keep}",
+                        fixes=() if keep else (RemoveLine(line=addon.number),),
                     )
 
 
@@ -261,6 +280,8 @@ def primary_below_minimum(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding
     done (the family's minimum is a profile setting).
     """
     for group, timed, coding in timed_primaries(plan):
+        if timed.line.number in group.combined:
+            continue  # judged by the encounter's combined time (INF009)
         if coding.below_minimum and plan.recode_of(timed.line) is None:  # a push: INF011
             yield ctx.finding(
                 timed.line,

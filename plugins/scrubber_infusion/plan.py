@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import final
 
 from scrubber import Claim, Fix, ServiceLine, SetUnits, SplitLine, SplitPart
+from scrubber_infusion.combine import combined_primaries, encounter_minutes
 from scrubber_infusion.families import (
     TIMES,
     TimeCoding,
@@ -102,6 +103,19 @@ class DayGroup:
     primaries: tuple[TimedLine, ...]
     addons: tuple[ServiceLine, ...]
     partners: tuple[ServiceLine, ...]  # lines of the family's ``also_primary`` codes
+    site: tuple[str, ...] = ()  # the separate-site modifiers its lines carry (() = none)
+    combined: tuple[int, ...] = ()  # primaries that are one service of the encounter
+
+    def encounter_coding(self) -> TimeCoding | None:
+        """The coding of the date's service as ONE service (``combine.py``), for a
+        once-per-encounter family without a separate-site modifier whose every primary has a
+        time: the primaries' time together, with the periods of add-on lines that carry
+        their own; None otherwise (a visit family codes each visit alone)."""
+        if self.family.per_visit or self.site or not self.all_timed:
+            return None
+        lines = [t.line for t in self.primaries]
+        lines += [a for a in self.addons if _has_period(a)]
+        return code_time(self.family, encounter_minutes(lines, line_minutes))
 
     @property
     def first_line(self) -> ServiceLine:
@@ -127,6 +141,9 @@ class DayGroup:
         """Add-on units the documented time earns (None unless every primary has a time)."""
         if not self.all_timed:
             return None
+        encounter = self.encounter_coding()
+        if encounter is not None:
+            return 0 if encounter.below_minimum else encounter.addon_units
         return sum(
             t.coding.addon_units for t in self.primaries if t.coding and not t.coding.below_minimum
         )
@@ -139,6 +156,9 @@ class DayGroup:
         """The family's time on this date and whether it is all documented (True) or partly
         what the codes stand for (primary units x primary time, add-on units x add-on time)."""
         family = self.family
+        encounter = self.encounter_coding()
+        if encounter is not None:
+            return encounter.minutes, True
         if self.all_timed:
             return sum((t.coding.minutes for t in self.primaries if t.coding), _ZERO), True
         total = _ZERO
@@ -185,7 +205,13 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
     lines are grouped by their separate-site modifiers too, so an add-on without one belongs to
     the date's primary without one, never to a separate-site primary, and an add-on with one
     pairs only with a primary carrying the same modifier."""
-    recodes = rank_initial_services(claim, book, line_minutes)
+    combined = combined_primaries(claim, book, line_minutes, conflicting_span)
+
+    def minutes_of(line: ServiceLine) -> Decimal | None:
+        together = combined.get(line.number)
+        return line_minutes(line) if together is None else encounter_minutes(together, line_minutes)
+
+    recodes = rank_initial_services(claim, book, minutes_of)
     demoted = {r.line.number: r.suggested for r in recodes if r.initial is not None}
     found: dict[tuple[int, date, tuple[str, ...]], tuple[list[TimedLine], list[ServiceLine]]] = {}
     order = {family.name: n for n, family in enumerate(book.families)}
@@ -220,9 +246,15 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
                 primaries=tuple(primaries),
                 addons=tuple(addons),
                 partners=partners,
+                site=site,
+                combined=tuple(t.line.number for t in primaries if t.line.number in combined),
             )
         )
     return ClaimPlan(book=book, groups=tuple(groups), recodes=recodes)
+
+
+def _has_period(line: ServiceLine) -> bool:
+    return line.start is not None and line.end is not None and line.end > line.start
 
 
 def _site(book: Rulebook, line: ServiceLine) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
+import orjson
 from fastapi import FastAPI, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -34,11 +35,15 @@ from scrubber._explain import ExplainRequest, explain_code
 from scrubber._history import ClaimHistory
 from scrubber._profiles import Profile
 from scrubber._tables import ReferenceTables
+from scrubber.serve._binding import ScrubRoute
 from scrubber.serve._history import TenantHistories
 from scrubber.serve._schemas import (
+    ISO_DATE,
+    TENANT,
     ErrorBody,
     ExplainResponse,
     Health,
+    ScrubQuery,
     ScrubResponse,
     TablesResponse,
 )
@@ -49,7 +54,6 @@ DEFAULT_MAX_BODY = 20 * 1024 * 1024
 #: Bodies up to this size are scrubbed on the event loop (a few milliseconds at most); larger
 #: ones in the thread pool.
 INLINE_BODY = 16 * 1024
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 #: Content types ``POST /v1/scrub`` reads, and the format each one names.
 MEDIA_TYPES: dict[str, str] = {
@@ -65,7 +69,7 @@ access_log = logging.getLogger("scrubber.access")
 TenantHeader = Annotated[
     str | None,
     Header(
-        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        pattern=TENANT,
         description="Whose day totals the request counts in (default: one shared tenant).",
     ),
 ]
@@ -128,40 +132,14 @@ def create_app(config: ServiceConfig) -> FastAPI:
             status_code=422,
         )
 
-    @app.post(
-        "/v1/scrub",
-        response_model=ScrubResponse,
-        responses=_error_responses(400, 413, 415, 500),
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {media: {"schema": {"type": "string"}} for media in MEDIA_TYPES},
-            }
-        },
-        summary="Scrub one 837P or FHIR document (Claim, Bundle, NDJSON)",
-    )
     async def scrub(
         request: Request,
-        check: Annotated[
-            bool, Query(description="Report only; the claims are not changed.")
-        ] = False,
-        as_of: Annotated[str | None, Query(pattern=ISO_DATE, description="Run as of.")] = None,
-        fhir_version: Annotated[
-            str | None,
-            Query(pattern="^(r4|r5)$", description="FHIR: alias of option=fhir_version=..."),
-        ] = None,
-        fhir_findings: Annotated[
-            bool | None, Query(description="FHIR: findings as Claim extensions (option findings).")
-        ] = None,
-        fast: Annotated[
-            bool | None, Query(description="FHIR: skip full model validation (option fast).")
-        ] = None,
-        option: Annotated[
-            list[str] | None,
-            Query(description="A format option KEY=VALUE, as --format-option (repeatable)."),
-        ] = None,
+        query: Annotated[ScrubQuery, Query()],
         x_scrubber_tenant: TenantHeader = None,
     ) -> Response:
+        """The body is one document; its content type names the format. The answer holds
+        the corrected document (same format), the run's report and every finding."""
+        # called by ScrubRoute with the query and header already bound (see _binding.py)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media not in MEDIA_TYPES:
             raise _Problem(
@@ -174,8 +152,12 @@ def create_app(config: ServiceConfig) -> FastAPI:
         options = _format_options(
             config.plugins,
             MEDIA_TYPES[media],
-            option,
-            {"fhir_version": fhir_version, "fast": fast, "findings": fhir_findings},
+            query.option,
+            {
+                "fhir_version": query.fhir_version,
+                "fast": query.fast,
+                "findings": query.fhir_findings,
+            },
         )
         history = config.histories.get(tenant)
 
@@ -185,9 +167,9 @@ def create_app(config: ServiceConfig) -> FastAPI:
                     data,
                     tables=config.tables,
                     profile=config.profile,
-                    as_of=_date(as_of),
+                    as_of=_date(query.as_of),
                     format=MEDIA_TYPES[media],
-                    check=check,
+                    check=query.check,
                     options=options,
                     plugins=config.plugins,
                     history=h,
@@ -205,14 +187,32 @@ def create_app(config: ServiceConfig) -> FastAPI:
                 )
             return result
 
+        keep = not query.check
         if len(data) <= INLINE_BODY:  # a claim or two: the thread hop would cost more
-            result = history.run(work, keep=not check)
+            result = history.run(work, keep=keep)
         else:  # a batch runs off the event loop, so it does not stall other requests
-            result = await run_in_threadpool(lambda: history.run(work, keep=not check))
-        body = _scrub_body(result.output, result.report, result.format, check=check)
-        # serialized once here: the report is plain JSON data already, and validating it
-        # again through the response model would cost more than the scrub of one claim
-        return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
+            result = await run_in_threadpool(lambda: history.run(work, keep=keep))
+        body = _scrub_body(result.output, result.report, result.format, check=query.check)
+        # serialized once here, by orjson: the report is plain JSON data already, validating
+        # it again through the response model would cost more than the scrub of one claim,
+        # and the standard json module takes ten times orjson's time on it
+        return Response(orjson.dumps(body), media_type="application/json")
+
+    app.router.add_api_route(
+        "/v1/scrub",
+        scrub,
+        methods=["POST"],
+        route_class_override=ScrubRoute,
+        response_model=ScrubResponse,
+        responses=_error_responses(400, 413, 415, 500),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {media: {"schema": {"type": "string"}} for media in MEDIA_TYPES},
+            }
+        },
+        summary="Scrub one 837P or FHIR document (Claim, Bundle, NDJSON)",
+    )
 
     @app.get(
         "/v1/explain/{code}",
@@ -237,8 +237,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
         return Response(json.dumps(answer, default=str), media_type="application/json")
 
     @app.get("/v1/tables", response_model=TablesResponse, summary="The tables loaded")
-    def tables() -> dict[str, Any]:
-        return {"tables": [info.as_dict() for info in config.tables.tables()]}
+    async def tables() -> Response:
+        # on the event loop: the snapshot is in memory, a thread hop would cost more
+        listing = {"tables": [info.as_dict() for info in config.tables.tables()]}
+        return Response(orjson.dumps(listing), media_type="application/json")
 
     @app.delete(
         "/v1/history/{claim_id}",
@@ -255,9 +257,13 @@ def create_app(config: ServiceConfig) -> FastAPI:
             raise _Problem(404, f"claim {claim_id} is not in this tenant's history")
         return Response(status_code=204)
 
+    # Probes are polled often: answered on the event loop from bytes made once, not through
+    # the thread pool and the response model (which cost more than a scrub's own JSON)
+    alive = Health(status="ok").model_dump_json().encode()
+
     @app.get("/healthz", response_model=Health, summary="Liveness")
-    def healthz() -> dict[str, Any]:
-        return {"status": "ok"}
+    async def healthz() -> Response:
+        return Response(alive, media_type="application/json")
 
     @app.get(
         "/readyz",
@@ -265,11 +271,13 @@ def create_app(config: ServiceConfig) -> FastAPI:
         responses={503: {"model": Health}},
         summary="Readiness: reference tables are loaded",
     )
-    def readyz() -> Any:
+    async def readyz() -> Response:
         count = len(config.tables.tables())
         if not count:
             return JSONResponse({"status": "no tables loaded", "tables": 0}, status_code=503)
-        return {"status": "ready", "tables": count}
+        return Response(
+            Health(status="ready", tables=count).model_dump_json(), media_type="application/json"
+        )
 
     app.add_middleware(AccessLog)
     return app

@@ -21,7 +21,7 @@ from scrubber._store import TableStore
 from scrubber.serve._app import DEFAULT_MAX_BODY, ServiceConfig, create_app
 from scrubber.serve._history import TenantHistories
 
-__all__ = ["app_from_env", "load_config", "serve"]
+__all__ = ["app_from_env", "load_config", "run_server", "serve"]
 
 
 def load_config(
@@ -85,22 +85,30 @@ def serve(
     history_dir: str | None,
 ) -> int:
     """Check the configuration loads, then serve until interrupted; the CLI's exit code."""
-    import uvicorn
-
     load_config(tables=tables, profile=profile, max_body=max_body)  # fail fast, exit 2
     os.environ["SCRUBBER_HISTORY_DIR"] = history_dir or ""
     os.environ["SCRUBBER_TABLES"] = tables
     os.environ["SCRUBBER_PROFILE"] = profile or ""
     os.environ["SCRUBBER_MAX_BODY"] = str(max_body)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     print(f"scrubber: serving on http://{host}:{port} (tables {tables})", file=sys.stderr)
+    run_server("scrubber.serve._run:app_from_env", host=host, port=port, workers=workers)
+    return 0
+
+
+def run_server(app: str | FastAPI, *, host: str, port: int, workers: int = 1) -> None:
+    """Serve *app* (an application, or the import path of a factory) under uvicorn as
+    ``scrubber serve`` does: our access log on stderr, uvicorn's own (which would log the
+    query string) off. uvicorn picks its fastest parts when installed (``uvicorn[standard]``:
+    the httptools parser and the uvloop event loop)."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     uvicorn.run(
-        "scrubber.serve._run:app_from_env",
-        factory=True,
+        app,
+        factory=isinstance(app, str),
         host=host,
         port=port,
         workers=workers,
         access_log=False,  # ours logs no query string and no body
         log_level="warning",
     )
-    return 0

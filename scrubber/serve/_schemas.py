@@ -12,15 +12,44 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 __all__ = [
+    "ISO_DATE",
+    "TENANT",
     "ErrorBody",
     "ErrorDetail",
     "ExplainResponse",
     "ExplainSectionOut",
     "Health",
+    "ScrubQuery",
     "ScrubResponse",
     "TableOut",
     "TablesResponse",
 ]
+
+
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+#: The ``X-Scrubber-Tenant`` header: it names a history file, so nothing but a plain name.
+TENANT = r"^[A-Za-z0-9._-]{1,64}$"
+
+
+class ScrubQuery(BaseModel):
+    """The query of ``POST /v1/scrub``: the options ``scrubber scrub`` takes for one run.
+    Parameters not named here are ignored, as a framework's query binding ignores them."""
+
+    check: bool = Field(default=False, description="Report only; the claims are not changed.")
+    as_of: str | None = Field(default=None, pattern=ISO_DATE, description="Run as of.")
+    fhir_version: str | None = Field(
+        default=None, pattern="^(r4|r5)$", description="FHIR: alias of option=fhir_version=..."
+    )
+    fhir_findings: bool | None = Field(
+        default=None, description="FHIR: findings as Claim extensions (option findings)."
+    )
+    fast: bool | None = Field(
+        default=None, description="FHIR: skip full model validation (option fast)."
+    )
+    option: list[str] | None = Field(
+        default=None,
+        description="A format option KEY=VALUE, as --format-option (repeatable).",
+    )
 
 
 class ErrorDetail(BaseModel):

@@ -11,8 +11,7 @@ pytest.importorskip("fastapi", reason="the service needs the 'serve' extra")
 
 from fastapi.testclient import TestClient
 
-from scrubber.serve import ServiceConfig, create_app
-from scrubber.serve._run import load_config
+from scrubber.serve import ServiceConfig, create_app, load_config
 
 
 @pytest.fixture

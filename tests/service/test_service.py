@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import Depends
 from fastapi.testclient import TestClient
 
 import scrubber._cli as cli
-from scrubber import Edit, Phase, Severity, edit
+from scrubber import Edit, Phase, Severity, edit, scrub_bytes
 from scrubber._tables import MemoryTables
 from scrubber.serve import ServiceConfig, create_app
+from scrubber.serve._binding import ScrubRoute
 from scrubber.serve._history import TenantHistories
+from scrubber.serve._schemas import ISO_DATE, TENANT, ScrubQuery
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -49,6 +52,39 @@ def test_scrub_round_trips_like_the_cli(
     assert body["report"]["summary"] == cli_report["summary"]
     assert len(body["findings"]) == sum(len(c["findings"]) for c in cli_report["claims"])
     assert (code == 1) == any(f["severity"] == "error" for f in body["findings"])
+
+
+@pytest.mark.parametrize(("sample", "media"), CASES)
+def test_scrub_body_is_the_in_process_result(
+    client: TestClient, service_config: ServiceConfig, sample: str, media: str
+) -> None:
+    """The whole answer, report and findings included, is what ``scrub_bytes`` gives in
+    process: encoding it on the fast path changes no value."""
+    data = (SAMPLES / sample).read_bytes()
+    response = client.post("/v1/scrub", content=data, headers={"content-type": media})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    fmt = "x12" if media == X12 else "fhir"
+    result = scrub_bytes(
+        data,
+        tables=service_config.tables,
+        profile=service_config.profile,
+        plugins=service_config.plugins,
+        format=fmt,
+    )
+    report = json.loads(json.dumps(result.report))
+    assert response.json() == {
+        "format": fmt,
+        "changed": any(entry["changed"] for entry in report["claims"]),
+        "output": result.output.decode("utf-8"),
+        "output_base64": None,
+        "report": report,
+        "findings": [
+            {"claim_id": entry["claim_id"], **finding}
+            for entry in report["claims"]
+            for finding in entry["findings"]
+        ],
+    }
 
 
 def test_check_reports_without_writing(client: TestClient) -> None:
@@ -235,6 +271,21 @@ def test_openapi_describes_every_endpoint(client: TestClient) -> None:
     assert {"200", "400", "413", "415", "500"} <= set(scrub["responses"])
 
 
+def test_openapi_declares_the_scrub_parameters_the_route_binds(client: TestClient) -> None:
+    """The route binds its query through ``ScrubQuery`` itself: the published parameters are
+    that model's fields, with the same constraints, and the tenant header."""
+    doc = client.get("/openapi.json").json()
+    declared = {
+        (p["name"], p["in"]): p["schema"] for p in doc["paths"]["/v1/scrub"]["post"]["parameters"]
+    }
+    assert set(declared) == {(name, "query") for name in ScrubQuery.model_fields} | {
+        ("x-scrubber-tenant", "header")
+    }
+    assert declared[("as_of", "query")]["anyOf"][0]["pattern"] == ISO_DATE
+    assert declared[("x-scrubber-tenant", "header")]["anyOf"][0]["pattern"] == TENANT
+    assert declared[("option", "query")]["anyOf"][0]["type"] == "array"
+
+
 def test_format_options_as_the_cli_takes_them(client: TestClient) -> None:
     data = (SAMPLES / "fhir/home-infusion-medicaid.r4.json").read_bytes()
 
@@ -256,3 +307,83 @@ def test_format_options_as_the_cli_takes_them(client: TestClient) -> None:
         headers={"content-type": X12},
     )
     assert x12.status_code == 200
+
+
+def test_as_of_runs_the_scrub_as_the_cli_does(client: TestClient, scrub_sample: Any) -> None:
+    sample = "x12/medicare-mue.837"
+    _, cli_output, cli_report = scrub_sample(sample, "--as-of", "2026-07-15")
+    response = client.post(
+        "/v1/scrub?as_of=2026-07-15",
+        content=(SAMPLES / sample).read_bytes(),
+        headers={"content-type": X12},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["report"]["as_of"] == cli_report["as_of"] == "2026-07-15"
+    assert body["report"]["tables"] == cli_report["tables"]
+    assert body["output"].encode("utf-8") == cli_output
+
+
+@pytest.mark.parametrize(
+    ("query", "where"),
+    [
+        ("as_of=2026-7-15", "query/as_of"),
+        ("check=maybe", "query/check"),
+        ("fhir_version=r3", "query/fhir_version"),
+        ("fast=sometimes", "query/fast"),
+    ],
+)
+def test_a_query_value_off_its_schema_is_422_naming_it(
+    client: TestClient, query: str, where: str
+) -> None:
+    response = client.post(
+        f"/v1/scrub?{query}", content=_claim("Q-1", 1), headers={"content-type": X12}
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["position"] == where
+    assert error["message"].startswith(f"{where}: ")
+
+
+def test_a_date_that_matches_the_pattern_but_does_not_exist_is_422(client: TestClient) -> None:
+    response = client.post(
+        "/v1/scrub?as_of=2026-13-45", content=_claim("Q-2", 1), headers={"content-type": X12}
+    )
+    assert response.status_code == 422
+    assert "2026-13-45" in response.json()["error"]["message"]
+
+
+def test_query_binding_repeats_and_ignores_as_a_framework_would(client: TestClient) -> None:
+    data = (SAMPLES / "fhir/home-infusion-medicaid.r4.json").read_bytes()
+
+    def post(query: str) -> Any:
+        response = client.post(
+            f"/v1/scrub?{query}", content=data, headers={"content-type": FHIR_JSON}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    both = post("option=findings=true&option=fast=true")  # a list parameter keeps every value
+    assert "scrubber-finding" in both["output"]
+    assert both["output"] == post("fhir_findings=true&fast=true")["output"]
+    # a scalar given twice keeps the last, as FastAPI binds it; an unknown name is ignored
+    assert post("check=false&check=true&colour=blue")["output"] is None
+
+
+def test_the_scrub_route_refuses_an_endpoint_it_cannot_bind() -> None:
+    async def scrub(request: Any, query: Any) -> Any:  # pragma: no cover - never called
+        raise AssertionError
+
+    with pytest.raises(TypeError, match="request, query, x_scrubber_tenant"):
+        ScrubRoute("/v1/scrub", scrub, methods=["POST"])
+
+
+def test_the_scrub_route_refuses_a_dependency_it_would_not_run() -> None:
+    async def scrub(request: Any, query: Any, x_scrubber_tenant: Any) -> Any:  # pragma: no cover
+        raise AssertionError
+
+    def authenticate() -> None:  # pragma: no cover - never called
+        raise AssertionError
+
+    with pytest.raises(TypeError, match="runs no dependencies"):
+        ScrubRoute("/v1/scrub", scrub, methods=["POST"], dependencies=[Depends(authenticate)])

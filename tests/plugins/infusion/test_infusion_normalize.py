@@ -7,6 +7,7 @@ charges summing to what was sent.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -200,13 +201,40 @@ def test_primary_below_its_minimum_is_flagged_and_not_converted(kit) -> None:
     assert result.claim is claim
 
 
-def test_once_per_encounter_primary_twice_on_a_date(kit) -> None:
+def test_once_per_encounter_primaries_with_their_times_are_one_service(kit) -> None:
+    """CPT: 96365 once per encounter, further time as 96366 (CMS Pub. 100-04 ch. 12 §30.5):
+    1 h + 45 min on one date is one 1 h 45 min infusion, 96365 x 1 + 96366 x 1."""
     claim = make_claim(lines=[kit.visit(60, code="96365"), kit.visit(45, code="96365", starts=13)])
     result = kit.scrub(claim)
-    assert sorted(f.code for f in result.findings) == ["INF001", "INF001", "INF009"]
+    [finding] = result.findings
+    assert finding.code == "INF009" and finding.line == 1
+    assert finding.message.startswith(
+        "96365 billed on lines 1 and 2 of one encounter (1 h and 45 min; no separate-site"
+    )
+    assert "1 h 45 min infusion = 96365 × 1 (first hour) + 96366 × 1" in finding.message
+    assert "lines combined, line 1 stays 96365 × 1; line 2 becomes 96366 × 1" in finding.message
+    assert kit.coded(result) == [("96365", "1", "UN", "400.00"), ("96366", "1", "UN", "400.00")]
+    assert result.claim.total_charge == claim.total_charge  # every line keeps its charge
+
+
+def test_a_repeated_primary_without_time_is_flagged_not_combined(kit) -> None:
+    claim = make_claim(
+        lines=[kit.visit(60, code="96365"), kit.visit(None, code="96365", how="none")]
+    )
+    result = kit.scrub(claim)
     warning = next(f for f in result.findings if f.code == "INF009")
     assert warning.message.startswith("96365 billed 2 times on one date of service (lines 1 and 2)")
-    assert kit.coded(result) == [("96365", "1", "UN", "400.00"), ("96365", "1", "UN", "400.00")]
+    assert warning.fixes == ()
+    assert [ln.code for ln in result.claim.lines] == ["96365", "96365"]
+
+
+def test_a_separate_site_primary_is_not_combined(kit) -> None:
+    claim = make_claim(
+        lines=[kit.visit(60, code="96365"), kit.visit(45, code="96365", modifiers=("XS",))]
+    )
+    result = kit.scrub(claim)
+    assert "INF009" not in {f.code for f in result.findings}
+    assert [ln.code for ln in result.claim.lines] == ["96365", "96365"]
 
 
 def test_home_visits_are_not_once_per_encounter(kit) -> None:
@@ -225,3 +253,30 @@ def test_messages_name_no_patient(kit) -> None:
     for finding in result.findings:
         assert "MEMBER-XYZ" not in finding.message and "SUB-999" not in finding.message
         assert "2026" not in finding.message  # no dates either: lines are named instead
+
+
+def test_an_addon_with_its_own_period_is_time_of_the_encounter(kit) -> None:
+    """96365 09:00-10:00 and 96366 x 2 for 10:00-12:00: a 3-hour infusion, 96366 x 2."""
+    start = datetime(2026, 1, 15, 10, 0)
+    addon = kit.addon(2, code="96366", start=start, end=start + timedelta(hours=2))
+    claim = make_claim(lines=[kit.visit(60, code="96365", how="period"), addon])
+    result = kit.scrub(claim)
+    assert "INF003" not in {f.code for f in result.findings}
+    assert result.claim is claim
+
+
+def test_periods_that_overlap_count_once(kit) -> None:
+    """Two 96365 items 09:00-09:45 and 09:00-14:30 are 5 h 30 min of infusion, not 6 h 15."""
+    claim = make_claim(
+        lines=[
+            kit.visit(45, code="96365", how="period"),
+            kit.visit(330, code="96365", how="period"),
+        ]
+    )
+    result = kit.scrub(claim)
+    [finding] = [f for f in result.findings if f.code == "INF009"]
+    assert "their periods overlap, and the minutes they share count once" in finding.message
+    assert "5 h 30 min infusion = 96365 × 1 (first hour) + 96366 × 4" in finding.message
+    assert kit.coded(result) == [("96365", "1", "UN", "400.00"), ("96366", "4", "UN", "400.00")]
+    again = kit.scrub(result.claim)
+    assert again.claim is result.claim

@@ -1,0 +1,78 @@
+"""Rounds of one claim: the engine scrubs again a claim a fix removed a line from.
+
+Scrubbing the scrubber's output must change nothing. When a fix removes a line other lines
+were judged with (the MUE cap removes one of two add-on lines the infusion time rules left for
+a correction by hand, or the initial service a 96365 was ranked below; the time rules remove
+an add-on under its threshold while coding the primary beside it), the edits would judge the
+rest differently on the next scrub; so the engine
+runs that scrub itself, every phase on the fixed form, until a round leaves the claim as it
+found it, at most ``MAX_ROUNDS`` rounds. This module holds what the rounds leave: one
+``Round`` each, their findings merged once, and the ``SCR004`` warning for a claim that does
+not settle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import final
+
+from scrubber._findings import AppliedFix, EditFailure, Finding, Severity
+from scrubber._models import Claim
+
+__all__ = ["MAX_ROUNDS", "UNSETTLED_CODE", "Round", "merge_rounds", "unsettled"]
+
+MAX_ROUNDS = 3
+UNSETTLED_CODE = "SCR004"
+UNSETTLED_CITATION = (
+    "claim-scrubber: a fixed claim is scrubbed again until scrubbing changes nothing "
+    "(idempotence), at most 3 rounds; a claim that does not settle is reported, never guessed"
+)
+
+
+def unsettled(claim_id: str) -> Finding:
+    """The warning on a claim whose last round still changed it (written as it left it)."""
+    return Finding(
+        code=UNSETTLED_CODE,
+        severity=Severity.WARNING,
+        message=(
+            f"the fixes did not settle in {MAX_ROUNDS} rounds (fixes removed lines other "
+            "lines were judged with, and each round changed the claim again); the "
+            "claim is written as the last round left it: check it by hand"
+        ),
+        claim_id=claim_id,
+        citation=UNSETTLED_CITATION,
+    )
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Round:
+    """One pass of every phase over a claim (``line_maps``: each phase's, () = unchanged)."""
+
+    claim: Claim
+    findings: list[Finding]
+    applied: tuple[AppliedFix, ...]
+    failures: tuple[EditFailure, ...]
+    line_maps: list[tuple[tuple[int, ...], ...]]
+    revisit: bool
+
+
+def merge_rounds(rounds: list[Round]) -> list[Finding]:
+    """The findings of every round, each once (by code, input line and message), with the
+    output lines of earlier rounds followed through the later rounds' fixes."""
+    if len(rounds) == 1:
+        return rounds[0].findings
+    merged: dict[tuple[str, int | None, str], Finding] = {}
+    for k, scrub_round in enumerate(rounds):
+        later = [m for r in rounds[k + 1 :] for m in r.line_maps if m]
+        for finding in scrub_round.findings:
+            key = (finding.code, finding.line, finding.message)
+            if key in merged:
+                continue
+            if later and finding.line is not None and finding.output_lines:
+                where = finding.output_lines
+                for line_map in later:
+                    where = tuple(n for w in where for n in line_map[w - 1])
+                finding = finding.placed(finding.line, where)
+            merged[key] = finding
+    return list(merged.values())
