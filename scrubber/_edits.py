@@ -15,12 +15,21 @@ An edit that can only ever find something on lines of a few procedure codes says
 ``codes=frozenset({...})``: the engine then calls it only for claims that bill one of them
 (``PhaseEdits``), so a batch of mostly unrelated claims does not pay for it. ``None`` (the
 default) means every claim.
+
+Several edits that rest on the same per-claim work (the MUE edits all compare the same table
+rows) can share a *screen*: ``screen=fn`` where ``fn(claim, ctx)`` says which of them can find
+anything on the claim: ``True`` all of them, ``False`` none, or a set of edit codes (only
+those run). The engine calls a screen once per claim and phase and skips every edit sharing
+it that the answer leaves out, so a clean claim costs one pass instead of one walk per edit.
+A screen must never leave out an edit that would report on the claim (a screen that is
+unsure says True); a screen that raises lets its edits run (each reports its own failure),
+or stops a ``strict`` run.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -33,13 +42,16 @@ from scrubber._models import Claim, ServiceLine
 from scrubber._profiles import PayerProfile, Setting
 from scrubber._tables import ReferenceTables
 
-__all__ = ["CODE_PATTERN", "Edit", "EditContext", "PhaseEdits", "edit"]
+__all__ = ["CODE_PATTERN", "Edit", "EditContext", "PhaseEdits", "Screen", "edit"]
 
 T = TypeVar("T")
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2,6}[0-9]{3}$")
 
 Check = Callable[[Claim, "EditContext"], Iterable[Finding]]
+# Which edits sharing the screen may find anything on the claim: True all, False none, or
+# the codes of those that may.
+Screen = Callable[[Claim, "EditContext"], bool | Container[str]]
 
 
 @final
@@ -59,6 +71,7 @@ class Edit:
     # capped or documented is a warning, a flag-only excess an error); None: always *severity*.
     severity_when_fixed: Severity | None = None
     codes: frozenset[str] | None = None  # None: every claim; else claims billing one of them
+    screen: Screen | None = None  # shared by edits resting on the same per-claim work
 
     def __post_init__(self) -> None:
         if not CODE_PATTERN.match(self.code):
@@ -81,11 +94,14 @@ def edit(
     phase: Phase = Phase.LIMIT,
     severity_when_fixed: Severity | None = None,
     codes: Iterable[str] | None = None,
+    screen: Screen | None = None,
 ) -> Callable[[Check], Edit]:
     """Decorator: turn a check function into an ``Edit``. The docstring says why.
 
     *codes*: the procedure codes the edit looks at, when it can find nothing on a claim that
-    bills none of them (the engine then skips such claims); omit it to see every claim."""
+    bills none of them (the engine then skips such claims); omit it to see every claim.
+    *screen*: a check shared with other edits that says which of them can find anything on
+    a claim (see the module docstring)."""
     watched = None if codes is None else frozenset(codes)
 
     def wrap(func: Check) -> Edit:
@@ -101,6 +117,7 @@ def edit(
             doc=(func.__doc__ or "").strip(),
             plugin=module.split(".", 1)[0],
             codes=watched,
+            screen=screen,
         )
 
     return wrap
@@ -145,8 +162,10 @@ class PhaseEdits:
 class EditContext:
     """What an edit may look at besides the claim: tables, the payer's settings, the run.
 
-    One context is made per edit and claim; it is read-only. ``program`` is resolved from
-    the payer profile and the claim filing indicator (``medicare`` or ``medicaid``).
+    The engine makes one context per claim and phase and points ``edit`` at each edit in
+    turn while it runs, so a context is valid for the call it is passed to (an edit must not
+    keep it); edits only read it. ``program`` is resolved from the payer profile and the claim
+    filing indicator (``medicare`` or ``medicaid``).
     """
 
     __slots__ = ("_history", "_memo", "as_of", "claim", "edit", "payer", "program", "tables")
@@ -194,6 +213,14 @@ class EditContext:
         if self._history is None:
             return Decimal("0")
         return self._history.prior_units(self.claim, code, on, key=key, line=line)
+
+    def billed_days(self) -> Container[tuple[str, date]]:
+        """The (code, date of service) pairs earlier claims of this patient in the run bill,
+        for any provider (empty when the run keeps no history): ``prior_units`` is 0 for a
+        pair not in it, so a check can skip asking for most lines."""
+        if self._history is None:
+            return ()
+        return self._history.billed_days(self.claim)
 
     def finding(
         self,

@@ -26,13 +26,13 @@ history).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
-from typing import final
+from typing import cast, final
 
-from scrubber._edits import Edit, EditContext, PhaseEdits
+from scrubber._edits import Edit, EditContext, PhaseEdits, Screen
 from scrubber._findings import (
     AppliedFix,
     ClaimResult,
@@ -77,6 +77,7 @@ OUT_OF_SCOPE_CITATION = (
 )
 
 Result = ClaimResult | UnreadableClaim
+_MAX_RUN_SLOTS = 50_000  # (table, date) pairs a run keeps rows for: a bound, not a limit
 OnResult = Callable[[ClaimPiece, Result], None]
 
 
@@ -135,14 +136,17 @@ class _RunTables:
     """The engine's tables as this run's edits see them, noting each version looked up.
 
     Provenance is the run's, never state on the shared snapshot, so two runs on one snapshot
-    (or two threads) each report exactly the tables they used."""
+    (or two threads) each report exactly the tables they used. Every lookup rests on the
+    version in force for its (table, date), hit or miss, so that version is noted the first
+    time the run asks for the pair; the pair's rows are then kept by the run, and each later
+    lookup is one dict hit for the pair and one for the key."""
 
-    __slots__ = ("_consulted", "_inner", "_used")
+    __slots__ = ("_inner", "_rows", "_used")
 
     def __init__(self, inner: ReferenceTables) -> None:
         self._inner = inner
         self._used: dict[TableInfo, None] = {}
-        self._consulted: set[tuple[str, str, str, date]] = set()
+        self._rows: dict[tuple[str, str, str, date], Mapping[str, RowHit] | None] = {}
 
     def in_force(self, kind: str, program: str, service_type: str, on: date) -> TableInfo | None:
         return self._inner.in_force(kind, program, service_type, on)
@@ -150,17 +154,27 @@ class _RunTables:
     def lookup(
         self, kind: str, program: str, service_type: str, key: str, on: date
     ) -> RowHit | None:
-        hit = self._inner.lookup(kind, program, service_type, key, on)
-        if hit is not None:
-            self._used[hit.table] = None
-        else:  # a miss still rests on the version in force (a code absent from it)
-            slot = (kind, program, service_type, on)
-            if slot not in self._consulted:
-                self._consulted.add(slot)
-                info = self._inner.in_force(kind, program, service_type, on)
-                if info is not None:
-                    self._used[info] = None
-        return hit
+        slot = (kind, program, service_type, on)
+        rows = self._rows.get(slot)
+        if rows is None:
+            rows = self._rows_for(slot)
+            if rows is None:  # tables without whole versions in memory: ask each time
+                return self._inner.lookup(kind, program, service_type, key, on)
+        return rows.get(key)
+
+    def _rows_for(self, slot: tuple[str, str, str, date]) -> Mapping[str, RowHit] | None:
+        kind, program, service_type, on = slot
+        info = self._inner.in_force(kind, program, service_type, on)
+        if info is not None:
+            self._used[info] = None
+        rows_in_force = getattr(self._inner, "rows_in_force", None)
+        if rows_in_force is None:
+            return None
+        _info, rows = rows_in_force(kind, program, service_type, on)
+        if len(self._rows) >= _MAX_RUN_SLOTS:
+            self._rows.clear()
+        self._rows[slot] = rows
+        return cast("Mapping[str, RowHit]", rows)
 
     def tables(self) -> tuple[TableInfo, ...]:
         return self._inner.tables()
@@ -263,9 +277,14 @@ class Run:
         )
 
     def _round(self, claim: Claim, payer: PayerProfile, program: str) -> Round:
-        """Every phase once over *claim*: what they found, applied and changed."""
+        """Every phase once over *claim*: what they found, applied and changed.
+
+        One ``EditContext`` serves every edit of a phase (``ctx.edit`` points at the edit
+        running); of the edits that share a screen only those it names run (none on a claim
+        it passes); a round without findings has nothing to place."""
         engine = self.engine
         strict = engine.options.strict
+        as_of = engine.options.as_of
         current = claim
         stages: list[tuple[Claim, int]] = []  # (claim at the phase's start, findings before)
         line_maps: list[tuple[tuple[int, ...], ...]] = []
@@ -275,19 +294,31 @@ class Run:
         revisit = False  # a fix removed a line the edits had judged the claim with
         for phase, phase_edits in engine.phases:
             stages.append((current, len(findings)))
+            line_maps.append(())
+            selected = phase_edits.for_claim(current)
+            if not selected:
+                continue
             proposed: list[tuple[str, Fix]] = []
-            memo: dict[Hashable, object] = {}  # shared by this phase's edits on this claim
-            for item in phase_edits.for_claim(current):
-                ctx = EditContext(
-                    edit=item,
-                    claim=current,
-                    tables=self._tables,
-                    payer=payer,
-                    program=program,
-                    as_of=engine.options.as_of,
-                    history=self.history,
-                    memo=memo,
-                )
+            ctx = EditContext(
+                edit=selected[0],
+                claim=current,
+                tables=self._tables,
+                payer=payer,
+                program=program,
+                as_of=as_of,
+                history=self.history,
+                memo={},  # shared by this phase's edits on this claim
+            )
+            screened: dict[int, bool | Container[str]] = {}
+            for item in selected:
+                ctx.edit = item
+                screen = item.screen
+                if screen is not None:
+                    passed = screened.get(id(screen))
+                    if passed is None:
+                        passed = screened[id(screen)] = _screen(screen, current, ctx, strict)
+                    if passed is not True and (passed is False or item.code not in passed):
+                        continue
                 try:
                     produced = list(item.check(current, ctx))
                 except Exception as exc:  # an edit's bug must not stop the other edits
@@ -309,7 +340,6 @@ class Run:
                     findings.append(found)
                     proposed.extend((item.code, fix) for fix in found.fixes)
             if not proposed:
-                line_maps.append(())
                 continue
             outcome = apply_fixes(current, proposed)
             findings.extend(
@@ -324,7 +354,7 @@ class Run:
                 for r in outcome.rejected
             )
             current = outcome.claim
-            line_maps.append(outcome.line_map)
+            line_maps[-1] = outcome.line_map
             applied.extend(AppliedFix(by=by, phase=phase, fix=fix) for by, fix in outcome.applied)
             # a line removed is gone from under what the edits judged beside it: an earlier
             # phase's (the pair of add-on lines, the initial service the cap removed) or this
@@ -334,12 +364,29 @@ class Run:
             revisit = revisit or any(isinstance(f, RemoveLine) for _, f in outcome.applied)
         return Round(
             claim=current,
-            findings=_place_lines(findings, stages, line_maps),
+            # the common case, no finding: nothing to place
+            findings=_place_lines(findings, stages, line_maps) if findings else [],
             applied=tuple(applied),
             failures=tuple(failures),
             line_maps=line_maps,
             revisit=revisit,
         )
+
+
+def _screen(screen: Screen, claim: Claim, ctx: EditContext, strict: bool) -> bool | Container[str]:
+    """Which edits sharing *screen* run on *claim*: its answer (True, False or a set of edit
+    codes), or True when it raises (the edits then report their own failures) unless the
+    run is strict."""
+    try:
+        answer = screen(claim, ctx)
+    except Exception as exc:
+        if strict:
+            exc.add_note(f"screen of edit {ctx.edit.code} on claim {claim.id}")
+            raise
+        return True
+    if answer is None or isinstance(answer, bool | int):
+        return bool(answer)
+    return answer or False
 
 
 def _place_lines(

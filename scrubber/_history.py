@@ -27,14 +27,17 @@ Units are kept per claim, so a claim is counted once however often it is seen:
   and adds nothing.
 
 Memory stays bounded on million-claim batches: only the most recent ``max_patients``
-patients are kept (least recently used first out). Claims of one patient sit together in an
-837P subscriber loop, so the window loses nothing in practice.
+patients, holding at most ``max_claims`` claims between them, are kept (least recently used
+patient first out). Claims of one patient sit together in an 837P subscriber loop, so the
+window loses nothing in practice. A claim is held as one small tuple per line and day (its
+code, date, the three provider identities and its units), indexed by (code, date): a lookup
+is one dict hit, and nothing per key kind is stored three times.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -43,12 +46,15 @@ from scrubber._models import Claim, ServiceLine
 
 __all__ = [
     "DAY_TOTAL_KEYS",
+    "DEFAULT_MAX_CLAIMS",
     "REPLACEMENT",
     "VOID",
     "ClaimHistory",
     "ClaimUnits",
+    "Mark",
     "PatientLedger",
     "Slot",
+    "claim_marks",
     "claim_slots",
     "patient_entry",
     "provider_for",
@@ -59,8 +65,14 @@ VOID = "8"  # X12 CLM05-3: void/cancel of prior claim
 
 DAY_TOTAL_KEYS = ("billing_npi", "rendering_npi", "billing_tin")
 MAX_SPAN_DAYS = 366  # a longer date span is recorded on its first year of days only
+DEFAULT_MAX_CLAIMS = 50_000  # claims held in memory across patients (about 2 KB each)
 
 Slot = tuple[str, str, str, date]  # (key kind, provider, code, date of service)
+# What one line adds on one day: code, date, then the provider under each of DAY_TOTAL_KEYS
+# (None: not recorded under that key) and the units. One mark serves all three keys.
+Mark = tuple[str, date, str | None, str | None, str | None, Decimal]
+_KEY_AT = {key: 2 + n for n, key in enumerate(DAY_TOTAL_KEYS)}
+_ZERO = Decimal("0")
 
 
 def provider_for(claim: Claim, line: ServiceLine | None, key: str) -> str:
@@ -75,33 +87,119 @@ def provider_for(claim: Claim, line: ServiceLine | None, key: str) -> str:
     raise ValueError(f"unknown day-total key {key!r} (one of {', '.join(DAY_TOTAL_KEYS)})")
 
 
-@dataclass(slots=True)
 class ClaimUnits:
-    """What one claim contributes to its patient's day totals."""
+    """What one claim contributes to its patient's day totals: one ``Mark`` per line and day.
 
-    original_ref: str | None
-    units: dict[Slot, Decimal] = field(default_factory=dict)
+    ``units`` gives the same as day-total slots (every mark under each key it names); a
+    ``ClaimUnits`` made from slots (a persisted history) keeps each slot as a mark naming
+    its one key, so it counts exactly as it was stored."""
+
+    __slots__ = ("marks", "original_ref")
+
+    def __init__(
+        self,
+        original_ref: str | None,
+        units: Mapping[Slot, Decimal] | None = None,
+        *,
+        marks: Iterable[Mark] = (),
+    ) -> None:
+        self.original_ref = original_ref
+        from_slots = () if not units else (_slot_mark(s, v) for s, v in units.items())
+        self.marks: tuple[Mark, ...] = (*marks, *from_slots)
+
+    @property
+    def units(self) -> dict[Slot, Decimal]:
+        """The claim's units per (key kind, provider, code, date of service)."""
+        out: dict[Slot, Decimal] = {}
+        for code, on, billing, rendering, tin, units in self.marks:
+            for key, provider in (
+                ("billing_npi", billing),
+                ("rendering_npi", rendering),
+                ("billing_tin", tin),
+            ):
+                if provider is not None:
+                    slot = (key, provider, code, on)
+                    held = out.get(slot)
+                    out[slot] = units if held is None else held + units
+        return out
+
+    def __reduce__(self) -> tuple[object, ...]:  # pickled between --jobs processes
+        return (_claim_units, (self.original_ref, self.marks))
+
+
+def _claim_units(original_ref: str | None, marks: tuple[Mark, ...]) -> ClaimUnits:
+    return ClaimUnits(original_ref, marks=marks)
+
+
+def _slot_mark(slot: Slot, units: Decimal) -> Mark:
+    key, provider, code, on = slot
+    at = _KEY_AT[key]
+    return (
+        code,
+        on,
+        provider if at == 2 else None,
+        provider if at == 3 else None,
+        provider if at == 4 else None,
+        units,
+    )
 
 
 @dataclass(slots=True)
 class PatientLedger:
-    totals: dict[Slot, Decimal] = field(default_factory=dict)
+    """One patient's held claims, and their marks by (code, date of service) for lookups."""
+
+    days: dict[tuple[str, date], list[tuple[str, Mark]]] = field(default_factory=dict)
     claims: dict[str, ClaimUnits] = field(default_factory=dict)
+
+    def add(self, claim_id: str, units: ClaimUnits) -> None:
+        self.claims[claim_id] = units
+        days = self.days
+        for mark in units.marks:
+            day = (mark[0], mark[1])
+            held = days.get(day)
+            if held is None:
+                days[day] = [(claim_id, mark)]
+            else:
+                held.append((claim_id, mark))
+
+    def remove(self, claim_id: str) -> ClaimUnits | None:
+        units = self.claims.pop(claim_id, None)
+        if units is not None:
+            days = self.days
+            for day in {(mark[0], mark[1]) for mark in units.marks}:
+                left = [held for held in days.get(day, ()) if held[0] != claim_id]
+                if left:
+                    days[day] = left
+                else:
+                    days.pop(day, None)
+        return units
 
 
 def _patient_of(claim: Claim) -> str:
     return claim.patient_key or claim.subscriber_key
 
 
+def claim_marks(claim: Claim) -> Iterator[Mark]:
+    """The marks *claim*'s lines make: each line on each day of its date span, with its
+    provider under every key kind."""
+    billing, tin = claim.billing_npi or "", claim.billing_tin or ""
+    rendering = claim.rendering_npi or claim.billing_npi or ""
+    for line in claim.lines:
+        span, per_day = _per_day(line)
+        own = line.rendering_npi or rendering
+        if span == 1:
+            yield (line.code, line.service_from, billing, own, tin, per_day)
+            continue
+        for n in range(span):
+            yield (line.code, line.service_from + timedelta(days=n), billing, own, tin, per_day)
+
+
 def claim_slots(claim: Claim) -> Iterator[tuple[Slot, Decimal]]:
     """The day-total slots *claim*'s lines fill, with their units: every line under every
     key kind, on each day of its date span."""
-    for line in claim.lines:
-        span, per_day = _per_day(line)
-        for key in DAY_TOTAL_KEYS:
-            provider = provider_for(claim, line, key)
-            for n in range(span):
-                yield (key, provider, line.code, line.service_from + timedelta(days=n)), per_day
+    for code, on, *providers, units in claim_marks(claim):
+        for key, provider in zip(DAY_TOTAL_KEYS, providers, strict=True):
+            yield (key, provider or "", code, on), units
 
 
 def _per_day(line: ServiceLine) -> tuple[int, Decimal]:
@@ -114,15 +212,23 @@ def _per_day(line: ServiceLine) -> tuple[int, Decimal]:
         days = (line.service_to - line.service_from).days + 1
     if line.unit_basis == "MJ":
         return min(days, MAX_SPAN_DAYS), Decimal(1)
+    if days == 1:
+        return 1, line.units
     return min(days, MAX_SPAN_DAYS), line.units / days
 
 
 class ClaimHistory:
-    """A run's ledger: patient -> claim id -> units per (key kind, provider, code, date)."""
+    """A run's ledger: patient -> claim id -> units per (code, date, provider).
 
-    def __init__(self, max_patients: int = 20_000) -> None:
+    Bounded two ways, least recently used patient out first: at most *max_patients*
+    patients and at most *max_claims* claims in memory (a ``SqliteHistory`` reads an
+    evicted patient back from its file when one of their claims comes again)."""
+
+    def __init__(self, max_patients: int = 20_000, max_claims: int = DEFAULT_MAX_CLAIMS) -> None:
         self.max_patients = max_patients
+        self.max_claims = max_claims
         self._patients: OrderedDict[str, PatientLedger] = OrderedDict()
+        self._held = 0  # claims held across the patients in memory
 
     def prior_units(
         self,
@@ -140,13 +246,26 @@ class ClaimHistory:
         patient = _patient_of(claim)
         provider = provider_for(claim, line, key)
         if not patient:
-            return Decimal("0")
-        entry = self._entry(patient)
-        slot = (key, provider, code, on)
-        total = entry.totals.get(slot, Decimal("0"))
-        for ref in _superseded(claim, entry):
-            total -= entry.claims[ref].units.get(slot, Decimal("0"))
+            return _ZERO
+        held = self._entry(patient).days.get((code, on))
+        if not held:
+            return _ZERO
+        at = _KEY_AT[key]
+        skip = set(_superseded(claim, self._patients[patient]))
+        total = _ZERO
+        for claim_id, mark in held:
+            if mark[at] == provider and claim_id not in skip:
+                total += mark[5]
         return total
+
+    def billed_days(self, claim: Claim) -> Container[tuple[str, date]]:
+        """The (code, date of service) pairs that claims held for *claim*'s patient bill,
+        whoever the provider: ``prior_units`` is 0 for every key on a pair not in it, so an
+        edit can test a whole claim with one call and ask for units only where it matters."""
+        patient = _patient_of(claim)
+        if not patient:
+            return ()
+        return self._entry(patient).days.keys()
 
     def record(self, claim: Claim) -> None:
         """Count *claim*'s lines (as they will be billed); see the module docstring for
@@ -155,17 +274,19 @@ class ClaimHistory:
         if not patient:
             return
         entry = self._entry(patient)
-        removed = [(ref, entry.claims.pop(ref)) for ref in list(_superseded(claim, entry))]
-        for _ref, old in removed:
-            _add(entry.totals, old.units, sign=-1)
+        removed = []
+        for ref in list(_superseded(claim, entry)):
+            if entry.remove(ref) is not None:
+                removed.append(ref)
+        self._held -= len(removed)
         added = None
         if claim.frequency_code != VOID and claim.lines:
-            added = ClaimUnits(original_ref=claim.original_ref)
-            for slot, units in claim_slots(claim):
-                added.units[slot] = added.units.get(slot, Decimal("0")) + units
-            entry.claims[claim.id] = added
-            _add(entry.totals, added.units, sign=1)
-        self._changed(patient, removed=[ref for ref, _ in removed], added=(claim.id, added))
+            added = ClaimUnits(claim.original_ref, marks=claim_marks(claim))
+            entry.add(claim.id, added)
+            self._held += 1
+        self._changed(patient, removed=removed, added=(claim.id, added))
+        while self._held > self.max_claims and len(self._patients) > 1:
+            self._evict()
 
     def forget(self, claim_id: str) -> bool:
         """Take the claim *claim_id* (a voided claim, as ``DELETE /v1/history/{claim_id}``
@@ -173,10 +294,9 @@ class ClaimHistory:
         such claim is held."""
         found = False
         for patient, entry in list(self._patients.items()):
-            old = entry.claims.pop(claim_id, None)
-            if old is None:
+            if entry.remove(claim_id) is None:
                 continue
-            _add(entry.totals, old.units, sign=-1)
+            self._held -= 1
             self._changed(patient, removed=[claim_id], added=(claim_id, None))
             found = True
         return found
@@ -187,11 +307,17 @@ class ClaimHistory:
         entry = self._patients.get(patient)
         if entry is None:
             entry = self._patients[patient] = self._load(patient) or PatientLedger()
+            self._held += len(entry.claims)
             if len(self._patients) > self.max_patients:
-                self._patients.popitem(last=False)
+                self._evict()
         else:
             self._patients.move_to_end(patient)
         return entry
+
+    def _evict(self) -> None:
+        """The least recently used patient leaves memory."""
+        _patient, entry = self._patients.popitem(last=False)
+        self._held -= len(entry.claims)
 
     def _load(self, patient: str) -> PatientLedger | None:
         """Claims of *patient* kept from earlier runs (none in memory-only history)."""
@@ -215,19 +341,9 @@ def _superseded(claim: Claim, entry: PatientLedger) -> Iterator[str]:
                 yield other
 
 
-def _add(totals: dict[Slot, Decimal], units: dict[Slot, Decimal], *, sign: int) -> None:
-    for slot, value in units.items():
-        left = totals.get(slot, Decimal("0")) + sign * value
-        if left:
-            totals[slot] = left
-        else:
-            totals.pop(slot, None)
-
-
 def patient_entry(claims: Iterable[tuple[str, ClaimUnits]]) -> PatientLedger:
     """A ledger entry rebuilt from stored claims (for persisted histories)."""
     entry = PatientLedger()
     for claim_id, units in claims:
-        entry.claims[claim_id] = units
-        _add(entry.totals, units.units, sign=1)
+        entry.add(claim_id, units)
     return entry

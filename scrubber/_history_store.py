@@ -99,8 +99,8 @@ class SqliteHistory(ClaimHistory):
         for ref in removed:
             self._pending[(patient, ref)] = None
         claim_id, units = added
-        if units is not None and units.units:
-            newest = max(slot[-1] for slot in units.units)
+        if units is not None and units.marks:
+            newest = max(mark[1] for mark in units.marks)
             row = (units.original_ref, _units_text(units), newest.isoformat())
             self._pending[(patient, claim_id)] = row
         self._pending_patients.add(patient)
@@ -149,6 +149,7 @@ class SqliteHistory(ClaimHistory):
         self._pending_patients.clear()
         self._conn.rollback()
         self._patients.clear()
+        self._held = 0
 
     def close(self) -> None:
         self._conn.close()

@@ -227,6 +227,7 @@ class VersionIndex:
         return tuple(info for family in sorted(self._families) for info in self._families[family])
 
 
+_NO_ROWS: Mapping[str, RowHit] = MappingProxyType({})
 _MAX_CACHED_DAYS = 20_000  # about 55 years of dates per family: a bound, not a working limit
 
 
@@ -263,6 +264,17 @@ class TableSnapshot:
         if hits is None:
             hits = self._loaded(info)
         return hits.get(key)
+
+    def rows_in_force(
+        self, kind: str, program: str, service_type: str, on: date
+    ) -> tuple[TableInfo | None, Mapping[str, RowHit]]:
+        """The version in force on *on* and its rows by key (empty when none is): what a
+        run caches per (table, date) so that each later lookup is one dict hit."""
+        info = self._index.in_force((kind, program, service_type), on)
+        if info is None:
+            return None, _NO_ROWS
+        hits = self._by_id.get(id(info))
+        return info, self._loaded(info) if hits is None else hits
 
     def _loaded(self, info: TableInfo) -> Mapping[str, RowHit]:
         with self._lock:

@@ -11,7 +11,8 @@ from datetime import date
 from scrubber import Claim, EditContext, Finding, ServiceLine, Severity, TableInfo, edit
 from scrubber_mue.bilateral import bilateral_pair
 from scrubber_mue.common import settings_of
-from scrubber_mue.resolve import KIND, day_groups, line_mues, service_type_for
+from scrubber_mue.resolve import KIND, day_groups, line_mues, next_quarter, service_type_for
+from scrubber_mue.screen import mue_screen
 from scrubber_mue.wording import CMS_MUE_PAGE, NCCI_MANUAL, amount
 
 __all__ = [
@@ -34,6 +35,7 @@ _PROGRAM_WORDS = {
     "MUE008",
     summary="A line of 0 units: a billed service needs a positive unit count",
     citation=f"{X12_SV104}; HL7 FHIR R4 Claim.item.quantity",
+    screen=mue_screen,
 )
 def mue_zero_units(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """A line billed with 0 units (SV104 = 0, a FHIR quantity of 0) cannot be compared with
@@ -51,12 +53,6 @@ def mue_zero_units(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
         )
 
 
-def next_quarter(effective: date) -> date:
-    """The first day of the calendar quarter after the one *effective* falls in."""
-    month = (effective.month - 1) // 3 * 3 + 4
-    return date(effective.year + (month > 12), (month - 1) % 12 + 1, 1)
-
-
 def _quarter(on: date) -> str:
     return f"{on.year} Q{(on.month - 1) // 3 + 1}"
 
@@ -66,6 +62,7 @@ def _quarter(on: date) -> str:
     summary="Date of service after the quarter of the newest MUE table: import a newer one",
     citation=f"{CMS_MUE_PAGE} (MUE tables change quarterly: Jan 1, Apr 1, Jul 1, Oct 1)",
     severity=Severity.WARNING,
+    screen=mue_screen,
 )
 def mue_table_out_of_date(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """CMS revises the MUE tables every quarter. A date of service past the quarter of the
@@ -101,6 +98,7 @@ def mue_table_out_of_date(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     "MUE010",
     summary="RT and LT lines of one code over an MUE of 1: report one line with modifier 50",
     citation=f"{CLAIMS_MANUAL_BILATERAL}; {NCCI_MANUAL}, ch. I (MUE section); {CMS_MUE_PAGE}",
+    screen=mue_screen,
 )
 def bilateral_needs_modifier_50(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """Two one-unit lines, RT and LT, of a code with a date-of-service MUE of 1 are summed to
@@ -157,6 +155,7 @@ def _named_program(claim: Claim) -> str | None:
     citation="ASC X12 837P TR3 005010X222A1, loop 2000B SBR09 Claim Filing Indicator Code; "
     "HL7 FHIR R4 Coverage.type; docs/mue.md (payer profiles)",
     severity=Severity.WARNING,
+    screen=mue_screen,
 )
 def mue_program_not_stated(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """Medicare and Medicaid publish different MUE tables, so the program decides every

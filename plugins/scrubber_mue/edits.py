@@ -46,6 +46,7 @@ from scrubber_mue.checks import (
 )
 from scrubber_mue.common import settings_of
 from scrubber_mue.resolve import KIND, DayGroup, day_groups, line_mues, service_type_for
+from scrubber_mue.screen import mue_screen
 from scrubber_mue.wording import (
     CMS_FAQ_DOS,
     CMS_MUE_PAGE,
@@ -164,6 +165,7 @@ def _groups_over(claim: Claim, ctx: EditContext, mai: str) -> Iterator[DayGroup]
     severity_when_fixed=Severity.WARNING,  # capped, split or documented
     summary="Medicare MAI 1: units on a line exceed the MUE (claim line edit)",
     citation=f"{CMS_MUE_PAGE} (MAI 1); {PALMETTO}",
+    screen=mue_screen,
 )
 def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """MAI 1 compares each line's units with the MUE and denies all units of a line over it;
@@ -209,6 +211,7 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
     severity_when_fixed=Severity.WARNING,  # capped, split or documented
     summary="Medicare MAI 2: units per code per date of service exceed a policy MUE",
     citation=f"{CMS_MUE_PAGE} (MAI 2); {CMS_FAQ_DOS}; {FIRST_COAST}",
+    screen=mue_screen,
 )
 def mai2_day_units_over_policy_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """MAI 2 sums the units of a code on a date of service across lines and the provider's
@@ -233,6 +236,7 @@ def mai2_day_units_over_policy_mue(claim: Claim, ctx: EditContext) -> Iterator[F
     severity_when_fixed=Severity.WARNING,  # capped, split or documented
     summary="Medicare MAI 3: units per code per date of service exceed a clinical MUE",
     citation=f"{CMS_MUE_PAGE} (MAI 3); {CMS_FAQ_DOS}; {PALMETTO}",
+    screen=mue_screen,
 )
 def mai3_day_units_over_clinical_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """MAI 3 is a per-day edit on clinical benchmarks: more units are "possible but medically
@@ -256,6 +260,7 @@ def mai3_day_units_over_clinical_mue(claim: Claim, ctx: EditContext) -> Iterator
     severity_when_fixed=Severity.WARNING,  # capped, split or documented
     summary="Medicaid: units exceed the MUE (per line, or per date of service by profile)",
     citation=f"{MEDICAID_NCCI}; {CT_DSS}",
+    screen=mue_screen,
 )
 def medicaid_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """Medicaid MUE files carry no adjudication indicator, and whether a state compares units
@@ -297,6 +302,7 @@ def medicaid_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]
     summary="Medicaid: the day's units across lines exceed the MUE (lines checked per line)",
     citation=f"{MEDICAID_NCCI}; docs/mue.md (per-line default with a day-total warning)",
     severity=Severity.WARNING,
+    screen=mue_screen,
 )
 def medicaid_day_total_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """With Medicaid lines compared one by one (the default), a day's units can still add up
@@ -325,6 +331,7 @@ def medicaid_day_total_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Find
     summary="MUE value 0: the code is not payable for this program and service type",
     citation=f"{CMS_MUE_PAGE}; AAPC, https://www.aapc.com/blog/"
     "44087-dont-chase-your-tail-over-medically-unlikely-edits/",
+    screen=mue_screen,
 )
 def mue_zero_not_payable(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """An MUE of 0 means the code is invalid, not covered, bundled, not separately payable,
@@ -352,6 +359,7 @@ def mue_zero_not_payable(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     summary="No MUE checked: no table in force on the date of service, or no row for the code",
     citation=f"{CMS_MUE_PAGE} (not every code has an MUE; some are confidential); docs/mue.md",
     severity=Severity.INFO,
+    screen=mue_screen,
 )
 def mue_no_data(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """Not every code has an MUE and some values are confidential (CMS MUE page); a missing

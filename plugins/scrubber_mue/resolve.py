@@ -25,6 +25,8 @@ __all__ = [
     "day_groups",
     "is_minutes",
     "line_mues",
+    "mue_row",
+    "next_quarter",
     "service_type_for",
     "span_days",
 ]
@@ -69,6 +71,12 @@ class MueRow:
         if self.rationale:
             parts.append(f"rationale {self.rationale}")
         return "; ".join(parts)
+
+
+def next_quarter(effective: date) -> date:
+    """The first day of the calendar quarter after the one *effective* falls in."""
+    month = (effective.month - 1) // 3 * 3 + 4
+    return date(effective.year + (month > 12), (month - 1) % 12 + 1, 1)
 
 
 MINUTES = "MJ"  # SV103 MJ / UCUM min or h: the quantity is time, not units of service
@@ -172,7 +180,7 @@ _ROWS: dict[int, MueRow] = {}
 _MAX_ROWS = 16_384  # distinct codes x versions a run meets; bounds memory either way
 
 
-def _mue_row(hit: RowHit) -> MueRow:
+def mue_row(hit: RowHit) -> MueRow:
     """``MueRow.from_hit``, once per row hit: a table snapshot hands out one ``RowHit`` per
     (version, code), so the columns are read once per run instead of once per line. Keyed
     by identity; the cached row holds its hit, so an id is never reused while it is cached."""
@@ -206,7 +214,7 @@ def line_mues(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[Li
             if line.units <= 0:
                 continue
             hit = ctx.tables.lookup(KIND, ctx.program, service_type, line.code, line.service_date)
-            found.append(LineMue(line=line, row=None if hit is None else _mue_row(hit)))
+            found.append(LineMue(line=line, row=None if hit is None else mue_row(hit)))
         return tuple(found)
 
     return ctx.memo("scrubber_mue.line_mues", lookup)

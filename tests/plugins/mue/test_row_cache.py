@@ -25,15 +25,15 @@ def _hit(code: str) -> RowHit:
 
 def test_one_row_per_hit_and_each_row_is_its_hits() -> None:
     first = _hit("97110")
-    assert resolve._mue_row(first) is resolve._mue_row(first)
+    assert resolve.mue_row(first) is resolve.mue_row(first)
     other = _hit("99213")  # another snapshot, another code: never the cached row of the first
-    assert (resolve._mue_row(other).code, resolve._mue_row(other).value) == ("99213", 3)
-    assert resolve._mue_row(other).hit is other and resolve._mue_row(first).mai == "1"
+    assert (resolve.mue_row(other).code, resolve.mue_row(other).value) == ("99213", 3)
+    assert resolve.mue_row(other).hit is other and resolve.mue_row(first).mai == "1"
 
 
 def test_the_cache_stays_bounded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(resolve, "_MAX_ROWS", 3)
     monkeypatch.setattr(resolve, "_ROWS", {})
     hits = [_hit("97110") for _ in range(10)]
-    assert [resolve._mue_row(h).value for h in hits] == [4] * 10
+    assert [resolve.mue_row(h).value for h in hits] == [4] * 10
     assert len(resolve._ROWS) <= 3

@@ -1,0 +1,63 @@
+"""Benchmark the engine alone: claims read beforehand, then scrubbed and reported (never run as
+a test).
+
+The steady phase of ``bench_x12.py`` times a whole scrub, where reading into the model and
+writing back are most of the cost. This times only what lies between a built ``Claim`` and
+its result: ``Run.result`` per claim (every phase, the screens, the history write), then
+``ReportBuilder.add`` per result, on the realistic mix (``bench/mix.py``, 15,000-code table)
+and the worst case (the sample tables, ``synthetic_837``). Each figure is the fastest of
+--rounds rounds in process CPU time, a fresh run (and history) per round.
+
+Usage: .venv/bin/python bench/bench_engine.py [--claims 2000] [--rounds 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench_x12 import _chunks, _mix_tables, _sample_tables
+from mix import RealisticMix
+
+from scrubber._api import Plugins
+from scrubber._engine import Engine
+from scrubber._formats import ClaimPiece
+from scrubber._report import ReportBuilder
+from scrubber_x12.reader import read_837
+from scrubber_x12.synthetic import synthetic_837
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=2_000)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    plugins = Plugins.load()
+    batches = {
+        "mix": (synthetic_837(0, claim_lines=RealisticMix(args.claims)), _mix_tables(plugins)),
+        "worst": (synthetic_837(args.claims), _sample_tables(plugins)),
+    }
+    for name, (data, tables) in batches.items():
+        pieces = [p for p in read_837(_chunks(data), {}) if isinstance(p, ClaimPiece) and p.claim]
+        engine = Engine(edits=plugins.edits, tables=tables, profile=plugins.profile(None))  # type: ignore[arg-type]
+        engine_best = report_best = float("inf")
+        for _ in range(args.rounds):
+            run = engine.start()
+            report = ReportBuilder(lambda entry: None)
+            start = time.process_time()
+            results = [run.result(piece) for piece in pieces]
+            middle = time.process_time()
+            for piece, result in zip(pieces, results, strict=True):
+                report.add(result, source=piece.locator)
+            end = time.process_time()
+            engine_best = min(engine_best, (middle - start) / len(pieces))
+            report_best = min(report_best, (end - middle) / len(pieces))
+        print(
+            f"  {name:<6} engine {engine_best * 1e6:>7.1f} us/claim   "
+            f"report {report_best * 1e6:>6.1f} us/claim   ({len(pieces)} claims, "
+            f"{report.changed} changed)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""The in-memory ledger: day totals per provider key from one mark per line, bounded memory,
+and claims stored as slots (a persisted history) counting exactly as before."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from scrubber._history import (
+    DAY_TOTAL_KEYS,
+    ClaimHistory,
+    ClaimUnits,
+    PatientLedger,
+    claim_slots,
+    patient_entry,
+)
+from scrubber.testing import make_claim, make_line
+
+DOS = date(2026, 7, 6)
+
+
+def test_each_key_sees_its_own_provider_and_a_claim_never_counts_itself() -> None:
+    history = ClaimHistory()
+    lines = [
+        make_line(code="97110", units=2, service_from=DOS, rendering_npi="1111111112"),
+        make_line(code="97110", units=1, service_from=DOS),
+    ]
+    first = make_claim(id="A", lines=lines, billing_tin="TIN1", rendering_npi="2222222221")
+    history.record(first)
+    later = make_claim(id="B", lines=[make_line(code="97110", service_from=DOS)])
+    prior = {key: history.prior_units(later, "97110", DOS, key=key) for key in DAY_TOTAL_KEYS}
+    # billing NPI: both lines; rendering: B names none, so its billing NPI, which rendered none;
+    # the TIN is not on B's claim
+    assert prior == {"billing_npi": 3, "rendering_npi": 0, "billing_tin": 0}
+    own = make_line(code="97110", service_from=DOS, rendering_npi="1111111112")
+    assert history.prior_units(later, "97110", DOS, key="rendering_npi", line=own) == 2
+    assert history.prior_units(first, "97110", DOS) == 0  # itself, seen before
+
+
+def test_a_persisted_claim_made_of_slots_counts_as_it_was_stored() -> None:
+    claim = make_claim(
+        id="A",
+        lines=[
+            make_line(code="36415", units=4, service_from=DOS, service_to=DOS + timedelta(days=1))
+        ],
+        billing_tin="TIN1",
+    )
+    slots = dict(claim_slots(claim))
+    stored = ClaimUnits("REF", slots)
+    assert stored.units == slots  # the slots round-trip through marks
+    fresh = ClaimHistory()
+    fresh.record(claim)
+
+    class Stored(ClaimHistory):  # as SqliteHistory reads a patient back
+        def _load(self, patient: str) -> PatientLedger | None:
+            return patient_entry([("A", stored)]) if patient == "patient-1" else None
+
+    restored = Stored()
+    later = make_claim(
+        id="B", lines=[make_line(code="36415", service_from=DOS)], billing_tin="TIN1"
+    )
+    for key in DAY_TOTAL_KEYS:
+        for day in (DOS, DOS + timedelta(days=1)):
+            assert restored.prior_units(later, "36415", day, key=key) == fresh.prior_units(
+                later, "36415", day, key=key
+            )
+    assert fresh.prior_units(later, "36415", DOS) == Decimal(2)  # 4 units over 2 days
+
+
+def test_memory_holds_at_most_max_claims() -> None:
+    history = ClaimHistory(max_claims=10)
+    for n in range(100):
+        patient = f"p{n % 7}"
+        line = make_line(code="97110", service_from=DOS + timedelta(days=n % 3))
+        history.record(make_claim(id=f"C{n}", lines=[line], patient_key=patient))
+        held = sum(len(entry.claims) for entry in history._patients.values())
+        assert held <= 10 and held == history._held
+    # the most recent patient is kept whole: its claims still count for its next claim
+    last = make_claim(id="N", lines=[make_line(code="97110", service_from=DOS)], patient_key="p1")
+    assert history.prior_units(last, "97110", DOS) > 0

@@ -1,0 +1,110 @@
+"""Edits that share a screen run only on claims the screen passes; the screen runs once per
+claim and phase, and a screen that raises never hides its edits' findings."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+
+from scrubber._edits import EditContext, edit
+from scrubber._engine import scrub
+from scrubber._findings import Finding, Severity
+from scrubber._models import Claim
+from scrubber._profiles import load_profile
+from scrubber._tables import MemoryTables
+from scrubber.testing import make_claim, make_line
+
+PROFILE = load_profile(None, [])
+TABLES = MemoryTables()
+CALLS: list[str] = []
+
+
+def over_two(claim: Claim, ctx: EditContext) -> bool:
+    CALLS.append(f"screen {claim.id}")
+    return any(line.units > 2 for line in claim.lines)
+
+
+def only_the_claim_level_one(claim: Claim, ctx: EditContext) -> frozenset[str]:
+    return frozenset({"TST202"}) if claim.id == "OVER" else frozenset()
+
+
+def broken(claim: Claim, ctx: EditContext) -> bool:
+    raise RuntimeError("screen bug")
+
+
+@edit("TST201", summary="units over 2", citation="test rule", screen=over_two)
+def units_over_two(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
+    CALLS.append(f"TST201 {claim.id}")
+    for line in claim.lines:
+        if line.units > 2:
+            yield ctx.finding(line, "over 2")
+
+
+@edit("TST202", summary="same screen", citation="test rule", screen=over_two)
+def also_over_two(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
+    CALLS.append(f"TST202 {claim.id}")
+    yield ctx.finding(None, "claim has a line over 2")
+
+
+@edit("TST203", summary="no screen", citation="test rule", severity=Severity.INFO)
+def always(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
+    CALLS.append(f"TST203 {claim.id}")
+    return iter(())
+
+
+@edit("TST204", summary="broken screen", citation="test rule", screen=broken)
+def behind_a_broken_screen(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
+    yield ctx.finding(None, "still checked")
+
+
+def _claims() -> list[Claim]:
+    return [
+        make_claim(id="CLEAN", lines=[make_line(units=1), make_line(units=2)]),
+        make_claim(id="OVER", lines=[make_line(units=1), make_line(units=3)]),
+    ]
+
+
+def test_edits_sharing_a_screen_are_skipped_together() -> None:
+    CALLS.clear()
+    edits = [units_over_two, also_over_two, always]
+    clean, over = scrub(_claims(), edits=edits, tables=TABLES, profile=PROFILE)
+    assert clean.findings == () and not clean.changed
+    assert [(f.code, f.line) for f in over.findings] == [("TST202", None), ("TST201", 2)]
+    assert CALLS == [
+        "screen CLEAN",  # once for both edits
+        "TST203 CLEAN",
+        "screen OVER",
+        "TST201 OVER",
+        "TST202 OVER",
+        "TST203 OVER",
+    ]
+
+
+def test_a_screen_that_raises_lets_its_edits_run() -> None:
+    results = list(scrub(_claims(), edits=[behind_a_broken_screen], tables=TABLES, profile=PROFILE))
+    assert [[f.message for f in r.findings] for r in results] == [["still checked"]] * 2
+    with pytest.raises(RuntimeError, match="screen bug") as raised:
+        list(
+            scrub(
+                _claims(),
+                edits=[behind_a_broken_screen],
+                tables=TABLES,
+                profile=PROFILE,
+                strict=True,
+            )
+        )
+    assert "screen of edit TST204 on claim CLEAN" in raised.value.__notes__
+
+
+def test_a_screen_may_name_the_edits_that_run() -> None:
+    CALLS.clear()
+    edits = [
+        dataclasses.replace(e, screen=only_the_claim_level_one)
+        for e in (units_over_two, also_over_two)
+    ]
+    clean, over = scrub(_claims(), edits=edits, tables=TABLES, profile=PROFILE)
+    assert clean.findings == ()
+    assert [f.code for f in over.findings] == ["TST202"]
+    assert CALLS == ["TST202 OVER"]  # an empty set runs nothing, TST201 was not named

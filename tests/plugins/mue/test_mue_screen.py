@@ -1,0 +1,159 @@
+"""The MUE screen never hides a finding: scrubbing with it (the engine runs only the MUE edits
+it names) gives exactly what running every MUE edit on every claim gives, and a clean claim
+really is passed without running any of them."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scrubber._edits import Edit
+from scrubber._engine import scrub
+from scrubber._history import ClaimHistory
+from scrubber._models import Claim
+from scrubber._profiles import Profile, load_profile
+from scrubber._tables import MemoryTables
+from scrubber.testing import make_claim, make_line, make_table
+from scrubber_mue.edits import MUE_EDITS
+from scrubber_mue.screen import mue_screen
+from scrubber_mue.settings import MUE_SECTION
+
+Q3 = date(2026, 7, 1)
+ROWS = {
+    "97110": {"value": "4", "mai": "1", "mai_text": "1 Line Edit", "rationale": "r"},
+    "36415": {"value": "2", "mai": "2", "mai_text": "2 Date of Service Edit: Policy"},
+    "99213": {"value": "3", "mai": "3", "mai_text": "3 Date of Service Edit: Clinical"},
+    "27447": {"value": "1", "mai": "2", "mai_text": "2 Date of Service Edit: Policy"},
+    "J1100": {"value": "0", "mai": "3", "mai_text": "3 Date of Service Edit: Clinical"},
+}
+MEDICAID_ROWS = {code: {**row, "mai": "", "mai_text": ""} for code, row in ROWS.items()}
+TABLES = MemoryTables(
+    [
+        make_table("mue", "medicare", "practitioner", Q3, ROWS),
+        make_table("mue", "medicaid", "practitioner", Q3, MEDICAID_ROWS),
+    ]
+)
+PROFILES = {
+    "default": load_profile(None, [MUE_SECTION]),
+    "per_date": load_profile(
+        '[defaults.mue]\nmedicaid_mode = "per_date_of_service"\n', [MUE_SECTION]
+    ),
+    "by_billing_npi": load_profile(
+        '[defaults.mue]\nday_total_key = "billing_npi"\n', [MUE_SECTION]
+    ),
+    "stated": load_profile('[[payer]]\npayer_ids = ["P1"]\nprogram = "medicaid"\n', [MUE_SECTION]),
+}
+UNSCREENED = tuple(dataclasses.replace(e, screen=None) for e in MUE_EDITS)
+# Mostly codes with a row, units within it and one date, so that lines add up per day and
+# most claims reach the comparisons; 99999 has no row, J1100 an MUE of 0.
+CODES = ("97110", "36415", "36415", "99213", "99213", "27447", "J1100", "99999")
+
+lines = st.builds(
+    dict,
+    code=st.sampled_from(CODES),
+    units=st.sampled_from([0, 1, 1, 1, 2, 2, 3, 5]),
+    day=st.sampled_from([-1, 4, 5, 5, 5, 5, 95]),  # before the table, in it, past its quarter
+    span=st.sampled_from([0, 0, 0, 0, 2]),
+    modifiers=st.sampled_from([(), ("RT",), ("LT",), ("59",)]),
+    minutes=st.booleans(),
+    rendering=st.sampled_from([None, "1111111112"]),
+)
+claims = st.lists(
+    st.builds(
+        dict,
+        lines=st.lists(lines, min_size=1, max_size=5),
+        indicator=st.sampled_from(["MB", "MB", "MC", ""]),
+        patient=st.sampled_from(["p1", "p2"]),
+        payer=st.sampled_from(["P1", "P2"]),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def _claim(n: int, spec: dict[str, Any]) -> Claim:
+    made = []
+    for item in spec["lines"]:
+        start = Q3 + timedelta(days=item["day"])
+        made.append(
+            make_line(
+                code=item["code"],
+                units=item["units"],
+                service_from=start,
+                service_to=start + timedelta(days=item["span"]) if item["span"] else None,
+                modifiers=item["modifiers"],
+                unit_basis="MJ" if item["minutes"] and item["code"] == "99213" else "UN",
+                rendering_npi=item["rendering"],
+            )
+        )
+    return make_claim(
+        id=f"C{n}",
+        lines=made,
+        filing_indicator=spec["indicator"] or None,
+        patient_key=spec["patient"],
+        payer_id=spec["payer"],
+    )
+
+
+def _scrubbed(batch: list[Claim], edits: tuple[Edit, ...], profile: Profile) -> list[object]:
+    results = scrub(
+        batch, edits=edits, tables=TABLES, profile=profile, history=ClaimHistory(), strict=True
+    )
+    return [(r.claim, r.findings, r.applied) for r in results]
+
+
+@settings(max_examples=200, deadline=None)
+@given(specs=claims, profile=st.sampled_from(sorted(PROFILES)))
+def test_the_screen_changes_no_result(specs: list[dict[str, Any]], profile: str) -> None:
+    batch = [_claim(n, spec) for n, spec in enumerate(specs)]
+    chosen = PROFILES[profile]
+    assert _scrubbed(batch, MUE_EDITS, chosen) == _scrubbed(batch, UNSCREENED, chosen)
+
+
+def test_a_clean_claim_runs_no_mue_edit_and_a_claim_over_one_runs_only_its_own() -> None:
+    calls: list[str] = []
+
+    def counted(item: Edit) -> Edit:
+        def check(claim: Claim, ctx: Any) -> Any:
+            calls.append(item.code)
+            return item.check(claim, ctx)
+
+        return dataclasses.replace(item, check=check)
+
+    edits = tuple(counted(e) for e in MUE_EDITS)
+    clean = make_claim(
+        lines=[make_line(code="97110", units=2, service_from=Q3 + timedelta(days=3))],
+        filing_indicator="MB",
+    )
+    over = make_claim(
+        id="C2",
+        lines=[make_line(code="97110", units=5, service_from=Q3 + timedelta(days=3))],
+        filing_indicator="MB",
+    )
+    [result] = _scrubbed([clean], edits, PROFILES["default"])
+    assert calls == [] and result == (clean, (), ())
+    [(_, findings, _)] = _scrubbed([over], edits, PROFILES["default"])
+    assert [f.code for f in findings] == ["MUE001"]
+    assert calls == ["MUE001"]  # the only edit a line over an MAI 1 MUE concerns
+
+
+def test_units_on_an_earlier_claim_open_the_screen() -> None:
+    """A claim within the MUE on its own still goes to the edits when the day's units on an
+    earlier claim of the run push it over (MAI 2 counts the day across claims)."""
+    day = Q3 + timedelta(days=5)
+    first = make_claim(
+        id="A", lines=[make_line(code="36415", units=2, service_from=day)], filing_indicator="MB"
+    )
+    second = make_claim(
+        id="B", lines=[make_line(code="36415", units=1, service_from=day)], filing_indicator="MB"
+    )
+    assert {e.screen for e in MUE_EDITS} == {mue_screen}
+    results = list(
+        scrub([first, second], edits=MUE_EDITS, tables=TABLES, profile=PROFILES["default"])
+    )
+    assert [f.code for f in results[0].findings] == []
+    assert [f.code for f in results[1].findings] == ["MUE002"]
