@@ -19,48 +19,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from runner_parity import (
+    CLAIM_SAMPLES,
+    SAMPLES,
+    Outcome,
+    batch_file,
+    claim_entry,
+    one_claim,
+    run_cli,
+)
 
 import scrubber._cli as cli
 from scrubber_x12.synthetic import SyntheticLine, synthetic_837
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
-CLAIM_SAMPLES = sorted(
-    [
-        *SAMPLES.glob("x12/*.837"),
-        *SAMPLES.glob("fhir/*.r4.json"),
-        *SAMPLES.glob("fhir/*.r4.xml"),
-        *SAMPLES.glob("fhir/*.ndjson"),
-    ]
-)
-CLAIM_SAMPLES = [p for p in CLAIM_SAMPLES if ".expected." not in p.name]
 
-
-def scrub(
-    inputs: list[Path], tables: Path, out: Path, jobs: int, *extra: str
-) -> tuple[int, dict[str, bytes], dict[str, Any] | None]:
-    """Run the CLI; the exit code, every output file by name, and the report."""
-    out.mkdir(parents=True, exist_ok=True)
-    report = out / "report.json"
-    # --check writes no claims, and refuses a place to write them
-    files_dir = [] if "--check" in extra else ["--out-dir", str(out / "files")]
-    code = cli.main(
-        [
-            "scrub",
-            *map(str, inputs),
-            "--tables",
-            str(tables),
-            *files_dir,
-            "--report",
-            str(report),
-            "--jobs",
-            str(jobs),
-            "-q",
-            *extra,
-        ]
-    )
-    files = {p.name: p.read_bytes() for p in sorted((out / "files").glob("*"))}
-    data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
-    return code, files, data
+def scrub(inputs: list[Path], tables: Path, out: Path, jobs: int, *extra: str) -> Outcome:
+    return run_cli(inputs, tables, out, "--jobs", str(jobs), *extra)
 
 
 def both(
@@ -100,27 +74,17 @@ def test_corpus_is_the_same_with_two_workers(
     assert two == one
 
 
-def _batch_file(path: Path, tag: str, claims: int, *, patients: str | None = None) -> Path:
-    """A synthetic 837P whose claim ids carry *tag*; members too unless *patients* names
-    another file's tag (then its beneficiaries are that file's)."""
-    data = synthetic_837(claims, lines_per_claim=3)
-    data = data.replace(b"CLM*SYN", b"CLM*" + tag.encode())
-    data = data.replace(b"*MI*M", b"*MI*" + (patients or tag).encode())
-    path.write_bytes(data)
-    return path
-
-
 def test_generated_batch_with_shared_beneficiaries_is_the_same(
     sample_tables_db: Path, tmp_path: Path
 ) -> None:
     batch = tmp_path / "batch"
     batch.mkdir()
     inputs = [
-        _batch_file(batch / "a.837", "A", 60),
-        _batch_file(batch / "b.837", "B", 40),
-        _batch_file(batch / "c.837", "C", 50, patients="A"),  # a's patients again
-        _batch_file(batch / "d.837", "D", 30),
-        _batch_file(batch / "e.837", "E", 20, patients="D"),
+        batch_file(batch / "a.837", "A", 60),
+        batch_file(batch / "b.837", "B", 40),
+        batch_file(batch / "c.837", "C", 50, patients="A"),  # a's patients again
+        batch_file(batch / "d.837", "D", 30),
+        batch_file(batch / "e.837", "E", 20, patients="D"),
     ]
     one, two = both(inputs, sample_tables_db, tmp_path, "--no-history")
     assert two == one
@@ -129,26 +93,15 @@ def test_generated_batch_with_shared_beneficiaries_is_the_same(
     assert alone[1]["c.837"] != one[1]["c.837"]
 
 
-def _one_claim(path: Path, claim_id: str, units: int) -> Path:
-    lines = [[SyntheticLine(code="99213", units=Decimal(units))]]
-    data = synthetic_837(1, claim_lines=lines)
-    path.write_bytes(data.replace(b"CLM*SYN0000000", b"CLM*" + claim_id.encode()))
-    return path
-
-
-def _claim_entry(report: dict[str, Any], claim_id: str) -> dict[str, Any]:
-    return next(c for c in report["claims"] if c["claim_id"] == claim_id)
-
-
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_day_total_is_summed_across_two_files(
     sample_tables_db: Path, tmp_path: Path, jobs: int
 ) -> None:
     """99213 x 2 in each of two files, one beneficiary, one day, one billing NPI: the sample
     Medicare MUE of 3 (MAI 3) is exceeded only by the day's total of 4."""
-    first = _one_claim(tmp_path / "first.837", "DAYONE", 2)
-    second = _one_claim(tmp_path / "second.837", "DAYTWO", 2)
-    other = _batch_file(tmp_path / "other.837", "O", 10)
+    first = one_claim(tmp_path / "first.837", "DAYONE", 2)
+    second = one_claim(tmp_path / "second.837", "DAYTWO", 2)
+    other = batch_file(tmp_path / "other.837", "O", 10)
     code, _files, report = scrub(
         [first, other, second],
         sample_tables_db,
@@ -160,8 +113,8 @@ def test_day_total_is_summed_across_two_files(
     )
     assert report is not None
     assert code in (0, 1)
-    assert not _claim_entry(report, "DAYONE").get("findings")
-    later = _claim_entry(report, "DAYTWO")["findings"]
+    assert not claim_entry(report, "DAYONE").get("findings")
+    later = claim_entry(report, "DAYTWO")["findings"]
     assert [f["code"] for f in later] == ["MUE003"]
     assert "plus 2 units on earlier claims" in later[0]["message"]
 
@@ -169,9 +122,9 @@ def test_day_total_is_summed_across_two_files(
 def test_persisted_history_is_written_as_with_one_process(
     sample_tables_db: Path, tmp_path: Path
 ) -> None:
-    first = _one_claim(tmp_path / "first.837", "DAYONE", 2)
-    second = _one_claim(tmp_path / "second.837", "DAYTWO", 2)
-    other = _batch_file(tmp_path / "other.837", "O", 10)
+    first = one_claim(tmp_path / "first.837", "DAYONE", 2)
+    second = one_claim(tmp_path / "second.837", "DAYTWO", 2)
+    other = batch_file(tmp_path / "other.837", "O", 10)
     rows = []
     for jobs in (1, 2):
         db = tmp_path / f"history{jobs}.db"
@@ -185,13 +138,13 @@ def test_persisted_history_is_written_as_with_one_process(
             stored = conn.execute("SELECT * FROM claims ORDER BY patient, claim_id").fetchall()
         rows.append((result, again, stored))
     assert rows[1] == rows[0]
-    assert "plus 2 units on earlier claims" in json.dumps(_claim_entry(rows[0][1][2], "DAYTWO"))
+    assert "plus 2 units on earlier claims" in json.dumps(claim_entry(rows[0][1][2], "DAYTWO"))
 
 
 def test_bad_input_is_exit_2_naming_the_file(
     sample_tables_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good = _batch_file(tmp_path / "good.837", "G", 5)
+    good = batch_file(tmp_path / "good.837", "G", 5)
     bad = tmp_path / "bad.837"
     bad.write_bytes(good.read_bytes().replace(b"SE*", b"SE*9", 1))
     messages = []
@@ -247,11 +200,11 @@ def crash_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_an_edit_that_raises_is_reported_as_with_one_process(
     sample_tables_db: Path, tmp_path: Path
 ) -> None:
-    inputs = [_batch_file(tmp_path / "a.837", "A", 5), _one_claim(tmp_path / "r.837", "RAISE1", 1)]
+    inputs = [batch_file(tmp_path / "a.837", "A", 5), one_claim(tmp_path / "r.837", "RAISE1", 1)]
     one, two = both(inputs, sample_tables_db, tmp_path, "--no-history")
     assert one[0] == 3
     assert two == one
-    assert _claim_entry(two[2], "RAISE1")["failures"][0]["exc_type"] == "RuntimeError"
+    assert claim_entry(two[2], "RAISE1")["failures"][0]["exc_type"] == "RuntimeError"
 
 
 @pytest.mark.usefixtures("crash_plugin")
@@ -264,9 +217,9 @@ def test_a_crash_in_a_worker_is_exit_3_and_writes_nothing(
     extra: list[str],
 ) -> None:
     inputs = [
-        _batch_file(tmp_path / "a.837", "A", 5),
-        _one_claim(tmp_path / "c.837", claim_id, 1),
-        _batch_file(tmp_path / "b.837", "B", 5),
+        batch_file(tmp_path / "a.837", "A", 5),
+        one_claim(tmp_path / "c.837", claim_id, 1),
+        batch_file(tmp_path / "b.837", "B", 5),
     ]
     code, files, report = scrub(
         inputs, sample_tables_db, tmp_path / "out", 2, "--no-history", *extra
@@ -279,7 +232,7 @@ def test_a_crash_in_a_worker_is_exit_3_and_writes_nothing(
 
 
 def test_jobs_must_not_be_negative(sample_tables_db: Path, tmp_path: Path) -> None:
-    inputs = [_batch_file(tmp_path / "a.837", "A", 2), _batch_file(tmp_path / "b.837", "B", 2)]
+    inputs = [batch_file(tmp_path / "a.837", "A", 2), batch_file(tmp_path / "b.837", "B", 2)]
     code, files, _report = scrub(inputs, sample_tables_db, tmp_path / "out", -1)
     assert code == 2 and files == {}
 
@@ -536,8 +489,8 @@ def test_a_beneficiary_in_two_units_of_one_file_is_summed(
     assert results[2] == results[1]
     report = results[1][2]
     assert report is not None
-    assert not _claim_entry(report, "DAYONE").get("findings")
-    later = _claim_entry(report, "DAYTWO")["findings"]
+    assert not claim_entry(report, "DAYONE").get("findings")
+    later = claim_entry(report, "DAYTWO")["findings"]
     assert [f["code"] for f in later] == ["MUE003"]
     assert "plus 2 units on earlier claims" in later[0]["message"]
 

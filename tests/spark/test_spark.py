@@ -13,56 +13,29 @@ import sys
 import textwrap
 import zipfile
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from runner_parity import (
+    CLAIM_SAMPLES,
+    Outcome,
+    batch_file,
+    claim_entry,
+    one_claim,
+    run_cli,
+)
 
 import scrubber._cli as cli
-from scrubber_x12.synthetic import SyntheticLine, synthetic_837
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-CLAIM_SAMPLES = sorted(
-    p
-    for p in [
-        *SAMPLES.glob("x12/*.837"),
-        *SAMPLES.glob("fhir/*.r4.json"),
-        *SAMPLES.glob("fhir/*.r4.xml"),
-        *SAMPLES.glob("fhir/*.ndjson"),
-    ]
-    if ".expected." not in p.name
-)
 SPARK = ("--spark", "local[2]")
 ONE = ("--jobs", "1")
-
-Outcome = tuple[int, dict[str, bytes], dict[str, Any] | None]
 
 
 def scrub(
     inputs: list[Path], tables: Path, out: Path, mode: tuple[str, ...], *extra: str
 ) -> Outcome:
-    """Run the CLI; the exit code, every output file by name, and the report."""
-    out.mkdir(parents=True, exist_ok=True)
-    report = out / "report.json"
-    code = cli.main(
-        [
-            "scrub",
-            *map(str, inputs),
-            "--tables",
-            str(tables),
-            "--out-dir",
-            str(out / "files"),
-            "--report",
-            str(report),
-            "-q",
-            *mode,
-            *extra,
-        ]
-    )
-    files = {p.name: p.read_bytes() for p in sorted((out / "files").glob("*"))}
-    data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else None
-    return code, files, data
+    return run_cli(inputs, tables, out, *mode, *extra)
 
 
 def both(inputs: list[Path], tables: Path, tmp_path: Path, *extra: str) -> tuple[Outcome, Outcome]:
@@ -108,27 +81,17 @@ def test_corpus_is_the_same_on_spark(
     assert spark == one
 
 
-def _batch_file(path: Path, tag: str, claims: int, *, patients: str | None = None) -> Path:
-    """A synthetic 837P whose claim ids carry *tag*; members too unless *patients* names
-    another file's tag (then its beneficiaries are that file's)."""
-    data = synthetic_837(claims, lines_per_claim=3)
-    data = data.replace(b"CLM*SYN", b"CLM*" + tag.encode())
-    data = data.replace(b"*MI*M", b"*MI*" + (patients or tag).encode())
-    path.write_bytes(data)
-    return path
-
-
 def test_generated_batch_with_shared_beneficiaries_is_the_same(
     sample_tables_db: Path, tmp_path: Path
 ) -> None:
     batch = tmp_path / "batch"
     batch.mkdir()
     inputs = [
-        _batch_file(batch / "a.837", "A", 60),
-        _batch_file(batch / "b.837", "B", 40),
-        _batch_file(batch / "c.837", "C", 50, patients="A"),  # a's patients again
-        _batch_file(batch / "d.837", "D", 30),
-        _batch_file(batch / "e.837", "E", 20, patients="D"),
+        batch_file(batch / "a.837", "A", 60),
+        batch_file(batch / "b.837", "B", 40),
+        batch_file(batch / "c.837", "C", 50, patients="A"),  # a's patients again
+        batch_file(batch / "d.837", "D", 30),
+        batch_file(batch / "e.837", "E", 20, patients="D"),
     ]
     one, spark = both(inputs, sample_tables_db, tmp_path, "--no-history")
     assert spark == one
@@ -139,23 +102,12 @@ def test_generated_batch_with_shared_beneficiaries_is_the_same(
     assert alone[1]["c.837"] != one[1]["c.837"]
 
 
-def _one_claim(path: Path, claim_id: str, units: int) -> Path:
-    lines = [[SyntheticLine(code="99213", units=Decimal(units))]]
-    data = synthetic_837(1, claim_lines=lines)
-    path.write_bytes(data.replace(b"CLM*SYN0000000", b"CLM*" + claim_id.encode()))
-    return path
-
-
-def _claim_entry(report: dict[str, Any], claim_id: str) -> dict[str, Any]:
-    return next(c for c in report["claims"] if c["claim_id"] == claim_id)
-
-
 def test_day_total_is_summed_across_two_files(sample_tables_db: Path, tmp_path: Path) -> None:
     """99213 x 2 in each of two files, one beneficiary, one day, one billing NPI: the sample
     Medicare MUE of 3 (MAI 3) is exceeded only by the day's total of 4."""
-    first = _one_claim(tmp_path / "first.837", "DAYONE", 2)
-    second = _one_claim(tmp_path / "second.837", "DAYTWO", 2)
-    other = _batch_file(tmp_path / "other.837", "O", 10)
+    first = one_claim(tmp_path / "first.837", "DAYONE", 2)
+    second = one_claim(tmp_path / "second.837", "DAYTWO", 2)
+    other = batch_file(tmp_path / "other.837", "O", 10)
     code, _files, report = scrub(
         [first, other, second],
         sample_tables_db,
@@ -167,8 +119,8 @@ def test_day_total_is_summed_across_two_files(sample_tables_db: Path, tmp_path: 
     )
     assert report is not None
     assert code in (0, 1)
-    assert not _claim_entry(report, "DAYONE").get("findings")
-    later = _claim_entry(report, "DAYTWO")["findings"]
+    assert not claim_entry(report, "DAYONE").get("findings")
+    later = claim_entry(report, "DAYTWO")["findings"]
     assert [f["code"] for f in later] == ["MUE003"]
     assert "plus 2 units on earlier claims" in later[0]["message"]
 
@@ -176,9 +128,9 @@ def test_day_total_is_summed_across_two_files(sample_tables_db: Path, tmp_path: 
 def test_persisted_history_is_written_as_with_one_process(
     sample_tables_db: Path, tmp_path: Path
 ) -> None:
-    first = _one_claim(tmp_path / "first.837", "DAYONE", 2)
-    second = _one_claim(tmp_path / "second.837", "DAYTWO", 2)
-    other = _batch_file(tmp_path / "other.837", "O", 10)
+    first = one_claim(tmp_path / "first.837", "DAYONE", 2)
+    second = one_claim(tmp_path / "second.837", "DAYTWO", 2)
+    other = batch_file(tmp_path / "other.837", "O", 10)
     runs = []
     for name, mode in (("one", ONE), ("spark", SPARK)):
         db = tmp_path / f"history-{name}.db"
@@ -192,13 +144,13 @@ def test_persisted_history_is_written_as_with_one_process(
             stored = conn.execute("SELECT * FROM claims ORDER BY patient, claim_id").fetchall()
         runs.append((result, again, stored))
     assert runs[1] == runs[0]
-    assert "plus 2 units on earlier claims" in json.dumps(_claim_entry(runs[0][1][2], "DAYTWO"))
+    assert "plus 2 units on earlier claims" in json.dumps(claim_entry(runs[0][1][2], "DAYTWO"))
 
 
 def test_bad_input_is_exit_2_naming_the_file(
     sample_tables_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good = _batch_file(tmp_path / "good.837", "G", 5)
+    good = batch_file(tmp_path / "good.837", "G", 5)
     bad = tmp_path / "bad.837"
     bad.write_bytes(good.read_bytes().replace(b"SE*", b"SE*9", 1))
     messages = []
@@ -214,7 +166,7 @@ def test_bad_input_is_exit_2_naming_the_file(
 def test_a_missing_input_is_exit_2_naming_it(
     sample_tables_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good = _batch_file(tmp_path / "good.837", "G", 2)
+    good = batch_file(tmp_path / "good.837", "G", 2)
     missing = tmp_path / "missing.837"
     code, files, report = scrub([good, missing], sample_tables_db, tmp_path / "out", SPARK)
     assert code == 2 and files == {} and report is None
@@ -276,11 +228,11 @@ def crash_plugin(crash_site: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 def test_an_edit_that_raises_is_reported_as_with_one_process(
     sample_tables_db: Path, tmp_path: Path
 ) -> None:
-    inputs = [_batch_file(tmp_path / "a.837", "A", 5), _one_claim(tmp_path / "r.837", "RAISE1", 1)]
+    inputs = [batch_file(tmp_path / "a.837", "A", 5), one_claim(tmp_path / "r.837", "RAISE1", 1)]
     one, spark = both(inputs, sample_tables_db, tmp_path, "--no-history")
     assert one[0] == 3
     assert spark == one
-    assert _claim_entry(spark[2] or {}, "RAISE1")["failures"][0]["exc_type"] == "RuntimeError"
+    assert claim_entry(spark[2] or {}, "RAISE1")["failures"][0]["exc_type"] == "RuntimeError"
 
 
 @pytest.mark.usefixtures("crash_plugin")
@@ -293,9 +245,9 @@ def test_a_crash_on_an_executor_is_exit_3_and_writes_nothing(
     extra: list[str],
 ) -> None:
     inputs = [
-        _batch_file(tmp_path / "a.837", "A", 5),
-        _one_claim(tmp_path / "c.837", claim_id, 1),
-        _batch_file(tmp_path / "b.837", "B", 5),
+        batch_file(tmp_path / "a.837", "A", 5),
+        one_claim(tmp_path / "c.837", claim_id, 1),
+        batch_file(tmp_path / "b.837", "B", 5),
     ]
     code, files, report = scrub(
         inputs, sample_tables_db, tmp_path / "out", SPARK, "--no-history", *extra
@@ -311,7 +263,7 @@ def test_a_crash_on_an_executor_is_exit_3_and_writes_nothing(
 
 
 def test_spark_and_jobs_together_are_refused(sample_tables_db: Path, tmp_path: Path) -> None:
-    inputs = [_batch_file(tmp_path / "a.837", "A", 2)]
+    inputs = [batch_file(tmp_path / "a.837", "A", 2)]
     code, files, _ = scrub(inputs, sample_tables_db, tmp_path / "out", SPARK, "--jobs", "2")
     assert code == 2 and files == {}
 
@@ -321,9 +273,9 @@ def test_scrub_files_returns_one_row_per_claim_and_writes_the_files(
 ) -> None:
     from scrubber.spark import RESULT_COLUMNS, scrub_files
 
-    first = _one_claim(tmp_path / "first.837", "DAYONE", 2)
-    other = _batch_file(tmp_path / "other.837", "O", 4)
-    second = _one_claim(tmp_path / "second.837", "DAYTWO", 2)
+    first = one_claim(tmp_path / "first.837", "DAYONE", 2)
+    other = batch_file(tmp_path / "other.837", "O", 4)
+    second = one_claim(tmp_path / "second.837", "DAYTWO", 2)
     inputs = [first, other, second]
     frame = scrub_files(spark, inputs, out_dir=tmp_path / "api", tables=sample_tables_db)
     assert [(f.name, f.dataType.simpleString()) for f in frame.schema.fields] == list(
@@ -347,7 +299,7 @@ def test_scrub_files_names_a_bad_input_and_writes_nothing(
     from scrubber import ScrubberError
     from scrubber.spark import scrub_files
 
-    good = _batch_file(tmp_path / "good.837", "G", 2)
+    good = batch_file(tmp_path / "good.837", "G", 2)
     bad = tmp_path / "bad.837"
     bad.write_bytes(good.read_bytes().replace(b"SE*", b"SE*9", 1))
     with pytest.raises(ScrubberError) as raised:
@@ -363,8 +315,8 @@ def test_relative_paths_are_the_drivers(
     staging directories are resolved on the driver."""
     from scrubber.spark import scrub_files
 
-    _batch_file(tmp_path / "a.837", "A", 3)
-    _one_claim(tmp_path / "b.837", "RELATIVE1", 5)
+    batch_file(tmp_path / "a.837", "A", 3)
+    one_claim(tmp_path / "b.837", "RELATIVE1", 5)
     monkeypatch.chdir(tmp_path)
     rows = scrub_files(spark, ["a.837", "b.837"], out_dir="out", tables=sample_tables_db).collect()
     assert [r["input"] for r in rows] == ["a.837"] * 3 + ["b.837"]
@@ -382,7 +334,7 @@ def test_a_cluster_master_stages_in_the_output_directory(
     """Any master but local[N] stages the executors' files inside --out-dir (storage every
     node reaches); the outputs are the same and the staging directory is gone afterwards.
     (The active test session stands in for the cluster.)"""
-    inputs = [_batch_file(tmp_path / "a.837", "A", 4), _batch_file(tmp_path / "b.837", "B", 3)]
+    inputs = [batch_file(tmp_path / "a.837", "A", 4), batch_file(tmp_path / "b.837", "B", 3)]
     one = scrub(inputs, sample_tables_db, tmp_path / "one", ONE, "--no-history")
     cluster = scrub(
         inputs,
@@ -398,7 +350,7 @@ def test_a_cluster_master_stages_in_the_output_directory(
 def test_a_cluster_master_needs_an_output_directory_and_files(
     sample_tables_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sample = str(_batch_file(tmp_path / "a.837", "A", 1))
+    sample = str(batch_file(tmp_path / "a.837", "A", 1))
     base = ["scrub", "--tables", str(sample_tables_db), "--no-history", "-q"]
     master = ["--spark", "spark://cluster:7077"]
     assert cli.main([*base, sample, "-o", str(tmp_path / "o.837"), *master]) == 2
@@ -437,8 +389,8 @@ def test_scrub_files_keeps_a_history_between_runs(
     """Yesterday's batch counts for today's claims of the same date of service."""
     from scrubber.spark import scrub_files
 
-    first = _one_claim(tmp_path / "first.837", "DAYONE", 2)
-    second = _one_claim(tmp_path / "second.837", "DAYTWO", 2)
+    first = one_claim(tmp_path / "first.837", "DAYONE", 2)
+    second = one_claim(tmp_path / "second.837", "DAYTWO", 2)
     history = tmp_path / "history.db"
     kw: dict[str, Any] = {"tables": sample_tables_db, "history": history}
     checked = scrub_files(spark, [first], check=True, **kw).collect()
@@ -457,7 +409,7 @@ def test_scrub_files_without_an_output_directory_writes_nothing(
 ) -> None:
     from scrubber.spark import scrub_files
 
-    inputs = [_batch_file(tmp_path / "a.837", "A", 3), _one_claim(tmp_path / "b.837", "B1", 9)]
+    inputs = [batch_file(tmp_path / "a.837", "A", 3), one_claim(tmp_path / "b.837", "B1", 9)]
     before = sorted(tmp_path.iterdir())
     rows = scrub_files(spark, inputs, tables=sample_tables_db).collect()
     assert [r["claim_id"] for r in rows] == ["A0000000", "A0000001", "A0000002", "B1"]
