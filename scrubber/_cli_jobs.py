@@ -59,6 +59,7 @@ from scrubber._cli_scrub import (
     exit_code,
     print_outcome,
     scrub_options,
+    stdout_format,
 )
 from scrubber._errors import AdapterError, ScrubberError
 from scrubber._formats import Format
@@ -143,14 +144,7 @@ def run_scrub_jobs(
         for index, (path, targets) in enumerate(zip(args.inputs, plan, strict=True)):
             source = stdin_copy(stash) if path == "-" else path
             fmt = _pick_format(args, plugins, path, source)
-            if targets.claims == "-":
-                if to_stdout is not None and to_stdout.name != fmt.name:
-                    raise ScrubberError(
-                        f"{to_stdout.name} and {fmt.name} inputs would be mixed on stdout;"
-                        " use --out-dir DIR",
-                        source=path,
-                    )
-                to_stdout = fmt
+            to_stdout = stdout_format(to_stdout, fmt, targets.claims, path)
             if targets.response and fmt.respond is None:
                 raise ScrubberError(f"format {fmt.name} writes no response documents (--response)")
             if targets.ack and fmt.acknowledge is None:

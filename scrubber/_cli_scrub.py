@@ -152,14 +152,7 @@ def run_scrub(
             # stdin is copied once to a temporary file: --ack and --validate read it again
             source = stdin_copy(stash) if path == "-" else path
             fmt = _pick_format(args, plugins, path, source)
-            if targets.claims == "-":
-                if to_stdout is not None and to_stdout.name != fmt.name:
-                    raise ScrubberError(
-                        f"{to_stdout.name} and {fmt.name} inputs would be mixed on stdout;"
-                        " use --out-dir DIR",
-                        source=path,
-                    )
-                to_stdout = fmt
+            to_stdout = stdout_format(to_stdout, fmt, targets.claims, path)
             inputs.append({"path": path, "format": fmt.name})
             current[0] = path
             _scrub_one(args, path, source, fmt, run, report, outputs, targets, progress)
@@ -214,6 +207,21 @@ def exit_code(report: ReportBuilder) -> int:
     if report.failures:
         return 3
     return 1 if report.has_errors else 0
+
+
+def stdout_format(
+    current: Format | None, fmt: Format, claims_to: str | None, path: str
+) -> Format | None:
+    """The format of the claims written to stdout so far, after *path*'s; two formats would
+    be concatenated there (neither readable), so that is refused before any work."""
+    if claims_to != "-":
+        return current
+    if current is not None and current.name != fmt.name:
+        raise ScrubberError(
+            f"{current.name} and {fmt.name} inputs would be mixed on stdout; use --out-dir DIR",
+            source=path,
+        )
+    return fmt
 
 
 def _scrub_one(
