@@ -52,10 +52,9 @@ from scrubber._api import Plugins, tool_version
 from scrubber._cli_io import CHUNK, PendingOutputs, read_chunks, stdin_copy
 from scrubber._cli_outputs import InputOutputs
 from scrubber._cli_scrub import (
-    _html,
     _pick_format,
-    _report_chunks,
     _validate,
+    commit_run,
     exit_code,
     print_outcome,
     scrub_options,
@@ -76,7 +75,7 @@ from scrubber._terminal import (
     stderr_console,
 )
 
-__all__ = ["jobs_wanted", "jobs_worth_it", "run_scrub_jobs"]
+__all__ = ["jobs_wanted", "jobs_worth_it", "record_events", "run_scrub_jobs"]
 
 
 def jobs_wanted(args: argparse.Namespace) -> int:
@@ -182,19 +181,10 @@ def run_scrub_jobs(
             as_of=args.as_of,
             profile=profile,
         )
-        if args.report:
-            outputs.write_all(args.report, _report_chunks(header, spool))
-        if args.html:
-            outputs.write_all(args.html, [_html(header, spool).encode("utf-8")])
-        outputs.commit()
-        if isinstance(history, SqliteHistory):
-            if args.check:
-                history.rollback()
-            else:
-                for result in results:
-                    for patient, removed, added in _events(result):
-                        history._changed(patient, removed=removed, added=added)
-                history.commit()
+        if isinstance(history, SqliteHistory) and not args.check:
+            # into the open transaction that commit_run commits once every output is in place
+            record_events(history, results)
+        commit_run(args, outputs, header, spool, history)
     except BaseException:
         outputs.discard()
         if isinstance(history, SqliteHistory):
@@ -208,6 +198,14 @@ def run_scrub_jobs(
         stash.cleanup()
         shutil.rmtree(workdir, ignore_errors=True)
     return exit_code(report)
+
+
+def record_events(history: SqliteHistory, results: Sequence[Scrubbed]) -> None:
+    """Replay in *history* the changes the workers made, input by input in input order (the
+    workers only read the persisted history; this process alone writes it)."""
+    for result in results:
+        for patient, removed, added in _events(result):
+            history._changed(patient, removed=removed, added=added)
 
 
 def _events(result: Scrubbed) -> Iterator[HistoryEvent]:

@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 from dataclasses import replace
-from typing import Any
+from typing import IO, Any
 
 from rich.console import Console
 from rich.text import Text
@@ -164,17 +164,8 @@ def run_scrub(
             as_of=args.as_of,
             profile=profile,
         )
-        if args.report:
-            outputs.write_all(args.report, _report_chunks(header, spool))
-        if args.html:
-            outputs.write_all(args.html, [_html(header, spool).encode("utf-8")])
         progress.__exit__(None, None, None)
-        outputs.commit()
-        if isinstance(history, SqliteHistory):
-            if args.check:  # nothing was sent: read yesterday's claims, add none of today's
-                history.rollback()
-            else:
-                history.commit()
+        commit_run(args, outputs, header, spool, history)
     except BaseException:
         progress.__exit__(None, None, None)
         outputs.discard()
@@ -188,6 +179,29 @@ def run_scrub(
         listing_spool.close()
         stash.cleanup()
     return exit_code(report)
+
+
+def commit_run(
+    args: argparse.Namespace,
+    outputs: PendingOutputs,
+    header: dict[str, Any],
+    spool: IO[str],
+    history: ClaimHistory | None,
+) -> None:
+    """The end of a run that worked, for one process and for ``--jobs``: the report and the
+    HTML page written, every output committed (all or none), and only then the persisted
+    history: committed, or rolled back under ``--check`` (nothing was sent: yesterday's
+    claims were read, none of today's are added)."""
+    if args.report:
+        outputs.write_all(args.report, _report_chunks(header, spool))
+    if args.html:
+        outputs.write_all(args.html, [_html(header, spool).encode("utf-8")])
+    outputs.commit()
+    if isinstance(history, SqliteHistory):
+        if args.check:
+            history.rollback()
+        else:
+            history.commit()
 
 
 def print_outcome(

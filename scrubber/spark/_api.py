@@ -13,7 +13,7 @@ from typing import Any
 
 from scrubber._api import Plugins
 from scrubber._cli_io import PendingOutputs, read_chunks
-from scrubber._cli_jobs import _events
+from scrubber._cli_jobs import record_events
 from scrubber._cli_outputs import plan_outputs
 from scrubber._cli_scrub import _pick_format
 from scrubber._errors import ScrubberError
@@ -142,9 +142,7 @@ def scrub_files(
                 outputs.write_all(target, read_chunks(result.output))
         outputs.commit()
         if kept is not None and not check:  # as the CLI: after the files are in place
-            for result in results:
-                for patient, removed, added in _events(result):
-                    kept._changed(patient, removed=removed, added=added)
+            record_events(kept, results)
             kept.commit()
     except BaseException:
         outputs.discard()
