@@ -30,7 +30,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Se
 from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
-from typing import cast, final
+from typing import final
 
 from scrubber._edits import Edit, EditContext, PhaseEdits, Screen
 from scrubber._findings import (
@@ -46,9 +46,16 @@ from scrubber._fixes import Fix, RemoveLine, apply_fixes
 from scrubber._formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
 from scrubber._history import ClaimHistory
 from scrubber._models import Claim
+from scrubber._placing import (
+    OUT_OF_SCOPE_CODE,
+    UNREADABLE_CODE,
+    place_lines,
+    unreadable,
+)
 from scrubber._profiles import PayerProfile, Profile
 from scrubber._rounds import MAX_ROUNDS, UNSETTLED_CODE, Round, merge_rounds, unsettled
-from scrubber._tables import ReferenceTables, RowHit, TableInfo
+from scrubber._run_tables import RunTables
+from scrubber._tables import ReferenceTables, TableInfo
 
 __all__ = [
     "CONFLICT_CODE",
@@ -65,19 +72,8 @@ __all__ = [
 
 CONFLICT_CODE = "SCR001"
 CONFLICT_CITATION = "claim-scrubber: conflicting fixes are reported, never guessed"
-UNREADABLE_CODE = "SCR002"
-UNREADABLE_CITATION = (
-    "claim-scrubber: a claim that cannot be understood is passed through unchanged"
-)
-OUT_OF_SCOPE_CODE = "SCR003"
-OUT_OF_SCOPE_CITATION = (
-    "HIPAA code sets, 45 CFR 162.1002: HCPCS and CPT-4 for physician and other health care "
-    "services (the professional claim the edits check); HL7 FHIR R4 Claim.type "
-    "(claim-type: institutional, oral, pharmacy, professional, vision)"
-)
 
 Result = ClaimResult | UnreadableClaim
-_MAX_RUN_SLOTS = 50_000  # (table, date) pairs a run keeps rows for: a bound, not a limit
 OnResult = Callable[[ClaimPiece, Result], None]
 
 
@@ -132,64 +128,13 @@ class Engine:
         return Run(self, ClaimHistory() if history is None else history)
 
 
-class _RunTables:
-    """The engine's tables as this run's edits see them, noting each version looked up.
-
-    Provenance is the run's, never state on the shared snapshot, so two runs on one snapshot
-    (or two threads) each report exactly the tables they used. Every lookup rests on the
-    version in force for its (table, date), hit or miss, so that version is noted the first
-    time the run asks for the pair; the pair's rows are then kept by the run, and each later
-    lookup is one dict hit for the pair and one for the key."""
-
-    __slots__ = ("_inner", "_rows", "_used")
-
-    def __init__(self, inner: ReferenceTables) -> None:
-        self._inner = inner
-        self._used: dict[TableInfo, None] = {}
-        self._rows: dict[tuple[str, str, str, date], Mapping[str, RowHit] | None] = {}
-
-    def in_force(self, kind: str, program: str, service_type: str, on: date) -> TableInfo | None:
-        return self._inner.in_force(kind, program, service_type, on)
-
-    def lookup(
-        self, kind: str, program: str, service_type: str, key: str, on: date
-    ) -> RowHit | None:
-        slot = (kind, program, service_type, on)
-        rows = self._rows.get(slot)
-        if rows is None:
-            rows = self._rows_for(slot)
-            if rows is None:  # tables without whole versions in memory: ask each time
-                return self._inner.lookup(kind, program, service_type, key, on)
-        return rows.get(key)
-
-    def _rows_for(self, slot: tuple[str, str, str, date]) -> Mapping[str, RowHit] | None:
-        kind, program, service_type, on = slot
-        info = self._inner.in_force(kind, program, service_type, on)
-        if info is not None:
-            self._used[info] = None
-        rows_in_force = getattr(self._inner, "rows_in_force", None)
-        if rows_in_force is None:
-            return None
-        _info, rows = rows_in_force(kind, program, service_type, on)
-        if len(self._rows) >= _MAX_RUN_SLOTS:
-            self._rows.clear()
-        self._rows[slot] = rows
-        return cast("Mapping[str, RowHit]", rows)
-
-    def tables(self) -> tuple[TableInfo, ...]:
-        return self._inner.tables()
-
-    def used(self) -> tuple[TableInfo, ...]:
-        return tuple(self._used)
-
-
 class Run:
     """One run on an ``Engine``: its history and the tables it used. One thread at a time."""
 
     def __init__(self, engine: Engine, history: ClaimHistory) -> None:
         self.engine = engine
         self.history = history
-        self._tables = _RunTables(engine.tables)
+        self._tables = RunTables(engine.tables)
 
     def tables_used(self) -> tuple[TableInfo, ...]:
         """The table versions this run's lookups rested on, in first-use order."""
@@ -365,7 +310,7 @@ class Run:
         return Round(
             claim=current,
             # the common case, no finding: nothing to place
-            findings=_place_lines(findings, stages, line_maps) if findings else [],
+            findings=place_lines(findings, stages, line_maps) if findings else [],
             applied=tuple(applied),
             failures=tuple(failures),
             line_maps=line_maps,
@@ -387,61 +332,6 @@ def _screen(screen: Screen, claim: Claim, ctx: EditContext, strict: bool) -> boo
     if answer is None or isinstance(answer, bool | int):
         return bool(answer)
     return answer or False
-
-
-def _place_lines(
-    findings: list[Finding],
-    stages: list[tuple[Claim, int]],
-    line_maps: list[tuple[tuple[int, ...], ...]],
-) -> list[Finding]:
-    """Set each finding's ``line`` to its input line and ``output_lines`` to where it went.
-
-    A finding made in phase *k* names a line of the claim as phase *k* began; its input line
-    is that line's ``origin``, and its output lines follow the line through the fixes of
-    phase *k* and every later phase (``FixOutcome.line_map``)."""
-    placed: list[Finding] = []
-    for k, (stage, start) in enumerate(stages):
-        end = stages[k + 1][1] if k + 1 < len(stages) else len(findings)
-        for finding in findings[start:end]:
-            number = finding.line
-            if number is None or not 1 <= number <= len(stage.lines):
-                placed.append(finding)
-                continue
-            where: tuple[int, ...] = (number,)
-            for line_map in line_maps[k:]:
-                if line_map:
-                    where = tuple(n for w in where for n in line_map[w - 1])
-            placed.append(finding.placed(stage.lines[number - 1].origin, where))
-    return placed
-
-
-def unreadable(piece: ClaimPiece) -> UnreadableClaim:
-    """The result for a claim piece without a model claim (passed through unchanged): one the
-    reader could not understand (``SCR002``, error), or one it read but that no edit is for
-    (``out_of_scope``: ``SCR003``, info: the claim may be right, it is only never passed in
-    silence)."""
-    claim_id = piece.claim_id or "?"
-    if piece.out_of_scope:
-        reason = piece.problem or "out of scope"
-        finding = Finding(
-            code=OUT_OF_SCOPE_CODE,
-            severity=Severity.INFO,
-            message=f"no edit applies, passed through unchanged: {reason}",
-            claim_id=claim_id,
-            citation=OUT_OF_SCOPE_CITATION,
-        )
-        return UnreadableClaim(
-            claim_id=claim_id, problem=reason, findings=(finding,), out_of_scope=True
-        )
-    problem = piece.problem or "unreadable"
-    finding = Finding(
-        code=UNREADABLE_CODE,
-        severity=Severity.ERROR,
-        message=f"claim not understood, passed through unchanged: {problem}",
-        claim_id=claim_id,
-        citation=UNREADABLE_CITATION,
-    )
-    return UnreadableClaim(claim_id=claim_id, problem=problem, findings=(finding,))
 
 
 def scrub_claim(

@@ -1,0 +1,86 @@
+"""Findings placed on input lines, and the result for a claim the engine cannot scrub.
+
+An edit names a line of the claim as its phase saw it; the engine reports the *input* line
+(the line's ``origin``) and where that line ended up (``output_lines``). A claim piece the
+reader could not understand, or that no edit is for, gets its one finding here, so every
+claim's result comes through the engine's one channel.
+"""
+
+from __future__ import annotations
+
+from scrubber._findings import Finding, Severity, UnreadableClaim
+from scrubber._formats import ClaimPiece
+from scrubber._models import Claim
+
+__all__ = [
+    "OUT_OF_SCOPE_CODE",
+    "UNREADABLE_CODE",
+    "place_lines",
+    "unreadable",
+]
+
+UNREADABLE_CODE = "SCR002"
+UNREADABLE_CITATION = (
+    "claim-scrubber: a claim that cannot be understood is passed through unchanged"
+)
+OUT_OF_SCOPE_CODE = "SCR003"
+OUT_OF_SCOPE_CITATION = (
+    "HIPAA code sets, 45 CFR 162.1002: HCPCS and CPT-4 for physician and other health care "
+    "services (the professional claim the edits check); HL7 FHIR R4 Claim.type "
+    "(claim-type: institutional, oral, pharmacy, professional, vision)"
+)
+
+
+def place_lines(
+    findings: list[Finding],
+    stages: list[tuple[Claim, int]],
+    line_maps: list[tuple[tuple[int, ...], ...]],
+) -> list[Finding]:
+    """Set each finding's ``line`` to its input line and ``output_lines`` to where it went.
+
+    A finding made in phase *k* names a line of the claim as phase *k* began; its input line
+    is that line's ``origin``, and its output lines follow the line through the fixes of
+    phase *k* and every later phase (``FixOutcome.line_map``)."""
+    placed: list[Finding] = []
+    for k, (stage, start) in enumerate(stages):
+        end = stages[k + 1][1] if k + 1 < len(stages) else len(findings)
+        for finding in findings[start:end]:
+            number = finding.line
+            if number is None or not 1 <= number <= len(stage.lines):
+                placed.append(finding)
+                continue
+            where: tuple[int, ...] = (number,)
+            for line_map in line_maps[k:]:
+                if line_map:
+                    where = tuple(n for w in where for n in line_map[w - 1])
+            placed.append(finding.placed(stage.lines[number - 1].origin, where))
+    return placed
+
+
+def unreadable(piece: ClaimPiece) -> UnreadableClaim:
+    """The result for a claim piece without a model claim (passed through unchanged): one the
+    reader could not understand (``SCR002``, error), or one it read but that no edit is for
+    (``out_of_scope``: ``SCR003``, info: the claim may be right, it is only never passed in
+    silence)."""
+    claim_id = piece.claim_id or "?"
+    if piece.out_of_scope:
+        reason = piece.problem or "out of scope"
+        finding = Finding(
+            code=OUT_OF_SCOPE_CODE,
+            severity=Severity.INFO,
+            message=f"no edit applies, passed through unchanged: {reason}",
+            claim_id=claim_id,
+            citation=OUT_OF_SCOPE_CITATION,
+        )
+        return UnreadableClaim(
+            claim_id=claim_id, problem=reason, findings=(finding,), out_of_scope=True
+        )
+    problem = piece.problem or "unreadable"
+    finding = Finding(
+        code=UNREADABLE_CODE,
+        severity=Severity.ERROR,
+        message=f"claim not understood, passed through unchanged: {problem}",
+        claim_id=claim_id,
+        citation=UNREADABLE_CITATION,
+    )
+    return UnreadableClaim(claim_id=claim_id, problem=problem, findings=(finding,))
