@@ -192,11 +192,23 @@ def mue_row(hit: RowHit) -> MueRow:
     return row
 
 
+_DME_TAXONOMIES: dict[int, tuple[MueSettings, frozenset[str]]] = {}
+
+
 def service_type_for(claim: Claim, settings: MueSettings) -> str:
     """The DME supplier table for a DME supplier's claim, else the profile's table."""
     taxonomy = (claim.billing_taxonomy or "").strip().upper()
-    if taxonomy and taxonomy in {t.upper() for t in settings.dme_taxonomies}:
-        return "dme"
+    if taxonomy:
+        # the settings' taxonomies upper-cased once per settings object (keyed by identity;
+        # the entry holds the settings, so its id is never reused while cached)
+        cached = _DME_TAXONOMIES.get(id(settings))
+        if cached is None or cached[0] is not settings:
+            if len(_DME_TAXONOMIES) >= 256:
+                _DME_TAXONOMIES.clear()
+            upper = frozenset(t.upper() for t in settings.dme_taxonomies)
+            cached = _DME_TAXONOMIES[id(settings)] = (settings, upper)
+        if taxonomy in cached[1]:
+            return "dme"
     return settings.service_type
 
 

@@ -23,16 +23,25 @@ checks that against every edit run on every claim, on generated claims.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
-from scrubber import Claim, EditContext, ServiceLine, TableInfo, provider_for
+from scrubber import (
+    Claim,
+    EditContext,
+    ReferenceTables,
+    RowHit,
+    ServiceLine,
+    TableInfo,
+    provider_for,
+)
 from scrubber_mue.common import settings_of
 from scrubber_mue.resolve import (
     KIND,
     MAX_SPAN_DAYS,
     MINUTES,
-    MueRow,
     counted_units,
     mue_row,
     next_quarter,
@@ -42,6 +51,7 @@ from scrubber_mue.resolve import (
 
 __all__ = ["mue_screen"]
 
+_ZERO = Decimal(0)
 _STALE_FROM: dict[int, tuple[TableInfo, date]] = {}
 
 
@@ -67,6 +77,40 @@ _DAY_EDITS = {
 _OTHER_DAY_EDITS = frozenset({"MUE010"})
 _LINE_EDITS = {"1": "MUE001", "": "MUE004"}
 
+# What the screen needs of a row: its MUE as a Decimal (units are Decimal, and Decimal to
+# Decimal compares at a third of the cost of Decimal to int), the edit a single line over it
+# concerns (None: none) and the edits a day total over it concerns.
+_Facts = tuple[Decimal, str | None, frozenset[str]]
+# Per table version in force (keyed by the identity of its rows; the entry holds them, so
+# the id is never reused while cached): the facts of each code a claim has billed so far.
+_KNOWN: dict[int, tuple[object, dict[str, _Facts]]] = {}
+_MAX_TABLES = 64
+
+
+def _facts(hit: RowHit) -> _Facts:
+    row = mue_row(hit)
+    return Decimal(row.value), _LINE_EDITS.get(row.mai), _DAY_EDITS.get(row.mai, _OTHER_DAY_EDITS)
+
+
+def _rows_on(
+    tables: ReferenceTables, program: str, service_type: str, on: date
+) -> tuple[TableInfo | None, Callable[[str], RowHit | None], dict[str, _Facts]]:
+    """The MUE table in force on *on*, a lookup of its rows by code and the facts of the
+    codes known so far: the run's rows for that date (one dict hit per line), or a lookup
+    per code for tables that hold no whole version in memory."""
+    rows_in_force = getattr(tables, "rows_in_force", None)
+    found = None if rows_in_force is None else rows_in_force(KIND, program, service_type, on)
+    if found is None:
+        ask = partial(tables.lookup, KIND, program, service_type, on=on)
+        return tables.in_force(KIND, program, service_type, on), ask, {}
+    table, rows = found
+    cached = _KNOWN.get(id(rows))
+    if cached is None or cached[0] is not rows:
+        if len(_KNOWN) >= _MAX_TABLES:
+            _KNOWN.clear()
+        cached = _KNOWN[id(rows)] = (rows, {})
+    return table, rows.get, cached[1]
+
 
 def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
     """The codes of the MUE edits that may report on *claim*, or False for none (see the
@@ -76,64 +120,82 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
         named.add("MUE011")  # the program was assumed
     settings = settings_of(ctx)
     service_type = service_type_for(claim, settings)
-    lookup = ctx.tables.lookup
+    tables = ctx.tables
     program = ctx.program
     key = settings.day_total_key
+    by_rendering = key == "rendering_npi"
     rendering = claim.rendering_npi or claim.billing_npi or ""  # provider_for, inlined
-    checked: TableInfo | None = None  # the last table judged for staleness, and its answer
-    stale_from = date.min
-    # (code, first date, days, provider) -> (MUE row, units over the span, first line)
-    groups: dict[tuple[str, date, int, str], tuple[MueRow, Decimal, ServiceLine]] = {}
+    on_date: date | None = None  # the date the lookups below are for, and its staleness
+    rows: Callable[[str], RowHit | None] = _no_rows
+    known: dict[str, _Facts] = {}
+    stale = False
+    # (code, first date, days, provider) -> (row facts, units over the span, first line)
+    groups: dict[tuple[str, date, int, str], tuple[_Facts, Decimal, ServiceLine]] = {}
+    merged = False  # a group holds several lines: their sum may be over where none is
     for line in claim.lines:
         units = line.units
-        if units <= 0:  # no MUE edit counts such a line; 0 units is a finding of its own
-            if units == 0:
+        if units <= _ZERO:  # no MUE edit counts such a line; 0 units is a finding of its own
+            if units == _ZERO:
                 named.add("MUE008")
             continue
-        on = line.service_date
-        hit = lookup(KIND, program, service_type, line.code, on)
-        table = ctx.tables.in_force(KIND, program, service_type, on) if hit is None else hit.table
-        if table is not checked and table is not None:
-            checked, stale_from = table, _stale_from(table)
-        if table is not None and on >= stale_from:
+        on = line.service_from
+        if on != on_date:  # the lines of a claim mostly share one date
+            table, rows, known = _rows_on(tables, program, service_type, on)
+            on_date, stale = on, table is not None and on >= _stale_from(table)
+        if stale:
             named.add("MUE009")  # whether or not the code has a row in it
-        if hit is None:
-            named.add("MUE007")
-            continue
-        row = mue_row(hit)
-        value = row.value
-        if value == 0:  # not payable: no unit comparison applies
+        code = line.code
+        facts = known.get(code)
+        if facts is None:
+            hit = rows(code)
+            if hit is None:
+                named.add("MUE007")
+                continue
+            facts = known[code] = _facts(hit)
+        value = facts[0]
+        if not value:  # not payable: no unit comparison applies
             named.add("MUE006")
             continue
         if line.service_to is None and line.unit_basis != MINUTES:
             days, counted = 1, units  # one date, units of service: the usual line
+            over = units > value
         else:
             days, counted = span_days(line), counted_units(line)
-        if counted > value * days and row.mai in _LINE_EDITS:
-            named.add(_LINE_EDITS[row.mai])
-        if key == "rendering_npi":
+            over = counted > value * days
+        if over:  # over alone: its day total is over too, whatever else the day holds
+            if facts[1] is not None:
+                named.add(facts[1])
+            named |= facts[2]
+        if by_rendering:
             provider = line.rendering_npi or rendering
         else:
             provider = provider_for(claim, line, key)
-        slot = (line.code, line.service_from, days, provider)
+        slot = (code, on, days, provider)
         group = groups.get(slot)
-        groups[slot] = (
-            (row, counted, line) if group is None else (row, group[1] + counted, group[2])
-        )
-    billed = ctx.billed_days()
-    for (code, first, days, _), (row, counted, line) in groups.items():
-        limit = row.value * days
-        if counted <= limit:  # within it alone: only earlier claims' units could tip it
-            if days == 1:
-                if (code, first) not in billed:
+        if group is None:
+            groups[slot] = (facts, counted, line)
+        else:
+            groups[slot] = (facts, group[1] + counted, group[2])
+            merged = True
+    billed = ctx.billed_days() if groups else ()
+    if merged or billed:
+        for (code, first, days, _), (facts, counted, line) in groups.items():
+            limit = facts[0] * days
+            if counted <= limit:  # within it alone: only earlier claims' units could tip it
+                if days == 1:
+                    if (code, first) not in billed:
+                        continue
+                    on_days = [first]
+                else:
+                    on_days = [first + timedelta(days=n) for n in range(min(days, MAX_SPAN_DAYS))]
+                    if not any((code, on) in billed for on in on_days):
+                        continue
+                prior = max(ctx.prior_units(code, on, key=key, line=line) for on in on_days)
+                if counted <= limit - prior * days:
                     continue
-                on_days = [first]
-            else:
-                on_days = [first + timedelta(days=n) for n in range(min(days, MAX_SPAN_DAYS))]
-                if not any((code, on) in billed for on in on_days):
-                    continue
-            prior = max(ctx.prior_units(code, on, key=key, line=line) for on in on_days)
-            if counted <= limit - prior * days:
-                continue
-        named |= _DAY_EDITS.get(row.mai, _OTHER_DAY_EDITS)
-    return frozenset(named) or False
+            named |= facts[2]
+    return frozenset(named) if named else False
+
+
+def _no_rows(code: str) -> RowHit | None:
+    return None  # never called: the first line with units sets the date's lookup

@@ -16,7 +16,7 @@ from scrubber._engine import scrub
 from scrubber._history import ClaimHistory
 from scrubber._models import Claim
 from scrubber._profiles import Profile, load_profile
-from scrubber._tables import MemoryTables
+from scrubber._tables import MemoryTables, ReferenceTables, RowHit, TableInfo
 from scrubber.testing import make_claim, make_line, make_table
 from scrubber_mue.edits import MUE_EDITS
 from scrubber_mue.screen import mue_screen
@@ -99,9 +99,36 @@ def _claim(n: int, spec: dict[str, Any]) -> Claim:
     )
 
 
-def _scrubbed(batch: list[Claim], edits: tuple[Edit, ...], profile: Profile) -> list[object]:
+class LookupOnly:
+    """Tables that answer one key at a time (no whole version in memory), as a store that
+    reads rows on demand would: the screen must then look each line up by itself."""
+
+    def __init__(self, inner: MemoryTables) -> None:
+        self._inner = inner
+
+    def in_force(self, kind: str, program: str, service_type: str, on: date) -> TableInfo | None:
+        return self._inner.in_force(kind, program, service_type, on)
+
+    def lookup(
+        self, kind: str, program: str, service_type: str, key: str, on: date
+    ) -> RowHit | None:
+        return self._inner.lookup(kind, program, service_type, key, on)
+
+    def tables(self) -> tuple[TableInfo, ...]:
+        return self._inner.tables()
+
+    def used(self) -> tuple[TableInfo, ...]:
+        return self._inner.used()
+
+
+def _scrubbed(
+    batch: list[Claim],
+    edits: tuple[Edit, ...],
+    profile: Profile,
+    tables: ReferenceTables = TABLES,
+) -> list[object]:
     results = scrub(
-        batch, edits=edits, tables=TABLES, profile=profile, history=ClaimHistory(), strict=True
+        batch, edits=edits, tables=tables, profile=profile, history=ClaimHistory(), strict=True
     )
     return [(r.claim, r.findings, r.applied) for r in results]
 
@@ -112,6 +139,19 @@ def test_the_screen_changes_no_result(specs: list[dict[str, Any]], profile: str)
     batch = [_claim(n, spec) for n, spec in enumerate(specs)]
     chosen = PROFILES[profile]
     assert _scrubbed(batch, MUE_EDITS, chosen) == _scrubbed(batch, UNSCREENED, chosen)
+
+
+@settings(max_examples=100, deadline=None)
+@given(specs=claims, profile=st.sampled_from(sorted(PROFILES)))
+def test_tables_answering_one_key_at_a_time_screen_alike(
+    specs: list[dict[str, Any]], profile: str
+) -> None:
+    """The screen reads a date's rows once where the tables hold whole versions, and asks
+    per line where they do not: either way the same edits run and report the same."""
+    batch = [_claim(n, spec) for n, spec in enumerate(specs)]
+    chosen = PROFILES[profile]
+    one_by_one = _scrubbed(batch, MUE_EDITS, chosen, LookupOnly(TABLES))
+    assert one_by_one == _scrubbed(batch, MUE_EDITS, chosen)
 
 
 def test_a_clean_claim_runs_no_mue_edit_and_a_claim_over_one_runs_only_its_own() -> None:
