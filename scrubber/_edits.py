@@ -129,22 +129,31 @@ class PhaseEdits:
 
     Edits that watch every claim run always; an edit that declares ``codes`` runs only when
     a line of the claim bills one of them. The order among the edits that run is the code
-    order either way, so skipping never changes which fix wins a conflict."""
+    order either way, so skipping never changes which fix wins a conflict. ``screen`` is the
+    screen every edit of the phase shares (None when they do not all share one): the engine
+    then asks it once and skips the phase on a claim it passes."""
 
-    __slots__ = ("_everyone", "_watched", "edits")
+    __slots__ = ("_always", "_everyone", "_watched", "edits", "screen")
 
     def __init__(self, edits: Iterable[Edit]) -> None:
         self.edits = tuple(sorted(edits, key=lambda e: e.code))
         self._everyone = tuple(e.codes is None for e in self.edits)
+        self._always = tuple(e for e in self.edits if e.codes is None)
         self._watched = frozenset().union(*(e.codes for e in self.edits if e.codes is not None))
+        shared = len({id(e.screen) for e in self.edits}) == 1  # by identity, as the engine
+        self.screen: Screen | None = self.edits[0].screen if shared else None
 
     def for_claim(self, claim: Claim) -> tuple[Edit, ...]:
         """The edits *claim* needs (all of them when no edit declares codes)."""
-        if not self._watched:
+        watched = self._watched
+        if not watched:
             return self.edits
+        for line in claim.lines:  # most claims bill none of the watched codes
+            if line.code in watched:
+                break
+        else:
+            return self._always
         billed = {line.code for line in claim.lines}
-        if billed.isdisjoint(self._watched):
-            return tuple(e for e, always in zip(self.edits, self._everyone, strict=True) if always)
         return tuple(
             e
             for e, always in zip(self.edits, self._everyone, strict=True)
@@ -162,10 +171,11 @@ class PhaseEdits:
 class EditContext:
     """What an edit may look at besides the claim: tables, the payer's settings, the run.
 
-    The engine makes one context per claim and phase and points ``edit`` at each edit in
-    turn while it runs, so a context is valid for the call it is passed to (an edit must not
-    keep it); edits only read it. ``program`` is resolved from the payer profile and the claim
-    filing indicator (``medicare`` or ``medicaid``).
+    The engine makes one context per claim, gives it each phase's claim and a fresh memo,
+    and points ``edit`` at each edit in turn while it runs, so a context is valid for the
+    call it is passed to (an edit must not keep it); edits only read it. ``program`` is
+    resolved from the payer profile and the claim filing indicator (``medicare`` or
+    ``medicaid``).
     """
 
     __slots__ = ("_history", "_memo", "as_of", "claim", "edit", "payer", "program", "tables")
@@ -189,15 +199,25 @@ class EditContext:
         self.program = program
         self.as_of = as_of
         self._history = history
-        self._memo = {} if memo is None else memo
+        self._memo = memo  # made on the first ``memo`` call: most phases of a claim never ask
+
+    def _next_phase(self, edit: Edit, claim: Claim) -> None:
+        """For the engine: the context serves the next phase, on *claim* (as the previous
+        phases left it), with an empty memo."""
+        self.edit = edit
+        self.claim = claim
+        self._memo = None
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Work shared by the edits of one phase on this claim (e.g. the table lookups every
         MUE edit needs): computed by the first edit that asks, reused by the others. The
         engine gives each claim and phase a fresh memo, so nothing outlives the claim."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]  # type: ignore[return-value]  # stored by this method as T
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = {}
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]  # type: ignore[return-value]  # stored by this method as T
 
     def settings(self, section: str) -> Mapping[str, Setting]:
         """The payer's settings for a plugin section (plugin defaults where unset)."""

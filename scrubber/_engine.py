@@ -45,7 +45,7 @@ from scrubber._findings import (
 from scrubber._fixes import Fix, RemoveLine, apply_fixes
 from scrubber._formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
 from scrubber._history import ClaimHistory
-from scrubber._models import Claim
+from scrubber._models import Claim, _maker
 from scrubber._placing import (
     OUT_OF_SCOPE_CODE,
     UNREADABLE_CODE,
@@ -194,21 +194,35 @@ class Run:
         profile = self.engine.profile
         payer = profile.for_claim(claim)
         program = payer.program_for(claim, profile.default_program)
-        rounds = [self._round(claim, payer, program)]
-        settled = True
-        if rounds[0].revisit:
-            while True:  # settled: a round leaves the claim as it found it
-                before = rounds[-1].claim
-                rounds.append(self._round(before, payer, program))
-                settled = rounds[-1].claim == before
-                if settled or len(rounds) == MAX_ROUNDS:
-                    break
+        first = self._round(claim, payer, program)
+        if not first.revisit:  # one round, as for nearly every claim
+            self.history.record(first.claim)
+            findings = first.findings
+            if len(findings) > 1:
+                findings.sort(key=_sort_key)
+            failures = first.failures
+            result: ClaimResult = _MAKE_RESULT(
+                claim,
+                first.claim,
+                tuple(findings),
+                first.applied,
+                tuple(dict.fromkeys(failures)) if failures else (),
+                payer.name,
+            )
+            return result
+        rounds = [first]
+        while True:  # settled: a round leaves the claim as it found it
+            before = rounds[-1].claim
+            rounds.append(self._round(before, payer, program))
+            settled = rounds[-1].claim == before
+            if settled or len(rounds) == MAX_ROUNDS:
+                break
         final = rounds[-1].claim
         self.history.record(final)
         findings = merge_rounds(rounds)
         if not settled:
             findings.append(unsettled(claim.id))
-        findings.sort(key=lambda f: f.sort_key)
+        findings.sort(key=_sort_key)
         # a round that left the claim as it found it applied nothing in the end
         later = zip(rounds[1:], rounds[:-1], strict=True)
         changed = [rounds[0], *(r for r, before in later if r.claim != before.claim)]
@@ -237,24 +251,34 @@ class Run:
         applied: list[AppliedFix] = []
         failures: list[EditFailure] = []
         revisit = False  # a fix removed a line the edits had judged the claim with
+        ctx: EditContext | None = None
         for phase, phase_edits in engine.phases:
             stages.append((current, len(findings)))
             line_maps.append(())
             selected = phase_edits.for_claim(current)
             if not selected:
                 continue
-            proposed: list[tuple[str, Fix]] = []
-            ctx = EditContext(
-                edit=selected[0],
-                claim=current,
-                tables=self._tables,
-                payer=payer,
-                program=program,
-                as_of=as_of,
-                history=self.history,
-                memo={},  # shared by this phase's edits on this claim
-            )
+            if ctx is None:
+                ctx = EditContext(
+                    edit=selected[0],
+                    claim=current,
+                    tables=self._tables,
+                    payer=payer,
+                    program=program,
+                    as_of=as_of,
+                    history=self.history,
+                )
+            else:  # one context per round, fresh for the phase: its claim and an empty memo
+                ctx._next_phase(selected[0], current)
             screened: dict[int, bool | Container[str]] = {}
+            shared = phase_edits.screen
+            if shared is not None and selected is phase_edits.edits:
+                # every edit of the phase rests on one screen: a claim it passes skips the phase
+                answer = _screen(shared, current, ctx, strict)
+                if answer is False:
+                    continue
+                screened[id(shared)] = answer
+            proposed: list[tuple[str, Fix]] = []
             for item in selected:
                 ctx.edit = item
                 screen = item.screen
@@ -307,15 +331,26 @@ class Run:
             # beside it); units a cap reduced, lines split, notes and attachments are
             # recognised by the edits and fixes on a later scrub
             revisit = revisit or any(isinstance(f, RemoveLine) for _, f in outcome.applied)
-        return Round(
-            claim=current,
+        scrub_round: Round = _MAKE_ROUND(
+            current,
             # the common case, no finding: nothing to place
-            findings=place_lines(findings, stages, line_maps) if findings else [],
-            applied=tuple(applied),
-            failures=tuple(failures),
-            line_maps=line_maps,
-            revisit=revisit,
+            place_lines(findings, stages, line_maps) if findings else findings,
+            tuple(applied) if applied else (),
+            tuple(failures) if failures else (),
+            line_maps,
+            revisit,
         )
+        return scrub_round
+
+
+def _sort_key(finding: Finding) -> tuple[int, str, str]:
+    return finding.sort_key
+
+
+# Results and rounds from values the engine built itself, without the dataclass __init__
+# (about a seventh of its cost; see ``scrubber._models._maker``): one of each per claim.
+_MAKE_RESULT = _maker(ClaimResult)
+_MAKE_ROUND = _maker(Round)
 
 
 def _screen(screen: Screen, claim: Claim, ctx: EditContext, strict: bool) -> bool | Container[str]:

@@ -175,3 +175,27 @@ def test_memo_is_shared_by_one_phase_and_fresh_for_the_next_claim() -> None:
     results = list(scrub(claims, edits=[memo_a, memo_b], tables=TABLES, profile=PROFILE))
     assert [f.message for f in results[0].findings] == ["a 7", "b 7"]
     assert len(calls) == 2  # once per claim, not once per edit
+
+
+def test_each_phase_sees_its_own_claim_and_a_fresh_memo() -> None:
+    """One context serves a claim's phases: each phase gets the claim as the earlier phases
+    left it and a memo of its own."""
+    seen = []
+
+    @edit("TST008", summary="memo in normalize", citation="test rule", phase=Phase.NORMALIZE)
+    def normalize_memo(claim, ctx):
+        seen.append(("normalize", ctx.memo("shared", lambda: "normalize"), ctx.claim.lines[0]))
+        yield from cap_two.check(claim, ctx)
+
+    @edit("TST009", summary="memo in limit", citation="test rule", severity=Severity.INFO)
+    def limit_memo(claim, ctx):
+        seen.append(("limit", ctx.memo("shared", lambda: "limit"), ctx.claim.lines[0]))
+        return iter(())
+
+    claim = make_claim(lines=[make_line(code="97110", units=5)])
+    result = scrub_claim(claim, edits=[normalize_memo, limit_memo], tables=TABLES, profile=PROFILE)
+    assert [(phase, memo, line.units) for phase, memo, line in seen] == [
+        ("normalize", "normalize", D(5)),
+        ("limit", "limit", D(2)),
+    ]
+    assert result.claim.lines[0].units == D(2)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from scrubber._edits import EditContext, edit
+from scrubber._edits import EditContext, PhaseEdits, edit
 from scrubber._engine import scrub
 from scrubber._findings import Finding, Severity
 from scrubber._models import Claim
@@ -108,3 +108,14 @@ def test_a_screen_may_name_the_edits_that_run() -> None:
     assert clean.findings == ()
     assert [f.code for f in over.findings] == ["TST202"]
     assert CALLS == ["TST202 OVER"]  # an empty set runs nothing, TST201 was not named
+
+
+def test_a_phase_of_edits_sharing_one_screen_is_skipped_whole_on_a_claim_it_passes() -> None:
+    CALLS.clear()
+    edits = [units_over_two, also_over_two]
+    assert PhaseEdits(edits).screen is over_two
+    assert PhaseEdits([*edits, always]).screen is None  # TST203 has no screen
+    clean, over = scrub(_claims(), edits=edits, tables=TABLES, profile=PROFILE)
+    assert clean.findings == () and not clean.changed
+    assert [(f.code, f.line) for f in over.findings] == [("TST202", None), ("TST201", 2)]
+    assert CALLS == ["screen CLEAN", "screen OVER", "TST201 OVER", "TST202 OVER"]
