@@ -30,15 +30,16 @@ Memory stays bounded on million-claim batches: only the most recent ``max_patien
 patients, holding at most ``max_claims`` claims between them, are kept (least recently used
 patient first out). Claims of one patient sit together in an 837P subscriber loop, so the
 window loses nothing in practice. A claim is held as one small tuple per line and day (its
-code, date, the three provider identities and its units), indexed by (code, date): a lookup
-is one dict hit, and nothing per key kind is stored three times.
+code, date, the three provider identities and its units), indexed by (code, date) the first
+time the patient's day totals are asked for after it was recorded: a lookup is one dict
+hit, nothing per key kind is stored three times, and a claim no later claim asks about is
+never indexed.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Container, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -65,6 +66,7 @@ VOID = "8"  # X12 CLM05-3: void/cancel of prior claim
 
 DAY_TOTAL_KEYS = ("billing_npi", "rendering_npi", "billing_tin")
 MAX_SPAN_DAYS = 366  # a longer date span is recorded on its first year of days only
+MINUTES = "MJ"  # SV103 MJ: a line reported in minutes is one service a day
 DEFAULT_MAX_CLAIMS = 50_000  # claims held in memory across patients (about 2 KB each)
 
 Slot = tuple[str, str, str, date]  # (key kind, provider, code, date of service)
@@ -128,7 +130,12 @@ class ClaimUnits:
 
 
 def _claim_units(original_ref: str | None, marks: tuple[Mark, ...]) -> ClaimUnits:
-    return ClaimUnits(original_ref, marks=marks)
+    """``ClaimUnits(original_ref, marks=marks)`` for a tuple of marks, without the
+    constructor's copy (one per claim recorded)."""
+    units = object.__new__(ClaimUnits)
+    units.original_ref = original_ref
+    units.marks = marks
+    return units
 
 
 def _slot_mark(slot: Slot, units: Decimal) -> Mark:
@@ -144,23 +151,39 @@ def _slot_mark(slot: Slot, units: Decimal) -> Mark:
     )
 
 
-@dataclass(slots=True)
 class PatientLedger:
-    """One patient's held claims, and their marks by (code, date of service) for lookups."""
+    """One patient's held claims, and their marks by (code, date of service) for lookups.
 
-    days: dict[tuple[str, date], list[tuple[str, Mark]]] = field(default_factory=dict)
-    claims: dict[str, ClaimUnits] = field(default_factory=dict)
+    The index by day is brought up to date when it is read (``days``): a claim recorded
+    and never asked about, as most patients' last claim of a batch, is never indexed, and
+    recording one costs a dict and a list entry."""
+
+    __slots__ = ("_days", "_unindexed", "claims")
+
+    def __init__(self) -> None:
+        self.claims: dict[str, ClaimUnits] = {}
+        self._days: dict[tuple[str, date], list[tuple[str, Mark]]] = {}
+        self._unindexed: list[tuple[str, ClaimUnits]] = []  # added since the index was read
+
+    @property
+    def days(self) -> dict[tuple[str, date], list[tuple[str, Mark]]]:
+        """The held claims' marks by (code, date of service), with the claim each is of."""
+        if self._unindexed:
+            days = self._days
+            for claim_id, units in self._unindexed:
+                for mark in units.marks:
+                    day = (mark[0], mark[1])
+                    held = days.get(day)
+                    if held is None:
+                        days[day] = [(claim_id, mark)]
+                    else:
+                        held.append((claim_id, mark))
+            self._unindexed.clear()
+        return self._days
 
     def add(self, claim_id: str, units: ClaimUnits) -> None:
         self.claims[claim_id] = units
-        days = self.days
-        for mark in units.marks:
-            day = (mark[0], mark[1])
-            held = days.get(day)
-            if held is None:
-                days[day] = [(claim_id, mark)]
-            else:
-                held.append((claim_id, mark))
+        self._unindexed.append((claim_id, units))
 
     def remove(self, claim_id: str) -> ClaimUnits | None:
         units = self.claims.pop(claim_id, None)
@@ -182,16 +205,23 @@ def _patient_of(claim: Claim) -> str:
 def claim_marks(claim: Claim) -> Iterator[Mark]:
     """The marks *claim*'s lines make: each line on each day of its date span, with its
     provider under every key kind."""
+    return iter(_marks(claim))
+
+
+def _marks(claim: Claim) -> tuple[Mark, ...]:
     billing, tin = claim.billing_npi or "", claim.billing_tin or ""
     rendering = claim.rendering_npi or claim.billing_npi or ""
+    marks: list[Mark] = []
     for line in claim.lines:
-        span, per_day = _per_day(line)
         own = line.rendering_npi or rendering
-        if span == 1:
-            yield (line.code, line.service_from, billing, own, tin, per_day)
+        if line.service_to is None and line.unit_basis != MINUTES:  # one day, its units
+            marks.append((line.code, line.service_from, billing, own, tin, line.units))
             continue
+        span, per_day = _per_day(line)
         for n in range(span):
-            yield (line.code, line.service_from + timedelta(days=n), billing, own, tin, per_day)
+            on = line.service_from + timedelta(days=n)
+            marks.append((line.code, on, billing, own, tin, per_day))
+    return tuple(marks)
 
 
 def claim_slots(claim: Claim) -> Iterator[tuple[Slot, Decimal]]:
@@ -210,7 +240,7 @@ def _per_day(line: ServiceLine) -> tuple[int, Decimal]:
     timed = line.start is not None  # one continuous service, e.g. a visit past midnight
     if line.service_to is not None and line.service_to > line.service_from and not timed:
         days = (line.service_to - line.service_from).days + 1
-    if line.unit_basis == "MJ":
+    if line.unit_basis == MINUTES:
         return min(days, MAX_SPAN_DAYS), Decimal(1)
     if days == 1:
         return 1, line.units
@@ -275,13 +305,14 @@ class ClaimHistory:
             return
         entry = self._entry(patient)
         removed = []
-        for ref in list(_superseded(claim, entry)):
-            if entry.remove(ref) is not None:
-                removed.append(ref)
-        self._held -= len(removed)
+        if claim.id in entry.claims or claim.original_ref:  # else it supersedes nothing
+            for ref in list(_superseded(claim, entry)):
+                if entry.remove(ref) is not None:
+                    removed.append(ref)
+            self._held -= len(removed)
         added = None
         if claim.frequency_code != VOID and claim.lines:
-            added = ClaimUnits(claim.original_ref, marks=claim_marks(claim))
+            added = _claim_units(claim.original_ref, _marks(claim))
             entry.add(claim.id, added)
             self._held += 1
         self._changed(patient, removed=removed, added=(claim.id, added))

@@ -131,7 +131,6 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
     stale = False
     # (code, first date, days, provider) -> (row facts, units over the span, first line)
     groups: dict[tuple[str, date, int, str], tuple[_Facts, Decimal, ServiceLine]] = {}
-    merged = False  # a group holds several lines: their sum may be over where none is
     for line in claim.lines:
         units = line.units
         if units <= _ZERO:  # no MUE edit counts such a line; 0 units is a finding of its own
@@ -174,26 +173,30 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
         group = groups.get(slot)
         if group is None:
             groups[slot] = (facts, counted, line)
-        else:
-            groups[slot] = (facts, group[1] + counted, group[2])
-            merged = True
+        else:  # lines of one code, day and provider add up (all the units count)
+            counted += group[1]
+            groups[slot] = (facts, counted, group[2])
+            if counted > value * days:
+                named |= facts[2]
+    # every day total over its MUE on this claim alone is named by now; what is left is a
+    # total within it that earlier claims of the patient, the same day, may tip over
     billed = ctx.billed_days() if groups else ()
-    if merged or billed:
+    if billed:
         for (code, first, days, _), (facts, counted, line) in groups.items():
-            limit = facts[0] * days
-            if counted <= limit:  # within it alone: only earlier claims' units could tip it
-                if days == 1:
-                    if (code, first) not in billed:
-                        continue
-                    on_days = [first]
-                else:
-                    on_days = [first + timedelta(days=n) for n in range(min(days, MAX_SPAN_DAYS))]
-                    if not any((code, on) in billed for on in on_days):
-                        continue
-                prior = max(ctx.prior_units(code, on, key=key, line=line) for on in on_days)
-                if counted <= limit - prior * days:
+            if days == 1:
+                if (code, first) not in billed:
                     continue
-            named |= facts[2]
+                on_days = [first]
+            else:
+                on_days = [first + timedelta(days=n) for n in range(min(days, MAX_SPAN_DAYS))]
+                if not any((code, on) in billed for on in on_days):
+                    continue
+            limit = facts[0] * days
+            if counted > limit:  # over on its own: named above
+                continue
+            prior = max(ctx.prior_units(code, on, key=key, line=line) for on in on_days)
+            if counted > limit - prior * days:
+                named |= facts[2]
     return frozenset(named) if named else False
 
 

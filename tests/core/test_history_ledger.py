@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from scrubber._history import (
     DAY_TOTAL_KEYS,
     ClaimHistory,
@@ -14,6 +17,7 @@ from scrubber._history import (
     claim_slots,
     patient_entry,
 )
+from scrubber._models import Claim
 from scrubber.testing import make_claim, make_line
 
 DOS = date(2026, 7, 6)
@@ -78,3 +82,73 @@ def test_memory_holds_at_most_max_claims() -> None:
     # the most recent patient is kept whole: its claims still count for its next claim
     last = make_claim(id="N", lines=[make_line(code="97110", service_from=DOS)], patient_key="p1")
     assert history.prior_units(last, "97110", DOS) > 0
+
+
+# A patient's claims as a batch brings them: originals, a claim sent again, replacements
+# and voids naming an earlier claim, over a few codes and days.
+_events = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "B", "C", "D"]),  # claim id
+        st.sampled_from(["1", "1", "7", "8"]),  # CLM05-3: original, replacement, void
+        st.sampled_from(["A", "B"]),  # the claim a replacement or void names
+        st.lists(
+            st.tuples(st.sampled_from(["97110", "36415"]), st.integers(0, 2), st.integers(1, 3)),
+            min_size=1,
+            max_size=3,
+        ),
+        st.booleans(),  # a lookup between this claim and the next
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+Event = tuple[str, str, str, list[tuple[str, int, int]], bool]
+
+
+def _batch_claim(
+    claim_id: str, frequency: str, ref: str, lines: list[tuple[str, int, int]]
+) -> Claim:
+    return make_claim(
+        id=claim_id,
+        frequency_code=frequency,
+        original_ref=ref if frequency != "1" else None,
+        lines=[
+            make_line(code=code, service_from=DOS + timedelta(days=day), units=units)
+            for code, day, units in lines
+        ],
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(events=_events)
+def test_day_totals_are_the_same_whenever_the_index_is_read(events: list[Event]) -> None:
+    """The ledger indexes a patient's marks by day only when asked; asking after every
+    claim, now and then, or only at the end gives the same totals and the same index."""
+    read_often, read_never = ClaimHistory(), ClaimHistory()
+    probe = make_claim(id="PROBE", lines=[make_line(service_from=DOS)])
+    for claim_id, frequency, ref, lines, look in events:
+        claim = _batch_claim(claim_id, frequency, ref, lines)
+        read_often.record(claim)
+        read_never.record(claim)
+        if look:
+            read_often.prior_units(probe, "97110", DOS)
+    for code in ("97110", "36415"):
+        for day in range(3):
+            on = DOS + timedelta(days=day)
+            for key in DAY_TOTAL_KEYS:
+                often = read_often.prior_units(probe, code, on, key=key)
+                assert often == read_never.prior_units(probe, code, on, key=key)
+    [often_entry] = read_often._patients.values()
+    [never_entry] = read_never._patients.values()
+    assert often_entry.claims.keys() == never_entry.claims.keys()
+    assert {day: sorted(held) for day, held in often_entry.days.items()} == {
+        day: sorted(held) for day, held in never_entry.days.items()
+    }
+    expected: dict[tuple[str, date], list[tuple[str, object]]] = {}
+    for claim_id, units in never_entry.claims.items():
+        for mark in units.marks:
+            expected.setdefault((mark[0], mark[1]), []).append((claim_id, mark))
+    assert {day: sorted(held) for day, held in never_entry.days.items()} == {
+        day: sorted(held) for day, held in expected.items()
+    }
