@@ -277,7 +277,9 @@ class Run:
                 answer = _screen(shared, current, ctx, strict)
                 if answer is False:
                     continue
-                screened[id(shared)] = answer
+                if answer is not True:  # the codes of the edits that may find anything
+                    selected = tuple(e for e in selected if e.code in answer)
+                screened[id(shared)] = True  # the edits left are those it passed
             proposed: list[tuple[str, Fix]] = []
             for item in selected:
                 ctx.edit = item
@@ -305,9 +307,12 @@ class Run:
                         )
                     )
                     continue
+                if not produced:
+                    continue
+                findings.extend(produced)
                 for found in produced:
-                    findings.append(found)
-                    proposed.extend((item.code, fix) for fix in found.fixes)
+                    if found.fixes:
+                        proposed.extend([(item.code, fix) for fix in found.fixes])
             if not proposed:
                 continue
             outcome = apply_fixes(current, proposed)
