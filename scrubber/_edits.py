@@ -171,9 +171,10 @@ class PhaseEdits:
 class EditContext:
     """What an edit may look at besides the claim: tables, the payer's settings, the run.
 
-    The engine makes one context per claim, gives it each phase's claim and a fresh memo,
-    and points ``edit`` at each edit in turn while it runs, so a context is valid for the
-    call it is passed to (an edit must not keep it); edits only read it. ``program`` is
+    The engine makes one context per run, gives it each claim's payer and each phase's
+    claim and a fresh memo, and points ``edit`` at each edit in turn while it runs, so a
+    context is valid for the call it is passed to (an edit must not keep it); edits only
+    read it. ``program`` is
     resolved from the payer profile and the claim filing indicator (``medicare`` or
     ``medicaid``).
     """

@@ -135,6 +135,7 @@ class Run:
         self.engine = engine
         self.history = history
         self._tables = RunTables(engine.tables)
+        self._ctx: EditContext | None = None  # one for the run, given each claim's phases
 
     def tables_used(self) -> tuple[TableInfo, ...]:
         """The table versions this run's lookups rested on, in first-use order."""
@@ -238,9 +239,10 @@ class Run:
     def _round(self, claim: Claim, payer: PayerProfile, program: str) -> Round:
         """Every phase once over *claim*: what they found, applied and changed.
 
-        One ``EditContext`` serves every edit of a phase (``ctx.edit`` points at the edit
-        running); of the edits that share a screen only those it names run (none on a claim
-        it passes); a round without findings has nothing to place."""
+        One ``EditContext`` serves every edit of the run (``ctx.edit`` points at the edit
+        running, ``ctx.claim`` at the claim as the phase sees it, the memo is the phase's);
+        of the edits that share a screen only those it names run (none on a claim it
+        passes); a round without findings has nothing to place."""
         engine = self.engine
         strict = engine.options.strict
         as_of = engine.options.as_of
@@ -251,7 +253,10 @@ class Run:
         applied: list[AppliedFix] = []
         failures: list[EditFailure] = []
         revisit = False  # a fix removed a line the edits had judged the claim with
-        ctx: EditContext | None = None
+        ctx = self._ctx
+        if ctx is not None:
+            ctx.payer = payer
+            ctx.program = program
         for phase, phase_edits in engine.phases:
             stages.append((current, len(findings)))
             line_maps.append(())
@@ -259,7 +264,7 @@ class Run:
             if not selected:
                 continue
             if ctx is None:
-                ctx = EditContext(
+                ctx = self._ctx = EditContext(
                     edit=selected[0],
                     claim=current,
                     tables=self._tables,
@@ -268,8 +273,8 @@ class Run:
                     as_of=as_of,
                     history=self.history,
                 )
-            else:  # one context per round, fresh for the phase: its claim and an empty memo
-                ctx._next_phase(selected[0], current)
+            else:
+                ctx._next_phase(selected[0], current)  # the phase's claim, an empty memo
             screened: dict[int, bool | Container[str]] = {}
             shared = phase_edits.screen
             if shared is not None and selected is phase_edits.edits:
