@@ -45,7 +45,7 @@ from scrubber._findings import (
 from scrubber._fixes import Fix, RemoveLine, apply_fixes
 from scrubber._formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
 from scrubber._history import ClaimHistory
-from scrubber._models import Claim, _maker
+from scrubber._models import Claim
 from scrubber._placing import (
     OUT_OF_SCOPE_CODE,
     UNREADABLE_CODE,
@@ -53,7 +53,7 @@ from scrubber._placing import (
     unreadable,
 )
 from scrubber._profiles import PayerProfile, Profile
-from scrubber._rounds import MAX_ROUNDS, UNSETTLED_CODE, Round, merge_rounds, unsettled
+from scrubber._rounds import MAX_ROUNDS, UNSETTLED_CODE, Round, claim_result, make_round
 from scrubber._run_tables import RunTables
 from scrubber._tables import ReferenceTables, TableInfo
 
@@ -195,46 +195,17 @@ class Run:
         profile = self.engine.profile
         payer = profile.for_claim(claim)
         program = payer.program_for(claim, profile.default_program)
-        first = self._round(claim, payer, program)
-        if not first.revisit:  # one round, as for nearly every claim
-            self.history.record(first.claim)
-            findings = first.findings
-            if len(findings) > 1:
-                findings.sort(key=_sort_key)
-            failures = first.failures
-            result: ClaimResult = _MAKE_RESULT(
-                claim,
-                first.claim,
-                tuple(findings),
-                first.applied,
-                tuple(dict.fromkeys(failures)) if failures else (),
-                payer.name,
-            )
-            return result
-        rounds = [first]
-        while True:  # settled: a round leaves the claim as it found it
-            before = rounds[-1].claim
-            rounds.append(self._round(before, payer, program))
-            settled = rounds[-1].claim == before
-            if settled or len(rounds) == MAX_ROUNDS:
-                break
-        final = rounds[-1].claim
-        self.history.record(final)
-        findings = merge_rounds(rounds)
-        if not settled:
-            findings.append(unsettled(claim.id))
-        findings.sort(key=_sort_key)
-        # a round that left the claim as it found it applied nothing in the end
-        later = zip(rounds[1:], rounds[:-1], strict=True)
-        changed = [rounds[0], *(r for r, before in later if r.claim != before.claim)]
-        return ClaimResult(
-            original=claim,
-            claim=final,
-            findings=tuple(findings),
-            applied=tuple(a for r in changed for a in r.applied),
-            failures=tuple(dict.fromkeys(f for r in rounds for f in r.failures)),
-            payer=payer.name,
-        )
+        rounds = [self._round(claim, payer, program)]
+        settled = True
+        if rounds[0].revisit:
+            while True:  # settled: a round leaves the claim as it found it
+                before = rounds[-1].claim
+                rounds.append(self._round(before, payer, program))
+                settled = rounds[-1].claim == before
+                if settled or len(rounds) == MAX_ROUNDS:
+                    break
+        self.history.record(rounds[-1].claim)
+        return claim_result(claim, rounds, settled=settled, payer=payer.name)
 
     def _round(self, claim: Claim, payer: PayerProfile, program: str) -> Round:
         """Every phase once over *claim*: what they found, applied and changed.
@@ -341,7 +312,7 @@ class Run:
             # beside it); units a cap reduced, lines split, notes and attachments are
             # recognised by the edits and fixes on a later scrub
             revisit = revisit or any(isinstance(f, RemoveLine) for _, f in outcome.applied)
-        scrub_round: Round = _MAKE_ROUND(
+        return make_round(
             current,
             # the common case, no finding: nothing to place
             place_lines(findings, stages, line_maps) if findings else findings,
@@ -350,17 +321,6 @@ class Run:
             line_maps,
             revisit,
         )
-        return scrub_round
-
-
-def _sort_key(finding: Finding) -> tuple[int, str, str]:
-    return finding.sort_key
-
-
-# Results and rounds from values the engine built itself, without the dataclass __init__
-# (about a seventh of its cost; see ``scrubber._models._maker``): one of each per claim.
-_MAKE_RESULT = _maker(ClaimResult)
-_MAKE_ROUND = _maker(Round)
 
 
 def _screen(screen: Screen, claim: Claim, ctx: EditContext, strict: bool) -> bool | Container[str]:

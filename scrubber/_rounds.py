@@ -13,13 +13,22 @@ not settle.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import final
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, final
 
-from scrubber._findings import AppliedFix, EditFailure, Finding, Severity
-from scrubber._models import Claim
+from scrubber._findings import AppliedFix, ClaimResult, EditFailure, Finding, Severity
+from scrubber._models import Claim, _maker
 
-__all__ = ["MAX_ROUNDS", "UNSETTLED_CODE", "Round", "merge_rounds", "unsettled"]
+__all__ = [
+    "MAX_ROUNDS",
+    "UNSETTLED_CODE",
+    "Round",
+    "claim_result",
+    "make_round",
+    "merge_rounds",
+    "unsettled",
+]
 
 MAX_ROUNDS = 3
 UNSETTLED_CODE = "SCR004"
@@ -55,6 +64,67 @@ class Round:
     failures: tuple[EditFailure, ...]
     line_maps: list[tuple[tuple[int, ...], ...]]
     revisit: bool
+
+
+def _trusted_maker(cls: type, names: tuple[str, ...]) -> Callable[..., Any]:
+    """``scrubber._models._maker(cls)``: an instance from values in field order without the
+    dataclass ``__init__`` (about a seventh of its cost; one result and one round per claim),
+    after checking the fields are still *names* in that order, so that a field added or
+    moved fails at import rather than filling the wrong slot."""
+    found = tuple(f.name for f in fields(cls))
+    if found != names:
+        raise TypeError(f"{cls.__name__} fields are {found}, the engine fills {names}")
+    return _maker(cls)
+
+
+make_round: Callable[
+    [
+        Claim,
+        list[Finding],
+        tuple[AppliedFix, ...],
+        tuple[EditFailure, ...],
+        list[tuple[tuple[int, ...], ...]],
+        bool,
+    ],
+    Round,
+] = _trusted_maker(Round, ("claim", "findings", "applied", "failures", "line_maps", "revisit"))
+_make_result = _trusted_maker(
+    ClaimResult, ("original", "claim", "findings", "applied", "failures", "payer")
+)
+
+
+def _sort_key(finding: Finding) -> tuple[int, str, str]:
+    return finding.sort_key
+
+
+def claim_result(original: Claim, rounds: list[Round], *, settled: bool, payer: str) -> ClaimResult:
+    """The result of *original* scrubbed in *rounds* (the last left it as written): the
+    findings of every round once, in (line, code) order, ``SCR004`` if it did not settle,
+    the fixes of the rounds that changed it, every failure once."""
+    if len(rounds) == 1:  # nearly every claim: nothing to merge
+        [only] = rounds
+        findings = only.findings
+        if len(findings) > 1:
+            findings.sort(key=_sort_key)
+        failures = tuple(dict.fromkeys(only.failures)) if only.failures else ()
+        values = (original, only.claim, tuple(findings), only.applied, failures, payer)
+        result: ClaimResult = _make_result(*values)
+        return result
+    findings = merge_rounds(rounds)
+    if not settled:
+        findings.append(unsettled(original.id))
+    findings.sort(key=_sort_key)
+    # a round that left the claim as it found it applied nothing in the end
+    later = zip(rounds[1:], rounds[:-1], strict=True)
+    changed = [rounds[0], *(r for r, before in later if r.claim != before.claim)]
+    return ClaimResult(
+        original=original,
+        claim=rounds[-1].claim,
+        findings=tuple(findings),
+        applied=tuple(a for r in changed for a in r.applied),
+        failures=tuple(dict.fromkeys(f for r in rounds for f in r.failures)),
+        payer=payer,
+    )
 
 
 def merge_rounds(rounds: list[Round]) -> list[Finding]:

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
+import pytest
+
 from scrubber._edits import edit
 from scrubber._engine import MAX_ROUNDS, UNSETTLED_CODE, scrub, scrub_claim
 from scrubber._findings import Phase, Severity
 from scrubber._fixes import AddNote, RemoveLine, SetUnits, SplitLine, SplitPart
 from scrubber._profiles import load_profile
+from scrubber._rounds import Round, _trusted_maker
 from scrubber._tables import MemoryTables
 from scrubber.testing import make_claim, make_line
 
@@ -201,3 +204,19 @@ def test_history_counts_a_claim_scrubbed_in_rounds_once() -> None:
     )
     messages = [f.message for f in results[1].findings if f.code == "TSI001"]
     assert messages == ["prior A 1"]  # the first claim's one A unit, counted once
+
+
+def test_results_are_made_field_by_field_only_while_the_fields_are_those_expected() -> None:
+    """The engine builds each result and round without the dataclass __init__; a field
+    added to or moved in either must stop it at import, never fill the wrong slot."""
+    with pytest.raises(TypeError, match="Round fields are"):
+        _trusted_maker(Round, ("findings", "claim", "applied", "failures", "line_maps", "revisit"))
+    make = _trusted_maker(
+        Round, ("claim", "findings", "applied", "failures", "line_maps", "revisit")
+    )
+    claim = make_claim()
+    made = make(claim, [], (), (), [()], False)
+    expected = Round(
+        claim=claim, findings=[], applied=(), failures=(), line_maps=[()], revisit=False
+    )
+    assert made == expected and type(made) is Round
