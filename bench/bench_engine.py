@@ -9,6 +9,16 @@ and the worst case (the sample tables, ``synthetic_837``). Each figure is the fa
 --rounds rounds in process CPU time, a fresh run (and history) per round.
 
 Usage: .venv/bin/python bench/bench_engine.py [--claims 2000] [--rounds 7]
+
+On a shared machine the timings move by a fifth from one run to the next. ``--passes K``
+times nothing: it scrubs the batch once to warm the caches, then K more times on fresh runs,
+for an instruction count that other processes cannot change::
+
+    PYTHONHASHSEED=0 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+        .venv/bin/python bench/bench_engine.py --only mix --claims 1000 --passes 1
+
+"I refs" at ``--passes 3`` minus at ``--passes 1``, halved and divided by the claims, is
+the instructions per claim of one pass.
 """
 
 from __future__ import annotations
@@ -31,15 +41,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=2_000)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--only", choices=["mix", "worst"], help="one batch only")
+    parser.add_argument("--passes", type=int, help="untimed passes, for an instruction count")
     args = parser.parse_args()
     plugins = Plugins.load()
     batches = {
-        "mix": (synthetic_837(0, claim_lines=RealisticMix(args.claims)), _mix_tables(plugins)),
-        "worst": (synthetic_837(args.claims), _sample_tables(plugins)),
+        "mix": lambda: (
+            synthetic_837(0, claim_lines=RealisticMix(args.claims)),
+            _mix_tables(plugins),
+        ),
+        "worst": lambda: (synthetic_837(args.claims), _sample_tables(plugins)),
     }
-    for name, (data, tables) in batches.items():
+    for name, batch in batches.items():
+        if args.only not in (None, name):
+            continue
+        data, tables = batch()
         pieces = [p for p in read_837(_chunks(data), {}) if isinstance(p, ClaimPiece) and p.claim]
         engine = Engine(edits=plugins.edits, tables=tables, profile=plugins.profile(None))  # type: ignore[arg-type]
+        if args.passes is not None:
+            for _ in range(args.passes + 1):  # the first warms the caches
+                run = engine.start()
+                for piece in pieces:
+                    run.result(piece)
+            continue
         engine_best = report_best = float("inf")
         for _ in range(args.rounds):
             run = engine.start()
