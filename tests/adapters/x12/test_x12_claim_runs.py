@@ -110,15 +110,12 @@ def _loop_2400(draw: st.DrawFn) -> list[str]:
 
 
 def _read(block_text: str, monkeypatch, *, common: bool) -> object:
-    import re
-
-    from scrubber_x12 import claims
+    from scrubber_x12 import claims, lines
     from scrubber_x12.payloads import ClaimBlock
     from scrubber_x12.tokenizer import Delimiters
 
-    patterns = claims._patterns("*", "~")
     if not common:  # every line segment by segment
-        monkeypatch.setattr(claims, "_patterns", lambda s, t: (patterns[0], re.compile("(?!)")))
+        monkeypatch.setattr(lines, "_QUICK", False)
     delimiters = Delimiters(element="*", repetition="^", component=":", segment="~")
     raw = block_text.encode("latin-1")
     block = ClaimBlock(raw, 40, raw.count(b"~"), delimiters)
@@ -131,12 +128,20 @@ def _read(block_text: str, monkeypatch, *, common: bool) -> object:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(loops=st.lists(_loop_2400(), min_size=1, max_size=3), line_break=st.sampled_from(["", "\n"]))
+@given(
+    loops=st.lists(_loop_2400(), min_size=1, max_size=3),
+    line_break=st.sampled_from(["", "\n", "\r\n", " \t\n"]),
+    every=st.sampled_from([1, 2, 5]),
+)
 def test_common_shape_lines_read_as_segment_by_segment(
-    loops: list[list[str]], line_break: str, monkeypatch
+    loops: list[list[str]], line_break: str, every: int, monkeypatch
 ) -> None:
+    """Line breaks before every segment, every other one or a few: a claim whose segments
+    are stripped and one whose are not read the same."""
     segments = ["CLM*C1*100***11:B:1*Y*A*Y*Y", "HI*ABK:M545"] + [s for loop in loops for s in loop]
-    text = "".join(f"{line_break}{segment}~" for segment in segments)
+    text = "".join(
+        f"{line_break if k % every == 0 else ''}{segment}~" for k, segment in enumerate(segments)
+    )
     assert _read(text, monkeypatch, common=True) == _read(text, monkeypatch, common=False)
 
 
