@@ -157,7 +157,9 @@ def test_common_shape_lines_read_as_segment_by_segment(
     text = "".join(
         f"{line_break if k % every == 0 else ''}{segment}~" for k, segment in enumerate(segments)
     )
-    assert _read(text, monkeypatch, common=True) == _read(text, monkeypatch, common=False)
+    first = _read(text, monkeypatch, common=True)  # values seen for the first time, or not
+    assert _read(text, monkeypatch, common=True) == first  # every value seen before
+    assert _read(text, monkeypatch, common=False) == first
 
 
 def test_claims_of_one_subscriber_share_the_context_and_the_next_one_does_not() -> None:
