@@ -19,7 +19,9 @@ from functools import cache
 from typing import NamedTuple
 
 from scrubber import Attachment, Claim
-from scrubber_x12.lines import (
+from scrubber_x12.lines import read_lines
+from scrubber_x12.payloads import ClaimBlock
+from scrubber_x12.values import (
     MAX_LINES,
     NOTE_CODES,
     ClaimProblem,
@@ -27,10 +29,8 @@ from scrubber_x12.lines import (
     note_text,
     parse_date,
     parse_decimal,
-    read_lines,
     source,
 )
-from scrubber_x12.payloads import ClaimBlock
 
 __all__ = [
     "MAX_LINES",

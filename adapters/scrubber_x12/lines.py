@@ -1,4 +1,4 @@
-"""Build the ``ServiceLine``s of one claim from its loops 2400, and parse the values they hold.
+"""Build the ``ServiceLine``s of one claim from its loops 2400.
 
 Element positions follow the 005010X222A1 TR3 as machine-read from pyx12's map
 (``837.5010.X222.A1.xml``): SV101 composite ``HC:code:mod1..mod4``, SV102 charge, SV103 unit
@@ -14,124 +14,32 @@ unchanged.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import NamedTuple
 
 from scrubber import Attachment, ServiceLine, SourceRef
+from scrubber_x12.values import (
+    CACHE_MAX,
+    CHARGES,
+    FORMAT,
+    MAX_LINES,
+    POINTERS,
+    QUANTITY_DIGITS,
+    SERVICE_DATES,
+    UNITS,
+    ClaimProblem,
+    attachment_from_pwk,
+    note_text,
+    parse_decimal,
+    parse_dtp,
+    parse_pointers,
+    parse_service_dates,
+    source,
+)
 
-__all__ = [
-    "FORMAT",
-    "MAX_LINES",
-    "ClaimProblem",
-    "attachment_from_pwk",
-    "note_text",
-    "parse_date",
-    "parse_decimal",
-    "read_lines",
-    "source",
-]
-
-FORMAT = "x12"
-MAX_LINES = 50  # loop 2400 repeats at most 50 times per claim (005010X222A1 TR3)
-NOTE_CODES = frozenset({"ADD", "CER", "DCP", "DGN"})  # provider notes; TPO belongs to repricers
-_NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
-
-
-class ClaimProblem(Exception):
-    """One claim cannot be understood; the message names segments only."""
-
-
-# 005010X222A1 element sizes (type R, digits counted without sign or decimal point): CLM02 and
-# SV102 are amounts of at most 18 digits with at most 2 decimal places, SV104 a quantity of at
-# most 15 digits. A larger value is bad input for its claim, never arithmetic on it.
-MONEY_DIGITS = 18
-MONEY_DECIMALS = 2
-QUANTITY_DIGITS = 15
-
-# A batch repeats the same few hundred dates and unit counts, and many charges: each text is
-# parsed once (Decimal and date are immutable, so one value serves every line that has it).
-# _CHARGES and _UNITS hold only values a line accepts (a number within the element's size,
-# not negative): a line whose two texts are found there needs no check on them at all.
-_CACHE_MAX = 8192
-_DECIMALS: dict[tuple[str, int, int], Decimal] = {}
-_DATES: dict[str, date] = {}
-_CHARGES: dict[str, Decimal] = {}
-_UNITS: dict[str, Decimal] = {}
-_SERVICE_DATES: dict[str, tuple[date, date | None]] = {}  # by the whole DTP*472 segment
-_POINTERS: dict[tuple[str, str], tuple[int, ...]] = {}
-
-
-def parse_decimal(
-    text: str,
-    what: str,
-    number: int,
-    *,
-    digits: int = MONEY_DIGITS,
-    decimals: int = MONEY_DECIMALS,
-) -> Decimal:
-    key = (text, digits, decimals)
-    value = _DECIMALS.get(key)
-    if value is not None:
-        return value
-    if not _NUMBER.match(text):
-        raise ClaimProblem(f"{what} is not a number (segment {number})")
-    whole, _, fraction = text.lstrip("-").partition(".")
-    if len(whole) + len(fraction) > digits or len(fraction) > decimals:
-        places = f" or {decimals} decimal places" if decimals < digits else ""
-        raise ClaimProblem(
-            f"{what} has more than {digits} digits{places}, beyond 005010X222A1 (segment {number})"
-        )
-    value = Decimal(text)
-    if len(_DECIMALS) < _CACHE_MAX:
-        _DECIMALS[key] = value
-    return value
-
-
-def parse_date(text: str, number: int) -> date:
-    value = _DATES.get(text)
-    if value is not None:
-        return value
-    if len(text) != 8 or not text.isdigit():
-        raise ClaimProblem(f"date is not CCYYMMDD (segment {number})")
-    try:
-        value = date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        raise ClaimProblem(f"date does not exist (segment {number})") from None
-    if len(_DATES) < _CACHE_MAX:
-        _DATES[text] = value
-    return value
-
-
-def _element(elements: list[str], index: int) -> str:
-    return elements[index] if index < len(elements) else ""
-
-
-def attachment_from_pwk(elements: list[str], number: int) -> Attachment:
-    """PWK01 report type, PWK02 transmission, PWK05 = AC with PWK06 the control number."""
-    control = _element(elements, 6) if _element(elements, 5) == "AC" else ""
-    try:
-        return Attachment(
-            report_type=_element(elements, 1),
-            transmission=_element(elements, 2),
-            control_number=control or None,
-        )
-    except ValueError:
-        raise ClaimProblem(f"PWK cannot be understood (segment {number})") from None
-
-
-def note_text(elements: list[str]) -> str | None:
-    """The text of an NTE that is a provider note (NTE01 ADD, CER, DCP or DGN), else None."""
-    if _element(elements, 1) in NOTE_CODES and _element(elements, 2):
-        return elements[2]
-    return None
-
-
-def source(number: int) -> SourceRef:
-    """Where a claim or line came from: the number of its CLM or LX segment in the file."""
-    return SourceRef.trusted(f"segment {number}", number, FORMAT, MAX_LINES)
+__all__ = ["read_lines"]
 
 
 def _padded(elements: list[str], size: int) -> list[str]:
@@ -200,9 +108,9 @@ def read_lines(
                     control = segments[after][7:].partition(separator)[0] or None
                     after += 1
                 if after == count or segments[after][:3] == lx_head or segments[after] == "LX":
-                    dates = _SERVICE_DATES.get(dtp)
+                    dates = SERVICE_DATES.get(dtp)
                     if dates is None:
-                        dates = _dtp_dates(dtp, separator, number + 2)
+                        dates = parse_dtp(dtp, separator, number + 2)
                     sv1_elements = sv1.split(separator)
                     if len(sv1_elements) < 8:
                         sv1_elements += [""] * (8 - len(sv1_elements))
@@ -210,7 +118,7 @@ def read_lines(
                         sv1_elements[:8]
                     )
                     composite = procedure.split(component)
-                    units, charge = _UNITS.get(units_text), _CHARGES.get(charge_text)
+                    units, charge = UNITS.get(units_text), CHARGES.get(charge_text)
                     if (
                         units is None
                         or charge is None
@@ -224,9 +132,9 @@ def read_lines(
                             component,
                         )  # fmt: skip
                     else:  # what _finish_line gives for values known good, without the call
-                        pointers = _POINTERS.get((pointers_text, component))
+                        pointers = POINTERS.get((pointers_text, component))
                         if pointers is None:
-                            pointers = _pointers(pointers_text, component)
+                            pointers = parse_pointers(pointers_text, component)
                         line = ServiceLine.trusted(
                             number=position,
                             code_system=composite[0],
@@ -255,13 +163,6 @@ def read_lines(
         lines.append(line)
         index = after
     return lines
-
-
-def _dtp_dates(segment: str, separator: str, number: int) -> tuple[date, date | None]:
-    dates = _service_dates(segment.split(separator), number)
-    if len(_SERVICE_DATES) < _CACHE_MAX:
-        _SERVICE_DATES[segment] = dates
-    return dates
 
 
 _SUBLOOP_TAGS = frozenset({"LIN", "SVD", "LQ", "NM1"})  # loops 2410, 2430, 2440; 2420A-H
@@ -296,7 +197,7 @@ def _line(segments: list[list[str]], position: int, lx_number: int, component: s
             sv1_number = lx_number + index
         elif tag == "DTP":
             if len(elements) > 1 and elements[1] == "472":
-                dates = _service_dates(elements, lx_number + index)
+                dates = parse_service_dates(elements, lx_number + index)
         elif tag == "REF":
             if len(elements) > 2 and elements[1] == "6R":
                 # the first, the one a writer rewrites (the TR3 allows one)
@@ -328,8 +229,8 @@ def _finish_line(
             f"SV101 has no procedure code (segment {sv1_number}); "
             "is the component separator the one ISA16 declares?"
         )
-    units = _UNITS.get(units_text)
-    charge = _CHARGES.get(charge_text)
+    units = UNITS.get(units_text)
+    charge = CHARGES.get(charge_text)
     if units is None or charge is None:  # a text not seen yet: parse it, and check it
         units = parse_decimal(
             units_text, "SV104 units", sv1_number, digits=QUANTITY_DIGITS, decimals=QUANTITY_DIGITS
@@ -337,19 +238,19 @@ def _finish_line(
         charge = parse_decimal(charge_text, "SV102 charge", sv1_number)
         if units < 0 or charge < 0:
             _refuse(position, composite[1], units, charge, dates, lx_number)
-        if len(_UNITS) < _CACHE_MAX:
-            _UNITS[units_text] = units
-        if len(_CHARGES) < _CACHE_MAX:
-            _CHARGES[charge_text] = charge
+        if len(UNITS) < CACHE_MAX:
+            UNITS[units_text] = units
+        if len(CHARGES) < CACHE_MAX:
+            CHARGES[charge_text] = charge
     # What the constructor would check and this reader does not already ensure (numbers
     # were matched by parse_decimal, the code is not empty, at most four modifiers, dates
     # exist): signs (above) and date order. Only a line that fails them pays for the
     # constructor, which names the problem.
     if dates[1] is not None and dates[1] < dates[0]:
         _refuse(position, composite[1], units, charge, dates, lx_number)
-    pointers = _POINTERS.get((pointers_text, component))
+    pointers = POINTERS.get((pointers_text, component))
     if pointers is None:
-        pointers = _pointers(pointers_text, component)
+        pointers = parse_pointers(pointers_text, component)
     return ServiceLine.trusted(
         number=position,
         code_system=composite[0],
@@ -398,25 +299,3 @@ def _refuse(
     except ValueError as exc:
         raise ClaimProblem(f"{exc} (loop 2400 at segment {lx_number})") from None
     raise AssertionError("a line the reader refuses was accepted by the model")
-
-
-def _pointers(text: str, component: str) -> tuple[int, ...]:
-    """SV107 diagnosis pointers 1..12 (``1:2:3``); a batch repeats a few dozen of them."""
-    found = tuple(
-        int(p)
-        for p in text.split(component)
-        if len(p) <= 2 and p.isascii() and p.isdigit() and 1 <= int(p) <= 12
-    )
-    if len(_POINTERS) < _CACHE_MAX:
-        _POINTERS[(text, component)] = found
-    return found
-
-
-def _service_dates(elements: list[str], number: int) -> tuple[date, date | None]:
-    qualifier, value = _element(elements, 2), _element(elements, 3)
-    if qualifier == "D8":
-        return parse_date(value, number), None
-    if qualifier == "RD8":
-        start, _, end = value.partition("-")
-        return parse_date(start, number), parse_date(end, number)
-    raise ClaimProblem(f"DTP*472 format is neither D8 nor RD8 (segment {number})")

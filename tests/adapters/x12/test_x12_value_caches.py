@@ -10,7 +10,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scrubber_x12 import lines
+from scrubber_x12 import values
 from scrubber_x12.claims import ClaimContext, ClaimProblem, build_claim
 from scrubber_x12.payloads import ClaimBlock
 from scrubber_x12.tokenizer import Delimiters
@@ -29,9 +29,9 @@ DATES = st.one_of(
 
 
 def _clear() -> None:
-    for cache in (lines._UNITS, lines._CHARGES, lines._DECIMALS, lines._DATES):
+    for cache in (values.UNITS, values.CHARGES, values._DECIMALS, values._DATES):
         cache.clear()
-    lines._SERVICE_DATES.clear()
+    values.SERVICE_DATES.clear()
 
 
 def _read(charge: str, units: str, service: str) -> object:
@@ -91,4 +91,4 @@ def test_a_refused_value_is_never_cached() -> None:
             "problem: ServiceLine.service_to is before service_from (line 1) "
             "(loop 2400 at segment 9)"
         )
-    assert "-5" not in lines._CHARGES
+    assert "-5" not in values.CHARGES
