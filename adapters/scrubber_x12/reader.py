@@ -147,15 +147,9 @@ class _Context:
         subscriber = opaque_key("member", self.member) if self.member else ""
         # a 2000C patient is told apart from the subscriber and siblings by name and birth date
         patient = opaque_key("patient", self.member, *self.patient) if self.patient else subscriber
+        # by position, in ClaimContext's field order (half the cost of keywords)
         return ClaimContext(
-            billing_npi=self.billing,
-            billing_taxonomy=self.taxonomy,
-            billing_tin=self.tin,
-            payer_id=self.payer[0],
-            payer_name=self.payer[1],
-            filing_indicator=self.sbr09,
-            subscriber_key=subscriber,
-            patient_key=patient,
+            self.billing, self.taxonomy, self.tin, *self.payer, self.sbr09, subscriber, patient
         )
 
 
