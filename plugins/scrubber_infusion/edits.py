@@ -24,6 +24,7 @@ from scrubber_infusion.encounter import push_billed_as_infusion, second_initial_
 from scrubber_infusion.families import FamilyCatalog
 from scrubber_infusion.hierarchy import HIERARCHY_CITATION, INITIAL_SERVICES, PUSH_CITATION
 from scrubber_infusion.plan import ClaimPlan, plan_claim
+from scrubber_infusion.screen import concerned_edits
 from scrubber_infusion.settings import SECTION, rulebook
 from scrubber_infusion.units import (
     addon_units_inconsistent,
@@ -168,6 +169,12 @@ class _Planner:
 
         return ctx.memo("scrubber_infusion.plan", compute)
 
+    def screen(self, claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
+        """The INF edits the claim's plan concerns (``screen.py``), False for none; the plan
+        it makes stays in the memo for the edits it names."""
+        plan = self.plan(claim, ctx)
+        return (concerned_edits(plan) or False) if plan else False
+
 
 def _bind(
     check: GroupCheck, planner: _Planner
@@ -187,6 +194,7 @@ def _bind(
 def make_edits(catalog: FamilyCatalog) -> tuple[Edit, ...]:
     """The plugin's edits with *catalog* bound in (called once, by the hookimpl)."""
     planner = _Planner(catalog)
+    screen = planner.screen  # one object: the engine asks a screen once per claim and phase
     return tuple(
         edit(
             code,
@@ -195,6 +203,7 @@ def make_edits(catalog: FamilyCatalog) -> tuple[Edit, ...]:
             severity=severity,
             phase=Phase.NORMALIZE,
             codes=planner.codes,  # a claim with none of them has no plan: nothing to find
+            screen=screen,
         )(_bind(check, planner))
         for code, check, summary, severity, citation in _SPECS
     )
