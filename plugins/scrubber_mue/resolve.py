@@ -9,6 +9,7 @@ on the line's date of service, so a claim spanning a quarter boundary uses two t
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 KIND = "mue"
+_NONE = Decimal("0")
 
 
 @final
@@ -195,7 +197,7 @@ def mue_row(hit: RowHit) -> MueRow:
 def service_type_for(claim: Claim, settings: MueSettings) -> str:
     """The DME supplier table for a DME supplier's claim, else the profile's table."""
     taxonomy = (claim.billing_taxonomy or "").strip().upper()
-    if taxonomy and taxonomy in {t.upper() for t in settings.dme_taxonomies}:
+    if taxonomy and taxonomy in settings.dme_taxonomy_keys:
         return "dme"
     return settings.service_type
 
@@ -220,12 +222,20 @@ def line_mues(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[Li
     return ctx.memo("scrubber_mue.line_mues", lookup)
 
 
-def _prior(ctx: EditContext, line: ServiceLine, key: str) -> Decimal:
-    """Most units on any day of *line*'s span on earlier claims (per day)."""
+def _prior(
+    ctx: EditContext, line: ServiceLine, key: str, billed: Container[tuple[str, date]]
+) -> Decimal:
+    """Most units on any day of *line*'s span on earlier claims (per day). A day *billed*
+    (``ctx.billed_days``) does not hold has none, for any provider: no history asked."""
+    code, first = line.code, line.service_from
     days = min(span_days(line), MAX_SPAN_DAYS)
+    if days == 1:  # the usual line
+        if (code, first) not in billed:
+            return _NONE
+        return ctx.prior_units(code, first, key=key, line=line)
     return max(
-        ctx.prior_units(line.code, line.service_from + timedelta(days=n), key=key, line=line)
-        for n in range(days)
+        ctx.prior_units(code, on, key=key, line=line) if (code, on) in billed else _NONE
+        for on in (first + timedelta(days=n) for n in range(days))
     )
 
 
@@ -238,6 +248,7 @@ def day_groups(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[D
     key = settings.day_total_key
 
     def group() -> tuple[DayGroup, ...]:
+        billed = ctx.billed_days()
         grouped: dict[tuple[str, date, int, str], tuple[MueRow, list[ServiceLine]]] = {}
         for item in line_mues(claim, ctx, settings):
             if item.row is None:
@@ -251,7 +262,7 @@ def day_groups(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[D
                 on=on,
                 row=row,
                 lines=tuple(lines),
-                prior=_prior(ctx, lines[0], key),
+                prior=_prior(ctx, lines[0], key, billed),
                 days=days,
                 key=key,
             )
