@@ -10,9 +10,9 @@ edit never reads a file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from scrubber import Claim, Edit, EditContext, Finding, Phase, Severity, edit
+from scrubber import Claim, Edit, EditContext, Finding, Phase, Setting, Severity, edit
 from scrubber_infusion.daily import (
     CAPS_CITATION,
     daily_cap,
@@ -25,7 +25,7 @@ from scrubber_infusion.families import FamilyCatalog
 from scrubber_infusion.hierarchy import HIERARCHY_CITATION, INITIAL_SERVICES, PUSH_CITATION
 from scrubber_infusion.plan import ClaimPlan, plan_claim
 from scrubber_infusion.screen import concerned_edits
-from scrubber_infusion.settings import SECTION, rulebook
+from scrubber_infusion.settings import SECTION, Rulebook, rulebook
 from scrubber_infusion.units import (
     addon_units_inconsistent,
     minutes_to_units,
@@ -148,11 +148,14 @@ class _Planner:
     """Plans each claim once for all the plugin's edits, through the engine's per-claim memo
     (every NORMALIZE edit sees the same claim and payer settings in one phase)."""
 
-    __slots__ = ("_catalog", "_codes")
+    __slots__ = ("_books", "_catalog", "_codes")
 
     def __init__(self, catalog: FamilyCatalog) -> None:
         self._catalog = catalog
         self._codes = catalog.codes | frozenset(INITIAL_SERVICES)
+        # a payer's [infusion] section (by identity) -> its rules: a profile's sections live
+        # as long as the profile, and the entry holds the section, so its id is never reused
+        self._books: dict[int, tuple[Mapping[str, Setting], Rulebook]] = {}
 
     @property
     def codes(self) -> frozenset[str]:
@@ -165,9 +168,18 @@ class _Planner:
         def compute() -> ClaimPlan | None:
             if not any(line.code in self._codes for line in claim.lines):
                 return None
-            return plan_claim(claim, rulebook(self._catalog, ctx.settings(SECTION)))
+            return plan_claim(claim, self._rules(ctx.settings(SECTION)))
 
         return ctx.memo("scrubber_infusion.plan", compute)
+
+    def _rules(self, settings: Mapping[str, Setting]) -> Rulebook:
+        """``rulebook`` for a payer's section, once per section rather than once per claim."""
+        cached = self._books.get(id(settings))
+        if cached is None or cached[0] is not settings:
+            if len(self._books) >= 256:
+                self._books.clear()
+            cached = self._books[id(settings)] = (settings, rulebook(self._catalog, settings))
+        return cached[1]
 
     def screen(self, claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
         """The INF edits the claim's plan concerns (``screen.py``), False for none; the plan
