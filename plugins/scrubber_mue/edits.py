@@ -33,9 +33,10 @@ when nothing could be checked. MUE008-MUE011 live in ``checks.py``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 
-from scrubber import Claim, EditContext, Finding, Severity, edit
+from scrubber import Claim, EditContext, Finding, Severity, TableInfo, edit
 from scrubber_mue.actions import Plan, plan_day, plan_line_edit
 from scrubber_mue.bilateral import bilateral_pair
 from scrubber_mue.checks import (
@@ -367,13 +368,17 @@ def mue_no_data(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     so: no data is never a silent pass."""
     settings = settings_of(ctx)
     service_type = service_type_for(claim, settings)
+    label = f"{ctx.program.capitalize()} {service_type} MUE table"
+    tables: dict[date, TableInfo | None] = {}  # the table in force per date of service
     for item in line_mues(claim, ctx, settings):
         if item.row is not None:
             continue
         line = item.line
         on = line.service_date
-        table = ctx.tables.in_force(KIND, ctx.program, service_type, on)
-        label = f"{ctx.program.capitalize()} {service_type} MUE table"
+        if on in tables:
+            table = tables[on]
+        else:
+            table = tables[on] = ctx.tables.in_force(KIND, ctx.program, service_type, on)
         if table is None:
             message = (
                 f"Line {line.origin}: no {label} is in force on {on.isoformat()}; {line.code} "

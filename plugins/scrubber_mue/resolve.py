@@ -10,7 +10,7 @@ on the line's date of service, so a claim spanning a quarter boundary uses two t
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import final
@@ -151,14 +151,14 @@ class DayGroup:
     def last(self) -> date:
         return self.on + timedelta(days=self.days - 1)
 
-    @property
-    def counted(self) -> tuple[Decimal, ...]:
-        return tuple(counted_units(line) for line in self.lines)
+    # derived from ``lines`` once (every edit that reports the group reads them again)
+    counted: tuple[Decimal, ...] = field(init=False, repr=False, compare=False)
+    claim_units: Decimal = field(init=False, repr=False, compare=False)  # over the whole span
 
-    @property
-    def claim_units(self) -> Decimal:
-        """Units of service over the whole span on this claim."""
-        return sum(self.counted, Decimal("0"))
+    def __post_init__(self) -> None:
+        counted = tuple(counted_units(line) for line in self.lines)
+        object.__setattr__(self, "counted", counted)  # frozen: set once, here
+        object.__setattr__(self, "claim_units", sum(counted, Decimal("0")))
 
     @property
     def total(self) -> Decimal:
