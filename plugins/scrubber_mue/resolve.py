@@ -62,7 +62,18 @@ class MueRow:
 
     def describe(self) -> str:
         """``Medicare practitioner table effective 2026-07-01; MAI 2 Date of Service Edit:
-        Policy; rationale Code Descriptor / CPT Instruction``: the row as a biller reads it."""
+        Policy; rationale Code Descriptor / CPT Instruction``: the row as a biller reads it.
+
+        Worded once per row (a run meets the same rows claim after claim; ``mue_row`` hands
+        out one ``MueRow`` per hit), keyed by identity like ``mue_row``."""
+        cached = _DESCRIBED.get(id(self))
+        if cached is None or cached[0] is not self:
+            if len(_DESCRIBED) >= _MAX_ROWS:
+                _DESCRIBED.clear()
+            cached = _DESCRIBED[id(self)] = (self, self._describe())
+        return cached[1]
+
+    def _describe(self) -> str:
         info = self.hit.table
         parts = [
             f"{info.program.capitalize()} {info.service_type} table effective "
@@ -179,6 +190,7 @@ class DayGroup:
 
 
 _ROWS: dict[int, MueRow] = {}
+_DESCRIBED: dict[int, tuple[MueRow, str]] = {}
 _MAX_ROWS = 16_384  # distinct codes x versions a run meets; bounds memory either way
 
 
