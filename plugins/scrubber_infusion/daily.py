@@ -70,10 +70,7 @@ def day_summary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
     """
     for group in plan:
         family = group.family
-        if not family.per_visit:
-            continue
-        visits = group.visits
-        if visits < 2:
+        if not family.per_visit or group.visits < 2:
             continue
         minutes, documented = group.minutes()
         timed = sum(1 for t in group.primaries if t.coding)
@@ -85,20 +82,19 @@ def day_summary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
             time_text = "no times documented"
         expected = group.expected_addon_units
         addon_units = Decimal(expected) if expected is not None else group.billed_addon_units
-        count = _n(visits)
-        coding = f"{family.primary} {TIMES} {count}"
+        coding = f"{family.primary} {TIMES} {_n(group.visits)}"
         if addon_units:
             coding += f" + {family.addon} {TIMES} {_n(addon_units)}"
         verb = "the time earns" if expected is not None else "billed"
         yield ctx.finding(
             group.first_line,
-            f"{count} {family.service}s of {family.primary} on one date of service "
+            f"{_n(group.visits)} {family.service}s of {family.primary} on one date of service "
             f"({describe_lines(group.line_numbers)}): {time_text}; {verb} {coding}",
             details={
-                "visits": count,
+                "visits": _n(group.visits),
                 "minutes": _n(minutes),
                 "minutes_documented": str(documented).lower(),
-                "primary_units": count,
+                "primary_units": _n(group.visits),
                 "addon_units": _n(addon_units),
             },
         )

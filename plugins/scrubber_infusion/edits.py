@@ -10,8 +10,7 @@ edit never reads a file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
-from datetime import date
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from scrubber import Claim, Edit, EditContext, Finding, Phase, Setting, Severity, edit
 from scrubber_infusion.daily import (
@@ -74,17 +73,12 @@ def addon_without_primary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding
     medicare = ctx.program == "medicare"
     citation = AOC_CITATION_MEDICARE if medicare else AOC_CITATION_MEDICAID
     rule = "NCCI add-on code edit" if medicare else "payer add-on policy (no Medicaid NCCI AOC)"
-    billed: Container[tuple[str, date]] | None = None
     for group in plan:
         if not group.addons or group.primaries or group.partners:
             continue
         family = group.family
         primaries = (family.primary, *family.also_primary)
-        if billed is None:
-            billed = ctx.billed_days()  # a pair it does not hold has no units earlier
-        if any(
-            (code, group.on) in billed and ctx.prior_units(code, group.on) > 0 for code in primaries
-        ):
+        if any(ctx.prior_units(code, group.on) > 0 for code in primaries):
             continue
         accepted = " or ".join(primaries)
         for addon in group.addons:
