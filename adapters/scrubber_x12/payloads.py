@@ -79,7 +79,10 @@ class ClaimBlock:
         if self._loops is None:
             raw = self.raw
             end = raw.rfind(self.delimiters.terminator) + 1  # the last whole segment's end
-            starts = [m.start() for m in _loop_start(self.delimiters).finditer(raw, 0, end)]
+            after, first = _loop_start(self.delimiters)
+            starts = [m.start() + 1 for m in after.finditer(raw, 0, end)]  # after the terminator
+            if first.match(raw, 0, end):
+                starts.insert(0, 0)
             bounds = [*starts, end]
             header = raw[: starts[0]] if starts else raw[:end]
             lines = tuple(raw[a:b] for a, b in pairwise(bounds))
@@ -108,14 +111,15 @@ class ClaimBlock:
 
 
 @cache
-def _loop_start(delimiters: Delimiters) -> re.Pattern[bytes]:
-    """Where a loop 2400 begins: an LX segment (its tag alone, or followed by an element),
-    at the block's start or right after a terminator, with the whitespace before it (a
-    terminator that is itself a line break ends a segment, even an empty one)."""
+def _loop_start(delimiters: Delimiters) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """Where a loop 2400 begins: an LX segment (its tag alone, or followed by an element)
+    right after a terminator, with the whitespace before it (a terminator that is itself a
+    line break ends a segment, even an empty one); and the same at the block's start. The
+    first pattern begins with the terminator, a literal the regular expression engine
+    searches for quickly (a lookbehind would be tried at every byte)."""
     terminator = delimiters.terminator
     separator = re.escape(delimiters.element.encode("latin-1"))
     space = re.escape(bytes(b for b in b"\r\n \t" if bytes([b]) != terminator))
     term = re.escape(terminator)
-    return re.compile(
-        rb"(?:\A|(?<=" + term + rb"))[" + space + rb"]*LX(?=" + separator + b"|" + term + b")"
-    )
+    lx = rb"[" + space + rb"]*LX(?=" + separator + b"|" + term + b")"
+    return re.compile(term + lx), re.compile(lx)

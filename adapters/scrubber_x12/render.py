@@ -80,7 +80,7 @@ def clip_note(text: str, delimiters: Delimiters) -> str:
 class _Loop:
     """The segments of one loop being rewritten: raw bytes with their order key."""
 
-    __slots__ = ("delimiters", "items", "order", "prefix", "subloops")
+    __slots__ = ("delimiters", "element", "items", "order", "prefix", "subloops", "terminator")
 
     def __init__(
         self,
@@ -89,16 +89,20 @@ class _Loop:
         order: dict[str, int],
         subloops: frozenset[str],
     ) -> None:
-        self.items: list[tuple[str, bytes]] = [(_key(raw, delimiters), raw) for raw in segments]
+        element = self.element = delimiters.element
+        separator = element.encode("latin-1")
+        self.items: list[tuple[str, bytes]] = [
+            (_key(raw, element, separator), raw) for raw in segments
+        ]
         self.delimiters = delimiters
+        self.terminator = delimiters.terminator
         self.order = order
         self.subloops = subloops
         self.prefix = _prefix(segments[0]) if segments else b""
 
     def make(self, elements: Sequence[str], prefix: bytes | None = None) -> bytes:
-        d = self.delimiters
-        body = d.element.join(elements).rstrip(d.element)
-        return (self.prefix if prefix is None else prefix) + body.encode("latin-1") + d.terminator
+        body = self.element.join(elements).rstrip(self.element).encode("latin-1")
+        return (self.prefix if prefix is None else prefix) + body + self.terminator
 
     def find(self, key: str) -> int | None:
         for index, (item_key, _raw) in enumerate(self.items):
@@ -109,7 +113,7 @@ class _Loop:
         return None
 
     def elements(self, index: int) -> list[str]:
-        return _elements(self.items[index][1], self.delimiters)
+        return self.items[index][1][:-1].lstrip(_SPACE).decode("latin-1").split(self.element)
 
     def replace(self, index: int, elements: Sequence[str]) -> None:
         raw = self.items[index][1]
@@ -158,13 +162,14 @@ def _split(raw: bytes, delimiters: Delimiters) -> list[bytes]:
     return [part + terminator for part in raw.split(terminator)[:-1]]
 
 
-def _key(raw: bytes, delimiters: Delimiters) -> str:
+def _key(raw: bytes, element: str, separator: bytes) -> str:
     """The segment's tag, with the qualifier that tells apart the REF, PWK and NTE segments
-    the writer places (``REF/6R``; ``NTE`` for the one claim or line note)."""
+    the writer places (``REF/6R``; ``NTE`` for the one claim or line note). *separator* is
+    the element separator, encoded."""
     body = raw[:-1].lstrip(_SPACE)
-    tag = body[:4].partition(delimiters.element.encode("latin-1"))[0].decode("latin-1")
+    tag = body[:4].partition(separator)[0].decode("latin-1")
     if tag in ("REF", "PWK", "NTE"):
-        elements = body.decode("latin-1").split(delimiters.element)
+        elements = body.decode("latin-1").split(element)
         qualifier = elements[1] if len(elements) > 1 else ""
         if tag == "NTE" and qualifier in NOTE_CODES:
             return "NTE"
@@ -211,6 +216,8 @@ def _note_full(before: str | None, after: str | None) -> bool:
 
 
 def _add_attachments(loop: _Loop, new: Sequence[Attachment]) -> None:
+    if not new:
+        return
     room = MAX_PWK - loop.count("PWK")
     for attachment in new[: max(room, 0)]:
         loop.insert("PWK", _pwk(attachment, loop.delimiters))
