@@ -190,7 +190,18 @@ def style_of(text: str, start: int, end: int) -> JsonStyle:
     return JsonStyle(indent=unit, base=base)
 
 
+# The quoted JSON string, as ``json.dumps(text, ensure_ascii=False)`` writes it (the stdlib's
+# own C encoder, without the per-call encoder object that ``json.dumps`` builds).
+_quote: Final[Callable[[str], str]] = json.encoder.encode_basestring
+
+
 def _scalar(value: Any) -> str:
+    kind = type(value)
+    if kind is str:  # the common case first: exact types, so a subclass takes the long way
+        return _quote(value)
+    if kind is Decimal:
+        # "f" never writes an exponent: 1E+1 would be valid JSON but not what a sender wrote
+        return format(value, "f")
     if value is True:
         return "true"
     if value is False:
@@ -198,7 +209,6 @@ def _scalar(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, Decimal):
-        # "f" never writes an exponent: 1E+1 would be valid JSON but not what a sender wrote
         return format(value, "f")
     if isinstance(value, int):
         return str(value)
@@ -218,6 +228,10 @@ def dumps(value: Any, style: JsonStyle) -> str:
 
 
 def _write(value: Any, style: JsonStyle, current: str, out: list[str]) -> None:
+    kind = type(value)
+    if kind is str or kind is Decimal:  # most values: no container to walk
+        out.append(_scalar(value))
+        return
     if isinstance(value, dict):
         if not value:
             out.append("{}")
