@@ -52,11 +52,10 @@ from scrubber._api import Plugins, tool_version
 from scrubber._cli_io import CHUNK, PendingOutputs, read_chunks, stdin_copy
 from scrubber._cli_outputs import InputOutputs
 from scrubber._cli_scrub import (
+    RunFiles,
     _pick_format,
     _validate,
-    commit_run,
     exit_code,
-    print_outcome,
     scrub_options,
     stdout_format,
 )
@@ -69,11 +68,7 @@ from scrubber._jobs_worker import HistoryEvent, Input, Scrubbed
 from scrubber._profiles import Profile
 from scrubber._report import ReportBuilder
 from scrubber._tables import TableInfo
-from scrubber._terminal import (
-    FindingListing,
-    listing_rows,
-    stderr_console,
-)
+from scrubber._terminal import listing_rows
 
 __all__ = ["jobs_wanted", "jobs_worth_it", "record_events", "run_scrub_jobs"]
 
@@ -125,77 +120,69 @@ def run_scrub_jobs(
     given = scrub_options(args, plugins).format_options  # a bad option: refused before work
     if history is not None and not isinstance(history, SqliteHistory):
         raise ScrubberError("--jobs takes a persisted history (SqliteHistory) or none")
-    outputs = PendingOutputs()
-    stash = tempfile.TemporaryDirectory(prefix="scrubber-stdin-")
     workdir = tempfile.mkdtemp(prefix="scrubber-jobs-")
-    spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # closed below
-    listing_spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # as spool
-    listing = FindingListing(listing_spool)
-    console = stderr_console()
     report = ReportBuilder(lambda _entry: None, check=args.check, level=args.report_level)
     plugin_of = {e.code: e.plugin for e in plugins.edits}
     try:
-        wholes: list[Input] = []  # every input, whole
-        formats: list[Format] = []
-        items: list[Input] = []  # the units of work: every input's units, in input order
-        parts: list[range] = []  # each input's units in items
-        to_stdout: Format | None = None
-        for index, (path, targets) in enumerate(zip(args.inputs, plan, strict=True)):
-            source = stdin_copy(stash) if path == "-" else path
-            fmt = _pick_format(args, plugins, path, source)
-            to_stdout = stdout_format(to_stdout, fmt, targets.claims, path)
-            if targets.response and fmt.respond is None:
-                raise ScrubberError(f"format {fmt.name} writes no response documents (--response)")
-            if targets.ack and fmt.acknowledge is None:
-                raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
-            whole = Input(
-                index=index, path=path, source=source, fmt=fmt.name, respond=bool(targets.response)
+        with RunFiles(args, history) as files:
+            wholes: list[Input] = []  # every input, whole
+            formats: list[Format] = []
+            items: list[Input] = []  # the units of work: every input's units, in input order
+            parts: list[range] = []  # each input's units in items
+            to_stdout: Format | None = None
+            for index, (path, targets) in enumerate(zip(args.inputs, plan, strict=True)):
+                source = stdin_copy(files.stash) if path == "-" else path
+                fmt = _pick_format(args, plugins, path, source)
+                to_stdout = stdout_format(to_stdout, fmt, targets.claims, path)
+                if targets.response and fmt.respond is None:
+                    raise ScrubberError(
+                        f"format {fmt.name} writes no response documents (--response)"
+                    )
+                if targets.ack and fmt.acknowledge is None:
+                    raise ScrubberError(f"format {fmt.name} has no acknowledgment (--ack)")
+                whole = Input(
+                    index=index,
+                    path=path,
+                    source=source,
+                    fmt=fmt.name,
+                    respond=bool(targets.response),
+                )
+                wholes.append(whole)
+                formats.append(fmt)
+            if runner is None:
+                size = unit_size(jobs, wholes)
+                for whole, fmt in zip(wholes, formats, strict=True):
+                    units = cut_units(whole, fmt, size)
+                    parts.append(range(len(items), len(items) + len(units)))
+                    items += [replace(whole, index=len(items) + i, unit=unit) for i, unit in units]
+                results = scrub_all(jobs, args, history, items, workdir, wholes, plugins, profile)
+            else:  # --spark: each input is one unit of work, never cut
+                parts = [range(i, i + 1) for i in range(len(wholes))]
+                items = list(wholes)
+                results = runner(items, workdir)
+            for whole, fmt, span, targets in zip(wholes, formats, parts, plan, strict=True):
+                mine = [results[i] for i in span]
+                _collect(args, whole, fmt, mine, report, files.outputs, files.spool, given, targets)
+                for result in mine:
+                    if result.listing is not None:
+                        name = "<stdin>" if whole.path == "-" else whole.path
+                        with open(result.listing, encoding="utf-8") as listed:
+                            for line in listed:
+                                files.listing.add(listing_rows(json.loads(line), name, plugin_of))
+            header = report.header(
+                tool_version=tool_version(),
+                plugins=[(i.name, i.version) for i in plugins.infos],
+                tables=_first_use(results),
+                inputs=[{"path": item.path, "format": item.fmt} for item in wholes],
+                as_of=args.as_of,
+                profile=profile,
             )
-            wholes.append(whole)
-            formats.append(fmt)
-        if runner is None:
-            size = unit_size(jobs, wholes)
-            for whole, fmt in zip(wholes, formats, strict=True):
-                units = cut_units(whole, fmt, size)
-                parts.append(range(len(items), len(items) + len(units)))
-                items += [replace(whole, index=len(items) + i, unit=unit) for i, unit in units]
-            results = scrub_all(jobs, args, history, items, workdir, wholes, plugins, profile)
-        else:  # --spark: each input is one unit of work, never cut
-            parts = [range(i, i + 1) for i in range(len(wholes))]
-            items = list(wholes)
-            results = runner(items, workdir)
-        for whole, fmt, span, targets in zip(wholes, formats, parts, plan, strict=True):
-            mine = [results[i] for i in span]
-            _collect(args, whole, fmt, mine, report, outputs, spool, given, targets)
-            for result in mine:
-                if result.listing is not None:
-                    name = "<stdin>" if whole.path == "-" else whole.path
-                    with open(result.listing, encoding="utf-8") as listed:
-                        for line in listed:
-                            listing.add(listing_rows(json.loads(line), name, plugin_of))
-        header = report.header(
-            tool_version=tool_version(),
-            plugins=[(i.name, i.version) for i in plugins.infos],
-            tables=_first_use(results),
-            inputs=[{"path": item.path, "format": item.fmt} for item in wholes],
-            as_of=args.as_of,
-            profile=profile,
-        )
-        if isinstance(history, SqliteHistory) and not args.check:
-            # into the open transaction that commit_run commits once every output is in place
-            record_events(history, results)
-        commit_run(args, outputs, header, spool, history)
-    except BaseException:
-        outputs.discard()
-        if isinstance(history, SqliteHistory):
-            history.rollback()
-        raise
-    else:
-        print_outcome(args, console, listing, header)
+            if isinstance(history, SqliteHistory) and not args.check:
+                # into the open transaction that files.commit commits after every output
+                record_events(history, results)
+            files.commit(header)
+            files.print_outcome(header)
     finally:
-        spool.close()
-        listing_spool.close()
-        stash.cleanup()
         shutil.rmtree(workdir, ignore_errors=True)
     return exit_code(report)
 

@@ -13,9 +13,8 @@ import json
 import os
 import tempfile
 from dataclasses import replace
-from typing import IO, Any
+from typing import Any
 
-from rich.console import Console
 from rich.text import Text
 
 from scrubber._api import SNIFF_BYTES, Plugins, detect_format, reporting, tool_version
@@ -39,7 +38,7 @@ from scrubber._terminal import (
     validation_rows,
 )
 
-__all__ = ["run_scrub"]
+__all__ = ["RunFiles", "run_scrub"]
 
 
 # the FHIR flags, kept as documented aliases of generic format options
@@ -123,97 +122,102 @@ def run_scrub(
         edits=plugins.edits, tables=tables, profile=profile, options=scrub_options(args, plugins)
     )
     run = engine.start(history=history)
-    outputs = PendingOutputs()
-    spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # closed below
-    listing_spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # as spool
-    listing = FindingListing(listing_spool)
-    console = stderr_console()
-    current = [""]  # the input being scrubbed, named in each report entry
+    with RunFiles(args, history) as files:
+        current = [""]  # the input being scrubbed, named in each report entry
 
-    def sink(entry: dict[str, Any]) -> None:
-        spool.write(json.dumps({"input": current[0], **entry}, ensure_ascii=False) + "\n")
+        def sink(entry: dict[str, Any]) -> None:
+            files.spool.write(json.dumps({"input": current[0], **entry}, ensure_ascii=False) + "\n")
 
-    plugin_of = {e.code: e.plugin for e in plugins.edits}
+        plugin_of = {e.code: e.plugin for e in plugins.edits}
 
-    def listen(entry: dict[str, Any]) -> None:
-        name = "<stdin>" if current[0] == "-" else current[0]
-        listing.add(listing_rows(entry, name, plugin_of))
+        def listen(entry: dict[str, Any]) -> None:
+            name = "<stdin>" if current[0] == "-" else current[0]
+            files.listing.add(listing_rows(entry, name, plugin_of))
 
-    report = ReportBuilder(
-        sink, check=args.check, level=args.report_level, listener=None if args.quiet else listen
-    )
-    inputs: list[dict[str, str]] = []
-    stash = tempfile.TemporaryDirectory(prefix="scrubber-stdin-")
-    progress = ScrubProgress(console)
-    try:
-        progress.__enter__()
-        to_stdout: Format | None = None
-        for path, targets in zip(args.inputs, plan, strict=True):
-            # stdin is copied once to a temporary file: --ack and --validate read it again
-            source = stdin_copy(stash) if path == "-" else path
-            fmt = _pick_format(args, plugins, path, source)
-            to_stdout = stdout_format(to_stdout, fmt, targets.claims, path)
-            inputs.append({"path": path, "format": fmt.name})
-            current[0] = path
-            _scrub_one(args, path, source, fmt, run, report, outputs, targets, progress)
-        header = report.header(
-            tool_version=tool_version(),
-            plugins=[(i.name, i.version) for i in plugins.infos],
-            tables=run.tables_used(),
-            inputs=inputs,
-            as_of=args.as_of,
-            profile=profile,
+        report = ReportBuilder(
+            sink, check=args.check, level=args.report_level, listener=None if args.quiet else listen
         )
-        progress.__exit__(None, None, None)
-        commit_run(args, outputs, header, spool, history)
-    except BaseException:
-        progress.__exit__(None, None, None)
-        outputs.discard()
-        if isinstance(history, SqliteHistory):
-            history.rollback()
-        raise
-    else:
-        print_outcome(args, console, listing, header)
-    finally:
-        spool.close()
-        listing_spool.close()
-        stash.cleanup()
+        inputs: list[dict[str, str]] = []
+        with ScrubProgress(files.console) as progress:
+            to_stdout: Format | None = None
+            for path, targets in zip(args.inputs, plan, strict=True):
+                # stdin is copied once to a temporary file: --ack and --validate read it again
+                source = stdin_copy(files.stash) if path == "-" else path
+                fmt = _pick_format(args, plugins, path, source)
+                to_stdout = stdout_format(to_stdout, fmt, targets.claims, path)
+                inputs.append({"path": path, "format": fmt.name})
+                current[0] = path
+                _scrub_one(args, path, source, fmt, run, report, files.outputs, targets, progress)
+            header = report.header(
+                tool_version=tool_version(),
+                plugins=[(i.name, i.version) for i in plugins.infos],
+                tables=run.tables_used(),
+                inputs=inputs,
+                as_of=args.as_of,
+                profile=profile,
+            )
+        files.commit(header)
+        files.print_outcome(header)
     return exit_code(report)
 
 
-def commit_run(
-    args: argparse.Namespace,
-    outputs: PendingOutputs,
-    header: dict[str, Any],
-    spool: IO[str],
-    history: ClaimHistory | None,
-) -> None:
-    """The end of a run that worked, for one process and for ``--jobs``: the report and the
-    HTML page written, every output committed (all or none), and only then the persisted
-    history: committed, or rolled back under ``--check`` (nothing was sent: yesterday's
-    claims were read, none of today's are added)."""
-    if args.report:
-        outputs.write_all(args.report, _report_chunks(header, spool))
-    if args.html:
-        outputs.write_all(args.html, [_html(header, spool).encode("utf-8")])
-    outputs.commit()
-    if isinstance(history, SqliteHistory):
-        if args.check:
-            history.rollback()
-        else:
-            history.commit()
+class RunFiles:
+    """What a scrub run holds until it ends, for one process and for ``--jobs``: the outputs
+    pending (``.part`` files), the report and finding-listing spools, the stdin copies.
 
+    ``commit`` ends a run that worked: the report and the HTML page written, every output
+    committed (all or none), and only then the persisted history: committed, or rolled back
+    under ``--check`` (nothing was sent: yesterday's claims were read, none of today's are
+    added). Leaving the ``with`` block by an exception before that discards every output and
+    rolls the history back; the spools and stdin copies are removed either way."""
 
-def print_outcome(
-    args: argparse.Namespace, console: Console, listing: FindingListing, header: dict[str, Any]
-) -> None:
-    """After a run: one line per finding and validation issue (unless ``-q``), then the
-    summary, on stderr."""
-    if not args.quiet:  # -q: the summary only
-        listing.print(console)
-        for row in validation_rows(header["validation"]):
-            console.print(render_row(row))
-    console.print(Text(summary_text(header["summary"])))
+    def __init__(self, args: argparse.Namespace, history: ClaimHistory | None) -> None:
+        self.args = args
+        self.history = history
+        self.outputs = PendingOutputs()
+        self.spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115  # __exit__
+        self._listing_spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
+        self.listing = FindingListing(self._listing_spool)
+        self.console = stderr_console()
+        self.stash = tempfile.TemporaryDirectory(prefix="scrubber-stdin-")
+        self._committed = False
+
+    def __enter__(self) -> RunFiles:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_exc: object) -> None:
+        try:
+            if exc_type is not None and not self._committed:
+                self.outputs.discard()
+                if isinstance(self.history, SqliteHistory):
+                    self.history.rollback()
+        finally:
+            self.spool.close()
+            self._listing_spool.close()
+            self.stash.cleanup()
+
+    def commit(self, header: dict[str, Any]) -> None:
+        args = self.args
+        if args.report:
+            self.outputs.write_all(args.report, _report_chunks(header, self.spool))
+        if args.html:
+            self.outputs.write_all(args.html, [_html(header, self.spool).encode("utf-8")])
+        self.outputs.commit()
+        self._committed = True
+        if isinstance(self.history, SqliteHistory):
+            if args.check:
+                self.history.rollback()
+            else:
+                self.history.commit()
+
+    def print_outcome(self, header: dict[str, Any]) -> None:
+        """After a run: one line per finding and validation issue (unless ``-q``), then the
+        summary, on stderr."""
+        if not self.args.quiet:  # -q: the summary only
+            self.listing.print(self.console)
+            for row in validation_rows(header["validation"]):
+                self.console.print(render_row(row))
+        self.console.print(Text(summary_text(header["summary"])))
 
 
 def exit_code(report: ReportBuilder) -> int:

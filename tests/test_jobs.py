@@ -7,11 +7,10 @@ no timing fields; claims in input order) and the exit code.
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import sys
-import textwrap
+from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from itertools import pairwise
@@ -24,13 +23,21 @@ from runner_parity import (
     SAMPLES,
     Outcome,
     batch_file,
+    check_bad_input_message,
+    check_crash_writes_nothing,
+    check_day_total_across_two_files,
+    check_persisted_history,
+    check_raising_edit_reported,
+    check_shared_beneficiaries,
     claim_entry,
-    one_claim,
+    install_crash_plugin,
     run_cli,
 )
 
 import scrubber._cli as cli
 from scrubber_x12.synthetic import SyntheticLine, synthetic_837
+
+TWO = ("--jobs", "2")
 
 
 def scrub(inputs: list[Path], tables: Path, out: Path, jobs: int, *extra: str) -> Outcome:
@@ -77,119 +84,33 @@ def test_corpus_is_the_same_with_two_workers(
 def test_generated_batch_with_shared_beneficiaries_is_the_same(
     sample_tables_db: Path, tmp_path: Path
 ) -> None:
-    batch = tmp_path / "batch"
-    batch.mkdir()
-    inputs = [
-        batch_file(batch / "a.837", "A", 60),
-        batch_file(batch / "b.837", "B", 40),
-        batch_file(batch / "c.837", "C", 50, patients="A"),  # a's patients again
-        batch_file(batch / "d.837", "D", 30),
-        batch_file(batch / "e.837", "E", 20, patients="D"),
-    ]
-    one, two = both(inputs, sample_tables_db, tmp_path, "--no-history")
-    assert two == one
-    # the shared beneficiaries matter: c alone is scrubbed differently than after a
-    alone = scrub([inputs[2], inputs[1]], sample_tables_db, tmp_path / "alone", 2, "--no-history")
-    assert alone[1]["c.837"] != one[1]["c.837"]
+    check_shared_beneficiaries(sample_tables_db, tmp_path, TWO)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_day_total_is_summed_across_two_files(
     sample_tables_db: Path, tmp_path: Path, jobs: int
 ) -> None:
-    """99213 x 2 in each of two files, one beneficiary, one day, one billing NPI: the sample
-    Medicare MUE of 3 (MAI 3) is exceeded only by the day's total of 4."""
-    first = one_claim(tmp_path / "first.837", "DAYONE", 2)
-    second = one_claim(tmp_path / "second.837", "DAYTWO", 2)
-    other = batch_file(tmp_path / "other.837", "O", 10)
-    code, _files, report = scrub(
-        [first, other, second],
-        sample_tables_db,
-        tmp_path / "out",
-        jobs,
-        "--no-history",
-        "--report-level",
-        "all",
-    )
-    assert report is not None
-    assert code in (0, 1)
-    assert not claim_entry(report, "DAYONE").get("findings")
-    later = claim_entry(report, "DAYTWO")["findings"]
-    assert [f["code"] for f in later] == ["MUE003"]
-    assert "plus 2 units on earlier claims" in later[0]["message"]
+    check_day_total_across_two_files(sample_tables_db, tmp_path, ("--jobs", str(jobs)))
 
 
 def test_persisted_history_is_written_as_with_one_process(
     sample_tables_db: Path, tmp_path: Path
 ) -> None:
-    first = one_claim(tmp_path / "first.837", "DAYONE", 2)
-    second = one_claim(tmp_path / "second.837", "DAYTWO", 2)
-    other = batch_file(tmp_path / "other.837", "O", 10)
-    rows = []
-    for jobs in (1, 2):
-        db = tmp_path / f"history{jobs}.db"
-        result = scrub(
-            [first, other], sample_tables_db, tmp_path / f"a{jobs}", jobs, "--history", str(db)
-        )
-        again = scrub(
-            [other, second], sample_tables_db, tmp_path / f"b{jobs}", jobs, "--history", str(db)
-        )
-        with sqlite3.connect(db) as conn:
-            stored = conn.execute("SELECT * FROM claims ORDER BY patient, claim_id").fetchall()
-        rows.append((result, again, stored))
-    assert rows[1] == rows[0]
-    assert "plus 2 units on earlier claims" in json.dumps(claim_entry(rows[0][1][2], "DAYTWO"))
+    check_persisted_history(sample_tables_db, tmp_path, TWO)
 
 
 def test_bad_input_is_exit_2_naming_the_file(
     sample_tables_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good = batch_file(tmp_path / "good.837", "G", 5)
-    bad = tmp_path / "bad.837"
-    bad.write_bytes(good.read_bytes().replace(b"SE*", b"SE*9", 1))
-    messages = []
-    for jobs in (1, 2):
-        code, files, report = scrub([good, bad], sample_tables_db, tmp_path / f"o{jobs}", jobs)
-        assert code == 2
-        assert files == {} and report is None
-        messages.append(capsys.readouterr().err)
-    assert messages[1] == messages[0]
-    assert messages[0].startswith(f"scrubber: {bad}, segment ")
-
-
-CRASH_PLUGIN = '''
-"""Test plugin: an edit that raises, or ends its process, on chosen claim ids."""
-import os
-from scrubber import Phase, Severity, edit, hookimpl
-
-@edit("CRS001", summary="crashes on purpose", citation="test", severity=Severity.INFO,
-      phase=Phase.ANNOTATE)
-def crash(claim, ctx):
-    if claim.id.startswith("RAISE"):
-        raise RuntimeError("edit bug on purpose")
-    if claim.id.startswith("DIE"):
-        os._exit(7)
-    return iter(())
-
-@hookimpl
-def scrubber_edits():
-    return [crash]
-'''
+    check_bad_input_message(sample_tables_db, tmp_path, TWO, capsys)
 
 
 @pytest.fixture
-def crash_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A plugin installed the way users install one (an entry point), so that worker
-    processes, which load plugins themselves, load it too."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "scrubber_crash_test.py").write_text(textwrap.dedent(CRASH_PLUGIN))
-    info = site / "scrubber_crash_test-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: scrubber-crash-test\nVersion: 0.1\n"
-    )
-    (info / "entry_points.txt").write_text("[claim_scrubber]\ncrash = scrubber_crash_test\n")
+def crash_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The crash plugin installed as users install one, so that worker processes, which
+    load plugins themselves, load it too."""
+    site = install_crash_plugin(tmp_path / "site")
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.setenv("PYTHONPATH", str(site))
     yield
@@ -200,11 +121,7 @@ def crash_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_an_edit_that_raises_is_reported_as_with_one_process(
     sample_tables_db: Path, tmp_path: Path
 ) -> None:
-    inputs = [batch_file(tmp_path / "a.837", "A", 5), one_claim(tmp_path / "r.837", "RAISE1", 1)]
-    one, two = both(inputs, sample_tables_db, tmp_path, "--no-history")
-    assert one[0] == 3
-    assert two == one
-    assert claim_entry(two[2], "RAISE1")["failures"][0]["exc_type"] == "RuntimeError"
+    check_raising_edit_reported(sample_tables_db, tmp_path, TWO)
 
 
 @pytest.mark.usefixtures("crash_plugin")
@@ -216,17 +133,7 @@ def test_a_crash_in_a_worker_is_exit_3_and_writes_nothing(
     claim_id: str,
     extra: list[str],
 ) -> None:
-    inputs = [
-        batch_file(tmp_path / "a.837", "A", 5),
-        one_claim(tmp_path / "c.837", claim_id, 1),
-        batch_file(tmp_path / "b.837", "B", 5),
-    ]
-    code, files, report = scrub(
-        inputs, sample_tables_db, tmp_path / "out", 2, "--no-history", *extra
-    )
-    assert code == 3
-    assert files == {} and report is None
-    assert not list((tmp_path / "out").rglob("*.part"))
+    check_crash_writes_nothing(sample_tables_db, tmp_path, TWO, claim_id, extra)
     err = capsys.readouterr().err
     assert ("ended abruptly" if claim_id == "DIE1" else "edit bug on purpose") in err
 

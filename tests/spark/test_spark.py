@@ -8,9 +8,7 @@ byte, the report (it holds no timings; claims in input order) and the exit code.
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
-import textwrap
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +17,16 @@ from typing import Any
 import pytest
 from runner_parity import (
     CLAIM_SAMPLES,
+    ONE,
     Outcome,
     batch_file,
-    claim_entry,
+    check_bad_input_message,
+    check_crash_writes_nothing,
+    check_day_total_across_two_files,
+    check_persisted_history,
+    check_raising_edit_reported,
+    check_shared_beneficiaries,
+    install_crash_plugin,
     one_claim,
     run_cli,
 )
@@ -29,7 +34,6 @@ from runner_parity import (
 import scrubber._cli as cli
 
 SPARK = ("--spark", "local[2]")
-ONE = ("--jobs", "1")
 
 
 def scrub(
@@ -84,83 +88,23 @@ def test_corpus_is_the_same_on_spark(
 def test_generated_batch_with_shared_beneficiaries_is_the_same(
     sample_tables_db: Path, tmp_path: Path
 ) -> None:
-    batch = tmp_path / "batch"
-    batch.mkdir()
-    inputs = [
-        batch_file(batch / "a.837", "A", 60),
-        batch_file(batch / "b.837", "B", 40),
-        batch_file(batch / "c.837", "C", 50, patients="A"),  # a's patients again
-        batch_file(batch / "d.837", "D", 30),
-        batch_file(batch / "e.837", "E", 20, patients="D"),
-    ]
-    one, spark = both(inputs, sample_tables_db, tmp_path, "--no-history")
-    assert spark == one
-    # the shared beneficiaries matter: c alone is scrubbed differently than after a
-    alone = scrub(
-        [inputs[2], inputs[1]], sample_tables_db, tmp_path / "alone", SPARK, "--no-history"
-    )
-    assert alone[1]["c.837"] != one[1]["c.837"]
+    check_shared_beneficiaries(sample_tables_db, tmp_path, SPARK)
 
 
 def test_day_total_is_summed_across_two_files(sample_tables_db: Path, tmp_path: Path) -> None:
-    """99213 x 2 in each of two files, one beneficiary, one day, one billing NPI: the sample
-    Medicare MUE of 3 (MAI 3) is exceeded only by the day's total of 4."""
-    first = one_claim(tmp_path / "first.837", "DAYONE", 2)
-    second = one_claim(tmp_path / "second.837", "DAYTWO", 2)
-    other = batch_file(tmp_path / "other.837", "O", 10)
-    code, _files, report = scrub(
-        [first, other, second],
-        sample_tables_db,
-        tmp_path / "out",
-        SPARK,
-        "--no-history",
-        "--report-level",
-        "all",
-    )
-    assert report is not None
-    assert code in (0, 1)
-    assert not claim_entry(report, "DAYONE").get("findings")
-    later = claim_entry(report, "DAYTWO")["findings"]
-    assert [f["code"] for f in later] == ["MUE003"]
-    assert "plus 2 units on earlier claims" in later[0]["message"]
+    check_day_total_across_two_files(sample_tables_db, tmp_path, SPARK)
 
 
 def test_persisted_history_is_written_as_with_one_process(
     sample_tables_db: Path, tmp_path: Path
 ) -> None:
-    first = one_claim(tmp_path / "first.837", "DAYONE", 2)
-    second = one_claim(tmp_path / "second.837", "DAYTWO", 2)
-    other = batch_file(tmp_path / "other.837", "O", 10)
-    runs = []
-    for name, mode in (("one", ONE), ("spark", SPARK)):
-        db = tmp_path / f"history-{name}.db"
-        result = scrub(
-            [first, other], sample_tables_db, tmp_path / f"a{name}", mode, "--history", str(db)
-        )
-        again = scrub(
-            [other, second], sample_tables_db, tmp_path / f"b{name}", mode, "--history", str(db)
-        )
-        with sqlite3.connect(db) as conn:
-            stored = conn.execute("SELECT * FROM claims ORDER BY patient, claim_id").fetchall()
-        runs.append((result, again, stored))
-    assert runs[1] == runs[0]
-    assert "plus 2 units on earlier claims" in json.dumps(claim_entry(runs[0][1][2], "DAYTWO"))
+    check_persisted_history(sample_tables_db, tmp_path, SPARK)
 
 
 def test_bad_input_is_exit_2_naming_the_file(
     sample_tables_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good = batch_file(tmp_path / "good.837", "G", 5)
-    bad = tmp_path / "bad.837"
-    bad.write_bytes(good.read_bytes().replace(b"SE*", b"SE*9", 1))
-    messages = []
-    for name, mode in (("one", ONE), ("spark", SPARK)):
-        code, files, report = scrub([good, bad], sample_tables_db, tmp_path / name, mode)
-        assert code == 2
-        assert files == {} and report is None
-        messages.append(capsys.readouterr().err)
-    assert messages[1] == messages[0]
-    assert messages[0].startswith(f"scrubber: {bad}, segment ")
+    check_bad_input_message(sample_tables_db, tmp_path, SPARK, capsys)
 
 
 def test_a_missing_input_is_exit_2_naming_it(
@@ -173,40 +117,13 @@ def test_a_missing_input_is_exit_2_naming_it(
     assert str(missing) in capsys.readouterr().err
 
 
-CRASH_PLUGIN = '''
-"""Test plugin: an edit that raises, or ends its process, on chosen claim ids."""
-import os
-from scrubber import Phase, Severity, edit, hookimpl
-
-@edit("CRS001", summary="crashes on purpose", citation="test", severity=Severity.INFO,
-      phase=Phase.ANNOTATE)
-def crash(claim, ctx):
-    if claim.id.startswith("RAISE"):
-        raise RuntimeError("edit bug on purpose")
-    if claim.id.startswith("DIE"):
-        os._exit(7)
-    return iter(())
-
-@hookimpl
-def scrubber_edits():
-    return [crash]
-'''
-
-
 @pytest.fixture(scope="session")
 def crash_site(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The crash plugin installed the way users install one (module plus dist-info with
     its entry point), shipped once to the executors as a zip, as a cluster installs a plugin
     package on every node. Tests that do not put it on the driver's path do not see it: an
     executor blocks plugins the driver does not load."""
-    site = tmp_path_factory.mktemp("crash-site")
-    info = site / "scrubber_crash_test-0.1.dist-info"
-    info.mkdir()
-    (site / "scrubber_crash_test.py").write_text(textwrap.dedent(CRASH_PLUGIN))
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: scrubber-crash-test\nVersion: 0.1\n"
-    )
-    (info / "entry_points.txt").write_text("[claim_scrubber]\ncrash = scrubber_crash_test\n")
+    site = install_crash_plugin(tmp_path_factory.mktemp("crash-site"))
     shipped = tmp_path_factory.mktemp("crash-zip") / "scrubber_crash_test.zip"
     with zipfile.ZipFile(shipped, "w") as archive:
         for path in sorted(site.rglob("*")):
@@ -228,11 +145,7 @@ def crash_plugin(crash_site: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 def test_an_edit_that_raises_is_reported_as_with_one_process(
     sample_tables_db: Path, tmp_path: Path
 ) -> None:
-    inputs = [batch_file(tmp_path / "a.837", "A", 5), one_claim(tmp_path / "r.837", "RAISE1", 1)]
-    one, spark = both(inputs, sample_tables_db, tmp_path, "--no-history")
-    assert one[0] == 3
-    assert spark == one
-    assert claim_entry(spark[2] or {}, "RAISE1")["failures"][0]["exc_type"] == "RuntimeError"
+    check_raising_edit_reported(sample_tables_db, tmp_path, SPARK)
 
 
 @pytest.mark.usefixtures("crash_plugin")
@@ -244,17 +157,7 @@ def test_a_crash_on_an_executor_is_exit_3_and_writes_nothing(
     claim_id: str,
     extra: list[str],
 ) -> None:
-    inputs = [
-        batch_file(tmp_path / "a.837", "A", 5),
-        one_claim(tmp_path / "c.837", claim_id, 1),
-        batch_file(tmp_path / "b.837", "B", 5),
-    ]
-    code, files, report = scrub(
-        inputs, sample_tables_db, tmp_path / "out", SPARK, "--no-history", *extra
-    )
-    assert code == 3
-    assert files == {} and report is None
-    assert not list((tmp_path / "out").rglob("*.part"))
+    check_crash_writes_nothing(sample_tables_db, tmp_path, SPARK, claim_id, extra)
     err = capsys.readouterr().err
     if claim_id == "DIE1":
         assert "a Spark task failed" in err and "Python worker exited unexpectedly" in err
