@@ -27,3 +27,26 @@ def test_a_string_is_written_as_json_dumps_writes_it(text: str) -> None:
 def test_numbers_keep_their_decimals_and_literals_their_names() -> None:
     tree = {"a": Decimal("350.00"), "b": 3, "c": True, "d": None, "e": [Decimal("1E+1")]}
     assert dumps(tree, ONE_LINE) == '{"a": 350.00, "b": 3, "c": true, "d": null, "e": [10]}'
+
+
+trees = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(trees, st.sampled_from([(", ", ": "), (",", ":")]))
+def test_a_one_line_tree_is_written_as_json_dumps_writes_it(
+    tree: object, separators: tuple[str, str]
+) -> None:
+    style = JsonStyle(
+        indent=None, base="", item_separator=separators[0], key_separator=separators[1]
+    )
+    assert dumps(tree, style) == json.dumps(tree, ensure_ascii=False, separators=separators)
+    pretty = dumps(tree, PRETTY)
+    assert json.loads(pretty) == tree
+    if isinstance(tree, dict | list) and tree:
+        assert pretty == json.dumps(tree, ensure_ascii=False, indent=2)
