@@ -44,6 +44,9 @@ def write_837(
             else:
                 raise TypeError(f"not an X12 piece: {type(payload).__name__}")
             continue
+        if fixed is None and type(payload) is ClaimBlock:  # untouched: the bytes as read
+            yield payload.raw
+            continue
         if not isinstance(payload, ClaimBlock):
             raise TypeError(f"not an X12 claim piece: {type(payload).__name__}")
         raw, change = _claim(piece, payload, fixed)

@@ -15,6 +15,9 @@ from scrubber_x12.tokenizer import Run, Segment, tokenize, tokenize_runs
 
 PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 GOOD = synthetic_837(0, claim_lines=[[SyntheticLine()] * 2, [SyntheticLine()], [SyntheticLine()]])
+# the same file with a newline as its segment terminator (ISA position 105): an inserted
+# line break is then an empty segment, which both tokenizers must refuse alike
+NEWLINES = GOOD.replace(b"~\n", b"\n")
 # what a mutation may insert: delimiters, line breaks, segment ids that end a claim, junk
 NOISE = [b"~", b"*", b":", b"\n", b"\r\n", b"~\n~", b"CLM*", b"HL*", b"SE*", b"GE*", b"ISA*"]
 NOISE += [b"IEA*", b"LX*", b"\x00", b"\xff", b"1", b"X", b"  ", b"~~", b"~CLM~", b"~SE~"]
@@ -60,6 +63,7 @@ def test_a_good_file_comes_as_runs_of_whole_claims() -> None:
         2 + 4,
     ]  # CLM, HI + LX, SV1, DTP, REF a line
     assert _by_runs(GOOD, 1 << 20) == _per_segment(GOOD, 1 << 20)
+    assert b"~" not in NEWLINES and _by_runs(NEWLINES, 99) == _per_segment(NEWLINES, 99)
 
 
 @PROFILE
@@ -69,14 +73,25 @@ def test_a_good_file_comes_as_runs_of_whole_claims() -> None:
         max_size=3,
     ),
     size=st.sampled_from([7, 64, 333, 1 << 20]),
+    good=st.sampled_from([GOOD, NEWLINES]),
 )
 def test_runs_and_segments_agree_on_mutated_input(
-    edits: list[tuple[int, int, bytes]], size: int
+    edits: list[tuple[int, int, bytes]], size: int, good: bytes
 ) -> None:
-    data = GOOD
+    data = good
     for at, cut, noise in edits:
         data = data[:at] + noise + data[at + cut :]
     assert _by_runs(data, size) == _per_segment(data, size)
+
+
+def test_an_empty_line_is_an_empty_segment_where_a_newline_ends_segments() -> None:
+    """With a newline as the terminator, a blank line inside a claim (or between claims) is
+    a segment without an id, refused at that segment, not whitespace to skip."""
+    for before in (b"\nLX*2\n", b"\nHL*3*", b"\nDTP*472*"):
+        data = NEWLINES.replace(before, b"\n" + before, 1)
+        refused = _by_runs(data, 1 << 20)
+        assert isinstance(refused, str) and "not an X12 segment" in refused
+        assert refused == _per_segment(data, 1 << 20)
 
 
 def test_a_claim_split_across_chunks_is_one_run() -> None:
@@ -110,15 +125,12 @@ def _loop_2400(draw: st.DrawFn) -> list[str]:
 
 
 def _read(block_text: str, monkeypatch, *, common: bool) -> object:
-    import re
-
-    from scrubber_x12 import claims
+    from scrubber_x12 import claims, lines
     from scrubber_x12.payloads import ClaimBlock
     from scrubber_x12.tokenizer import Delimiters
 
-    patterns = claims._patterns("*", "~")
     if not common:  # every line segment by segment
-        monkeypatch.setattr(claims, "_patterns", lambda s, t: (patterns[0], re.compile("(?!)")))
+        monkeypatch.setattr(lines, "_QUICK", False)
     delimiters = Delimiters(element="*", repetition="^", component=":", segment="~")
     raw = block_text.encode("latin-1")
     block = ClaimBlock(raw, 40, raw.count(b"~"), delimiters)
@@ -131,13 +143,23 @@ def _read(block_text: str, monkeypatch, *, common: bool) -> object:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(loops=st.lists(_loop_2400(), min_size=1, max_size=3), line_break=st.sampled_from(["", "\n"]))
+@given(
+    loops=st.lists(_loop_2400(), min_size=1, max_size=3),
+    line_break=st.sampled_from(["", "\n", "\r\n", " \t\n"]),
+    every=st.sampled_from([1, 2, 5]),
+)
 def test_common_shape_lines_read_as_segment_by_segment(
-    loops: list[list[str]], line_break: str, monkeypatch
+    loops: list[list[str]], line_break: str, every: int, monkeypatch
 ) -> None:
+    """Line breaks before every segment, every other one or a few: a claim whose segments
+    are stripped and one whose are not read the same."""
     segments = ["CLM*C1*100***11:B:1*Y*A*Y*Y", "HI*ABK:M545"] + [s for loop in loops for s in loop]
-    text = "".join(f"{line_break}{segment}~" for segment in segments)
-    assert _read(text, monkeypatch, common=True) == _read(text, monkeypatch, common=False)
+    text = "".join(
+        f"{line_break if k % every == 0 else ''}{segment}~" for k, segment in enumerate(segments)
+    )
+    first = _read(text, monkeypatch, common=True)  # values seen for the first time, or not
+    assert _read(text, monkeypatch, common=True) == first  # every value seen before
+    assert _read(text, monkeypatch, common=False) == first
 
 
 def test_claims_of_one_subscriber_share_the_context_and_the_next_one_does_not() -> None:

@@ -129,3 +129,30 @@ def test_a_claim_without_any_loop_2400_is_a_problem_not_a_crash() -> None:
     pieces = _pieces(broken)
     assert pieces[0].claim is None and "no service line" in (pieces[0].problem or "")
     assert pieces[1].claim is not None
+
+
+def test_trusted_piece_equals_the_constructed_one_field_for_field() -> None:
+    import pickle
+
+    from scrubber._findings import Finding, Severity
+
+    finding = Finding(code="MUE001", severity=Severity.ERROR, message="m", claim_id="C-1")
+    values: dict[str, object] = {
+        "claim": None,
+        "payload": b"CLM*C-1~",
+        "locator": "segment 3",
+        "problem": "claim has no service line (loop 2300 at segment 3)",
+        "claim_id": "C-1",
+        "findings": (finding,),
+        "out_of_scope": True,
+    }
+    assert {f.name for f in dataclasses.fields(ClaimPiece)} == set(values)
+    trusted = ClaimPiece.trusted(**values)  # type: ignore[arg-type]
+    assert trusted == ClaimPiece(**values) and type(trusted) is ClaimPiece  # type: ignore[arg-type]
+    assert ClaimPiece.trusted(claim=None, payload=1, locator="x") == ClaimPiece(
+        claim=None, payload=1, locator="x"
+    )
+    assert dataclasses.replace(trusted, findings=()).findings == ()
+    assert pickle.loads(pickle.dumps(trusted)) == trusted
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        trusted.locator = "segment 4"  # type: ignore[misc]
