@@ -35,7 +35,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar, final
 
-from scrubber._findings import Finding, Phase, Severity, TableRowRef
+from scrubber._findings import Finding, Phase, Severity, TableRowRef, make_finding
 from scrubber._fixes import Fix
 from scrubber._history import ClaimHistory
 from scrubber._models import Claim, ServiceLine
@@ -261,18 +261,20 @@ class EditContext:
     ) -> Finding:
         """A finding of this edit on this claim (and *line*, a line or its number)."""
         number = line.number if isinstance(line, ServiceLine) else line
-        return Finding(
-            code=code or self.edit.code,
-            severity=severity or self.edit.severity,
-            message=message,
-            claim_id=self.claim.id,
-            line=number,
-            appealable=appealable,
-            carc=carc,
-            rarc=rarc,
-            citation=citation or self.edit.citation,
-            table_row=table_row,
-            fixes=tuple(fixes),
-            field=field,
-            details=tuple(sorted((details or {}).items())),
+        finding: Finding = make_finding(
+            code or self.edit.code,
+            severity or self.edit.severity,
+            message,
+            self.claim.id,
+            number,
+            (),
+            appealable,
+            carc,
+            rarc,
+            citation or self.edit.citation,
+            table_row,
+            tuple(fixes),
+            field,
+            tuple(sorted(details.items())) if details else (),
         )
+        return finding

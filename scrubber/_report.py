@@ -23,17 +23,21 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import fields, is_dataclass
 from datetime import date
-from decimal import Decimal
 from importlib import resources
 from typing import Any
 
 from scrubber._engine import OUT_OF_SCOPE_CODE, UNREADABLE_CODE
-from scrubber._findings import ClaimResult, EditFailure, Finding, Severity, UnreadableClaim
-from scrubber._fixes import Fix
+from scrubber._entries import (
+    Entry,
+    claim_states,
+    compact,
+    failure_entry,
+    finding_entry,
+    fix_entry,
+)
+from scrubber._findings import ClaimResult, Severity, UnreadableClaim
 from scrubber._formats import ValidationIssue
-from scrubber._models import Attachment, Claim, ServiceLine
 from scrubber._profiles import Profile
 from scrubber._tables import TableInfo
 
@@ -44,8 +48,6 @@ __all__ = [
     "REPORT_VERSION",
     "UNREADABLE_CODE",
     "ReportBuilder",
-    "finding_dict",
-    "fix_dict",
     "report_schema",
     "summary_text",
 ]
@@ -64,173 +66,12 @@ CORE_FINDINGS = (
     ),
 )
 
-Entry = dict[str, Any]
-
 
 def report_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the report, shipped in the package."""
     text = resources.files("scrubber").joinpath("data/report.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    return value
-
-
-def fix_dict(fix: Fix, *, by: str | None = None, phase: str | None = None) -> Entry:
-    """``{"kind": "SplitLine", "line": 2, "parts": [...]}`` with Decimals as strings."""
-    out: Entry = {"kind": type(fix).__name__}
-    out.update({f.name: _plain(getattr(fix, f.name)) for f in fields(fix)})
-    if by is not None:
-        out["by"] = by
-    if phase is not None:
-        out["phase"] = phase
-    return out
-
-
-def finding_dict(finding: Finding) -> Entry:
-    row = finding.table_row
-    return {
-        "code": finding.code,
-        "severity": finding.severity.value,
-        "message": finding.message,
-        "line": finding.line,
-        "output_lines": list(finding.output_lines),
-        "appealable": finding.appealable,
-        "carc": finding.carc,
-        "rarc": finding.rarc,
-        "citation": finding.citation,
-        "table_row": None
-        if row is None
-        else {
-            "table": row.table,
-            "key": row.key,
-            **row.as_dict,
-            "effective": row.effective.isoformat(),
-            "source_file": row.source_file,
-        },
-        "details": dict(finding.details),
-    }
-
-
-def _compact(entry: Entry) -> Entry:
-    """*entry* without keys whose value is None or empty (recursively in dicts and lists).
-    Entries are built here from plain dicts and lists, so exact type tests serve (a third
-    of the cost of ``isinstance`` on the report's hot path)."""
-    out: Entry = {}
-    for key, value in entry.items():
-        if value is None:
-            continue
-        kind = type(value)
-        if kind is dict:
-            value = _compact(value)
-            if not value:
-                continue
-        elif kind is list:
-            if not value:
-                continue
-            value = [_compact(v) if type(v) is dict else v for v in value]
-        out[key] = value
-    return out
-
-
-def attachment_dict(attachment: Attachment) -> Entry:
-    return {
-        "report_type": attachment.report_type,
-        "transmission": attachment.transmission,
-        "control_number": attachment.control_number,
-        "description": attachment.description,
-    }
-
-
-def line_dict(line: ServiceLine) -> Entry:
-    """What a biller compares before and after a fix: code, modifiers, units, charge, note,
-    attachments (never a patient field: a service line carries none)."""
-    return {
-        "number": line.number,
-        "origin": line.origin,
-        "code": line.code,
-        "modifiers": list(line.modifiers),
-        "units": str(line.units),
-        "unit_basis": line.unit_basis,
-        "minutes": None if line.minutes is None else str(line.minutes),
-        "charge": str(line.charge),
-        "service_from": line.service_from.isoformat(),
-        "service_to": None if line.service_to is None else line.service_to.isoformat(),
-        "control_number": line.control_number,
-        "note": line.note,
-        "attachments": [attachment_dict(a) for a in line.attachments],
-    }
-
-
-def _changed_origins(original: Claim, fixed: Claim) -> set[int]:
-    """Input lines (by number) that a fix changed, split or removed."""
-    after: dict[int, list[ServiceLine]] = {}
-    for line in fixed.lines:
-        after.setdefault(line.origin, []).append(line)
-    changed = set()
-    for line in original.lines:
-        descendants = after.get(line.number, [])
-        if len(descendants) != 1 or _visible(descendants[0]) != _visible(line):
-            changed.add(line.number)
-    return changed
-
-
-def _visible(line: ServiceLine) -> tuple[object, ...]:
-    """What ``line_dict`` shows of *line* but its number and origin, as a tuple to compare
-    (the same texts for units, minutes and charge, so ``2`` and ``2.0`` still differ)."""
-    return (
-        line.code,
-        line.modifiers,
-        str(line.units),
-        line.unit_basis,
-        None if line.minutes is None else str(line.minutes),
-        str(line.charge),
-        line.service_from,
-        line.service_to,
-        line.control_number,
-        line.note,
-        line.attachments,
-    )
-
-
-def claim_states(original: Claim, fixed: Claim) -> tuple[Entry, Entry]:
-    """A changed claim as billed (``before``) and as written (``after``): the totals, the
-    claim-level note and attachments, and only the lines a fix touched (with every line a
-    split made of them), so a 50-line claim with one capped line costs two lines here."""
-    changed = _changed_origins(original, fixed)
-
-    def state(claim: Claim, lines: Iterable[ServiceLine]) -> Entry:
-        return {
-            "total_charge": str(claim.total_charge),
-            "note": claim.note,
-            "attachments": [attachment_dict(a) for a in claim.attachments],
-            "lines": [line_dict(line) for line in lines],
-        }
-
-    before = state(original, (line for line in original.lines if line.number in changed))
-    after = state(fixed, (line for line in fixed.lines if line.origin in changed))
-    return before, after
-
-
-def _failure_dict(failure: EditFailure) -> Entry:
-    return {"code": failure.code, "exc_type": failure.exc_type, "message": failure.message}
-
-
-def _states(result: ClaimResult | UnreadableClaim) -> Entry:
-    if isinstance(result, UnreadableClaim) or not result.changed:
-        return {}
-    before, after = claim_states(result.original, result.claim)
-    return {"before": before, "after": after}
 
 
 class ReportBuilder:
@@ -279,50 +120,53 @@ class ReportBuilder:
             self.lines += len(result.original.lines)
             self.payers[result.payer] += 1
             if self._listener is not None or self.level == "all":
-                entry = {
+                clean: Entry = {
                     "claim_id": result.claim_id,
                     "source": source,
                     "payer": result.payer,
                     "changed": False,
                 }
-                self._emit(entry, attention=False)
+                self._emit(clean, attention=False)
             return
         self.claims += 1
         if isinstance(result, UnreadableClaim):
             self.unreadable += not result.out_of_scope
-            payer = None
+            entry: Entry = {"claim_id": result.claim_id, "source": source}
+            changed = False
         else:
             self.lines += len(result.original.lines)
-            self.changed += result.changed
-            payer = result.payer
-            self.payers[payer] += 1
-        for f in result.findings:
-            self.by_severity[f.severity.value] += 1
-            self.by_code[f.code] += 1
-        for applied in result.applied:
-            self.fixes[type(applied.fix).__name__] += 1
-        self.failures += len(result.failures)
-        self._emit(
-            {
-                "claim_id": result.claim_id,
-                "source": source,
-                "payer": payer,
-                "changed": result.changed,
-                "findings": [finding_dict(f) for f in result.findings],
-                "fixes": [fix_dict(a.fix, by=a.by, phase=a.phase.value) for a in result.applied],
-                "failures": [_failure_dict(x) for x in result.failures],
-                **_states(result),
-            },
-            attention=bool(
-                isinstance(result, UnreadableClaim)  # never a silent pass, even SCR003 (info)
-                or result.applied
-                or result.failures
-                or any(f.severity is not Severity.INFO for f in result.findings)
-            ),
-        )
+            changed = result.changed
+            self.changed += changed
+            self.payers[result.payer] += 1
+            entry = {"claim_id": result.claim_id, "source": source, "payer": result.payer}
+        entry["changed"] = changed
+        # the entry is built compact (``compact``: null and empty values left out)
+        attention = isinstance(result, UnreadableClaim)  # never a silent pass, even SCR003
+        if result.findings:
+            by_severity, by_code = self.by_severity, self.by_code
+            for f in result.findings:
+                by_severity[f.severity._value_] += 1
+                by_code[f.code] += 1
+                attention = attention or f.severity is not Severity.INFO
+            entry["findings"] = [finding_entry(f) for f in result.findings]
+        if result.applied:
+            attention = True
+            for applied in result.applied:
+                self.fixes[type(applied.fix).__name__] += 1
+            entry["fixes"] = [
+                fix_entry(a.fix, by=a.by, phase=a.phase._value_) for a in result.applied
+            ]
+        if result.failures:
+            attention = True
+            self.failures += len(result.failures)
+            entry["failures"] = [failure_entry(x) for x in result.failures]
+        if changed:
+            assert isinstance(result, ClaimResult)  # an unreadable claim never changes
+            entry["before"], entry["after"] = claim_states(result.original, result.claim)
+        self._emit(entry, attention=attention)
 
     def _emit(self, entry: Entry, *, attention: bool) -> None:
-        entry = _compact(entry)
+        """Hand a (compact) entry to the listener and, if the level takes it, the sink."""
         if self._listener is not None:
             self._listener(entry)
         if self.level == "all" or (self.level == "findings" and attention):
@@ -335,7 +179,7 @@ class ReportBuilder:
         for issue in issues:
             self.by_severity[issue.severity.value] += 1
             self.validation.append(
-                _compact(
+                compact(
                     {
                         "input": input,
                         "message": issue.message,

@@ -190,7 +190,18 @@ def style_of(text: str, start: int, end: int) -> JsonStyle:
     return JsonStyle(indent=unit, base=base)
 
 
+# The quoted JSON string, as ``json.dumps(text, ensure_ascii=False)`` writes it (the stdlib's
+# own C encoder, without the per-call encoder object that ``json.dumps`` builds).
+_quote: Final[Callable[[str], str]] = json.encoder.encode_basestring
+
+
 def _scalar(value: Any) -> str:
+    kind = type(value)
+    if kind is str:  # the common case first: exact types, so a subclass takes the long way
+        return _quote(value)
+    if kind is Decimal:
+        # "f" never writes an exponent: 1E+1 would be valid JSON but not what a sender wrote
+        return format(value, "f")
     if value is True:
         return "true"
     if value is False:
@@ -198,7 +209,6 @@ def _scalar(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, Decimal):
-        # "f" never writes an exponent: 1E+1 would be valid JSON but not what a sender wrote
         return format(value, "f")
     if isinstance(value, int):
         return str(value)
@@ -213,11 +223,76 @@ def dumps(value: Any, style: JsonStyle) -> str:
     """Serialize *value* in *style*; the first line carries no indentation of its own (it
     continues the line the original value started on)."""
     out: list[str] = []
-    _write(value, style, style.base, out)
+    if style.indent is None:
+        _write_line(value, style.item_separator, style.key_separator, out)
+    else:
+        _write(value, style, style.base, out)
     return "".join(out)
 
 
+def _write_line(value: Any, item_separator: str, key_separator: str, out: list[str]) -> None:
+    """``_write`` for a value on one line (NDJSON, a one-line Claim): the same text, with the
+    separators passed in and the common leaves written without a call of their own."""
+    if type(value) is dict:
+        if not value:
+            out.append("{}")
+            return
+        out.append("{")
+        first = True
+        for key, item in value.items():
+            if first:
+                first = False
+            else:
+                out.append(item_separator)
+            out.append(_quote(key) if type(key) is str else _scalar(str(key)))
+            out.append(key_separator)
+            kind = type(item)
+            if kind is str:
+                out.append(_quote(item))
+            elif kind is dict or kind is list:
+                _write_line(item, item_separator, key_separator, out)
+            else:
+                _write_line_leaf(item, item_separator, key_separator, out)
+        out.append("}")
+        return
+    if type(value) is list:
+        if not value:
+            out.append("[]")
+            return
+        out.append("[")
+        first = True
+        for item in value:
+            if first:
+                first = False
+            else:
+                out.append(item_separator)
+            kind = type(item)
+            if kind is str:
+                out.append(_quote(item))
+            elif kind is dict or kind is list:
+                _write_line(item, item_separator, key_separator, out)
+            else:
+                _write_line_leaf(item, item_separator, key_separator, out)
+        out.append("]")
+        return
+    _write_line_leaf(value, item_separator, key_separator, out)
+
+
+def _write_line_leaf(value: Any, item_separator: str, key_separator: str, out: list[str]) -> None:
+    """Anything but an exact dict or list: a scalar, or a dict or list subclass (walked as
+    ``_write`` walks it)."""
+    if isinstance(value, dict | list):
+        _write(value, JsonStyle(indent=None, base="", item_separator=item_separator,
+                                key_separator=key_separator), "", out)  # fmt: skip
+    else:
+        out.append(_scalar(value))
+
+
 def _write(value: Any, style: JsonStyle, current: str, out: list[str]) -> None:
+    kind = type(value)
+    if kind is str or kind is Decimal:  # most values: no container to walk
+        out.append(_scalar(value))
+        return
     if isinstance(value, dict):
         if not value:
             out.append("{}")

@@ -122,7 +122,9 @@ def render_tree(tree: Json, original: Claim, fixed: Claim) -> Json:
     for line in fixed.lines:
         base = original.line(line.origin)
         source = items[line.origin - 1]
-        item = copy.deepcopy(source)
+        # the tree is this call's own (parsed for it): a line that stays one line is
+        # rewritten in place; the parts of a split each start from a copy of the source
+        item = source if parts_of[line.origin] == 1 else copy.deepcopy(source)
         item["sequence"] = line.number
         delta = line_delta(line, base)
         if delta.code:

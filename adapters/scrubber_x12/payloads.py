@@ -9,7 +9,10 @@ line's whole loop (with its 2410/2420 sub-loops) when it renders a fixed claim.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
 from typing import final
 
 from scrubber_x12.tokenizer import Delimiters, Segment
@@ -43,7 +46,7 @@ class ClaimBlock:
     loops; ``lines``: one tuple per loop 2400, LX through its sub-loops) when a fixed claim is
     rendered or a claim cannot be understood, and then once."""
 
-    __slots__ = ("_split", "count", "delimiters", "number", "raw")
+    __slots__ = ("_loops", "_split", "count", "delimiters", "number", "raw")
 
     def __init__(self, raw: bytes, number: int, count: int, delimiters: Delimiters) -> None:
         self.raw = raw
@@ -51,6 +54,7 @@ class ClaimBlock:
         self.count = count
         self.delimiters = delimiters
         self._split: tuple[tuple[Segment, ...], tuple[tuple[Segment, ...], ...]] | None = None
+        self._loops: tuple[bytes, tuple[bytes, ...]] | None = None
 
     def __repr__(self) -> str:
         return f"ClaimBlock(segment {self.number}, {self.count} segments)"
@@ -66,6 +70,24 @@ class ClaimBlock:
     @property
     def segment_count(self) -> int:
         return self.count
+
+    def loops(self) -> tuple[bytes, tuple[bytes, ...]]:
+        """The bytes of the claim-level part (``header``'s segments) and of each loop 2400
+        (``lines``'), each with the whitespace in front of its first segment, without making
+        a ``Segment`` of each: a fixed claim's writer copies what no fix touched as bytes,
+        and splits only the loops it rewrites."""
+        if self._loops is None:
+            raw = self.raw
+            end = raw.rfind(self.delimiters.terminator) + 1  # the last whole segment's end
+            after, first = _loop_start(self.delimiters)
+            starts = [m.start() + 1 for m in after.finditer(raw, 0, end)]  # after the terminator
+            if first.match(raw, 0, end):
+                starts.insert(0, 0)
+            bounds = [*starts, end]
+            header = raw[: starts[0]] if starts else raw[:end]
+            lines = tuple(raw[a:b] for a, b in pairwise(bounds))
+            self._loops = (header, lines)
+        return self._loops
 
     def _segments(self) -> tuple[tuple[Segment, ...], tuple[tuple[Segment, ...], ...]]:
         if self._split is None:
@@ -86,3 +108,18 @@ class ClaimBlock:
             lines = tuple(tuple(segments[a:b]) for a, b in zip(starts, ends, strict=True))
             self._split = (tuple(segments[:first_lx]), lines)
         return self._split
+
+
+@cache
+def _loop_start(delimiters: Delimiters) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """Where a loop 2400 begins: an LX segment (its tag alone, or followed by an element)
+    right after a terminator, with the whitespace before it (a terminator that is itself a
+    line break ends a segment, even an empty one); and the same at the block's start. The
+    first pattern begins with the terminator, a literal the regular expression engine
+    searches for quickly (a lookbehind would be tried at every byte)."""
+    terminator = delimiters.terminator
+    separator = re.escape(delimiters.element.encode("latin-1"))
+    space = re.escape(bytes(b for b in b"\r\n \t" if bytes([b]) != terminator))
+    term = re.escape(terminator)
+    lx = rb"[" + space + rb"]*LX(?=" + separator + b"|" + term + b")"
+    return re.compile(term + lx), re.compile(lx)

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal, localcontext
+from functools import lru_cache
 from string import ascii_uppercase
 
 from scrubber import Attachment, Claim, ServiceLine, added_attachments, line_delta
 from scrubber_x12.claims import MAX_LINES as CLAIM_MAX_LINES
 from scrubber_x12.claims import NOTE_CODES
 from scrubber_x12.payloads import ClaimBlock
-from scrubber_x12.tokenizer import Delimiters, Segment
+from scrubber_x12.tokenizer import Delimiters
 
 __all__ = ["MAX_LINES", "MAX_NOTE", "MAX_PWK", "clip_note", "format_like", "render_claim"]
 
@@ -53,6 +54,10 @@ def format_like(value: Decimal, original: str) -> str:
     """*value* written the way *original* was: the same number of decimals when that loses
     nothing (``100.00`` stays two-decimal), else the shortest exact form."""
     decimals = len(original.partition(".")[2]) if "." in original else 0
+    text = str(value)  # already that form (a prorated charge in cents, whole units): as it is
+    shown = len(text.partition(".")[2]) if "." in text else 0
+    if shown == decimals and "E" not in text and text[-1:].isdigit():
+        return text
     with localcontext() as exact:  # round() needs room for every digit of a large value
         exact.prec = max(exact.prec, len(value.as_tuple().digits) + decimals + 2)
         if value == round(value, decimals):
@@ -61,9 +66,11 @@ def format_like(value: Decimal, original: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1024)
 def clip_note(text: str, delimiters: Delimiters) -> str:
     """The note as NTE02 can carry it: delimiters and non-ASCII removed, at most 80
-    characters, truncation marked with an ASCII ``...``."""
+    characters, truncation marked with an ASCII ``...``. Kept for the batch: an edit writes
+    the same few notes on claim after claim."""
     clean = " ".join(delimiters.clean(text).split())
     if len(clean) <= MAX_NOTE:
         return clean
@@ -73,25 +80,29 @@ def clip_note(text: str, delimiters: Delimiters) -> str:
 class _Loop:
     """The segments of one loop being rewritten: raw bytes with their order key."""
 
-    __slots__ = ("delimiters", "items", "order", "prefix", "subloops")
+    __slots__ = ("delimiters", "element", "items", "order", "prefix", "subloops", "terminator")
 
     def __init__(
         self,
-        segments: Sequence[Segment],
+        segments: Sequence[bytes],
         delimiters: Delimiters,
         order: dict[str, int],
         subloops: frozenset[str],
     ) -> None:
-        self.items: list[tuple[str, bytes]] = [(_key(s), s.raw) for s in segments]
+        element = self.element = delimiters.element
+        separator = element.encode("latin-1")
+        self.items: list[tuple[str, bytes]] = [
+            (_key(raw, element, separator), raw) for raw in segments
+        ]
         self.delimiters = delimiters
+        self.terminator = delimiters.terminator
         self.order = order
         self.subloops = subloops
-        self.prefix = segments[0].prefix if segments else b""
+        self.prefix = _prefix(segments[0]) if segments else b""
 
     def make(self, elements: Sequence[str], prefix: bytes | None = None) -> bytes:
-        d = self.delimiters
-        body = d.element.join(elements).rstrip(d.element)
-        return (self.prefix if prefix is None else prefix) + body.encode("latin-1") + d.terminator
+        body = self.element.join(elements).rstrip(self.element).encode("latin-1")
+        return (self.prefix if prefix is None else prefix) + body + self.terminator
 
     def find(self, key: str) -> int | None:
         for index, (item_key, _raw) in enumerate(self.items):
@@ -102,15 +113,11 @@ class _Loop:
         return None
 
     def elements(self, index: int) -> list[str]:
-        raw = self.items[index][1]
-        text = raw.decode("latin-1").lstrip("\r\n \t")
-        return text[: len(text) - len(self.delimiters.segment)].split(self.delimiters.element)
+        return self.items[index][1][:-1].lstrip(_SPACE).decode("latin-1").split(self.element)
 
     def replace(self, index: int, elements: Sequence[str]) -> None:
         raw = self.items[index][1]
-        text = raw.decode("latin-1")
-        prefix = raw[: len(text) - len(text.lstrip("\r\n \t"))]
-        self.items[index] = (self.items[index][0], self.make(elements, prefix))
+        self.items[index] = (self.items[index][0], self.make(elements, _prefix(raw)))
 
     def insert(self, key: str, elements: Sequence[str]) -> None:
         """Insert a segment after the last one that the IG orders before or with it."""
@@ -137,16 +144,39 @@ class _Loop:
         return [raw for _key, raw in self.items]
 
 
-def _key(segment: Segment) -> str:
-    if segment.tag in ("REF", "PWK", "NTE"):
-        elements = segment.elements()
+_SPACE = b"\r\n \t"  # what may stand before a segment (kept as its prefix)
+
+
+def _prefix(raw: bytes) -> bytes:
+    return raw[: len(raw) - len(raw.lstrip(_SPACE))]
+
+
+def _elements(raw: bytes, delimiters: Delimiters) -> list[str]:
+    """``[tag, e01, e02, ...]`` of one segment's bytes (prefix and terminator dropped)."""
+    return raw[:-1].lstrip(_SPACE).decode("latin-1").split(delimiters.element)
+
+
+def _split(raw: bytes, delimiters: Delimiters) -> list[bytes]:
+    """The segments of *raw* (whole segments, each with its prefix and terminator)."""
+    terminator = delimiters.terminator
+    return [part + terminator for part in raw.split(terminator)[:-1]]
+
+
+def _key(raw: bytes, element: str, separator: bytes) -> str:
+    """The segment's tag, with the qualifier that tells apart the REF, PWK and NTE segments
+    the writer places (``REF/6R``; ``NTE`` for the one claim or line note). *separator* is
+    the element separator, encoded."""
+    body = raw[:-1].lstrip(_SPACE)
+    tag = body[:4].partition(separator)[0].decode("latin-1")
+    if tag in ("REF", "PWK", "NTE"):
+        elements = body.decode("latin-1").split(element)
         qualifier = elements[1] if len(elements) > 1 else ""
-        if segment.tag == "NTE" and qualifier in NOTE_CODES:
+        if tag == "NTE" and qualifier in NOTE_CODES:
             return "NTE"
-        if segment.tag == "PWK" and qualifier != "CT":
+        if tag == "PWK" and qualifier != "CT":
             return "PWK"
-        return f"{segment.tag}/{qualifier}"
-    return segment.tag
+        return f"{tag}/{qualifier}"
+    return tag
 
 
 def _pwk(attachment: Attachment, delimiters: Delimiters) -> list[str]:
@@ -186,19 +216,22 @@ def _note_full(before: str | None, after: str | None) -> bool:
 
 
 def _add_attachments(loop: _Loop, new: Sequence[Attachment]) -> None:
+    if not new:
+        return
     room = MAX_PWK - loop.count("PWK")
     for attachment in new[: max(room, 0)]:
         loop.insert("PWK", _pwk(attachment, loop.delimiters))
 
 
 def _render_line(
-    line: ServiceLine, number: int, origin: ServiceLine, segments: tuple[Segment, ...],
-    delimiters: Delimiters,
-) -> list[bytes]:  # fmt: skip
+    line: ServiceLine, number: int, origin: ServiceLine, loop_raw: bytes, delimiters: Delimiters
+) -> tuple[list[bytes], int]:
+    """The loop 2400 of output *line* (number *number*) over the bytes of its origin's loop,
+    and how many segments it holds; the origin's bytes as they are when nothing changed."""
     delta = line_delta(line, origin)
     if number == origin.number and not delta.changed:
-        return [s.raw for s in segments]
-    loop = _Loop(segments, delimiters, _LINE_ORDER, _LINE_SUBLOOPS)
+        return [loop_raw], loop_raw.count(delimiters.terminator)
+    loop = _Loop(_split(loop_raw, delimiters), delimiters, _LINE_ORDER, _LINE_SUBLOOPS)
     lx = loop.elements(0)
     if lx[1:2] != [str(number)]:
         loop.replace(0, ["LX", str(number), *lx[2:]])
@@ -233,7 +266,7 @@ def _render_line(
         if delta.note and not _note_full(origin.note, line.note):
             _set_note(loop, line.note)
         _add_attachments(loop, delta.attachments)
-    return loop.raws()
+    return loop.raws(), len(loop.items)
 
 
 def _part_ids(claim_id: str, parts: int) -> list[str]:
@@ -244,26 +277,50 @@ def _part_ids(claim_id: str, parts: int) -> list[str]:
 
 
 def _render_header(
-    block: ClaimBlock, read: Claim, fixed: Claim, claim_id: str, total: Decimal
-) -> list[bytes]:
-    loop = _Loop(block.header, block.delimiters, _CLAIM_ORDER, _CLAIM_SUBLOOPS)
+    header: bytes, delimiters: Delimiters, read: Claim, fixed: Claim, claim_id: str, total: Decimal
+) -> tuple[list[bytes], int]:
+    """The claim-level segments (CLM up to the first LX) for one loop 2300 of *fixed*, and how
+    many there are. Most fixes touch lines only: then CLM01/CLM02 are all that can change, and
+    the segments after the CLM are copied as one run of bytes."""
+    note = fixed.note != read.note and not _note_full(read.note, fixed.note)
+    added = added_attachments(read.attachments, fixed.attachments)
+    if not note and not added:
+        end = header.find(delimiters.terminator) + 1
+        clm_raw = header[:end]
+        clm = _elements(clm_raw, delimiters)
+        new_total = format_like(total, clm[2]) if total != read.total_charge else clm[2]
+        if clm[1] != claim_id or clm[2] != new_total:
+            body = delimiters.element.join([clm[0], claim_id, new_total, *clm[3:]])
+            clm_raw = (
+                _prefix(clm_raw)
+                + body.rstrip(delimiters.element).encode("latin-1")
+                + delimiters.terminator
+            )
+        return [clm_raw, header[end:]], header.count(delimiters.terminator)
+    loop = _Loop(_split(header, delimiters), delimiters, _CLAIM_ORDER, _CLAIM_SUBLOOPS)
     clm = loop.elements(0)
     new_total = format_like(total, clm[2]) if total != read.total_charge else clm[2]
     if clm[1] != claim_id or clm[2] != new_total:
         loop.replace(0, [clm[0], claim_id, new_total, *clm[3:]])
-    if fixed.note != read.note and not _note_full(read.note, fixed.note):
+    if note:
         _set_note(loop, fixed.note)
-    _add_attachments(loop, added_attachments(read.attachments, fixed.attachments))
-    return loop.raws()
+    _add_attachments(loop, added)
+    return loop.raws(), len(loop.items)
 
 
-def render_claim(block: ClaimBlock, read: Claim, fixed: Claim) -> list[bytes]:
-    """The segments (raw bytes) that stand for *fixed*, one or more loops 2300."""
+def render_claim(block: ClaimBlock, read: Claim, fixed: Claim) -> tuple[bytes, int]:
+    """The bytes that stand for *fixed* (one or more loops 2300) and how many segments they
+    hold. A line that no fix touched and that keeps its number is its input loop's bytes."""
+    header, loops = block.loops()
+    delimiters = block.delimiters
+    terminator = delimiters.terminator
     groups = [fixed.lines[k : k + MAX_LINES] for k in range(0, len(fixed.lines), MAX_LINES)]
     groups = groups or [()]
     ids = _part_ids(fixed.id, len(groups))
     imbalance = fixed.total_charge - fixed.line_charge_total
+    read_lines = read.lines
     out: list[bytes] = []
+    count = 0
     for index, (claim_id, lines) in enumerate(zip(ids, groups, strict=True)):
         if len(groups) == 1:
             total = fixed.total_charge
@@ -271,10 +328,17 @@ def render_claim(block: ClaimBlock, read: Claim, fixed: Claim) -> list[bytes]:
             total = sum((ln.charge for ln in lines), Decimal("0")) + (
                 imbalance if index == 0 else 0
             )
-        out += _render_header(block, read, fixed, claim_id, total)
+        segments, size = _render_header(header, delimiters, read, fixed, claim_id, total)
+        out += segments
+        count += size
         for number, line in enumerate(lines, 1):
-            origin = read.lines[line.origin - 1]
-            out += _render_line(
-                line, number, origin, block.lines[line.origin - 1], block.delimiters
-            )
-    return out
+            origin = read_lines[line.origin - 1]
+            loop_raw = loops[line.origin - 1]
+            if line is origin and number == origin.number:  # no fix touched it
+                out.append(loop_raw)
+                count += loop_raw.count(terminator)
+                continue
+            segments, size = _render_line(line, number, origin, loop_raw, delimiters)
+            out += segments
+            count += size
+    return b"".join(out), count

@@ -58,5 +58,5 @@ def _claim(piece: ClaimPiece, block: ClaimBlock, fixed: Claim | None) -> tuple[b
     """The claim's bytes and how many segments they add to (or take from) the ST."""
     if fixed is None or piece.claim is None or fixed is piece.claim:
         return block.raw, 0
-    segments = render_claim(block, piece.claim, fixed)
-    return b"".join(segments), len(segments) - block.segment_count
+    rendered, segments = render_claim(block, piece.claim, fixed)
+    return rendered, segments - block.segment_count

@@ -12,7 +12,7 @@ upper bound. Earlier claims of the same patient and billing provider in the run 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -35,6 +35,7 @@ CAPS_CITATION = (
     "nursing services per day and no more than 12 hours per week'"
 )
 _HOUR = Decimal(60)
+_NONE = Decimal("0")
 
 
 def _n(value: Decimal | int) -> str:
@@ -43,8 +44,15 @@ def _n(value: Decimal | int) -> str:
 
 def _prior_minutes(ctx: EditContext, family: TimedFamily, on: date) -> Decimal:
     """Coded time of the family on earlier claims of this patient and provider on *on*."""
-    primary = ctx.prior_units(family.primary, on) * family.primary_minutes
-    return primary + ctx.prior_units(family.addon, on) * family.addon_minutes
+    billed = ctx.billed_days()  # a (code, date) it does not hold has no units earlier
+    primary = _prior_units(ctx, billed, family.primary, on) * family.primary_minutes
+    return primary + _prior_units(ctx, billed, family.addon, on) * family.addon_minutes
+
+
+def _prior_units(
+    ctx: EditContext, billed: Container[tuple[str, date]], code: str, on: date
+) -> Decimal:
+    return ctx.prior_units(code, on) if (code, on) in billed else _NONE
 
 
 def _time_text(minutes: Decimal, documented: bool, prior: Decimal) -> str:

@@ -214,7 +214,7 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
     recodes = rank_initial_services(claim, book, minutes_of)
     demoted = {r.line.number: r.suggested for r in recodes if r.initial is not None}
     found: dict[tuple[int, date, tuple[str, ...]], tuple[list[TimedLine], list[ServiceLine]]] = {}
-    order = {family.name: n for n, family in enumerate(book.families)}
+    order = book.order
     for line in claim.lines:
         family = book.by_code.get(line.code)
         if family is None or line.number in demoted:
@@ -259,6 +259,8 @@ def _has_period(line: ServiceLine) -> bool:
 
 def _site(book: Rulebook, line: ServiceLine) -> tuple[str, ...]:
     """The separate-site modifiers of *line* (empty for the date's main encounter)."""
+    if not line.modifiers or book.separate_site_modifiers.isdisjoint(line.modifiers):
+        return ()  # the usual line
     return tuple(sorted(m for m in set(line.modifiers) if m in book.separate_site_modifiers))
 
 

@@ -18,7 +18,7 @@ Settings are resolved once per distinct settings value (cached), not once per cl
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from types import MappingProxyType
@@ -116,6 +116,12 @@ class Rulebook:
     by_code: Mapping[str, TimedFamily]
     recode_initial_services: bool = False
     separate_site_modifiers: frozenset[str] = frozenset()
+    # family name -> its place in ``families`` (the order a plan lists its day groups in)
+    order: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        order = MappingProxyType({family.name: n for n, family in enumerate(self.families)})
+        object.__setattr__(self, "order", order)  # frozen: derived once, here
 
     def separate_site(self, line: ServiceLine) -> bool:
         """Whether *line* carries a modifier for a separate IV site (its own initial service)."""

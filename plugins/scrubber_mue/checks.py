@@ -1,6 +1,7 @@
 """MUE edits about what the comparison rests on rather than the units themselves: a line of
 0 units, a table older than the date of service, RT/LT lines that should be one modifier 50
-line, and a claim that does not say whether it is Medicare or Medicaid."""
+line, a claim that does not say whether it is Medicare or Medicaid, a code whose MUE is 0
+(not payable) and a line no MUE could be checked for."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from scrubber_mue.wording import CMS_MUE_PAGE, NCCI_MANUAL, amount
 
 __all__ = [
     "bilateral_needs_modifier_50",
+    "mue_no_data",
     "mue_program_not_stated",
     "mue_table_out_of_date",
+    "mue_zero_not_payable",
     "mue_zero_units",
     "next_quarter",
 ]
@@ -191,3 +194,69 @@ def mue_program_not_stated(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
         '"medicare" to the payer profile.',
         details={"program_assumed": ctx.program, **({"payer_name_says": named} if named else {})},
     )
+
+
+@edit(
+    "MUE006",
+    summary="MUE value 0: the code is not payable for this program and service type",
+    citation=f"{CMS_MUE_PAGE}; AAPC, https://www.aapc.com/blog/"
+    "44087-dont-chase-your-tail-over-medically-unlikely-edits/",
+    screen=mue_screen,
+)
+def mue_zero_not_payable(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
+    """An MUE of 0 means the code is invalid, not covered, bundled, not separately payable,
+    statutorily excluded or not reasonable and necessary: "not payable", never "no limit"
+    (AAPC). No fix can make the line payable."""
+    settings = settings_of(ctx)
+    for item in line_mues(claim, ctx, settings):
+        row = item.row
+        if row is None or row.value != 0:
+            continue
+        yield ctx.finding(
+            item.line,
+            f"Line {item.line.origin}: {row.code} on {item.line.service_date.isoformat()} has an "
+            f"MUE of 0 ({row.describe()}): the code is not payable "
+            "here. Remove the line or bill the correct code.",
+            appealable=False,
+            carc=settings.carc_for(row.hit.table.program),
+            rarc=settings.rarc,
+            table_row=row.hit.ref(),
+        )
+
+
+@edit(
+    "MUE007",
+    summary="No MUE checked: no table in force on the date of service, or no row for the code",
+    citation=f"{CMS_MUE_PAGE} (not every code has an MUE; some are confidential); docs/mue.md",
+    severity=Severity.INFO,
+    screen=mue_screen,
+)
+def mue_no_data(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
+    """Not every code has an MUE and some values are confidential (CMS MUE page); a missing
+    quarter is an import problem. Either way the line was not checked, and the report says
+    so: no data is never a silent pass."""
+    settings = settings_of(ctx)
+    service_type = service_type_for(claim, settings)
+    label = f"{ctx.program.capitalize()} {service_type} MUE table"
+    tables: dict[date, TableInfo | None] = {}  # the table in force per date of service
+    for item in line_mues(claim, ctx, settings):
+        if item.row is not None:
+            continue
+        line = item.line
+        on = line.service_date
+        if on in tables:
+            table = tables[on]
+        else:
+            table = tables[on] = ctx.tables.in_force(KIND, ctx.program, service_type, on)
+        if table is None:
+            message = (
+                f"Line {line.origin}: no {label} is in force on {on.isoformat()}; {line.code} "
+                "was not checked against an MUE. Import that quarter's CMS file."
+            )
+        else:
+            message = (
+                f"Line {line.origin}: {line.code} has no row in the {label} effective "
+                f"{table.effective.isoformat()} ({table.source_file}); CMS publishes no MUE "
+                "for it (or keeps it confidential), so it was not checked."
+            )
+        yield ctx.finding(line, message, details={"no_data": "table" if table is None else "row"})

@@ -27,7 +27,7 @@ A date-span line (``DTP*472*RD8``, FHIR ``servicedPeriod``) is compared per day:
 divided by the days of the span. A line still reported in minutes after the normalize phase
 counts as one service a day. Severity: an error when the claim would be denied as written
 (flagged, or MUE 0), a warning when a fix resolves it or documentation goes with it, info
-when nothing could be checked. MUE008-MUE011 live in ``checks.py``.
+when nothing could be checked. MUE006-MUE011 live in ``checks.py``.
 """
 
 from __future__ import annotations
@@ -40,13 +40,16 @@ from scrubber_mue.actions import Plan, plan_day, plan_line_edit
 from scrubber_mue.bilateral import bilateral_pair
 from scrubber_mue.checks import (
     bilateral_needs_modifier_50,
+    mue_no_data,
     mue_program_not_stated,
     mue_table_out_of_date,
+    mue_zero_not_payable,
     mue_zero_units,
 )
 from scrubber_mue.common import settings_of
-from scrubber_mue.resolve import KIND, DayGroup, day_groups, line_mues, service_type_for
+from scrubber_mue.resolve import DayGroup, day_groups, line_mues
 from scrubber_mue.screen import mue_screen
+from scrubber_mue.settings import MueSettings
 from scrubber_mue.wording import (
     CMS_FAQ_DOS,
     CMS_MUE_PAGE,
@@ -112,11 +115,11 @@ def _day_finding(
     advice: str,
     appealable: bool,
     *,
+    settings: MueSettings,
     summed: bool = True,
 ) -> Finding:
     """The finding for *group* over its MUE; *summed*: the units were added up per date of
     service (so the message says whose day total it was), not compared line by line."""
-    settings = settings_of(ctx)
     plan = plan_day(
         action,
         claim=claim,
@@ -153,8 +156,10 @@ def _day_finding(
     )
 
 
-def _groups_over(claim: Claim, ctx: EditContext, mai: str) -> Iterator[DayGroup]:
-    for group in day_groups(claim, ctx, settings_of(ctx)):
+def _groups_over(
+    claim: Claim, ctx: EditContext, mai: str, settings: MueSettings
+) -> Iterator[DayGroup]:
+    for group in day_groups(claim, ctx, settings):
         over = group.row.mai == mai and group.row.value > 0 and group.over(group.row.value)
         if over and bilateral_pair(group) is None:  # a bilateral pair: MUE010 advises 50
             yield group
@@ -219,7 +224,7 @@ def mai2_day_units_over_policy_mue(claim: Claim, ctx: EditContext) -> Iterator[F
     "would be considered impossible" (CMS), no modifier bypasses it and the MAC cannot
     overturn it (First Coast): the remedy is a claim with fewer units."""
     settings = settings_of(ctx)
-    for group in _groups_over(claim, ctx, "2"):
+    for group in _groups_over(claim, ctx, "2", settings):
         yield _day_finding(
             ctx,
             claim,
@@ -228,6 +233,7 @@ def mai2_day_units_over_policy_mue(claim: Claim, ctx: EditContext) -> Iterator[F
             f"Medicare denies all units of the code for that day; a policy MUE cannot be "
             f"bypassed by modifiers or appealed: bill at most {group.row.value} for the day.",
             appealable=False,
+            settings=settings,
         )
 
 
@@ -243,7 +249,7 @@ def mai3_day_units_over_clinical_mue(claim: Claim, ctx: EditContext) -> Iterator
     highly unlikely", so contractors may allow them at processing or on appeal when medical
     records support them (CMS MUE page; Palmetto). Units are summed per day like MAI 2."""
     settings = settings_of(ctx)
-    for group in _groups_over(claim, ctx, "3"):
+    for group in _groups_over(claim, ctx, "3", settings):
         yield _day_finding(
             ctx,
             claim,
@@ -252,6 +258,7 @@ def mai3_day_units_over_clinical_mue(claim: Claim, ctx: EditContext) -> Iterator
             f"Medicare denies all units of the code for that day unless records support them; "
             f"units above the MUE can be allowed on appeal: {DOCUMENTATION}.",
             appealable=True,
+            settings=settings,
         )
 
 
@@ -275,8 +282,10 @@ def medicaid_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]
         "states); the state's Medicaid NCCI appeal process applies."
     )
     if settings.medicaid_mode == "per_date_of_service":
-        for group in _groups_over(claim, ctx, ""):
-            yield _day_finding(ctx, claim, group, action, advice, appealable=True)
+        for group in _groups_over(claim, ctx, "", settings):
+            yield _day_finding(
+                ctx, claim, group, action, advice, appealable=True, settings=settings
+            )
         return
     for group in day_groups(claim, ctx, settings):
         if group.row.mai or group.row.value == 0:
@@ -293,7 +302,14 @@ def medicaid_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]
             )
             if single.over(group.row.value):
                 yield _day_finding(
-                    ctx, claim, single, action, advice, appealable=True, summed=False
+                    ctx,
+                    claim,
+                    single,
+                    action,
+                    advice,
+                    appealable=True,
+                    settings=settings,
+                    summed=False,
                 )
 
 
@@ -311,7 +327,7 @@ def medicaid_day_total_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Find
     settings = settings_of(ctx)
     if settings.medicaid_mode != "per_line":
         return
-    for group in _groups_over(claim, ctx, ""):
+    for group in _groups_over(claim, ctx, "", settings):
         if len(group.lines) == 1 and not group.prior:
             continue  # one line, nothing earlier: MUE004 already compared it
         yield ctx.finding(
@@ -324,68 +340,6 @@ def medicaid_day_total_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Find
             table_row=group.row.hit.ref(),
             details={"day_total_key": group.key},
         )
-
-
-@edit(
-    "MUE006",
-    summary="MUE value 0: the code is not payable for this program and service type",
-    citation=f"{CMS_MUE_PAGE}; AAPC, https://www.aapc.com/blog/"
-    "44087-dont-chase-your-tail-over-medically-unlikely-edits/",
-    screen=mue_screen,
-)
-def mue_zero_not_payable(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
-    """An MUE of 0 means the code is invalid, not covered, bundled, not separately payable,
-    statutorily excluded or not reasonable and necessary: "not payable", never "no limit"
-    (AAPC). No fix can make the line payable."""
-    settings = settings_of(ctx)
-    for item in line_mues(claim, ctx, settings):
-        row = item.row
-        if row is None or row.value != 0:
-            continue
-        yield ctx.finding(
-            item.line,
-            f"Line {item.line.origin}: {row.code} on {item.line.service_date.isoformat()} has an "
-            f"MUE of 0 ({row.describe()}): the code is not payable "
-            "here. Remove the line or bill the correct code.",
-            appealable=False,
-            carc=settings.carc_for(row.hit.table.program),
-            rarc=settings.rarc,
-            table_row=row.hit.ref(),
-        )
-
-
-@edit(
-    "MUE007",
-    summary="No MUE checked: no table in force on the date of service, or no row for the code",
-    citation=f"{CMS_MUE_PAGE} (not every code has an MUE; some are confidential); docs/mue.md",
-    severity=Severity.INFO,
-    screen=mue_screen,
-)
-def mue_no_data(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
-    """Not every code has an MUE and some values are confidential (CMS MUE page); a missing
-    quarter is an import problem. Either way the line was not checked, and the report says
-    so: no data is never a silent pass."""
-    settings = settings_of(ctx)
-    service_type = service_type_for(claim, settings)
-    for item in line_mues(claim, ctx, settings):
-        if item.row is not None:
-            continue
-        line = item.line
-        on = line.service_date
-        table = ctx.tables.in_force(KIND, ctx.program, service_type, on)
-        label = f"{ctx.program.capitalize()} {service_type} MUE table"
-        if table is None:
-            message = (
-                f"Line {line.origin}: no {label} is in force on {on.isoformat()}; {line.code} "
-                "was not checked against an MUE. Import that quarter's CMS file."
-            )
-        else:
-            message = (
-                f"Line {line.origin}: {line.code} has no row in the {label} effective "
-                f"{table.effective.isoformat()} ({table.source_file}); CMS publishes no MUE "
-                "for it (or keeps it confidential), so it was not checked."
-            )
-        yield ctx.finding(line, message, details={"no_data": "table" if table is None else "row"})
 
 
 MUE_EDITS = (

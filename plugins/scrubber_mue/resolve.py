@@ -9,7 +9,8 @@ on the line's date of service, so a claim spanning a quarter boundary uses two t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Container
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import final
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 KIND = "mue"
+_NONE = Decimal("0")
 
 
 @final
@@ -60,7 +62,18 @@ class MueRow:
 
     def describe(self) -> str:
         """``Medicare practitioner table effective 2026-07-01; MAI 2 Date of Service Edit:
-        Policy; rationale Code Descriptor / CPT Instruction``: the row as a biller reads it."""
+        Policy; rationale Code Descriptor / CPT Instruction``: the row as a biller reads it.
+
+        Worded once per row (a run meets the same rows claim after claim; ``mue_row`` hands
+        out one ``MueRow`` per hit), keyed by identity like ``mue_row``."""
+        cached = _DESCRIBED.get(id(self))
+        if cached is None or cached[0] is not self:
+            if len(_DESCRIBED) >= _MAX_ROWS:
+                _DESCRIBED.clear()
+            cached = _DESCRIBED[id(self)] = (self, self._describe())
+        return cached[1]
+
+    def _describe(self) -> str:
         info = self.hit.table
         parts = [
             f"{info.program.capitalize()} {info.service_type} table effective "
@@ -149,14 +162,14 @@ class DayGroup:
     def last(self) -> date:
         return self.on + timedelta(days=self.days - 1)
 
-    @property
-    def counted(self) -> tuple[Decimal, ...]:
-        return tuple(counted_units(line) for line in self.lines)
+    # derived from ``lines`` once (every edit that reports the group reads them again)
+    counted: tuple[Decimal, ...] = field(init=False, repr=False, compare=False)
+    claim_units: Decimal = field(init=False, repr=False, compare=False)  # over the whole span
 
-    @property
-    def claim_units(self) -> Decimal:
-        """Units of service over the whole span on this claim."""
-        return sum(self.counted, Decimal("0"))
+    def __post_init__(self) -> None:
+        counted = tuple(counted_units(line) for line in self.lines)
+        object.__setattr__(self, "counted", counted)  # frozen: set once, here
+        object.__setattr__(self, "claim_units", sum(counted, Decimal("0")))
 
     @property
     def total(self) -> Decimal:
@@ -177,6 +190,7 @@ class DayGroup:
 
 
 _ROWS: dict[int, MueRow] = {}
+_DESCRIBED: dict[int, tuple[MueRow, str]] = {}
 _MAX_ROWS = 16_384  # distinct codes x versions a run meets; bounds memory either way
 
 
@@ -192,23 +206,11 @@ def mue_row(hit: RowHit) -> MueRow:
     return row
 
 
-_DME_TAXONOMIES: dict[int, tuple[MueSettings, frozenset[str]]] = {}
-
-
 def service_type_for(claim: Claim, settings: MueSettings) -> str:
     """The DME supplier table for a DME supplier's claim, else the profile's table."""
     taxonomy = (claim.billing_taxonomy or "").strip().upper()
-    if taxonomy:
-        # the settings' taxonomies upper-cased once per settings object (keyed by identity;
-        # the entry holds the settings, so its id is never reused while cached)
-        cached = _DME_TAXONOMIES.get(id(settings))
-        if cached is None or cached[0] is not settings:
-            if len(_DME_TAXONOMIES) >= 256:
-                _DME_TAXONOMIES.clear()
-            upper = frozenset(t.upper() for t in settings.dme_taxonomies)
-            cached = _DME_TAXONOMIES[id(settings)] = (settings, upper)
-        if taxonomy in cached[1]:
-            return "dme"
+    if taxonomy and taxonomy in settings.dme_taxonomy_keys:
+        return "dme"
     return settings.service_type
 
 
@@ -232,12 +234,20 @@ def line_mues(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[Li
     return ctx.memo("scrubber_mue.line_mues", lookup)
 
 
-def _prior(ctx: EditContext, line: ServiceLine, key: str) -> Decimal:
-    """Most units on any day of *line*'s span on earlier claims (per day)."""
+def _prior(
+    ctx: EditContext, line: ServiceLine, key: str, billed: Container[tuple[str, date]]
+) -> Decimal:
+    """Most units on any day of *line*'s span on earlier claims (per day). A day *billed*
+    (``ctx.billed_days``) does not hold has none, for any provider: no history asked."""
+    code, first = line.code, line.service_from
     days = min(span_days(line), MAX_SPAN_DAYS)
+    if days == 1:  # the usual line
+        if (code, first) not in billed:
+            return _NONE
+        return ctx.prior_units(code, first, key=key, line=line)
     return max(
-        ctx.prior_units(line.code, line.service_from + timedelta(days=n), key=key, line=line)
-        for n in range(days)
+        ctx.prior_units(code, on, key=key, line=line) if (code, on) in billed else _NONE
+        for on in (first + timedelta(days=n) for n in range(days))
     )
 
 
@@ -250,6 +260,7 @@ def day_groups(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[D
     key = settings.day_total_key
 
     def group() -> tuple[DayGroup, ...]:
+        billed = ctx.billed_days()
         grouped: dict[tuple[str, date, int, str], tuple[MueRow, list[ServiceLine]]] = {}
         for item in line_mues(claim, ctx, settings):
             if item.row is None:
@@ -263,7 +274,7 @@ def day_groups(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[D
                 on=on,
                 row=row,
                 lines=tuple(lines),
-                prior=_prior(ctx, lines[0], key),
+                prior=_prior(ctx, lines[0], key, billed),
                 days=days,
                 key=key,
             )

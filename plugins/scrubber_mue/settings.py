@@ -33,7 +33,7 @@ the payer wins), so every choice is a setting with a documented default:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import final
 
 from scrubber import Setting, SettingsSection
@@ -126,6 +126,12 @@ class MueSettings:
     medicaid_carc: str
     rarc: str
     day_total_key: str
+    # the DME taxonomies upper-cased, as a claim's billing taxonomy is compared with them
+    dme_taxonomy_keys: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        keys = frozenset(t.upper() for t in self.dme_taxonomies)
+        object.__setattr__(self, "dme_taxonomy_keys", keys)  # frozen: set once, here
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Setting]) -> MueSettings:

@@ -25,14 +25,13 @@ from scrubber._models import Attachment, Claim, ServiceLine, SourceRef
 from scrubber._profiles import Profile, load_profile
 from scrubber._tables import ParsedTable
 from scrubber.testing import make_claim, make_line, make_table, run_edit
+from scrubber_mue.checks import mue_no_data, mue_zero_not_payable
 from scrubber_mue.edits import (
     mai1_line_units_over_mue,
     mai2_day_units_over_policy_mue,
     mai3_day_units_over_clinical_mue,
     medicaid_day_total_over_mue,
     medicaid_units_over_mue,
-    mue_no_data,
-    mue_zero_not_payable,
 )
 from scrubber_mue.settings import MUE_SECTION
 

@@ -1,0 +1,63 @@
+"""A fixed claim is written from the bytes it was read from: the loops no fix touched are
+copied whole, so the split into claim-level part and loops 2400 must be exact, and a rewritten
+amount keeps the input's form."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scrubber_x12.payloads import ClaimBlock
+from scrubber_x12.render import format_like
+from scrubber_x12.tokenizer import Delimiters
+
+# LX alone, LX with its number, and look-alikes that do not start a loop 2400
+BODIES = ["LX*1", "LX", "LXA*1", "NTE*ADD*LX*2", "SV1*HC:99213*10*UN*1", "REF*6R*LX", "DTP*472"]
+
+
+@st.composite
+def blocks(draw: st.DrawFn) -> tuple[bytes, Delimiters]:
+    terminator = draw(st.sampled_from(["~", "\n"]))
+    delimiters = Delimiters(element="*", repetition="^", component=":", segment=terminator)
+    spaces = ["", "\r\n", " "] if terminator == "\n" else ["", "\n", "\r\n", " "]
+    bodies = ["CLM*C1*10***11:B:1*Y*A*Y*Y", *draw(st.lists(st.sampled_from(BODIES), max_size=9))]
+    raw = "".join(draw(st.sampled_from(spaces)) + body + terminator for body in bodies)
+    return raw.encode("latin-1"), delimiters
+
+
+@given(blocks())
+def test_the_loops_are_the_segments_split_out(case: tuple[bytes, Delimiters]) -> None:
+    raw, delimiters = case
+    block = ClaimBlock(raw, 30, raw.count(delimiters.terminator), delimiters)
+    header, loops = block.loops()
+    # the same cut as segment by segment (the header, then one part per LX with its sub-loops)
+    assert header == b"".join(s.raw for s in block.header)
+    assert loops == tuple(b"".join(s.raw for s in loop) for loop in block.lines)
+    assert header + b"".join(loops) == raw
+
+
+@given(
+    value=st.decimals(min_value=-(10**12), max_value=10**12, places=4, allow_nan=False),
+    original=st.sampled_from(["1", "10", "10.0", "10.00", "0.5", "100.000"]),
+)
+def test_an_amount_keeps_the_inputs_decimals_when_that_loses_nothing(
+    value: Decimal, original: str
+) -> None:
+    text = format_like(value, original)
+    assert Decimal(text) == value and "E" not in text
+    decimals = len(original.partition(".")[2])
+    if value == round(value, decimals):
+        assert len(text.partition(".")[2]) == decimals
+    else:
+        assert text == format(value.normalize(), "f")
+
+
+def test_an_amount_already_in_the_inputs_form_is_written_as_it_is() -> None:
+    assert format_like(Decimal("17.17"), "51.50") == "17.17"
+    assert format_like(Decimal("-0.50"), "1.00") == "-0.50"
+    assert format_like(Decimal("1"), "3") == "1"
+    assert format_like(Decimal("17"), "51.50") == "17.00"
+    assert format_like(Decimal("1E+2"), "3") == "100"
+    assert format_like(Decimal("0.125"), "1.00") == "0.125"
