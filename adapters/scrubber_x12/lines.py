@@ -19,12 +19,10 @@ from decimal import Decimal
 from functools import cache
 from typing import NamedTuple
 
-from scrubber import Attachment, ServiceLine, SourceRef
+from scrubber import Attachment, ServiceLine
 from scrubber_x12.values import (
     CACHE_MAX,
     CHARGES,
-    FORMAT,
-    MAX_LINES,
     POINTERS,
     QUANTITY_DIGITS,
     SERVICE_DATES,
@@ -131,29 +129,11 @@ def read_lines(
                             units_text, place, pointers_text, dates, control, None, None, (),
                             component,
                         )  # fmt: skip
-                    else:  # what _finish_line gives for values known good, without the call
-                        pointers = POINTERS.get((pointers_text, component))
-                        if pointers is None:
-                            pointers = parse_pointers(pointers_text, component)
-                        line = ServiceLine.trusted(
-                            number=position,
-                            code_system=composite[0],
-                            code=composite[1],
-                            modifiers=_modifiers(composite) if len(composite) > 2 else (),
-                            charge=charge,
-                            unit_basis=basis or "UN",
-                            units=units,
-                            minutes=units if basis == "MJ" else None,
-                            place_of_service=place or None,
-                            diagnosis_pointers=pointers,
-                            service_from=dates[0],
-                            service_to=dates[1],
-                            control_number=control,
-                            origin=position,
-                            source=SourceRef.trusted(
-                                f"segment {number}", number, FORMAT, MAX_LINES
-                            ),
-                        )
+                    else:  # what _finish_line gives for values known good, without its checks
+                        line = _made_line(
+                            position, composite, charge, basis, units, place, pointers_text,
+                            component, dates, control, None, None, (), number,
+                        )  # fmt: skip
         if line is None:  # any other shape: segment by segment, up to the next LX
             after = index + 1
             while after < count and segments[after][:3] != lx_head and segments[after] != "LX":
@@ -248,6 +228,19 @@ def _finish_line(
     # constructor, which names the problem.
     if dates[1] is not None and dates[1] < dates[0]:
         _refuse(position, composite[1], units, charge, dates, lx_number)
+    return _made_line(
+        position, composite, charge, basis, units, place, pointers_text, component, dates,
+        control, rendering, note, attachments, lx_number,
+    )  # fmt: skip
+
+
+def _made_line(
+    position: int, composite: list[str], charge: Decimal, basis: str, units: Decimal,
+    place: str, pointers_text: str, component: str, dates: tuple[date, date | None],
+    control: str | None, rendering: str | None, note: str | None,
+    attachments: tuple[Attachment, ...], lx_number: int,
+) -> ServiceLine:  # fmt: skip
+    """The model line from values both read paths have already checked (no constructor)."""
     pointers = POINTERS.get((pointers_text, component))
     if pointers is None:
         pointers = parse_pointers(pointers_text, component)
