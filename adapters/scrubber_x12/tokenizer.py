@@ -164,6 +164,69 @@ def _skip_to_isa(buffer: bytes, number: int) -> bytes:
     return stripped
 
 
+class _Chunks:
+    """The input's chunks, taken one at a time as the buffer needs more."""
+
+    __slots__ = ("_chunks", "exhausted")
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self.exhausted = False
+
+    def take(self) -> bytes:
+        """The next non-empty chunk, or ``b""`` (and ``exhausted``) at the end of input."""
+        for chunk in self._chunks:
+            if chunk:
+                return chunk
+        self.exhausted = True
+        return b""
+
+
+def _interchange(buffer: bytes, number: int, source: _Chunks) -> tuple[Segment | None, bytes]:
+    """Between interchanges: whitespace, then an ISA of 106 fixed-width bytes. Returns the ISA
+    segment and the bytes after it; at the end of input, the trailing line breaks after the
+    last IEA as a segment without a tag (None if there are none) and no bytes."""
+    stripped = _skip_to_isa(buffer, number)
+    while len(stripped) < ISA_LENGTH and not source.exhausted:
+        more = source.take()
+        if not more:
+            break
+        buffer += more
+        stripped = _skip_to_isa(buffer, number)
+    if not stripped:
+        if number == 0:
+            raise _error("empty input", 1)
+        tail = Segment(number + 1, "", buffer, len(buffer), _NO_DELIMITERS) if buffer else None
+        return tail, b""
+    prefix_length = len(buffer) - len(stripped)
+    delimiters = parse_isa(stripped, number + 1)
+    end = prefix_length + ISA_LENGTH
+    return Segment(number + 1, "ISA", buffer[:end], prefix_length, delimiters), buffer[end:]
+
+
+def _more(buffer: bytes, number: int, source: _Chunks) -> bytes:
+    """*buffer*, which holds no complete segment, with the next chunk; or the error that says
+    why no segment will come (too long to be X12, truncated input)."""
+    if len(buffer) > _MAX_SEGMENT:
+        raise _error("no segment terminator found: not X12 or binary data", number + 1)
+    more = source.take()
+    if more:
+        return buffer + more
+    if buffer.strip(_WHITESPACE):
+        raise _error("input ends inside a segment (truncated)", number + 1)
+    raise _error("input ends before the interchange trailer IEA (truncated)", number + 1)
+
+
+def _new_tag(head: bytes, number: int, tags: dict[bytes, str]) -> str:
+    """The text of segment id *head*, checked the first time a file uses it (then kept in
+    *tags*, so the hot loops pay one dict lookup per segment)."""
+    tag = head.decode("latin-1")
+    if not _is_tag(tag):
+        raise _error("not an X12 segment (bad segment id or binary data)", number)
+    tags[head] = tag
+    return tag
+
+
 def tokenize(chunks: Iterable[bytes]) -> Iterator[Segment]:
     """Split *chunks* into segments. Raises ``AdapterError`` (with a segment position) for
     input that is not X12: no ISA, a bad ISA, a segment id that is not one, a segment without
@@ -173,50 +236,24 @@ def tokenize(chunks: Iterable[bytes]) -> Iterator[Segment]:
     delimiters: Delimiters | None = None
     terminator = separator = b""
     tags: dict[bytes, str] = {}  # segment ids already checked, and their text
-    source = iter(chunks)
-    exhausted = False
-
-    def fill() -> bool:
-        nonlocal buffer, exhausted
-        for chunk in source:
-            if chunk:
-                buffer += chunk
-                return True
-        exhausted = True
-        return False
-
+    source = _Chunks(chunks)
     while True:
         if delimiters is None:
-            # Between interchanges: whitespace, then an ISA of 106 fixed-width bytes.
-            stripped = _skip_to_isa(buffer, number)
-            while len(stripped) < ISA_LENGTH and not exhausted:
-                if not fill():
-                    break
-                stripped = _skip_to_isa(buffer, number)
-            if not stripped:
-                if number == 0:
-                    raise _error("empty input", 1)
-                if buffer:  # trailing line breaks after the last IEA
-                    yield Segment(number + 1, "", buffer, len(buffer), _NO_DELIMITERS)
+            isa, buffer = _interchange(buffer, number, source)
+            if isa is None or not isa.tag:
+                if isa is not None:
+                    yield isa
                 return
-            prefix_length = len(buffer) - len(stripped)
-            delimiters = parse_isa(stripped, number + 1)
+            delimiters = isa.delimiters
             terminator = delimiters.terminator
             separator = delimiters.element.encode("latin-1")
             number += 1
-            end = prefix_length + ISA_LENGTH
-            yield Segment(number, "ISA", buffer[:end], prefix_length, delimiters)
-            buffer = buffer[end:]
+            yield isa
             continue
         cut = buffer.find(terminator)
         if cut < 0:
-            if len(buffer) > _MAX_SEGMENT:
-                raise _error("no segment terminator found: not X12 or binary data", number + 1)
-            if fill():
-                continue
-            if buffer.strip(_WHITESPACE):
-                raise _error("input ends inside a segment (truncated)", number + 1)
-            raise _error("input ends before the interchange trailer IEA (truncated)", number + 1)
+            buffer = _more(buffer, number, source)
+            continue
         # Split every complete segment in the buffer at once (the hot loop).
         parts = buffer.split(terminator)
         buffer = parts.pop()
@@ -224,12 +261,7 @@ def tokenize(chunks: Iterable[bytes]) -> Iterator[Segment]:
             body = part.lstrip(_WHITESPACE)
             head = body[:4].partition(separator)[0]
             number += 1
-            tag = tags.get(head)
-            if tag is None:  # first time this id is seen in the file: check it once
-                tag = head.decode("latin-1")
-                if not _is_tag(tag):
-                    raise _error("not an X12 segment (bad segment id or binary data)", number)
-                tags[head] = tag
+            tag = tags.get(head) or _new_tag(head, number, tags)
             yield Segment(number, tag, part + terminator, len(part) - len(body), delimiters)
             if tag == "IEA":
                 # The next interchange may declare other delimiters: re-read from its ISA.
@@ -288,40 +320,20 @@ def tokenize_runs(chunks: Iterable[bytes]) -> Iterator[Segment | Run]:
     terminator = separator = b""
     claim_end = other_end = odd_terminator = re.compile(b"")
     tags: dict[bytes, str] = {}
-    source = iter(chunks)
-    exhausted = False
-
-    def fill() -> bool:
-        nonlocal buffer, exhausted
-        for chunk in source:
-            if chunk:
-                buffer += chunk
-                return True
-        exhausted = True
-        return False
-
+    source = _Chunks(chunks)
     while True:
         if delimiters is None:
-            stripped = _skip_to_isa(buffer, number)
-            while len(stripped) < ISA_LENGTH and not exhausted:
-                if not fill():
-                    break
-                stripped = _skip_to_isa(buffer, number)
-            if not stripped:
-                if number == 0:
-                    raise _error("empty input", 1)
-                if buffer:
-                    yield Segment(number + 1, "", buffer, len(buffer), _NO_DELIMITERS)
+            isa, buffer = _interchange(buffer, number, source)
+            if isa is None or not isa.tag:
+                if isa is not None:
+                    yield isa
                 return
-            prefix_length = len(buffer) - len(stripped)
-            delimiters = parse_isa(stripped, number + 1)
+            delimiters = isa.delimiters
             terminator = delimiters.terminator
             separator = delimiters.element.encode("latin-1")
             claim_end, other_end, odd_terminator = _run_patterns(terminator, separator)
             number += 1
-            end = prefix_length + ISA_LENGTH
-            yield Segment(number, "ISA", buffer[:end], prefix_length, delimiters)
-            buffer = buffer[end:]
+            yield isa
             continue
         position = 0
         waiting = False  # for the end of a run that lies beyond the buffer
@@ -332,15 +344,10 @@ def tokenize_runs(chunks: Iterable[bytes]) -> Iterator[Segment | Run]:
             part = buffer[position:cut]
             body = part.lstrip(_WHITESPACE)
             head = body[:4].partition(separator)[0]
-            tag = tags.get(head)
-            if tag is None:
-                tag = head.decode("latin-1")
-                if not _is_tag(tag):
-                    raise _error("not an X12 segment (bad segment id or binary data)", number + 1)
-                tags[head] = tag
+            tag = tags.get(head) or _new_tag(head, number + 1, tags)
             if tag not in ENVELOPE_TAGS:
                 found = (claim_end if tag == "CLM" else other_end).search(buffer, cut)
-                if found is None and not exhausted:
+                if found is None and not source.exhausted:
                     waiting = True
                     break
                 stop = found.start() + 1 if found else buffer.rfind(terminator) + 1
@@ -365,16 +372,8 @@ def tokenize_runs(chunks: Iterable[bytes]) -> Iterator[Segment | Run]:
         buffer = buffer[position:]
         if delimiters is None:
             continue
-        if waiting:
-            fill()
-            continue
-        if len(buffer) > _MAX_SEGMENT:
-            raise _error("no segment terminator found: not X12 or binary data", number + 1)
-        if fill():
-            continue
-        if buffer.strip(_WHITESPACE):
-            raise _error("input ends inside a segment (truncated)", number + 1)
-        raise _error("input ends before the interchange trailer IEA (truncated)", number + 1)
+        # a run's end lies beyond the buffer (a chunk more), or no segment is complete
+        buffer = buffer + source.take() if waiting else _more(buffer, number, source)
 
 
 def _good_part(raw: bytes, terminator: bytes, separator: bytes) -> tuple[bytes, int]:
