@@ -47,6 +47,7 @@ __all__ = ["CODE_PATTERN", "Edit", "EditContext", "PhaseEdits", "Screen", "edit"
 T = TypeVar("T")
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2,6}[0-9]{3}$")
+_MAX_CHOSEN = 4096  # combinations of watched codes remembered per phase (the rest computed)
 
 Check = Callable[[Claim, "EditContext"], Iterable[Finding]]
 # Which edits sharing the screen may find anything on the claim: True all, False none, or
@@ -133,13 +134,16 @@ class PhaseEdits:
     screen every edit of the phase shares (None when they do not all share one): the engine
     then asks it once and skips the phase on a claim it passes."""
 
-    __slots__ = ("_always", "_everyone", "_watched", "edits", "screen")
+    __slots__ = ("_always", "_chosen", "_everyone", "_watched", "edits", "screen")
 
     def __init__(self, edits: Iterable[Edit]) -> None:
         self.edits = tuple(sorted(edits, key=lambda e: e.code))
         self._everyone = tuple(e.codes is None for e in self.edits)
         self._always = tuple(e for e in self.edits if e.codes is None)
         self._watched = frozenset().union(*(e.codes for e in self.edits if e.codes is not None))
+        # the edits for each set of watched codes a claim bills, made once: the sets are the
+        # combinations of watched codes claims bill together, a handful in a real batch
+        self._chosen: dict[frozenset[str], tuple[Edit, ...]] = {}
         shared = len({id(e.screen) for e in self.edits}) == 1  # by identity, as the engine
         self.screen: Screen | None = self.edits[0].screen if shared else None
 
@@ -153,12 +157,19 @@ class PhaseEdits:
                 break
         else:
             return self._always
-        billed = {line.code for line in claim.lines}
-        return tuple(
-            e
-            for e, always in zip(self.edits, self._everyone, strict=True)
-            if always or not billed.isdisjoint(e.codes or ())
-        )
+        key = watched.intersection([line.code for line in claim.lines])
+        chosen = self._chosen.get(key)
+        if chosen is None:  # a set of watched codes not seen before: at most one per subset
+            chosen = tuple(
+                e
+                for e, always in zip(self.edits, self._everyone, strict=True)
+                if always or not key.isdisjoint(e.codes or ())
+            )
+            if chosen == self.edits:  # the phase's own tuple: its shared screen then serves
+                chosen = self.edits
+            if len(self._chosen) < _MAX_CHOSEN:  # thread-safe: every thread stores the same
+                self._chosen[key] = chosen
+        return chosen
 
     def __iter__(self) -> Iterator[Edit]:
         return iter(self.edits)
@@ -179,7 +190,17 @@ class EditContext:
     ``medicaid``).
     """
 
-    __slots__ = ("_history", "_memo", "as_of", "claim", "edit", "payer", "program", "tables")
+    __slots__ = (
+        "_history",
+        "_made",
+        "_memo",
+        "as_of",
+        "claim",
+        "edit",
+        "payer",
+        "program",
+        "tables",
+    )
 
     def __init__(
         self,
@@ -201,6 +222,9 @@ class EditContext:
         self.as_of = as_of
         self._history = history
         self._memo = memo  # made on the first ``memo`` call: most phases of a claim never ask
+        # set by the engine for each round: the line findings ``finding`` made, already
+        # placed on their input line (see ``finding``); None outside the engine
+        self._made: dict[int, Finding] | None = None
 
     def _next_phase(self, edit: Edit, claim: Claim) -> None:
         """For the engine: the context serves the next phase, on *claim* (as the previous
@@ -259,15 +283,29 @@ class EditContext:
         details: Mapping[str, str] | None = None,
         code: str | None = None,
     ) -> Finding:
-        """A finding of this edit on this claim (and *line*, a line or its number)."""
+        """A finding of this edit on this claim (and *line*, a line or its number).
+
+        In the engine a line finding is made placed: ``line`` is the input line (the
+        ``origin`` of the claim's line *line*) and ``output_lines`` the line as this phase
+        sees it, which the engine follows through the fixes applied after it (it knows the
+        finding by identity, in ``_made``); the finding is then made once, not remade when
+        it is placed. Outside the engine (``scrubber.testing.run_edit``) ``line`` is *line*
+        as given, as the engine would have read it."""
         number = line.number if isinstance(line, ServiceLine) else line
+        output_lines: tuple[int, ...] = ()
+        made = self._made
+        if made is not None and number is not None:
+            lines = self.claim.lines
+            if 1 <= number <= len(lines):
+                output_lines = (number,)
+                number = lines[number - 1].origin
         finding: Finding = make_finding(
             code or self.edit.code,
             severity or self.edit.severity,
             message,
             self.claim.id,
             number,
-            (),
+            output_lines,
             appealable,
             carc,
             rarc,
@@ -277,4 +315,6 @@ class EditContext:
             field,
             tuple(sorted(details.items())) if details else (),
         )
+        if output_lines and made is not None:
+            made[id(finding)] = finding  # kept alive here, so the id names this finding only
         return finding

@@ -42,7 +42,7 @@ from scrubber._findings import (
     Severity,
     UnreadableClaim,
 )
-from scrubber._fixes import Fix, RemoveLine, apply_fixes
+from scrubber._fixes import Fix, RejectedFix, RemoveLine, apply_fixes
 from scrubber._formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
 from scrubber._history import ClaimHistory
 from scrubber._models import Claim
@@ -53,7 +53,14 @@ from scrubber._placing import (
     unreadable,
 )
 from scrubber._profiles import PayerProfile, Profile
-from scrubber._rounds import MAX_ROUNDS, UNSETTLED_CODE, Round, claim_result, make_round
+from scrubber._rounds import (
+    MAX_ROUNDS,
+    UNSETTLED_CODE,
+    Round,
+    claim_result,
+    make_applied,
+    make_round,
+)
 from scrubber._run_tables import RunTables
 from scrubber._tables import ReferenceTables, TableInfo
 
@@ -213,10 +220,10 @@ class Run:
         One ``EditContext`` serves every edit of the run (``ctx.edit`` points at the edit
         running, ``ctx.claim`` at the claim as the phase sees it, the memo is the phase's);
         of the edits that share a screen only those it names run (none on a claim it
-        passes); a round without findings has nothing to place."""
+        passes); a round without findings has nothing to place, and the line findings
+        ``ctx.finding`` made (``made``) come placed on their input line already."""
         engine = self.engine
         strict = engine.options.strict
-        as_of = engine.options.as_of
         current = claim
         stages: list[tuple[Claim, int]] = []  # (claim at the phase's start, findings before)
         line_maps: list[tuple[tuple[int, ...], ...]] = []
@@ -224,10 +231,12 @@ class Run:
         applied: list[AppliedFix] = []
         failures: list[EditFailure] = []
         revisit = False  # a fix removed a line the edits had judged the claim with
+        made: dict[int, Finding] = {}
         ctx = self._ctx
         if ctx is not None:
             ctx.payer = payer
             ctx.program = program
+            ctx._made = made
         for phase, phase_edits in engine.phases:
             stages.append((current, len(findings)))
             line_maps.append(())
@@ -241,12 +250,13 @@ class Run:
                     tables=self._tables,
                     payer=payer,
                     program=program,
-                    as_of=as_of,
+                    as_of=engine.options.as_of,
                     history=self.history,
                 )
+                ctx._made = made
             else:
                 ctx._next_phase(selected[0], current)  # the phase's claim, an empty memo
-            screened: dict[int, bool | Container[str]] = {}
+            screened: dict[int, bool | Container[str]] | None = {}
             shared = phase_edits.screen
             if shared is not None and selected is phase_edits.edits:
                 # every edit of the phase rests on one screen: a claim it passes skips the phase
@@ -255,12 +265,12 @@ class Run:
                     continue
                 if answer is not True:  # the codes of the edits that may find anything
                     selected = tuple(e for e in selected if e.code in answer)
-                screened[id(shared)] = True  # the edits left are those it passed
+                screened = None  # the edits left are those it passed
             proposed: list[tuple[str, Fix]] = []
             for item in selected:
                 ctx.edit = item
                 screen = item.screen
-                if screen is not None:
+                if screen is not None and screened is not None:
                     passed = screened.get(id(screen))
                     if passed is None:
                         passed = screened[id(screen)] = _screen(screen, current, ctx, strict)
@@ -285,42 +295,50 @@ class Run:
                     continue
                 if not produced:
                     continue
-                findings.extend(produced)
+                findings += produced
                 for found in produced:
                     if found.fixes:
-                        proposed.extend([(item.code, fix) for fix in found.fixes])
+                        by = item.code
+                        proposed += [(by, fix) for fix in found.fixes]
             if not proposed:
                 continue
             outcome = apply_fixes(current, proposed)
-            findings.extend(
-                Finding(
-                    code=CONFLICT_CODE,
-                    severity=Severity.WARNING,
-                    message=f"fix {type(r.fix).__name__} from {r.by} not applied: {r.reason}",
-                    claim_id=claim.id,
-                    line=getattr(r.fix, "line", None),
-                    citation=CONFLICT_CITATION,
-                )
-                for r in outcome.rejected
-            )
+            if outcome.rejected:
+                findings += [_conflict(claim.id, r) for r in outcome.rejected]
+            if not outcome.applied:
+                continue
             current = outcome.claim
             line_maps[-1] = outcome.line_map
-            applied.extend(AppliedFix(by=by, phase=phase, fix=fix) for by, fix in outcome.applied)
+            applied += [make_applied(by, phase, fix) for by, fix in outcome.applied]
             # a line removed is gone from under what the edits judged beside it: an earlier
             # phase's (the pair of add-on lines, the initial service the cap removed) or this
             # phase's own (an add-on under its threshold removed while the primary was coded
             # beside it); units a cap reduced, lines split, notes and attachments are
             # recognised by the edits and fixes on a later scrub
-            revisit = revisit or any(isinstance(f, RemoveLine) for _, f in outcome.applied)
+            if not revisit:
+                revisit = any(type(f) is RemoveLine for _, f in outcome.applied)
         return make_round(
             current,
             # the common case, no finding: nothing to place
-            place_lines(findings, stages, line_maps) if findings else findings,
+            place_lines(findings, stages, line_maps, made) if findings else findings,
             tuple(applied) if applied else (),
             tuple(failures) if failures else (),
             line_maps,
             revisit,
         )
+
+
+def _conflict(claim_id: str, rejected: RejectedFix) -> Finding:
+    """The ``SCR001`` warning on a fix ``apply_fixes`` did not apply."""
+    return Finding(
+        code=CONFLICT_CODE,
+        severity=Severity.WARNING,
+        message=f"fix {type(rejected.fix).__name__} from {rejected.by} not applied: "
+        f"{rejected.reason}",
+        claim_id=claim_id,
+        line=getattr(rejected.fix, "line", None),
+        citation=CONFLICT_CITATION,
+    )
 
 
 def _screen(screen: Screen, claim: Claim, ctx: EditContext, strict: bool) -> bool | Container[str]:

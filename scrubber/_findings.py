@@ -106,7 +106,7 @@ class Finding:
     def sort_key(self) -> tuple[int, str, str]:
         return (0 if self.line is None else self.line, self.code, self.message)
 
-    def placed(self, line: int, output_lines: tuple[int, ...]) -> Finding:
+    def placed(self, line: int | None, output_lines: tuple[int, ...]) -> Finding:
         """A copy naming input *line* and its *output_lines* (what the engine does to every
         line finding), made without the constructor: every other field is this finding's."""
         placed: Finding = make_finding(

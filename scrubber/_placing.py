@@ -8,6 +8,8 @@ claim's result comes through the engine's one channel.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from scrubber._findings import Finding, Severity, UnreadableClaim
 from scrubber._formats import ClaimPiece
 from scrubber._models import Claim
@@ -35,26 +37,48 @@ def place_lines(
     findings: list[Finding],
     stages: list[tuple[Claim, int]],
     line_maps: list[tuple[tuple[int, ...], ...]],
+    made: Mapping[int, Finding] | None = None,
 ) -> list[Finding]:
     """Set each finding's ``line`` to its input line and ``output_lines`` to where it went.
 
     A finding made in phase *k* names a line of the claim as phase *k* began; its input line
     is that line's ``origin``, and its output lines follow the line through the fixes of
-    phase *k* and every later phase (``FixOutcome.line_map``)."""
+    phase *k* and every later phase (``FixOutcome.line_map``). A finding in *made* (by
+    identity: ``EditContext.finding`` made it) already names its input line, and its
+    ``output_lines`` hold its line as phase *k* saw it: only that is followed, and the
+    finding is copied only when the fixes moved its line (most of them stay as made)."""
     placed: list[Finding] = []
+    last = len(stages) - 1
     for k, (stage, start) in enumerate(stages):
-        end = stages[k + 1][1] if k + 1 < len(stages) else len(findings)
+        end = stages[k + 1][1] if k < last else len(findings)
+        if start == end:
+            continue
+        later = [line_map for line_map in line_maps[k:] if line_map]
         for finding in findings[start:end]:
+            if made is not None and made.get(id(finding)) is finding:
+                if later:
+                    where = _follow(finding.output_lines, later)
+                    if where != finding.output_lines:
+                        finding = finding.placed(finding.line, where)
+                placed.append(finding)
+                continue
             number = finding.line
             if number is None or not 1 <= number <= len(stage.lines):
                 placed.append(finding)
                 continue
-            where: tuple[int, ...] = (number,)
-            for line_map in line_maps[k:]:
-                if line_map:
-                    where = tuple(n for w in where for n in line_map[w - 1])
+            where = _follow((number,), later)
             placed.append(finding.placed(stage.lines[number - 1].origin, where))
     return placed
+
+
+LineMap = tuple[tuple[int, ...], ...]
+
+
+def _follow(where: tuple[int, ...], line_maps: list[LineMap]) -> tuple[int, ...]:
+    """The lines *where* became through *line_maps* (each a phase's, in order)."""
+    for line_map in line_maps:
+        where = tuple(n for w in where for n in line_map[w - 1])
+    return where
 
 
 def unreadable(piece: ClaimPiece) -> UnreadableClaim:

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, final
 
-from scrubber._findings import AppliedFix, ClaimResult, EditFailure, Finding, Severity
+from scrubber._findings import AppliedFix, ClaimResult, EditFailure, Finding, Phase, Severity
+from scrubber._fix_records import Fix
 from scrubber._models import Claim, _maker
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "UNSETTLED_CODE",
     "Round",
     "claim_result",
+    "make_applied",
     "make_round",
     "merge_rounds",
     "unsettled",
@@ -88,6 +90,9 @@ make_round: Callable[
     ],
     Round,
 ] = _trusted_maker(Round, ("claim", "findings", "applied", "failures", "line_maps", "revisit"))
+make_applied: Callable[[str, Phase, Fix], AppliedFix] = _trusted_maker(
+    AppliedFix, ("by", "phase", "fix")
+)
 _make_result = _trusted_maker(
     ClaimResult, ("original", "claim", "findings", "applied", "failures", "payer")
 )
