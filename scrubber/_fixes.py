@@ -35,7 +35,15 @@ from scrubber._fix_records import (
     SplitLine,
     SplitPart,
 )
-from scrubber._models import _MAKE_CLAIM, _MAKE_LINE, MAX_MODIFIERS, Attachment, Claim, ServiceLine
+from scrubber._models import (
+    _MAKE_CLAIM,
+    _MAKE_LINE,
+    MAX_MODIFIERS,
+    Attachment,
+    Claim,
+    ServiceLine,
+    _maker,
+)
 
 __all__ = [
     "LAST_LINE",
@@ -225,9 +233,15 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
     and keep their ``origin``. Returns the new claim (the same object when nothing applied),
     what was applied, and what was rejected with the reason (a conflict, a line that does not
     exist, more than four modifiers ...). Never raises for a bad fix: it is rejected instead.
+
+    Only the lines a fix names are visited; the others are kept as they are (the very
+    objects), and when every line stays one line (no split into several, no removal: most
+    fixes) the line map is the identity and nothing is renumbered.
     """
     if not fixes:
-        return FixOutcome(claim=claim, applied=(), rejected=())
+        return _outcome(claim, (), (), ())
+    lines = claim.lines
+    count = len(lines)
     per_line: dict[int, list[tuple[str, Fix]]] = {}
     claim_level: list[tuple[str, Fix]] = []
     rejected: list[RejectedFix] = []
@@ -235,22 +249,21 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
         target = fix.line
         if target is None:
             claim_level.append((by, fix))
-        elif 1 <= target <= len(claim.lines):
-            per_line.setdefault(target, []).append((by, fix))
+        elif 1 <= target <= count:
+            held = per_line.get(target)
+            if held is None:
+                per_line[target] = [(by, fix)]
+            else:
+                held.append((by, fix))
         else:
             rejected.append(RejectedFix(by=by, fix=fix, reason=f"claim has no line {target}"))
 
     applied: list[tuple[str, Fix]] = []
-    new_lines: list[ServiceLine] = []
-    line_map: list[tuple[int, ...]] = []
-    for line in claim.lines:
-        line_fixes = per_line.get(line.number)
-        if line_fixes is None:  # most lines: no fix names them
-            new_lines.append(line)
-            line_map.append((len(new_lines),))
-            continue
-        current = [line]
-        for by, fix, conflict in _check_line_fixes(line_fixes):
+    # what each named line became (one line, its parts, or none), by its number
+    became: dict[int, list[ServiceLine]] = {}
+    for number in sorted(per_line):
+        current = [lines[number - 1]]
+        for by, fix, conflict in _check_line_fixes(per_line[number]):
             if conflict:
                 rejected.append(RejectedFix(by=by, fix=fix, reason=conflict))
                 continue
@@ -263,18 +276,38 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
                 continue
             current = changed
             applied.append((by, fix))
-        line_map.append(tuple(range(len(new_lines) + 1, len(new_lines) + len(current) + 1)))
-        new_lines.extend(current)
+        became[number] = current
 
-    if not new_lines:  # only RemoveLine empties a claim: refuse those, keep the rest
-        kept = [(by, fix) for by, fix in fixes if not isinstance(fix, RemoveLine)]
-        outcome = apply_fixes(claim, kept)
-        refused = tuple(
-            RejectedFix(by=by, fix=fix, reason=LAST_LINE)
-            for by, fix in fixes
-            if isinstance(fix, RemoveLine)
+    if any(len(parts) != 1 for parts in became.values()):  # a split or a removal
+        new_lines: list[ServiceLine] = []
+        line_map: tuple[tuple[int, ...], ...] = ()
+        spans: list[tuple[int, ...]] = []
+        for line in lines:
+            parts = became.get(line.number)
+            if parts is None:
+                parts = [line]
+            spans.append(tuple(range(len(new_lines) + 1, len(new_lines) + len(parts) + 1)))
+            new_lines.extend(parts)
+        if not new_lines:  # only RemoveLine empties a claim: refuse those, keep the rest
+            kept = [(by, fix) for by, fix in fixes if not isinstance(fix, RemoveLine)]
+            outcome = apply_fixes(claim, kept)
+            refused = tuple(
+                RejectedFix(by=by, fix=fix, reason=LAST_LINE)
+                for by, fix in fixes
+                if isinstance(fix, RemoveLine)
+            )
+            return replace(outcome, rejected=outcome.rejected + refused)
+        line_map = tuple(spans)
+        renumbered = tuple(
+            ln if ln.number == n else _line_with(ln, number=n) for n, ln in enumerate(new_lines, 1)
         )
-        return replace(outcome, rejected=outcome.rejected + refused)
+    else:  # every line is still one line, at its number
+        line_map = _identity(count)
+        renumbered = (
+            tuple(became[n][0] if n in became else ln for n, ln in enumerate(lines, 1))
+            if became
+            else lines
+        )
 
     note, attachments = claim.note, claim.attachments
     for by, fix in claim_level:
@@ -294,10 +327,7 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
         applied.append((by, fix))
 
     if not applied:
-        return FixOutcome(claim=claim, applied=(), rejected=tuple(rejected))
-    renumbered = tuple(
-        ln if ln.number == n else _line_with(ln, number=n) for n, ln in enumerate(new_lines, 1)
-    )
+        return _outcome(claim, (), tuple(rejected), ())
     delta = sum((ln.charge for ln in renumbered), Decimal("0")) - claim.line_charge_total
     fixed = _claim_with(
         claim,
@@ -306,9 +336,21 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
         note=note,
         attachments=attachments,
     )
-    return FixOutcome(
-        claim=fixed, applied=tuple(applied), rejected=tuple(rejected), line_map=tuple(line_map)
-    )
+    return _outcome(fixed, tuple(applied), tuple(rejected), line_map)
+
+
+# ``_outcome(claim, applied, rejected, line_map)``: a ``FixOutcome`` without the frozen
+# dataclass's ``__init__`` (it has no checks); one per phase that proposed fixes.
+_outcome = _maker(FixOutcome)
+
+_IDENTITY: list[tuple[tuple[int, ...], ...]] = [()]
+
+
+def _identity(count: int) -> tuple[tuple[int, ...], ...]:
+    """The line map of *count* lines that each stayed one line at its number."""
+    while len(_IDENTITY) <= count:
+        _IDENTITY.append(tuple((n,) for n in range(1, len(_IDENTITY) + 1)))
+    return _IDENTITY[count]
 
 
 def _apply_to_line(claim: Claim, current: list[ServiceLine], fix: Fix) -> list[ServiceLine] | None:
