@@ -12,18 +12,19 @@ something other than a string in a table row or in ``details``) goes through.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import fields, is_dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from scrubber._findings import EditFailure, Finding
-from scrubber._fixes import Fix
+from scrubber._findings import EditFailure, Finding, TableRowRef
+from scrubber._fixes import AddNote, Fix, RemoveLine, RequestAttachment, SetUnits
 from scrubber._models import Attachment, Claim, ServiceLine
 
 __all__ = [
     "Entry",
+    "RowEntries",
     "attachment_entry",
     "claim_states",
     "compact",
@@ -81,8 +82,15 @@ def _texts(entry: Entry) -> Entry:
     return entry
 
 
-def finding_entry(finding: Finding) -> Entry:
-    """``{"code": ..., "severity": ..., "message": ..., "line": 3, ...}``, compact."""
+RowEntries = dict[TableRowRef, Entry]
+_MAX_ROW_ENTRIES = 4096  # table rows a report keeps the entry of (the rest built each time)
+
+
+def finding_entry(finding: Finding, rows: RowEntries | None = None) -> Entry:
+    """``{"code": ..., "severity": ..., "message": ..., "line": 3, ...}``, compact.
+
+    *rows*, if given, keeps the entry of each table row already shown (a report's findings
+    cite the same few MUE rows over and over); each finding gets its own copy."""
     out: Entry = {
         "code": finding.code,
         "severity": finding.severity._value_,
@@ -102,15 +110,7 @@ def finding_entry(finding: Finding) -> Entry:
         out["citation"] = finding.citation
     row = finding.table_row
     if row is not None:
-        table_row = _texts(
-            {
-                "table": row.table,
-                "key": row.key,
-                **dict(row.values),
-                "effective": row.effective.isoformat(),
-                "source_file": row.source_file,
-            }
-        )
+        table_row = _row_entry(row, rows)
         if table_row:
             out["table_row"] = table_row
     if finding.details:
@@ -118,6 +118,33 @@ def finding_entry(finding: Finding) -> Entry:
         if details:
             out["details"] = details
     return out
+
+
+def _row_entry(row: TableRowRef, rows: RowEntries | None) -> Entry:
+    """The compact entry of a table row, from *rows* when an equal row was shown before.
+    Only rows whose fields are all strings are kept: for those, equal rows give the same
+    JSON (a plugin's ``1`` and ``True`` are equal but print differently)."""
+    if rows is not None:
+        try:
+            held = rows.get(row)
+        except TypeError:  # a plugin put an unhashable value in the row: never kept
+            held = None
+        if held is not None:
+            return dict(held)
+    entry: Entry = {
+        "table": row.table,
+        "key": row.key,
+        **dict(row.values),
+        "effective": row.effective.isoformat(),
+        "source_file": row.source_file,
+    }
+    for value in entry.values():
+        if type(value) is not str:
+            return compact(entry)
+    if rows is not None and len(rows) < _MAX_ROW_ENTRIES:
+        rows[row] = entry
+        return dict(entry)
+    return entry
 
 
 def attachment_entry(attachment: Attachment) -> Entry:
@@ -174,13 +201,77 @@ def _field_names(kind: type) -> tuple[str, ...]:
 def fix_entry(fix: Fix, *, by: str | None = None, phase: str | None = None) -> Entry:
     """``{"kind": "SplitLine", "line": 2, "parts": [...], "by": ..., "phase": ...}``, compact,
     Decimals as strings."""
-    out: Entry = {"kind": type(fix).__name__}
-    out.update(_record(fix))
+    quick = _QUICK_FIX_ENTRIES.get(type(fix))
+    out = None if quick is None else quick(fix)
+    if out is None:  # a split, new modifiers, or a field of an unexpected type
+        out = {"kind": type(fix).__name__}
+        out.update(_record(fix))
     if by is not None:
         out["by"] = by
     if phase is not None:
         out["phase"] = phase
     return out
+
+
+# The common fixes' entries written out, field by field in field order (what ``_record``
+# makes of them when every field has its declared type; None sends any other to it).
+
+
+def _set_units_entry(fix: SetUnits) -> Entry | None:
+    line, units, basis = fix.line, fix.units, fix.unit_basis
+    if type(line) is not int or type(units) is not Decimal or type(basis) not in _TEXT:
+        return None
+    out: Entry = {"kind": "SetUnits", "line": line, "units": str(units)}
+    if basis is not None:
+        out["unit_basis"] = basis
+    return out
+
+
+def _add_note_entry(fix: AddNote) -> Entry | None:
+    line, text = fix.line, fix.text
+    if type(line) not in _NUMBER or type(text) is not str:
+        return None
+    out: Entry = {"kind": "AddNote"}
+    if line is not None:
+        out["line"] = line
+    out["text"] = text
+    return out
+
+
+def _attachment_entry(fix: RequestAttachment) -> Entry | None:
+    line, control, description = fix.line, fix.control_number, fix.description
+    if (
+        type(line) not in _NUMBER
+        or type(fix.report_type) is not str
+        or type(fix.transmission) is not str
+        or type(control) not in _TEXT
+        or type(description) not in _TEXT
+    ):
+        return None
+    out: Entry = {"kind": "RequestAttachment"}
+    if line is not None:
+        out["line"] = line
+    out["report_type"] = fix.report_type
+    out["transmission"] = fix.transmission
+    if control is not None:
+        out["control_number"] = control
+    if description is not None:
+        out["description"] = description
+    return out
+
+
+def _remove_line_entry(fix: RemoveLine) -> Entry | None:
+    return {"kind": "RemoveLine", "line": fix.line} if type(fix.line) is int else None
+
+
+_TEXT = (str, type(None))
+_NUMBER = (int, type(None))
+_QUICK_FIX_ENTRIES: dict[type, Callable[[Any], Entry | None]] = {
+    SetUnits: _set_units_entry,
+    AddNote: _add_note_entry,
+    RequestAttachment: _attachment_entry,
+    RemoveLine: _remove_line_entry,
+}
 
 
 def failure_entry(failure: EditFailure) -> Entry:
@@ -215,6 +306,15 @@ def _changed_origins(original: Claim, fixed: Claim) -> set[int]:
     """Input lines (by number) that a fix changed, split or removed. A line the fixes left
     alone is the very object it was (``apply_fixes`` keeps it), so only the others are
     compared field by field."""
+    if len(original.lines) == len(fixed.lines):  # most fixes: every line is still one line
+        changed = set()
+        for line, kept in zip(original.lines, fixed.lines, strict=True):
+            if kept.origin != line.number:  # lines removed and others split: see below
+                break
+            if kept is not line and _visible(kept) != _visible(line):
+                changed.add(line.number)
+        else:
+            return changed
     after: dict[int, list[ServiceLine]] = {}
     for line in fixed.lines:
         after.setdefault(line.origin, []).append(line)

@@ -30,6 +30,7 @@ from typing import Any
 from scrubber._engine import OUT_OF_SCOPE_CODE, UNREADABLE_CODE
 from scrubber._entries import (
     Entry,
+    RowEntries,
     claim_states,
     compact,
     failure_entry,
@@ -103,6 +104,7 @@ class ReportBuilder:
         self.unreadable = 0
         self.payers: Counter[str] = Counter()
         self.validation: list[Entry] = []
+        self._rows: RowEntries = {}  # the entries of table rows shown so far
 
     def add(self, result: ClaimResult | UnreadableClaim, *, source: str) -> None:
         """Record one claim's result (scrubbed, or unreadable with its ``SCR002``).
@@ -148,7 +150,8 @@ class ReportBuilder:
                 by_severity[f.severity._value_] += 1
                 by_code[f.code] += 1
                 attention = attention or f.severity is not Severity.INFO
-            entry["findings"] = [finding_entry(f) for f in result.findings]
+            rows = self._rows
+            entry["findings"] = [finding_entry(f, rows) for f in result.findings]
         if result.applied:
             attention = True
             for applied in result.applied:

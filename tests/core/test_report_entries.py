@@ -230,3 +230,39 @@ def test_states_show_a_removed_line_and_every_part_of_a_split() -> None:
     before, after = claim_states(original, split)
     assert _lines(before) == [(1, 1), (2, 2)]
     assert _lines(after) == [(1, 2), (2, 2)]
+
+
+def test_a_fix_with_a_field_of_an_unexpected_type_takes_the_generic_route() -> None:
+    odd = SetUnits(line=Decimal(2), units=Decimal(1))  # type: ignore[arg-type]  # a plugin's slip
+    assert fix_entry(odd) == {"kind": "SetUnits", "line": "2", "units": "1"}
+
+
+def _row_finding(row: TableRowRef) -> Finding:
+    return Finding(
+        code="MUE002", severity=Severity.WARNING, message="m", claim_id="C1", table_row=row
+    )
+
+
+def test_a_table_row_shown_again_is_the_same_entry_and_a_copy_of_its_own() -> None:
+    def row(**values: Any) -> TableRowRef:
+        return TableRowRef(
+            table="mue/medicare/practitioner",
+            key="96365",
+            values=tuple(values.items()),
+            effective=date(2026, 7, 1),
+            source_file="MCR.csv",
+        )
+
+    rows: dict[TableRowRef, dict[str, Any]] = {}
+    first = finding_entry(_row_finding(row(mue="1", mai="3")), rows)
+    again = finding_entry(_row_finding(row(mue="1", mai="3")), rows)
+    assert again == first == finding_entry(_row_finding(row(mue="1", mai="3")))
+    assert again["table_row"] is not first["table_row"]
+    again["table_row"]["mue"] = "changed by a caller"
+    assert finding_entry(_row_finding(row(mue="1", mai="3")), rows)["table_row"]["mue"] == "1"
+    # equal rows that would print differently are never taken for one another
+    number = finding_entry(_row_finding(row(mue=1)), rows)
+    flag = finding_entry(_row_finding(row(mue=True)), rows)
+    assert (number["table_row"]["mue"], flag["table_row"]["mue"]) == (1, True)
+    unhashable = finding_entry(_row_finding(row(mue=["1"])), rows)
+    assert unhashable["table_row"]["mue"] == ["1"]
