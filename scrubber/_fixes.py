@@ -16,7 +16,7 @@ Money rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from operator import attrgetter
@@ -341,7 +341,10 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
 
 # ``_outcome(claim, applied, rejected, line_map)``: a ``FixOutcome`` without the frozen
 # dataclass's ``__init__`` (it has no checks); one per phase that proposed fixes.
-_outcome = _maker(FixOutcome)
+_outcome: Callable[
+    [Claim, tuple[tuple[str, Fix], ...], tuple[RejectedFix, ...], tuple[tuple[int, ...], ...]],
+    FixOutcome,
+] = _maker(FixOutcome)
 
 _IDENTITY: list[tuple[tuple[int, ...], ...]] = [()]
 
