@@ -18,7 +18,8 @@ for an instruction count that other processes cannot change::
         .venv/bin/python bench/bench_engine.py --only mix --claims 1000 --passes 1
 
 "I refs" at ``--passes 3`` minus at ``--passes 1``, halved and divided by the claims, is
-the instructions per claim of one pass.
+the instructions per claim of one pass. ``--passes K --report`` counts each pass's report
+entries too (``ReportBuilder.add`` per result); without it only the engine.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--only", choices=["mix", "worst"], help="one batch only")
     parser.add_argument("--passes", type=int, help="untimed passes, for an instruction count")
+    parser.add_argument("--report", action="store_true", help="--passes: build the report too")
     args = parser.parse_args()
     plugins = Plugins.load()
     batches = {
@@ -61,8 +63,11 @@ def main() -> None:
         if args.passes is not None:
             for _ in range(args.passes + 1):  # the first warms the caches
                 run = engine.start()
+                passed = ReportBuilder(lambda entry: None)
                 for piece in pieces:
-                    run.result(piece)
+                    result = run.result(piece)
+                    if args.report:
+                        passed.add(result, source=piece.locator)
             continue
         engine_best = report_best = float("inf")
         for _ in range(args.rounds):
