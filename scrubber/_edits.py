@@ -47,6 +47,7 @@ __all__ = ["CODE_PATTERN", "Edit", "EditContext", "PhaseEdits", "Screen", "edit"
 T = TypeVar("T")
 
 CODE_PATTERN = re.compile(r"^[A-Z]{2,6}[0-9]{3}$")
+_UNSET = object()  # a memo key not computed yet (None is a value a computation may give)
 _MAX_CHOSEN = 4096  # combinations of watched codes remembered per phase (the rest computed)
 
 Check = Callable[[Claim, "EditContext"], Iterable[Finding]]
@@ -240,9 +241,10 @@ class EditContext:
         memo = self._memo
         if memo is None:
             memo = self._memo = {}
-        if key not in memo:
-            memo[key] = compute()
-        return memo[key]  # type: ignore[return-value]  # stored by this method as T
+        found = memo.get(key, _UNSET)
+        if found is _UNSET:
+            found = memo[key] = compute()
+        return found  # type: ignore[return-value]  # stored by this method as T
 
     def settings(self, section: str) -> Mapping[str, Setting]:
         """The payer's settings for a plugin section (plugin defaults where unset)."""

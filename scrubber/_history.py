@@ -277,11 +277,14 @@ class ClaimHistory:
         provider = provider_for(claim, line, key)
         if not patient:
             return _ZERO
-        held = self._entry(patient).days.get((code, on))
+        entry = self._entry(patient)
+        held = entry.days.get((code, on))
         if not held:
             return _ZERO
         at = _KEY_AT[key]
-        skip = set(_superseded(claim, self._patients[patient]))
+        # most claims are new and replace nothing: nothing to leave out
+        superseding = claim.id in entry.claims or claim.original_ref
+        skip = set(_superseded(claim, entry)) if superseding else ()
         total = _ZERO
         for claim_id, mark in held:
             if mark[at] == provider and claim_id not in skip:

@@ -59,6 +59,9 @@ class SettingsSection:
     validate: Callable[[Mapping[str, Setting]], object] | None = None
 
 
+_NO_SETTINGS: Mapping[str, Setting] = MappingProxyType({})  # read-only, so one serves all
+
+
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PayerProfile:
@@ -70,7 +73,7 @@ class PayerProfile:
     sections: Mapping[str, Mapping[str, Setting]]
 
     def settings(self, section: str) -> Mapping[str, Setting]:
-        return self.sections.get(section, MappingProxyType({}))
+        return self.sections.get(section, _NO_SETTINGS)
 
     def program_for(self, claim: Claim, default: str) -> str:
         if self.program:
