@@ -42,7 +42,7 @@ from scrubber._findings import (
     Severity,
     UnreadableClaim,
 )
-from scrubber._fixes import Fix, RejectedFix, RemoveLine, apply_fixes
+from scrubber._fixes import Fix, RejectedFix, RemoveLine, apply_fixes, moves_lines
 from scrubber._formats import ClaimPiece, Format, FormatOptions, Piece, Verbatim
 from scrubber._history import ClaimHistory
 from scrubber._models import Claim
@@ -308,7 +308,8 @@ class Run:
             if not outcome.applied:
                 continue
             current = outcome.claim
-            line_maps[-1] = outcome.line_map
+            if moves_lines(outcome.line_map):  # else the numbers still name the same lines
+                line_maps[-1] = outcome.line_map
             applied += [make_applied(by, phase, fix) for by, fix in outcome.applied]
             # a line removed is gone from under what the edits judged beside it: an earlier
             # phase's (the pair of add-on lines, the initial service the cap removed) or this

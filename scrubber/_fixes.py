@@ -61,6 +61,7 @@ __all__ = [
     "apply_fixes",
     "has_attachment",
     "merge_note",
+    "moves_lines",
     "prorate",
 ]
 
@@ -354,6 +355,13 @@ def _identity(count: int) -> tuple[tuple[int, ...], ...]:
     while len(_IDENTITY) <= count:
         _IDENTITY.append(tuple((n,) for n in range(1, len(_IDENTITY) + 1)))
     return _IDENTITY[count]
+
+
+def moves_lines(line_map: tuple[tuple[int, ...], ...]) -> bool:
+    """False when *line_map* (``FixOutcome.line_map``) leaves every line at its number (the
+    map ``apply_fixes`` shares for that case, or none): a line number read before the fixes
+    still names the same line after them, so there is nothing to follow."""
+    return bool(line_map) and line_map is not _identity(len(line_map))
 
 
 def _apply_to_line(claim: Claim, current: list[ServiceLine], fix: Fix) -> list[ServiceLine] | None:

@@ -58,7 +58,8 @@ def unsettled(claim_id: str) -> Finding:
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Round:
-    """One pass of every phase over a claim (``line_maps``: each phase's, () = unchanged)."""
+    """One pass of every phase over a claim (``line_maps``: each phase's, () = every line
+    still at its number)."""
 
     claim: Claim
     findings: list[Finding]
