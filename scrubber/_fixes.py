@@ -262,6 +262,7 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
     applied: list[tuple[str, Fix]] = []
     # what each named line became (one line, its parts, or none), by its number
     became: dict[int, list[ServiceLine]] = {}
+    moved = False  # a line split into several or removed
     for number in sorted(per_line):
         current = [lines[number - 1]]
         for by, fix, conflict in _check_line_fixes(per_line[number]):
@@ -278,8 +279,9 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
             current = changed
             applied.append((by, fix))
         became[number] = current
+        moved = moved or len(current) != 1
 
-    if any(len(parts) != 1 for parts in became.values()):  # a split or a removal
+    if moved:
         new_lines: list[ServiceLine] = []
         line_map: tuple[tuple[int, ...], ...] = ()
         spans: list[tuple[int, ...]] = []
@@ -304,11 +306,10 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
         )
     else:  # every line is still one line, at its number
         line_map = _identity(count)
-        renumbered = (
-            tuple(became[n][0] if n in became else ln for n, ln in enumerate(lines, 1))
-            if became
-            else lines
-        )
+        kept = list(lines)
+        for number, (line,) in became.items():
+            kept[number - 1] = line
+        renumbered = tuple(kept)
 
     note, attachments = claim.note, claim.attachments
     for by, fix in claim_level:
