@@ -227,13 +227,6 @@ class EditContext:
         # placed on their input line (see ``finding``); None outside the engine
         self._made: dict[int, Finding] | None = None
 
-    def _next_phase(self, edit: Edit, claim: Claim) -> None:
-        """For the engine: the context serves the next phase, on *claim* (as the previous
-        phases left it), with an empty memo."""
-        self.edit = edit
-        self.claim = claim
-        self._memo = None
-
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Work shared by the edits of one phase on this claim (e.g. the table lookups every
         MUE edit needs): computed by the first edit that asks, reused by the others. The

@@ -240,7 +240,7 @@ class Run:
         for phase, phase_edits in engine.phases:
             stages.append((current, len(findings)))
             line_maps.append(())
-            selected = phase_edits.for_claim(current)
+            selected: Sequence[Edit] = phase_edits.for_claim(current)
             if not selected:
                 continue
             if ctx is None:
@@ -254,9 +254,11 @@ class Run:
                     history=self.history,
                 )
                 ctx._made = made
-            else:
-                ctx._next_phase(selected[0], current)  # the phase's claim, an empty memo
-            screened: dict[int, bool | Container[str]] | None = {}
+            else:  # the context serves this phase: its claim, an empty memo
+                ctx.edit = selected[0]
+                ctx.claim = current
+                ctx._memo = None
+            screened: dict[int, bool | Container[str]] | None = None
             shared = phase_edits.screen
             if shared is not None and selected is phase_edits.edits:
                 # every edit of the phase rests on one screen: a claim it passes skips the phase
@@ -264,8 +266,10 @@ class Run:
                 if answer is False:
                     continue
                 if answer is not True:  # the codes of the edits that may find anything
-                    selected = tuple(e for e in selected if e.code in answer)
-                screened = None  # the edits left are those it passed
+                    selected = [e for e in selected if e.code in answer]
+                # the edits left are those it passed: no screen to ask per edit
+            else:
+                screened = {}
             proposed: list[tuple[str, Fix]] = []
             for item in selected:
                 ctx.edit = item

@@ -306,10 +306,10 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
         )
     else:  # every line is still one line, at its number
         line_map = _identity(count)
-        kept = list(lines)
+        in_place = list(lines)
         for number, (line,) in became.items():
-            kept[number - 1] = line
-        renumbered = tuple(kept)
+            in_place[number - 1] = line
+        renumbered = tuple(in_place)
 
     note, attachments = claim.note, claim.attachments
     for by, fix in claim_level:
