@@ -193,8 +193,8 @@ class EditContext:
 
     __slots__ = (
         "_history",
-        "_made",
         "_memo",
+        "_placing",
         "as_of",
         "claim",
         "edit",
@@ -223,9 +223,8 @@ class EditContext:
         self.as_of = as_of
         self._history = history
         self._memo = memo  # made on the first ``memo`` call: most phases of a claim never ask
-        # set by the engine for each round: the line findings ``finding`` made, already
-        # placed on their input line (see ``finding``); None outside the engine
-        self._made: dict[int, Finding] | None = None
+        # set by the engine: ``finding`` makes line findings placed on their input line
+        self._placing = False
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Work shared by the edits of one phase on this claim (e.g. the table lookups every
@@ -282,14 +281,14 @@ class EditContext:
 
         In the engine a line finding is made placed: ``line`` is the input line (the
         ``origin`` of the claim's line *line*) and ``output_lines`` the line as this phase
-        sees it, which the engine follows through the fixes applied after it (it knows the
-        finding by identity, in ``_made``); the finding is then made once, not remade when
-        it is placed. Outside the engine (``scrubber.testing.run_edit``) ``line`` is *line*
-        as given, as the engine would have read it."""
+        sees it, which the engine follows through the fixes applied after it; the finding
+        is made once, not remade when it is placed (a copy an edit makes of it with
+        ``dataclasses.replace`` is placed the same way). Outside the engine
+        (``scrubber.testing.run_edit``) ``line`` is *line* as given, as the engine would
+        have read it."""
         number = line.number if isinstance(line, ServiceLine) else line
         output_lines: tuple[int, ...] = ()
-        made = self._made
-        if made is not None and number is not None:
+        if self._placing and number is not None:
             lines = self.claim.lines
             if 1 <= number <= len(lines):
                 output_lines = (number,)
@@ -310,6 +309,4 @@ class EditContext:
             field,
             tuple(sorted(details.items())) if details else (),
         )
-        if output_lines and made is not None:
-            made[id(finding)] = finding  # kept alive here, so the id names this finding only
         return finding

@@ -221,7 +221,7 @@ class Run:
         running, ``ctx.claim`` at the claim as the phase sees it, the memo is the phase's);
         of the edits that share a screen only those it names run (none on a claim it
         passes); a round without findings has nothing to place, and the line findings
-        ``ctx.finding`` made (``made``) come placed on their input line already."""
+        ``ctx.finding`` made come placed on their input line already."""
         engine = self.engine
         strict = engine.options.strict
         current = claim
@@ -231,12 +231,10 @@ class Run:
         applied: list[AppliedFix] = []
         failures: list[EditFailure] = []
         revisit = False  # a fix removed a line the edits had judged the claim with
-        made: dict[int, Finding] = {}
         ctx = self._ctx
         if ctx is not None:
             ctx.payer = payer
             ctx.program = program
-            ctx._made = made
         for phase, phase_edits in engine.phases:
             stages.append((current, len(findings)))
             line_maps.append(())
@@ -253,7 +251,7 @@ class Run:
                     as_of=engine.options.as_of,
                     history=self.history,
                 )
-                ctx._made = made
+                ctx._placing = True
             else:  # the context serves this phase: its claim, an empty memo
                 ctx.edit = selected[0]
                 ctx.claim = current
@@ -325,7 +323,7 @@ class Run:
         return make_round(
             current,
             # the common case, no finding: nothing to place
-            place_lines(findings, stages, line_maps, made) if findings else findings,
+            place_lines(findings, stages, line_maps) if findings else findings,
             tuple(applied) if applied else (),
             tuple(failures) if failures else (),
             line_maps,

@@ -80,7 +80,10 @@ class Finding:
     sees in the submission), whatever phase the edit ran in; ``output_lines`` are the numbers
     of the lines it became in the written claim (several after a split, none once removed).
     The engine sets both from the line number the edit gave (``ctx.finding(line, ...)`` takes
-    the line as the edit saw it), so edits never translate numbers themselves.
+    the line as the edit saw it), so edits never translate numbers themselves. A finding an
+    edit builds itself names the line as its phase saw it and leaves ``output_lines`` empty;
+    one that has them (made by ``ctx.finding`` in the engine, or a copy of one) is taken as
+    placed already, and only its output lines are followed through later fixes.
 
     ``appealable`` is None where appeal does not apply; ``carc``/``rarc`` are the remittance
     codes a payer would use if the claim went out as it is (e.g. CARC 35 / RARC N362).

@@ -8,8 +8,6 @@ claim's result comes through the engine's one channel.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from scrubber._findings import Finding, Severity, UnreadableClaim
 from scrubber._formats import ClaimPiece
 from scrubber._models import Claim
@@ -37,16 +35,16 @@ def place_lines(
     findings: list[Finding],
     stages: list[tuple[Claim, int]],
     line_maps: list[tuple[tuple[int, ...], ...]],
-    made: Mapping[int, Finding] | None = None,
 ) -> list[Finding]:
     """Set each finding's ``line`` to its input line and ``output_lines`` to where it went.
 
     A finding made in phase *k* names a line of the claim as phase *k* began; its input line
     is that line's ``origin``, and its output lines follow the line through the fixes of
-    phase *k* and every later phase (``FixOutcome.line_map``). A finding in *made* (by
-    identity: ``EditContext.finding`` made it) already names its input line, and its
-    ``output_lines`` hold its line as phase *k* saw it: only that is followed, and the
-    finding is copied only when the fixes moved its line (most of them stay as made)."""
+    phase *k* and every later phase (``FixOutcome.line_map``). A finding that already has
+    ``output_lines`` was made placed (``EditContext.finding`` in the engine): its ``line``
+    is the input line and its ``output_lines`` hold the line as phase *k* saw it, so only
+    that is followed, and the finding is copied only when the fixes moved its line (most
+    stay as made)."""
     placed: list[Finding] = []
     last = len(stages) - 1
     for k, (stage, start) in enumerate(stages):
@@ -55,10 +53,11 @@ def place_lines(
             continue
         later = [line_map for line_map in line_maps[k:] if line_map]
         for finding in findings[start:end]:
-            if made is not None and made.get(id(finding)) is finding:
+            seen = finding.output_lines
+            if seen:  # made placed: the line is the input line already
                 if later:
-                    where = _follow(finding.output_lines, later)
-                    if where != finding.output_lines:
+                    where = _follow(seen, later)
+                    if where != seen:
                         finding = finding.placed(finding.line, where)
                 placed.append(finding)
                 continue

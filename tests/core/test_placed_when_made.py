@@ -2,13 +2,16 @@
 edit builds by hand is placed after the round; both end up the same.
 
 The engine makes a finding once: ``ctx.finding`` already names the input line (the line's
-``origin``) and the engine only follows its line through the fixes applied after it, copying
-it only when they moved the line. An edit may also build a ``Finding`` itself with the line
-as its phase saw it: that one is placed the old way. The report cannot tell them apart.
+``origin``) with the line as the phase saw it in ``output_lines``, and the engine only follows
+that through the fixes applied after it, copying the finding only when they moved the line.
+An edit may also build a ``Finding`` itself with the line as its phase saw it (no output
+lines): that one is placed after the round. A copy of a placed finding
+(``dataclasses.replace``) is still placed. The report cannot tell them apart.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from scrubber._edits import PhaseEdits, edit
@@ -37,6 +40,8 @@ def see_b(claim, ctx):
     for line in claim.lines:
         if line.code == "B":
             yield ctx.finding(line, "B by the context")
+            made = ctx.finding(line, "B to be copied")
+            yield replace(made, message="B by a copy", severity=Severity.WARNING)
             yield Finding(
                 code="TSP002",
                 severity=Severity.INFO,
@@ -82,6 +87,7 @@ def test_findings_made_by_the_context_and_by_hand_name_the_same_lines() -> None:
         ("TSP001", "A split"): (1, (1, 2)),
         ("TSP002", "B by the context"): (3, (3,)),
         ("TSP002", "B by hand"): (3, (3,)),
+        ("TSP002", "B by a copy"): (3, (3,)),
         ("TSP003", "C removed"): (2, ()),
         ("TSP004", "B at the end"): (3, (3,)),
         ("TSP004", "a line the claim does not have"): (99, ()),
@@ -92,8 +98,9 @@ def test_outside_the_engine_a_finding_names_the_line_as_given() -> None:
     split = make_claim(
         lines=[make_line(code="A"), make_line(code="A", origin=1), make_line(code="B", origin=2)]
     )
-    (by_context, by_hand) = run_edit(see_b, split, tables=TABLES)
+    (by_context, by_copy, by_hand) = run_edit(see_b, split, tables=TABLES)
     assert (by_context.line, by_context.output_lines) == (3, ())
+    assert (by_copy.line, by_copy.output_lines) == (3, ())
     assert (by_hand.line, by_hand.output_lines) == (3, ())
 
 
