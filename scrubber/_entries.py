@@ -311,7 +311,7 @@ def _changed_origins(original: Claim, fixed: Claim) -> set[int]:
         for line, kept in zip(original.lines, fixed.lines, strict=True):
             if kept.origin != line.number:  # lines removed and others split: see below
                 break
-            if kept is not line and _visible(kept) != _visible(line):
+            if kept is not line and not _shows_same(kept, line):
                 changed.add(line.number)
         else:
             return changed
@@ -322,27 +322,31 @@ def _changed_origins(original: Claim, fixed: Claim) -> set[int]:
     for line in original.lines:
         descendants = after.get(line.number, [])
         if len(descendants) != 1 or (
-            descendants[0] is not line and _visible(descendants[0]) != _visible(line)
+            descendants[0] is not line and not _shows_same(descendants[0], line)
         ):
             changed.add(line.number)
     return changed
 
 
-def _visible(line: ServiceLine) -> tuple[object, ...]:
-    """What ``line_entry`` shows of *line* but its number and origin, as a tuple to compare
-    (the same texts for units, minutes and charge, so ``2`` and ``2.0`` still differ)."""
+def _shows_same(line: ServiceLine, other: ServiceLine) -> bool:
+    """True when ``line_entry`` shows *line* and *other* alike but for number and origin: the
+    same fields, and the same texts for units, minutes and charge (so ``2`` and ``2.0``
+    still differ). Values are compared first; a fixed line differs in one, most often."""
     return (
-        line.code,
-        line.modifiers,
-        str(line.units),
-        line.unit_basis,
-        None if line.minutes is None else str(line.minutes),
-        str(line.charge),
-        line.service_from,
-        line.service_to,
-        line.control_number,
-        line.note,
-        line.attachments,
+        line.units == other.units
+        and line.charge == other.charge
+        and line.code == other.code
+        and line.modifiers == other.modifiers
+        and line.unit_basis == other.unit_basis
+        and line.minutes == other.minutes
+        and line.service_from == other.service_from
+        and line.service_to == other.service_to
+        and line.control_number == other.control_number
+        and line.note == other.note
+        and line.attachments == other.attachments
+        and str(line.units) == str(other.units)
+        and str(line.charge) == str(other.charge)
+        and (line.minutes is None or str(line.minutes) == str(other.minutes))
     )
 
 

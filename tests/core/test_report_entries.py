@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scrubber._entries import (
+    _shows_same,
     claim_states,
     compact,
     finding_entry,
@@ -31,7 +32,7 @@ from scrubber._fixes import (
     SplitLine,
     SplitPart,
 )
-from scrubber._models import Attachment
+from scrubber._models import Attachment, ServiceLine
 from scrubber.testing import make_claim, make_line
 
 
@@ -266,3 +267,31 @@ def test_a_table_row_shown_again_is_the_same_entry_and_a_copy_of_its_own() -> No
     assert (number["table_row"]["mue"], flag["table_row"]["mue"]) == (1, True)
     unhashable = finding_entry(_row_finding(row(mue=["1"])), rows)
     assert unhashable["table_row"]["mue"] == ["1"]
+
+
+def _shown(line: ServiceLine) -> dict[str, Any]:
+    entry = line_entry(line)
+    del entry["number"], entry["origin"]
+    return entry
+
+
+amounts = st.sampled_from([Decimal("2"), Decimal("2.0"), Decimal("3"), Decimal("25.50")])
+
+
+@given(
+    units=st.tuples(amounts, amounts),
+    charge=st.tuples(amounts, amounts),
+    minutes=st.tuples(st.none() | amounts, st.none() | amounts),
+    note=st.tuples(maybe_texts, maybe_texts),
+)
+def test_a_line_counts_as_changed_exactly_when_its_entry_shows_a_change(
+    units: tuple[Decimal, Decimal],
+    charge: tuple[Decimal, Decimal],
+    minutes: tuple[Decimal | None, Decimal | None],
+    note: tuple[str | None, str | None],
+) -> None:
+    line, other = (
+        make_line(units=units[k], charge=charge[k], minutes=minutes[k], note=note[k])
+        for k in (0, 1)
+    )
+    assert _shows_same(line, other) == (_shown(line) == _shown(other))
