@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
@@ -186,6 +187,8 @@ def main() -> None:
         if [(r.findings, r.claim) for r in again] != [(r.findings, r.claim) for r in first]:
             raise SystemExit(f"{name}: the replay does not give the recorded results")
         if args.passes is not None:
+            gc.collect()
+            gc.disable()  # as bench_engine.py: a full collection moves the count at random
             for _ in range(args.passes):
                 one_pass(engine, recording, pieces, report=args.report)
             continue
