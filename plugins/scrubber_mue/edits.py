@@ -37,7 +37,6 @@ from decimal import Decimal
 
 from scrubber import Claim, EditContext, Finding, Severity, edit
 from scrubber_mue.actions import Plan, plan_day, plan_line_edit
-from scrubber_mue.bilateral import bilateral_pair
 from scrubber_mue.checks import (
     bilateral_needs_modifier_50,
     mue_no_data,
@@ -46,10 +45,10 @@ from scrubber_mue.checks import (
     mue_zero_not_payable,
     mue_zero_units,
 )
-from scrubber_mue.common import settings_of
-from scrubber_mue.resolve import DayGroup, day_groups, line_mues
+from scrubber_mue.resolve import DayGroup
 from scrubber_mue.screen import mue_screen
 from scrubber_mue.settings import MueSettings
+from scrubber_mue.view import day_totals, mue_view
 from scrubber_mue.wording import (
     CMS_FAQ_DOS,
     CMS_MUE_PAGE,
@@ -156,15 +155,6 @@ def _day_finding(
     )
 
 
-def _groups_over(
-    claim: Claim, ctx: EditContext, mai: str, settings: MueSettings
-) -> Iterator[DayGroup]:
-    for group in day_groups(claim, ctx, settings):
-        over = group.row.mai == mai and group.row.value > 0 and group.over(group.row.value)
-        if over and bilateral_pair(group) is None:  # a bilateral pair: MUE010 advises 50
-            yield group
-
-
 @edit(
     "MUE001",
     severity_when_fixed=Severity.WARNING,  # capped, split or documented
@@ -177,9 +167,10 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
     the same code may be reported on separate lines with a modifier that says the services
     were distinct, and each line is then adjudicated on its own (CMS MUE page). A date-span
     line is compared per day."""
-    settings = settings_of(ctx)
+    view = mue_view(claim, ctx)
+    settings = view.settings
     action = settings.mai1_action
-    for item in line_mues(claim, ctx, settings):
+    for item in view.lines:
         row, line = item.row, item.line
         if row is None or row.mai != "1" or row.value == 0 or not item.over(row.value):
             continue
@@ -223,8 +214,8 @@ def mai2_day_units_over_policy_mue(claim: Claim, ctx: EditContext) -> Iterator[F
     earlier claims; over the MUE, all units of the code for that day are denied. Exceeding it
     "would be considered impossible" (CMS), no modifier bypasses it and the MAC cannot
     overturn it (First Coast): the remedy is a claim with fewer units."""
-    settings = settings_of(ctx)
-    for group in _groups_over(claim, ctx, "2", settings):
+    settings = mue_view(claim, ctx).settings
+    for group in day_totals(claim, ctx).groups_over("2"):
         yield _day_finding(
             ctx,
             claim,
@@ -248,8 +239,8 @@ def mai3_day_units_over_clinical_mue(claim: Claim, ctx: EditContext) -> Iterator
     """MAI 3 is a per-day edit on clinical benchmarks: more units are "possible but medically
     highly unlikely", so contractors may allow them at processing or on appeal when medical
     records support them (CMS MUE page; Palmetto). Units are summed per day like MAI 2."""
-    settings = settings_of(ctx)
-    for group in _groups_over(claim, ctx, "3", settings):
+    settings = mue_view(claim, ctx).settings
+    for group in day_totals(claim, ctx).groups_over("3"):
         yield _day_finding(
             ctx,
             claim,
@@ -275,19 +266,20 @@ def medicaid_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]
     (default per line). Appeals follow the state's Medicaid NCCI process: by default the
     units are kept and the records sent (``document``); Connecticut's GD split is a state
     profile's choice."""
-    settings = settings_of(ctx)
+    view = mue_view(claim, ctx)
+    settings = view.settings
     action = settings.medicaid_action
     advice = (
         "Medicaid denies units over the MUE (even with a prior authorization in some "
         "states); the state's Medicaid NCCI appeal process applies."
     )
     if settings.medicaid_mode == "per_date_of_service":
-        for group in _groups_over(claim, ctx, "", settings):
+        for group in day_totals(claim, ctx).groups_over(""):
             yield _day_finding(
                 ctx, claim, group, action, advice, appealable=True, settings=settings
             )
         return
-    for group in day_groups(claim, ctx, settings):
+    for group in day_totals(claim, ctx).groups:
         if group.row.mai or group.row.value == 0:
             continue
         for line in group.lines:
@@ -324,10 +316,10 @@ def medicaid_day_total_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Find
     """With Medicaid lines compared one by one (the default), a day's units can still add up
     past the MUE across lines or claims; a state that applies MUEs per date of service would
     deny them, so say so without changing the claim."""
-    settings = settings_of(ctx)
+    settings = mue_view(claim, ctx).settings
     if settings.medicaid_mode != "per_line":
         return
-    for group in _groups_over(claim, ctx, "", settings):
+    for group in day_totals(claim, ctx).groups_over(""):
         if len(group.lines) == 1 and not group.prior:
             continue  # one line, nothing earlier: MUE004 already compared it
         yield ctx.finding(

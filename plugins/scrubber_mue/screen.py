@@ -26,25 +26,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import partial
 
-from scrubber import (
-    Claim,
-    EditContext,
-    ReferenceTables,
-    RowHit,
-    ServiceLine,
-    TableInfo,
-    provider_for,
-)
+from scrubber import Claim, EditContext, RowHit, ServiceLine, TableInfo, provider_for
 from scrubber_mue.common import settings_of
 from scrubber_mue.resolve import (
-    KIND,
     MAX_SPAN_DAYS,
     MINUTES,
+    Facts,
     counted_units,
     mue_row,
     next_quarter,
+    rows_on,
     service_type_for,
     span_days,
 )
@@ -77,39 +69,11 @@ _DAY_EDITS = {
 _OTHER_DAY_EDITS = frozenset({"MUE010"})
 _LINE_EDITS = {"1": "MUE001", "": "MUE004"}
 
-# What the screen needs of a row: its MUE as a Decimal (units are Decimal, and Decimal to
-# Decimal compares at a third of the cost of Decimal to int), the edit a single line over it
-# concerns (None: none) and the edits a day total over it concerns.
-_Facts = tuple[Decimal, str | None, frozenset[str]]
-# Per table version in force (keyed by the identity of its rows; the entry holds them, so
-# the id is never reused while cached): the facts of each code a claim has billed so far.
-_KNOWN: dict[int, tuple[object, dict[str, _Facts]]] = {}
-_MAX_TABLES = 64
 
-
-def _facts(hit: RowHit) -> _Facts:
+def _facts(hit: RowHit) -> Facts:
     row = mue_row(hit)
-    return Decimal(row.value), _LINE_EDITS.get(row.mai), _DAY_EDITS.get(row.mai, _OTHER_DAY_EDITS)
-
-
-def _rows_on(
-    tables: ReferenceTables, program: str, service_type: str, on: date
-) -> tuple[TableInfo | None, Callable[[str], RowHit | None], dict[str, _Facts]]:
-    """The MUE table in force on *on*, a lookup of its rows by code and the facts of the
-    codes known so far: the run's rows for that date (one dict hit per line), or a lookup
-    per code for tables that hold no whole version in memory."""
-    rows_in_force = getattr(tables, "rows_in_force", None)
-    found = None if rows_in_force is None else rows_in_force(KIND, program, service_type, on)
-    if found is None:
-        ask = partial(tables.lookup, KIND, program, service_type, on=on)
-        return tables.in_force(KIND, program, service_type, on), ask, {}
-    table, rows = found
-    cached = _KNOWN.get(id(rows))
-    if cached is None or cached[0] is not rows:
-        if len(_KNOWN) >= _MAX_TABLES:
-            _KNOWN.clear()
-        cached = _KNOWN[id(rows)] = (rows, {})
-    return table, rows.get, cached[1]
+    line_edit, day_edits = _LINE_EDITS.get(row.mai), _DAY_EDITS.get(row.mai, _OTHER_DAY_EDITS)
+    return Decimal(row.value), line_edit, day_edits, row
 
 
 def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
@@ -127,10 +91,10 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
     rendering = claim.rendering_npi or claim.billing_npi or ""  # provider_for, inlined
     on_date: date | None = None  # the date the lookups below are for, and its staleness
     rows: Callable[[str], RowHit | None] = _no_rows
-    known: dict[str, _Facts] = {}
+    known: dict[str, Facts] = {}
     stale = False
     # (code, first date, days, provider) -> (row facts, units over the span, first line)
-    groups: dict[tuple[str, date, int, str], tuple[_Facts, Decimal, ServiceLine]] = {}
+    groups: dict[tuple[str, date, int, str], tuple[Facts, Decimal, ServiceLine]] = {}
     for line in claim.lines:
         units = line.units
         if units <= _ZERO:  # no MUE edit counts such a line; 0 units is a finding of its own
@@ -139,7 +103,7 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
             continue
         on = line.service_from
         if on != on_date:  # the lines of a claim mostly share one date
-            table, rows, known = _rows_on(tables, program, service_type, on)
+            table, rows, known = rows_on(tables, program, service_type, on)
             on_date, stale = on, table is not None and on >= _stale_from(table)
         if stale:
             named.add("MUE009")  # whether or not the code has a row in it
