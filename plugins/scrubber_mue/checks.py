@@ -135,7 +135,7 @@ def bilateral_needs_modifier_50(claim: Claim, ctx: EditContext) -> Iterator[Find
             severity=Severity.WARNING if per_line else Severity.ERROR,
             carc=settings.carc_for(group.row.hit.table.program),
             rarc=settings.rarc,
-            table_row=group.row.hit.ref(),
+            table_row=group.row.table_row,
             details={"suggested_coding": suggested, "lines": f"{first.origin},{second.origin}"},
         )
 
@@ -219,7 +219,7 @@ def mue_zero_not_payable(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
             appealable=False,
             carc=settings.carc_for(row.hit.table.program),
             rarc=settings.rarc,
-            table_row=row.hit.ref(),
+            table_row=row.table_row,
         )
 
 

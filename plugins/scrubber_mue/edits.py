@@ -142,7 +142,7 @@ def _day_finding(
         appealable=appealable,
         carc=settings.carc_for(group.row.hit.table.program),
         rarc=settings.rarc,
-        table_row=group.row.hit.ref(),
+        table_row=group.row.table_row,
         citation=f"{ctx.edit.citation}; {SPAN_RULE}" if group.days > 1 else None,
         details={
             "action": action,
@@ -196,7 +196,7 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
             appealable=True,
             carc=settings.carc_for(row.hit.table.program),
             rarc=settings.rarc,
-            table_row=row.hit.ref(),
+            table_row=row.table_row,
             citation=f"{ctx.edit.citation}; {SPAN_RULE}" if item.days > 1 else None,
             details={"action": action, "mue": str(row.value), "units": number(line.units)},
         )
@@ -283,7 +283,7 @@ def medicaid_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]
         if group.row.mai or group.row.value == 0:
             continue
         for line in group.lines:
-            single = DayGroup(
+            single = DayGroup.of(
                 code=group.code,
                 on=group.on,
                 row=group.row,
@@ -329,7 +329,7 @@ def medicaid_day_total_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Find
             appealable=True,
             carc=settings.carc_for(group.row.hit.table.program),
             rarc=settings.rarc,
-            table_row=group.row.hit.ref(),
+            table_row=group.row.table_row,
             details={"day_total_key": group.key},
         )
 

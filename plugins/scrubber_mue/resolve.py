@@ -16,7 +16,15 @@ from decimal import Decimal
 from functools import partial
 from typing import NamedTuple, final
 
-from scrubber import Claim, EditContext, ReferenceTables, RowHit, ServiceLine, TableInfo
+from scrubber import (
+    Claim,
+    EditContext,
+    ReferenceTables,
+    RowHit,
+    ServiceLine,
+    TableInfo,
+    TableRowRef,
+)
 from scrubber_mue.settings import MueSettings
 
 __all__ = [
@@ -42,7 +50,9 @@ _NONE = Decimal("0")
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MueRow:
-    """One MUE row, read back from its text columns."""
+    """One MUE row, read back from its text columns, with what every finding on it says of
+    it: made once per row hit (``mue_row``), while a run meets the same rows claim after
+    claim."""
 
     code: str
     value: int
@@ -50,6 +60,13 @@ class MueRow:
     mai_text: str
     rationale: str
     hit: RowHit
+    # the row as a finding names it (``table_row``) and as a biller reads it (``describe``)
+    table_row: TableRowRef = field(init=False, repr=False, compare=False)
+    _described: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table_row", self.hit.ref())  # frozen: set once, here
+        object.__setattr__(self, "_described", self._describe())
 
     @classmethod
     def from_hit(cls, hit: RowHit) -> MueRow:
@@ -65,16 +82,8 @@ class MueRow:
 
     def describe(self) -> str:
         """``Medicare practitioner table effective 2026-07-01; MAI 2 Date of Service Edit:
-        Policy; rationale Code Descriptor / CPT Instruction``: the row as a biller reads it.
-
-        Worded once per row (a run meets the same rows claim after claim; ``mue_row`` hands
-        out one ``MueRow`` per hit), keyed by identity like ``mue_row``."""
-        cached = _DESCRIBED.get(id(self))
-        if cached is None or cached[0] is not self:
-            if len(_DESCRIBED) >= _MAX_ROWS:
-                _DESCRIBED.clear()
-            cached = _DESCRIBED[id(self)] = (self, self._describe())
-        return cached[1]
+        Policy; rationale Code Descriptor / CPT Instruction``: the row as a biller reads it."""
+        return self._described
 
     def _describe(self) -> str:
         info = self.hit.table
@@ -148,33 +157,46 @@ class LineMue(NamedTuple):
 
 
 @final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DayGroup:
+class DayGroup(NamedTuple):
     """Every line of one code, one date of service (or one identical date span) and one
     provider, in claim order, whatever their modifiers: modifiers do not split a
     date-of-service edit (First Coast, Palmetto). A span's units are compared per day: the
-    day's units are the span's units divided by its days."""
+    day's units are the span's units divided by its days.
+
+    Made with ``DayGroup.of``, which counts the lines once (every edit that reports the
+    group reads them again); a named tuple, as a claim's groups are made per claim."""
 
     code: str
     on: date
     row: MueRow
     lines: tuple[ServiceLine, ...]
     prior: Decimal  # units per day on earlier claims of this patient and provider
-    days: int = 1
-    key: str = "rendering_npi"
+    days: int
+    key: str
+    counted: tuple[Decimal, ...]  # each line's units of service over the span
+    claim_units: Decimal  # the lines' units over the whole span
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        code: str,
+        on: date,
+        row: MueRow,
+        lines: tuple[ServiceLine, ...],
+        prior: Decimal,
+        days: int = 1,
+        key: str = "rendering_npi",
+    ) -> DayGroup:
+        if len(lines) == 1:  # the usual group
+            units = counted_units(lines[0])
+            return cls(code, on, row, lines, prior, days, key, (units,), _NONE + units)
+        counted = tuple(counted_units(line) for line in lines)
+        return cls(code, on, row, lines, prior, days, key, counted, sum(counted, _NONE))
 
     @property
     def last(self) -> date:
         return self.on + timedelta(days=self.days - 1)
-
-    # derived from ``lines`` once (every edit that reports the group reads them again)
-    counted: tuple[Decimal, ...] = field(init=False, repr=False, compare=False)
-    claim_units: Decimal = field(init=False, repr=False, compare=False)  # over the whole span
-
-    def __post_init__(self) -> None:
-        counted = tuple(counted_units(line) for line in self.lines)
-        object.__setattr__(self, "counted", counted)  # frozen: set once, here
-        object.__setattr__(self, "claim_units", sum(counted, Decimal("0")))
 
     @property
     def total(self) -> Decimal:
@@ -195,7 +217,6 @@ class DayGroup:
 
 
 _ROWS: dict[int, MueRow] = {}
-_DESCRIBED: dict[int, tuple[MueRow, str]] = {}
 _MAX_ROWS = 16_384  # distinct codes x versions a run meets; bounds memory either way
 
 

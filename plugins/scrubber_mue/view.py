@@ -115,7 +115,7 @@ def _totals(claim: Claim, ctx: EditContext, view: MueView) -> DayTotals:
             same_day[1].append(line)
     billed = ctx.billed_days() if grouped else ()
     groups = tuple(
-        DayGroup(
+        DayGroup.of(
             code=code,
             on=on,
             row=row,
