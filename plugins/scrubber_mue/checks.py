@@ -73,12 +73,11 @@ def mue_table_out_of_date(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     say which table was used and that the newer quarter should be imported."""
     stale: dict[TableInfo, list[int]] = {}
     newest: dict[TableInfo, date] = {}
-    for item in mue_view(claim, ctx).lines:
-        on = item.line.service_date
-        table = item.table  # the version in force on the date of service
+    for line, _, table in mue_view(claim, ctx).lines:  # the version in force on its date
+        on = line.service_date
         if table is None or on < next_quarter(table.effective):
             continue
-        stale.setdefault(table, []).append(item.line.number)
+        stale.setdefault(table, []).append(line.number)
         newest[table] = max(on, newest.get(table, on))
     for table, numbers in stale.items():
         where = "Line" if len(numbers) == 1 else "Lines"
@@ -207,13 +206,12 @@ def mue_zero_not_payable(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     (AAPC). No fix can make the line payable."""
     view = mue_view(claim, ctx)
     settings = view.settings
-    for item in view.lines:
-        row = item.row
+    for line, row, _ in view.lines:
         if row is None or row.value != 0:
             continue
         yield ctx.finding(
-            item.line,
-            f"Line {item.line.origin}: {row.code} on {item.line.service_date.isoformat()} has an "
+            line,
+            f"Line {line.origin}: {row.code} on {line.service_date.isoformat()} has an "
             f"MUE of 0 ({row.describe()}): the code is not payable "
             "here. Remove the line or bill the correct code.",
             appealable=False,
@@ -236,10 +234,9 @@ def mue_no_data(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     so: no data is never a silent pass."""
     view = mue_view(claim, ctx)
     label = f"{ctx.program.capitalize()} {view.service_type} MUE table"
-    for item in view.lines:
-        if item.row is not None:
+    for line, row, table in view.lines:  # table: the version in force on the line's date
+        if row is not None:
             continue
-        line, table = item.line, item.table  # the version in force on the date of service
         on = line.service_date
         if table is None:
             message = (

@@ -45,7 +45,7 @@ from scrubber_mue.checks import (
     mue_zero_not_payable,
     mue_zero_units,
 )
-from scrubber_mue.resolve import DayGroup
+from scrubber_mue.resolve import DayGroup, counted_units, span_days
 from scrubber_mue.screen import mue_screen
 from scrubber_mue.settings import MueSettings
 from scrubber_mue.view import day_totals, mue_view
@@ -170,16 +170,19 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
     view = mue_view(claim, ctx)
     settings = view.settings
     action = settings.mai1_action
-    for item in view.lines:
-        row, line = item.row, item.line
-        if row is None or row.mai != "1" or row.value == 0 or not item.over(row.value):
+    for line, row, _ in view.lines:
+        if row is None or row.mai != "1" or row.value == 0:
+            continue
+        days = span_days(line)
+        counted = counted_units(line)
+        if counted <= Decimal(row.value) * days:  # compared exactly: units / days > MUE
             continue
         plan = plan_line_edit(
-            action, claim=claim, line=line, value=row.value, settings=settings, days=item.days
+            action, claim=claim, line=line, value=row.value, settings=settings, days=days
         )
-        if item.days > 1:
+        if days > 1:
             span = (
-                f" from {line.service_from.isoformat()} ({units(item.counted / item.days)} "
+                f" from {line.service_from.isoformat()} ({units(counted / days)} "
                 f"a day) exceeds its MUE of {row.value} a day"
             )
         else:
@@ -189,7 +192,7 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
             f"Line {line.origin}: {line.code} billed {amount(line)}{span} "
             f"({row.describe()}). Medicare denies every unit on the line. If the services were "
             f"distinct, report them on separate lines with {SEPARATE_LINE_MODIFIERS}; "
-            f"otherwise bill at most {row.value}{' a day' if item.days > 1 else ''}. "
+            f"otherwise bill at most {row.value}{' a day' if days > 1 else ''}. "
             f"Done: {plan.outcome}.",
             severity=_severity(plan, action),
             fixes=plan.fixes,
@@ -197,7 +200,7 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
             carc=settings.carc_for(row.hit.table.program),
             rarc=settings.rarc,
             table_row=row.table_row,
-            citation=f"{ctx.edit.citation}; {SPAN_RULE}" if item.days > 1 else None,
+            citation=f"{ctx.edit.citation}; {SPAN_RULE}" if days > 1 else None,
             details={"action": action, "mue": str(row.value), "units": number(line.units)},
         )
 

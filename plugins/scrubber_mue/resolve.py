@@ -30,7 +30,6 @@ from scrubber_mue.settings import MueSettings
 __all__ = [
     "DayGroup",
     "Facts",
-    "LineMue",
     "MueRow",
     "RowsOn",
     "counted_units",
@@ -130,30 +129,6 @@ def counted_units(line: ServiceLine) -> Decimal:
     day for a line reported in minutes (NCCI Policy Manual ch. II, anesthesia MUEs count
     services; docs/mue.md)."""
     return Decimal(span_days(line)) if is_minutes(line) else line.units
-
-
-@final
-class LineMue(NamedTuple):
-    """A line, the MUE row in force for it (None: no table in force, or no row) and the
-    table version in force on its date of service (None: none is). A named tuple: one is
-    made per line of every claim the MUE edits look at."""
-
-    line: ServiceLine
-    row: MueRow | None
-    table: TableInfo | None = None
-
-    @property
-    def days(self) -> int:
-        return span_days(self.line)
-
-    @property
-    def counted(self) -> Decimal:
-        return counted_units(self.line)
-
-    def over(self, value: int) -> bool:
-        """The line's units per day exceed *value*: units / days > value, compared exactly
-        (no rounding) so a line within the MUE on every day is never reported."""
-        return self.counted > Decimal(value) * self.days
 
 
 @final

@@ -23,7 +23,7 @@ checks that against every edit run on every claim, on generated claims.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -33,6 +33,7 @@ from scrubber_mue.resolve import (
     MAX_SPAN_DAYS,
     MINUTES,
     Facts,
+    MueRow,
     counted_units,
     mue_row,
     next_quarter,
@@ -40,8 +41,27 @@ from scrubber_mue.resolve import (
     service_type_for,
     span_days,
 )
+from scrubber_mue.settings import MueSettings
 
-__all__ = ["mue_screen"]
+__all__ = ["WALKED", "Group", "Seen", "Slot", "Walk", "mue_screen", "walk_claim"]
+
+WALKED = "scrubber_mue.walk"  # the memo key of what the screen found
+# a line with units, its row (None: none) and the table version in force on its date
+Seen = tuple[ServiceLine, MueRow | None, TableInfo | None]
+# lines of a payable MUE added up: (code, first date, days, provider) -> (row facts, units
+# over the span, first line, the other lines or None)
+Slot = tuple[str, date, int, str]
+Group = tuple[Facts, Decimal, ServiceLine, list[ServiceLine] | None]
+# settings, MUE table (service type), lines, groups, the units on earlier claims the screen
+# asked for (per group), and the days earlier claims bill (``ctx.billed_days``)
+Walk = tuple[
+    MueSettings,
+    str,
+    list[Seen],
+    dict[Slot, Group],
+    dict[Slot, Decimal],
+    Container[tuple[str, date]],
+]
 
 _ZERO = Decimal(0)
 _STALE_FROM: dict[int, tuple[TableInfo, date]] = {}
@@ -78,7 +98,27 @@ def _facts(hit: RowHit) -> Facts:
 
 def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
     """The codes of the MUE edits that may report on *claim*, or False for none (see the
-    module docstring)."""
+    module docstring). When it names any, what it found is left in the claim's memo for the
+    edits (``walk_claim``)."""
+    named, walk = _walk(claim, ctx)
+    if not named:
+        return False
+    ctx.memo(WALKED, lambda: walk)
+    return frozenset(named)
+
+
+def walk_claim(claim: Claim, ctx: EditContext) -> Walk:
+    """What the screen finds on *claim*: the one left in the memo when the screen named an
+    edit, else found now (an edit run without its screen)."""
+    walk: Walk | None = ctx.memo(WALKED, _nothing)
+    return _walk(claim, ctx)[1] if walk is None else walk
+
+
+def _nothing() -> None:
+    return None
+
+
+def _walk(claim: Claim, ctx: EditContext) -> tuple[set[str], Walk]:
     named: set[str] = set()
     if ctx.payer.program is None and not claim.filing_indicator:
         named.add("MUE011")  # the program was assumed
@@ -93,8 +133,8 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
     rows: Callable[[str], RowHit | None] = _no_rows
     known: dict[str, Facts] = {}
     stale = False
-    # (code, first date, days, provider) -> (row facts, units over the span, first line)
-    groups: dict[tuple[str, date, int, str], tuple[Facts, Decimal, ServiceLine]] = {}
+    seen: list[Seen] = []
+    groups: dict[Slot, Group] = {}
     for line in claim.lines:
         units = line.units
         if units <= _ZERO:  # no MUE edit counts such a line; 0 units is a finding of its own
@@ -113,8 +153,10 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
             hit = rows(code)
             if hit is None:
                 named.add("MUE007")
+                seen.append((line, None, table))
                 continue
             facts = known[code] = _facts(hit)
+        seen.append((line, facts[3], table))
         value = facts[0]
         if not value:  # not payable: no unit comparison applies
             named.add("MUE006")
@@ -136,17 +178,24 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
         slot = (code, on, days, provider)
         group = groups.get(slot)
         if group is None:
-            groups[slot] = (facts, counted, line)
+            groups[slot] = (facts, counted, line, None)
         else:  # lines of one code, day and provider add up (all the units count)
             counted += group[1]
-            groups[slot] = (facts, counted, group[2])
+            more = group[3]
+            if more is None:
+                more = [line]
+            else:
+                more.append(line)
+            groups[slot] = (facts, counted, group[2], more)
             if counted > value * days:
                 named |= facts[2]
     # every day total over its MUE on this claim alone is named by now; what is left is a
     # total within it that earlier claims of the patient, the same day, may tip over
     billed = ctx.billed_days() if groups else ()
+    priors: dict[Slot, Decimal] = {}
     if billed:
-        for (code, first, days, _), (facts, counted, line) in groups.items():
+        for slot, (facts, counted, line, _) in groups.items():
+            code, first, days, _ = slot
             if days == 1:
                 if (code, first) not in billed:
                     continue
@@ -158,10 +207,12 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
             limit = facts[0] * days
             if counted > limit:  # over on its own: named above
                 continue
-            prior = max(ctx.prior_units(code, on, key=key, line=line) for on in on_days)
+            prior = priors[slot] = max(
+                ctx.prior_units(code, on, key=key, line=line) for on in on_days
+            )
             if counted > limit - prior * days:
                 named |= facts[2]
-    return frozenset(named) if named else False
+    return named, (settings, service_type, seen, groups, priors, billed)
 
 
 def _no_rows(code: str) -> RowHit | None:
