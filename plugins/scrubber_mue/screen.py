@@ -16,9 +16,13 @@ when what it reports on holds:
   its MUE: MUE002 (MAI 2), MUE003 (MAI 3), MUE004 and MUE005 (no indicator), and MUE010 (a
   bilateral RT + LT pair) for any indicator but MAI 1.
 
-The comparisons are the edits' own (``LineMue.over``, ``DayGroup.over``), so the screen can
-only name an edit too often, never hide a finding; tests/plugins/mue/test_mue_screen.py
-checks that against every edit run on every claim, on generated claims.
+The comparisons are the edits' own (a line's units per day against its MUE, compared
+exactly; ``DayGroup.over``), so the screen can only name an edit too often, never hide a
+finding; tests/plugins/mue/test_mue_screen.py checks that against every edit run on every
+claim, on generated claims. When it names an edit, what its walk found (each line's row
+and table version, the lines added up per code, day and provider, the units on earlier
+claims it asked for) stays in the claim's memo, and the edits read it (view.py) instead of
+walking the claim again.
 """
 
 from __future__ import annotations
