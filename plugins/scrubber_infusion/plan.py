@@ -227,16 +227,17 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
     lines are grouped by their separate-site modifiers too, so an add-on without one belongs to
     the date's primary without one, never to a separate-site primary, and an add-on with one
     pairs only with a primary carrying the same modifier."""
-    by_code = book.by_code
+    by_code, codes = book.by_code, book.codes
     encounter_primaries = book.encounter_primaries
     mine: list[tuple[ServiceLine, TimedFamily]] = []
     ranked = False  # a line the hierarchy ranks or the encounter rule combines
     for line in claim.lines:
         code = line.code
-        family = by_code.get(code)
-        if family is not None:
-            mine.append((line, family))
-        if code in _INITIAL_CODES or code in encounter_primaries:
+        if code in codes:  # a set test: most lines of a claim are of no family
+            mine.append((line, by_code[code]))
+            if code in encounter_primaries:
+                ranked = True
+        if code in _INITIAL_CODES:
             ranked = True
     if ranked:
         combined = combined_primaries(claim, book, line_minutes, conflicting_span)
