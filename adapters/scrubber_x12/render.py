@@ -317,10 +317,12 @@ def render_claim(block: ClaimBlock, read: Claim, fixed: Claim) -> tuple[bytes, i
     header, loops = block.loops()
     delimiters = block.delimiters
     terminator = delimiters.terminator
-    groups = [fixed.lines[k : k + MAX_LINES] for k in range(0, len(fixed.lines), MAX_LINES)]
-    groups = groups or [()]
+    fixed_lines = fixed.lines
+    if len(fixed_lines) <= MAX_LINES:
+        groups: list[tuple[ServiceLine, ...]] = [fixed_lines]
+    else:
+        groups = [fixed_lines[k : k + MAX_LINES] for k in range(0, len(fixed_lines), MAX_LINES)]
     ids = _part_ids(fixed.id, len(groups))
-    imbalance = fixed.total_charge - fixed.line_charge_total
     read_lines = read.lines
     out: list[bytes] = []
     count = 0
@@ -328,9 +330,9 @@ def render_claim(block: ClaimBlock, read: Claim, fixed: Claim) -> tuple[bytes, i
         if len(groups) == 1:
             total = fixed.total_charge
         else:
-            total = sum((ln.charge for ln in lines), Decimal("0")) + (
-                imbalance if index == 0 else 0
-            )
+            total = sum((ln.charge for ln in lines), Decimal("0"))
+            if index == 0:
+                total += fixed.total_charge - fixed.line_charge_total  # the input's imbalance
         segments, size = _render_header(header, delimiters, read, fixed, claim_id, total)
         out += segments
         count += size

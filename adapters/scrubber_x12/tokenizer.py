@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple, final
 
@@ -51,10 +51,21 @@ class Delimiters:
     repetition: str
     component: str
     segment: str
+    # the segment terminator as bytes, made once: the writer reads it for every claim
+    terminator: bytes = field(init=False, repr=False, compare=False)
 
-    @property
-    def terminator(self) -> bytes:
-        return self.segment.encode("latin-1")
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "terminator", self.segment.encode("latin-1"))
+        object.__setattr__(
+            self, "_hash", hash((self.element, self.repetition, self.component, self.segment))
+        )
+
+    def __hash__(self) -> int:
+        """Worked out once: the writer's caches (notes, loop patterns) are keyed by the
+        delimiters, claim after claim."""
+        return self._hash
 
     def clean(self, text: str) -> str:
         """Make free text safe inside an element: no delimiter, ASCII printable only.
