@@ -72,6 +72,15 @@ class Delimiters:
 
         The 005010 basic and extended character sets are printable ASCII; a delimiter inside
         a value would split it (X12.6 §3.3)."""
+        if (
+            text.isascii()
+            and text.isprintable()  # ASCII printable: what the loop below keeps as it is
+            and self.element not in text
+            and self.repetition not in text
+            and self.component not in text
+            and self.segment not in text
+        ):  # most text (a code, a control number, a note) is already safe
+            return text
         out = []
         for char in text:
             if char in (self.element, self.repetition, self.component, self.segment):
