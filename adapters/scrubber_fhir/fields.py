@@ -57,7 +57,11 @@ def number_at(value: Any, where: str, path: str, limit: Decimal = MAX_AMOUNT) ->
     """*value* as a Decimal below *limit* in size; the pointer is only built for an error."""
     kind = type(value)
     if kind is Decimal:  # the reader parses JSON numbers as Decimal: the common case
+        if value.is_finite() and -limit < value < limit:
+            return value  # type: ignore[no-any-return]  # it is a Decimal
         number: Decimal = value
+    elif kind is int:  # a JSON integer (a quantity of 2): no union isinstance test
+        number = Decimal(value)
     elif kind is bool or not isinstance(value, int | Decimal):
         raise UnmappableClaim(f"{where}/{path}: expected a number")
     else:
@@ -70,13 +74,23 @@ def number_at(value: Any, where: str, path: str, limit: Decimal = MAX_AMOUNT) ->
     return number
 
 
+# Dates already read, by their text: a batch's items share a few dates of service.
+_DATES: dict[str, date] = {}
+_DATES_MAX = 4096
+
+
 def parse_date(text: Any, where: str, path: str) -> date:
+    if type(text) is str and (known := _DATES.get(text)) is not None:
+        return known
     if not isinstance(text, str) or len(text) < 10:
         raise UnmappableClaim(f"{where}/{path}: a full date (YYYY-MM-DD) is needed")
     try:
-        return date.fromisoformat(text[:10])
+        found = date.fromisoformat(text[:10])
     except ValueError as exc:
         raise UnmappableClaim(f"{where}/{path}: not a date") from exc
+    if len(_DATES) < _DATES_MAX:
+        _DATES[text] = found
+    return found
 
 
 def parse_datetime(text: str, where: str, path: str) -> datetime:
