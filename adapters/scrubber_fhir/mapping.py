@@ -27,6 +27,7 @@ from .parties import (
     filing_from_coverage,
     frequency,
     identifier_of,
+    identifiers_of,
     insurance_of,
     payer_of,
     prior_claim,
@@ -43,6 +44,8 @@ _CLAIM_ARRAYS = ("item", "supportingInfo", "extension", "insurance", "diagnosis"
 _ITEM_ARRAYS = (
     "extension", "modifier", "informationSequence", "diagnosisSequence", "careTeamSequence",
 )  # fmt: skip
+# the billing provider's NPI and EIN (loop 2010AA NM109 and REF*EI in an 837P)
+_BILLING_IDS = (codes.NPI_SYSTEM, codes.EIN_SYSTEM)
 _ITEM_ARRAY_SET = frozenset(_ITEM_ARRAYS)  # to tell at once that an item has none of them
 
 
@@ -170,6 +173,7 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
         total_charge = sum((ln.charge for ln in lines), Decimal("0"))
     line_pos = {ln.place_of_service for ln in lines}
     original_ref = prior_claim(claim) if "related" in claim else None
+    billing_npi, billing_tin = identifiers_of(claim.get("provider"), contained_or, _BILLING_IDS)
     # checked above: an id, a Decimal total, lines numbered 1..n
     return Claim.trusted(
         id=claim_id,
@@ -177,8 +181,8 @@ def map_claim(claim: Json, *, locator: str, resolve: Resolver, r5: bool = False)
         total_charge=total_charge,
         patient_key=opaque_key(reference_key(claim.get("patient") or claim.get("subject"))),
         subscriber_key=subscriber,
-        billing_npi=identifier_of(claim.get("provider"), contained_or),
-        billing_tin=identifier_of(claim.get("provider"), contained_or, codes.EIN_SYSTEM),
+        billing_npi=billing_npi,
+        billing_tin=billing_tin,
         rendering_npi=next((npi for _, npi in sorted(care_team.items()) if npi), None)
         if care_team
         else None,

@@ -24,6 +24,7 @@ __all__ = [
     "filing_from_coverage",
     "frequency",
     "identifier_of",
+    "identifiers_of",
     "insurance_of",
     "payer_of",
     "prior_claim",
@@ -66,20 +67,33 @@ def frequency(claim: Json, original_ref: str | None) -> str:
 
 def identifier_of(reference: Any, resolve: Resolver, system: str = codes.NPI_SYSTEM) -> str | None:
     """The identifier of *system* (the NPI by default) on *reference* or its target."""
+    return identifiers_of(reference, resolve, (system,))[0]
+
+
+def identifiers_of(
+    reference: Any, resolve: Resolver, systems: tuple[str, ...]
+) -> tuple[str | None, ...]:
+    """``identifier_of`` for each of *systems* (the billing provider's NPI and EIN), with one
+    look at the reference and its target for all of them."""
     if not isinstance(reference, dict):
-        return None
+        return (None,) * len(systems)
     candidates = [reference.get("identifier")]
     target = (
         resolve(reference["reference"]) if isinstance(reference.get("reference"), str) else None
     )
     if target is not None:
         candidates.extend(dicts(target.get("identifier")))
-    for ident in candidates:
-        if isinstance(ident, dict) and ident.get("system") == system:
-            value = ident.get("value")
-            if isinstance(value, str) and value:
-                return value
-    return None
+    found: list[str | None] = []
+    for system in systems:
+        value = None
+        for ident in candidates:
+            if isinstance(ident, dict) and ident.get("system") == system:
+                value = ident.get("value")
+                if isinstance(value, str) and value:
+                    break
+                value = None
+        found.append(value)
+    return tuple(found)
 
 
 def reference_key(reference: Any) -> str:
@@ -118,7 +132,11 @@ def filing_from_coverage(coverage: Json) -> str | None:
 def insurance_of(claim: Json, resolve: Resolver) -> tuple[Json | None, Json | None]:
     """The focal insurance (else the first) and its Coverage resource, if it can be found."""
     insurances = dicts(claim.get("insurance"))
-    focal = next((i for i in insurances if i.get("focal") is True), None)
+    focal = None
+    for insurance in insurances:
+        if insurance.get("focal") is True:
+            focal = insurance
+            break
     chosen = focal or (insurances[0] if insurances else None)
     if chosen is None:
         return None, None
