@@ -56,11 +56,21 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from http_clients import (
+    Client,
+    RawClient,
+    StdlibClient,
+    free_port,
+    load_async,
+    load_threads,
+    prebuilt_request,
+    timed_request,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = {
@@ -70,146 +80,6 @@ DOCS = {
         "application/fhir+json",
     ),
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class RawClient:
-    """One keep-alive connection that sends prebuilt HTTP/1.1 requests and reads each answer
-    by its Content-Length (the service always sends one): a few microseconds a request."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buffer = b""
-
-    def request(self, prebuilt: bytes) -> tuple[int, bytes]:
-        self.sock.sendall(prebuilt)
-        while b"\r\n\r\n" not in self.buffer:
-            self._fill()
-        head, _, rest = self.buffer.partition(b"\r\n\r\n")
-        status, length = _status_and_length(head)
-        while len(rest) < length:
-            rest += self._recv()
-        self.buffer = rest[length:]
-        return status, rest[:length]
-
-    def _fill(self) -> None:
-        self.buffer += self._recv()
-
-    def _recv(self) -> bytes:
-        chunk = self.sock.recv(1 << 16)
-        if not chunk:
-            raise ConnectionError("the service closed the connection")
-        return chunk
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-def _status_and_length(head: bytes) -> tuple[int, int]:
-    """The status and Content-Length of a response head."""
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    return int(head[9:12]), length
-
-
-class StdlibClient:
-    """The same requests through ``http.client`` (``--client http.client``)."""
-
-    def __init__(self, port: int) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
-    def request(self, prebuilt: bytes) -> tuple[int, bytes]:
-        head, _, body = prebuilt.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        method, path, _ = lines[0].split(" ")
-        headers = dict(line.split(": ", 1) for line in lines[1:])
-        headers.pop("host", None)
-        self.conn.request(method, path, body=body or None, headers=headers)
-        response = self.conn.getresponse()
-        return response.status, response.read()
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-Client = RawClient | StdlibClient
-
-
-def _prebuilt(method: str, path: str, body: bytes = b"", media: str | None = None) -> bytes:
-    head = [f"{method} {path} HTTP/1.1", "host: 127.0.0.1"]
-    if media is not None:
-        head.append(f"content-type: {media}")
-    if body or method == "POST":
-        head.append(f"content-length: {len(body)}")
-    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
-
-
-def _timed(client: Client, prebuilt: bytes) -> float:
-    started = time.perf_counter()
-    status, payload = client.request(prebuilt)
-    elapsed = time.perf_counter() - started
-    if status != 200:
-        raise SystemExit(f"service answered {status}: {payload[:200]!r}")
-    return elapsed
-
-
-def _load(
-    connect: Callable[[], Client], prebuilt: bytes, clients: int, requests: int
-) -> list[float]:
-    """*requests* posts spread over *clients* threads; every request's latency."""
-    latencies: list[float] = []
-    lock = threading.Lock()
-    per_client = max(1, requests // clients)
-
-    def client() -> None:
-        conn = connect()
-        mine = [_timed(conn, prebuilt) for _ in range(per_client)]
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies
-
-
-def _load_async(port: int, prebuilt: bytes, clients: int, requests: int) -> list[float]:
-    """The same load from *clients* connections driven by one asyncio loop: unlike threads,
-    the clients do not queue for the interpreter lock, so the latencies are the server's."""
-    latencies: list[float] = []
-    per_client = max(1, requests // clients)
-
-    async def client() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        for _ in range(per_client):
-            started = time.perf_counter()
-            writer.write(prebuilt)
-            status, length = _status_and_length(await reader.readuntil(b"\r\n\r\n"))
-            payload = await reader.readexactly(length)
-            latencies.append(time.perf_counter() - started)
-            if status != 200:
-                raise SystemExit(f"service answered {status}: {payload[:200]!r}")
-        writer.close()
-        await writer.wait_closed()
-
-    async def run() -> None:
-        await asyncio.gather(*(client() for _ in range(clients)))
-
-    asyncio.run(run())
-    return latencies
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -387,7 +257,7 @@ def main() -> None:
     config = load_config(tables=str(db))
     app = create_app(config)
 
-    port = _free_port()
+    port = free_port()
 
     def connect() -> Client:
         return RawClient(port) if args.client == "raw" else StdlibClient(port)
@@ -395,7 +265,7 @@ def main() -> None:
     # day totals in memory, as the in-process side keeps them: the SQLite history's own cost
     # is bench/bench_history.py's
     serve = ["-m", "scrubber._cli", "serve", "--port", str(port), *db_opt, "--no-history"]
-    remembered_port = _free_port()
+    remembered_port = free_port()
     servers: list[subprocess.Popen[bytes]] = []
     try:
         servers.append(server := _start(serve, port))
@@ -405,11 +275,11 @@ def main() -> None:
             )
         )
         results: dict[str, object] = {"client": args.client}
-        healthz = _prebuilt("GET", "/healthz")
+        healthz = prebuilt_request("GET", "/healthz")
         for name, (path, media) in DOCS.items():
             body = path.read_bytes()
             fmt = "x12" if media == "application/edi-x12" else "fhir"
-            post = _prebuilt("POST", "/v1/scrub", body, media)
+            post = prebuilt_request("POST", "/v1/scrub", body, media)
             asgi = _asgi_call(app, body, media)
 
             def in_process(body: bytes = body, fmt: str = fmt) -> float:
@@ -448,25 +318,25 @@ def main() -> None:
                     inproc.append(in_process())
                     inproc_cpus.append(time.thread_time() - thread_cpu)
                     inproc_cpu += inproc_cpus[-1]
-                    one.append(_timed(conn, post))
+                    one.append(timed_request(conn, post))
                     pairs.append(one[-1] - inproc[-1])
                 server_cpu += _cpu_seconds(server.pid) - cpu_before
                 served += per_round
                 for _ in range(per_round):
-                    floor.append(_timed(conn, healthz))
+                    floor.append(timed_request(conn, healthz))
                 conn.close()
                 conn = (
                     RawClient(remembered_port)
                     if args.client == "raw"
                     else StdlibClient(remembered_port)
                 )
-                _timed(conn, post)  # computes the remembered result
+                timed_request(conn, post)  # computes the remembered result
                 cpu_before = _cpu_seconds(remembered_server.pid)
                 for _ in range(per_round):
-                    bare.append(_timed(conn, post))
+                    bare.append(timed_request(conn, post))
                 bare_cpu += _cpu_seconds(remembered_server.pid) - cpu_before
                 conn.close()
-                burn_port = _free_port()
+                burn_port = free_port()
                 burner = subprocess.Popen(
                     [sys.executable, __file__, "--serve-burn", str(burn_port)]
                 )
@@ -482,9 +352,9 @@ def main() -> None:
                 for clients in levels:
                     started = time.perf_counter()
                     lat = (
-                        _load_async(port, post, clients, per_round)
+                        load_async(port, post, clients, per_round)
                         if args.client == "raw"
-                        else _load(connect, post, clients, per_round)
+                        else load_threads(connect, post, clients, per_round)
                     )
                     levels[clients].append((time.perf_counter() - started, lat))
             row: dict[str, object] = {

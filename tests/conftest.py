@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+from runner_parity import install_crash_plugin
 
 # Timing is not behaviour: a loaded 2-core CI machine must not fail a property test on a
 # deadline (benchmarks live in bench/).
@@ -87,3 +89,14 @@ def scrub_sample(sample_tables_db: Path, tmp_path: Path) -> ScrubSample:
         return code, data, json.loads(report.read_text(encoding="utf-8"))
 
     return run
+
+
+@pytest.fixture
+def crash_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The crash plugin of tests/runner_parity.py installed as users install one, so that
+    worker processes, which load plugins themselves, load it too."""
+    site = install_crash_plugin(tmp_path / "site")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    yield
+    sys.modules.pop("scrubber_crash_test", None)

@@ -55,6 +55,20 @@ def run_cli(inputs: list[Path], tables: Path, out: Path, *args: str) -> Outcome:
     return code, files, data
 
 
+def run_jobs(inputs: list[Path], tables: Path, out: Path, jobs: int, *extra: str) -> Outcome:
+    """``scrubber scrub --jobs JOBS`` on *inputs*, as ``run_cli`` runs it."""
+    return run_cli(inputs, tables, out, "--jobs", str(jobs), *extra)
+
+
+def one_and_two_jobs(
+    inputs: list[Path], tables: Path, tmp_path: Path, *extra: str
+) -> tuple[Outcome, Outcome]:
+    """The same scrub with one process and with two workers, for the tests to compare."""
+    one = run_jobs(inputs, tables, tmp_path / "one", 1, *extra)
+    two = run_jobs(inputs, tables, tmp_path / "two", 2, *extra)
+    return one, two
+
+
 def batch_file(path: Path, tag: str, claims: int, *, patients: str | None = None) -> Path:
     """A synthetic 837P whose claim ids carry *tag*; members too unless *patients* names
     another file's tag (then its beneficiaries are that file's)."""
@@ -216,3 +230,22 @@ def check_crash_writes_nothing(
     assert code == 3
     assert files == {} and report is None
     assert not list((tmp_path / "out").rglob("*.part"))
+
+
+def mixed_lines(index: int) -> list[SyntheticLine]:
+    """Mostly clean claims; some over an MUE, so their lines gain notes and attachments
+    and the transaction set's segment count changes."""
+    day = f"202607{1 + index % 28:02d}"
+    if index % 9 == 4:  # 99213 2 + 2 on one day: over the sample MAI 3 MUE of 3
+        return [SyntheticLine(code="99213", units=Decimal(2), date=day)] * 2
+    if index % 13 == 6:  # 97110 x 6: over its MAI 1 MUE of 4
+        return [SyntheticLine(code="97110", units=Decimal(6), date=day)]
+    return [
+        SyntheticLine(code="99213", units=Decimal(1), date=day),
+        SyntheticLine(code="J1100", units=Decimal(10), date=day),
+    ]
+
+
+def mixed_837(claims: int) -> bytes:
+    """An 837P of *claims* claims, their lines from ``mixed_lines``."""
+    return synthetic_837(claims, claim_lines=[mixed_lines(i) for i in range(claims)])

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-import scrubber._cli as cli
+from scrubber._cli_parser import cli_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -119,7 +119,7 @@ def _documented() -> dict[str, set[str]]:
 def test_readme_usage_matches_the_command_line() -> None:
     documented = _documented()
     assert {"--version", "--help"} <= documented[""]
-    for command, parser in _commands(cli._parser()):
+    for command, parser in _commands(cli_parser()):
         assert command in documented, f"README usage lacks 'scrubber {command}'"
         written = documented[command]
         actions = [

@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
-import time
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import orjson
@@ -27,7 +24,6 @@ from fastapi import FastAPI, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scrubber._api import Plugins, ScrubResult, scrub_bytes
 from scrubber._errors import ScrubberError
@@ -35,8 +31,17 @@ from scrubber._explain import ExplainRequest, explain_code
 from scrubber._history import ClaimHistory
 from scrubber._profiles import Profile
 from scrubber._tables import ReferenceTables
+from scrubber.serve._access_log import AccessLog
 from scrubber.serve._binding import ScrubRoute
 from scrubber.serve._history import TenantHistories
+from scrubber.serve._requests import (
+    Problem,
+    format_options,
+    read_limited,
+    request_date,
+    request_minutes,
+    tenant_of,
+)
 from scrubber.serve._schemas import (
     ISO_DATE,
     TENANT,
@@ -64,8 +69,6 @@ MEDIA_TYPES: dict[str, str] = {
     "application/fhir+ndjson": "fhir",
 }
 
-access_log = logging.getLogger("scrubber.access")
-
 TenantHeader = Annotated[
     str | None,
     Header(
@@ -90,17 +93,6 @@ class ServiceConfig:
     histories: TenantHistories = field(default_factory=TenantHistories)
 
 
-class _Problem(Exception):
-    """An HTTP error with the service's error body."""
-
-    def __init__(
-        self, status: int, message: str, *, position: str | None = None, code: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = {"error": {"message": message, "position": position, "code": code}}
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -118,8 +110,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
         responses=_error_responses(422),
     )
 
-    @app.exception_handler(_Problem)
-    async def _problem(_request: Request, exc: _Problem) -> JSONResponse:
+    @app.exception_handler(Problem)
+    async def _problem(_request: Request, exc: Problem) -> JSONResponse:
         return JSONResponse(exc.body, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
@@ -142,14 +134,14 @@ def create_app(config: ServiceConfig) -> FastAPI:
         # called by ScrubRoute with the query and header already bound (see _binding.py)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media not in MEDIA_TYPES:
-            raise _Problem(
+            raise Problem(
                 415,
                 f"unsupported content type {media or '(none)'!r}; send one of "
                 + ", ".join(MEDIA_TYPES),
             )
-        data = await _read_limited(request, config.max_body)
-        tenant = _tenant(x_scrubber_tenant)
-        options = _format_options(
+        data = await read_limited(request, config.max_body)
+        tenant = tenant_of(x_scrubber_tenant)
+        options = format_options(
             config.plugins,
             MEDIA_TYPES[media],
             query.option,
@@ -167,7 +159,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
                     data,
                     tables=config.tables,
                     profile=config.profile,
-                    as_of=_date(query.as_of),
+                    as_of=request_date(query.as_of),
                     format=MEDIA_TYPES[media],
                     check=query.check,
                     options=options,
@@ -175,11 +167,11 @@ def create_app(config: ServiceConfig) -> FastAPI:
                     history=h,
                 )
             except ScrubberError as exc:
-                raise _Problem(400, _one_line(exc.message), position=exc.position) from None
+                raise Problem(400, _one_line(exc.message), position=exc.position) from None
             failed = [f for r in result.results for f in r.failures]
             if failed:  # raised inside the tenant's history: what the run recorded is dropped
                 first = failed[0]
-                raise _Problem(
+                raise Problem(
                     500,
                     f"edit {first.code} raised {first.exc_type} on claim {first.claim_id};"
                     " the claims were not scrubbed",
@@ -228,10 +220,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
         request = ExplainRequest(
             code=code.upper(),
             program=program,
-            on=_date(on) or date.today(),
+            on=request_date(on) or date.today(),
             payer=config.profile.for_program(program),
             tables=config.tables,
-            minutes=_decimal(minutes),
+            minutes=request_minutes(minutes),
         )
         answer = explain_code(config.plugins.explainers, request).as_json(request)
         return Response(json.dumps(answer, default=str), media_type="application/json")
@@ -252,9 +244,9 @@ def create_app(config: ServiceConfig) -> FastAPI:
         claim_id: Annotated[str, Path(min_length=1, max_length=38)],
         x_scrubber_tenant: TenantHeader = None,
     ) -> Response:
-        history = config.histories.get(_tenant(x_scrubber_tenant))
+        history = config.histories.get(tenant_of(x_scrubber_tenant))
         if not history.run(lambda h: h.forget(claim_id)):
-            raise _Problem(404, f"claim {claim_id} is not in this tenant's history")
+            raise Problem(404, f"claim {claim_id} is not in this tenant's history")
         return Response(status_code=204)
 
     # Probes are polled often: answered on the event loop from bytes made once, not through
@@ -281,107 +273,6 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     app.add_middleware(AccessLog)
     return app
-
-
-class AccessLog:
-    """ASGI middleware: one access-log line per request with the method, path, status,
-    response size and time; never the query string, a header or a body (claims carry PHI).
-    Plain ASGI rather than ``BaseHTTPMiddleware``, which costs about a millisecond a request."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-        size = 0
-
-        async def sending(message: Message) -> None:
-            nonlocal status, size
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                size += len(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            access_log.info(
-                "%s %s %d %d %.1fms",
-                scope["method"],
-                scope["path"],
-                status,
-                size,
-                (time.perf_counter() - started) * 1000,
-            )
-
-
-async def _read_limited(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to pass *limit*: from its
-    Content-Length before anything is read, else while it streams in."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _Problem(413, f"body of {declared} bytes is over the limit of {limit} bytes")
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _Problem(413, f"body is over the limit of {limit} bytes")
-        parts.append(chunk)
-    return b"".join(parts)
-
-
-def _format_options(
-    plugins: Plugins, fmt: str, given: list[str] | None, aliases: dict[str, str | bool | None]
-) -> dict[str, str]:
-    """The options a request set (``option=KEY=VALUE`` and the FHIR aliases), each checked
-    against what the installed formats declare; the document's format gets those it declares,
-    as ``scrubber scrub --format-option`` does for each input."""
-    chosen: dict[str, str] = {}
-    for key, value in aliases.items():
-        if value is True or value is False:
-            chosen[key] = "true" if value else "false"
-        elif value is not None:
-            chosen[key] = value
-    for item in given or ():
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise _Problem(400, f"option wants KEY=VALUE, got {item[:40]!r}")
-        chosen[key.strip()] = value.strip()
-    declared = {key for f in plugins.formats for key in f.options}
-    unknown = sorted(set(chosen) - declared)
-    if unknown:
-        known = ", ".join(sorted(declared)) or "none"
-        raise _Problem(400, f"no installed format has the option {unknown[0]!r} (known: {known})")
-    own = plugins.format(fmt).options
-    return {key: value for key, value in chosen.items() if key in own}
-
-
-def _tenant(header: str | None) -> str:
-    return header or "default"
-
-
-def _date(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise _Problem(422, f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the pattern admits decimals only
-        raise _Problem(422, f"minutes: not a number: {text!r}") from None
 
 
 def _scrub_body(

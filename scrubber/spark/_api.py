@@ -73,6 +73,7 @@ def scrub_files(
     naming the file) or ``PluginError`` as the CLI does; nothing is written then.
     """
     from scrubber import _cli as cli
+    from scrubber._cli_parser import cli_parser
 
     if isinstance(tables, TableStore):
         tables = tables.path
@@ -91,7 +92,7 @@ def scrub_files(
     argv += ["--check"] * check + ["--strict"] * strict
     for key, value in (format_options or {}).items():
         argv += ["--format-option", f"{key}={value}"]
-    args = cli._parser().parse_args(argv)
+    args = cli_parser().parse_args(argv)
     plugins = Plugins.load(cli._plugin_manager())
     cli._profile(args, plugins)  # a bad profile is refused here, before any work
     if tables is not None and not Path(tables).is_file():

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import scrubber._cli as cli
+from scrubber._cli_parser import cli_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = ROOT / "samples" / "tables"
@@ -68,14 +69,14 @@ def _parsers(parser: argparse.ArgumentParser, path: str = "scrubber"):
 def test_every_option_and_command_has_help() -> None:
     missing = [
         f"{path} {action.option_strings or action.dest}"
-        for path, parser in _parsers(cli._parser())
+        for path, parser in _parsers(cli_parser())
         for action in parser._actions
         if not isinstance(action, argparse._SubParsersAction) and not action.help
     ]
     assert missing == []
     commands = [
         f"{path} {choice.dest}"
-        for path, parser in _parsers(cli._parser())
+        for path, parser in _parsers(cli_parser())
         for action in parser._actions
         if isinstance(action, argparse._SubParsersAction)
         for choice in action._choices_actions

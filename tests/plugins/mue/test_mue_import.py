@@ -4,72 +4,21 @@ ZIP safety, provenance and the store round trip."""
 from __future__ import annotations
 
 import hashlib
-import io
-import zipfile
 from datetime import date
 from pathlib import Path
 
-import openpyxl
 import pytest
+from mue_files import NAME, NO_HINTS, medicaid_txt, medicare_csv, values, workbook, zipped
 
 from scrubber._errors import TableError
 from scrubber._manager import collect_importers, make_plugin_manager
 from scrubber._store import TableStore
-from scrubber._tables import ImportHints, ParsedTable
+from scrubber._tables import ImportHints
 from scrubber_mue import MUE_IMPORTER
 from scrubber_mue.names import read_name
-from scrubber_mue.readers import MAX_MEMBERS, parse_mue_file
+from scrubber_mue.readers import parse_mue_file
 
 EXCERPT = "mue/MCR_MUE_PractitionerServices_Eff_07-01-2026.excerpt.csv"
-NO_HINTS = ImportHints()
-
-NOTICE = (
-    '"Synthetic notice for a claim-scrubber test, not CMS data.\n\n'
-    'CPT\u00ae is a registered trademark of the American Medical Association.",,,'
-)
-HEADER = (
-    '"HCPCS/\nCPT Code",Practitioner Services MUE Values,MUE Adjudication Indicator,MUE Rationale'
-)
-
-
-def medicare_csv(*rows: str, header: str = HEADER, notice: str | None = NOTICE) -> bytes:
-    records = ([notice] if notice else []) + [header, *rows]
-    return ("\r\n".join(records) + "\r\n").encode("latin-1")
-
-
-def medicaid_txt(*rows: str) -> bytes:
-    records = [
-        "Synthetic Medicaid notice, not CMS data. CPT\u00ae is a trademark of the AMA.",
-        "HCPCS/CPT Code\tMUE Values\tMUE Rationale",
-        *rows,
-    ]
-    return ("\r\n".join(records) + "\r\n").encode("latin-1")
-
-
-def values(table: ParsedTable, code: str) -> dict[str, str]:
-    [row] = [r for r in table.rows if r.key == code]
-    return dict(row.values)
-
-
-def zipped(*members: tuple[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members:
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def workbook(rows: list[list[object]]) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 # --- the real CMS excerpt -------------------------------------------------------------------
 
 
@@ -352,106 +301,6 @@ def test_every_sample_table_imports(samples_dir: Path) -> None:
     for path in sorted((samples_dir / "tables").iterdir()):
         [table] = parse_mue_file(path.name, path.read_bytes(), NO_HINTS)
         assert table.info.rows == len(table.rows) > 0
-
-
-# --- malformed files ------------------------------------------------------------------------
-
-NAME = "MCR_MUE_PractitionerServices_Eff_07-01-2026.csv"
-
-
-@pytest.mark.parametrize(
-    ("data", "message", "position"),
-    [
-        (b"", "empty", None),
-        (b"just,some,text\r\n1,2,3\r\n", "no MUE header", None),
-        (medicare_csv(), "no rows", None),
-        (medicare_csv("97110,four,1 Line Edit,Clinical: Data"), "not a whole number", "row 3"),
-        (medicare_csv("97110,-1,1 Line Edit,Clinical: Data"), "not a whole number", "row 3"),
-        (medicare_csv("97110,2.5,1 Line Edit,Clinical: Data"), "not a whole number", "row 3"),
-        (medicare_csv("97110,4,4 Something New,Clinical: Data"), "adjudication indicator", "row 3"),
-        (medicare_csv("97110,4,,Clinical: Data"), "adjudication indicator", "row 3"),
-        (medicare_csv("97110,4,1 Line Edit,x", "97110,5,1 Line Edit,x"), "appears twice", "row 4"),
-        (medicare_csv("9711,4,1 Line Edit,x"), "not a 5-character", "row 3"),
-        (medicare_csv(",4,1 Line Edit,x"), "not a 5-character", "row 3"),
-    ],
-)
-def test_malformed_csv_is_rejected_naming_the_row(
-    data: bytes, message: str, position: str | None
-) -> None:
-    with pytest.raises(TableError, match=message) as raised:
-        parse_mue_file(NAME, data, NO_HINTS)
-    assert raised.value.source == NAME
-    assert raised.value.position == position
-
-
-def test_medicare_table_without_the_indicator_column_is_rejected() -> None:
-    data = medicare_csv(
-        "97110,4,Clinical: Data", header='"HCPCS/\nCPT Code",MUE Values,MUE Rationale'
-    )
-    with pytest.raises(TableError, match="Adjudication Indicator"):
-        parse_mue_file(NAME, data, NO_HINTS)
-
-
-def test_damaged_xlsx_is_a_table_error() -> None:
-    data = zipped(("xl/workbook.xml", b"<not really"))
-    with pytest.raises(TableError):
-        parse_mue_file("MCR_MUE_PractitionerServices_Eff_07-01-2026.xlsx", data, NO_HINTS)
-
-
-def test_bad_member_rejects_the_whole_zip() -> None:
-    data = zipped(
-        ("MCD-MUE-PractitionerServices-Effective_01012026.txt", medicaid_txt("99601\t4\tok")),
-        ("MCD-MUE-DMESupplierServices-Effective_01012026.txt", medicaid_txt("E0114\tone\tbad")),
-    )
-    with pytest.raises(TableError, match="whole number") as raised:
-        parse_mue_file("medicaid-ncci-q1-2026-mue-edits.zip", data, NO_HINTS)
-    assert raised.value.source == (
-        "medicaid-ncci-q1-2026-mue-edits.zip/MCD-MUE-DMESupplierServices-Effective_01012026.txt"
-    )
-    assert raised.value.position == "row 3"
-
-
-@pytest.mark.parametrize(
-    "member",
-    [
-        "../MCR_MUE_PractitionerServices_Eff_07-01-2026.csv",
-        "/etc/MCR_MUE.csv",
-        "a/../../x.csv",
-        "C:/x.csv",
-    ],
-)
-def test_zip_members_outside_the_archive_are_refused(member: str) -> None:
-    data = zipped((member, medicare_csv("97110,4,1 Line Edit,x")))
-    with pytest.raises(TableError, match="outside the archive"):
-        parse_mue_file("medicare-ncci-2026-q3-practitioner-services-mue-table.zip", data, NO_HINTS)
-
-
-def test_zip_with_too_many_members_is_refused() -> None:
-    data = zipped(*((f"notes/{n}.txt", b"x") for n in range(MAX_MEMBERS + 1)))
-    with pytest.raises(TableError, match="entries"):
-        parse_mue_file("medicare-ncci-2026-q3-practitioner-services-mue-table.zip", data, NO_HINTS)
-
-
-def test_oversized_zip_member_is_refused_without_inflating_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr("scrubber_mue.readers.MAX_MEMBER_BYTES", 1000)
-    data = zipped((NAME, medicare_csv(*(f"{n:05d},1,1 Line Edit,x" for n in range(200)))))
-    with pytest.raises(TableError, match="bytes uncompressed"):
-        parse_mue_file("medicare-ncci-2026-q3-practitioner-services-mue-table.zip", data, NO_HINTS)
-
-
-def test_zip_without_a_table_is_an_error() -> None:
-    data = zipped(("readme.pdf", b"%PDF"))
-    with pytest.raises(TableError, match="no MUE table"):
-        parse_mue_file("medicare-ncci-2026-q3-practitioner-services-mue-table.zip", data, NO_HINTS)
-
-
-def test_not_a_zip_is_an_error() -> None:
-    with pytest.raises(TableError, match="ZIP"):
-        parse_mue_file(
-            "medicare-ncci-2026-q3-practitioner-services-mue-table.zip", b"PK\x03\x04junk", NO_HINTS
-        )
 
 
 # --- the store ------------------------------------------------------------------------------
