@@ -51,20 +51,17 @@ class Delimiters:
     repetition: str
     component: str
     segment: str
-    # the segment terminator as bytes, made once: the writer reads it for every claim
+    # made once: the writer reads the terminator bytes, and its caches hash the delimiters,
+    # claim after claim
     terminator: bytes = field(init=False, repr=False, compare=False)
-
     _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "terminator", self.segment.encode("latin-1"))
-        object.__setattr__(
-            self, "_hash", hash((self.element, self.repetition, self.component, self.segment))
-        )
+        declared = (self.element, self.repetition, self.component, self.segment)
+        object.__setattr__(self, "_hash", hash(declared))
 
     def __hash__(self) -> int:
-        """Worked out once: the writer's caches (notes, loop patterns) are keyed by the
-        delimiters, claim after claim."""
         return self._hash
 
     def clean(self, text: str) -> str:
@@ -72,15 +69,10 @@ class Delimiters:
 
         The 005010 basic and extended character sets are printable ASCII; a delimiter inside
         a value would split it (X12.6 §3.3)."""
-        if (
-            text.isascii()
-            and text.isprintable()  # ASCII printable: what the loop below keeps as it is
-            and self.element not in text
-            and self.repetition not in text
-            and self.component not in text
-            and self.segment not in text
-        ):  # most text (a code, a control number, a note) is already safe
-            return text
+        if text.isascii() and text.isprintable():  # most text (a code, a note) is safe as is
+            taken = self.element in text or self.repetition in text
+            if not (taken or self.component in text or self.segment in text):
+                return text
         out = []
         for char in text:
             if char in (self.element, self.repetition, self.component, self.segment):
