@@ -11,9 +11,9 @@ from datetime import date
 
 from scrubber import Claim, EditContext, Finding, ServiceLine, Severity, TableInfo, edit
 from scrubber_mue.bilateral import bilateral_pair
-from scrubber_mue.common import settings_of
-from scrubber_mue.resolve import KIND, day_groups, line_mues, next_quarter, service_type_for
+from scrubber_mue.resolve import next_quarter
 from scrubber_mue.screen import mue_screen
+from scrubber_mue.view import day_totals, mue_view
 from scrubber_mue.wording import CMS_MUE_PAGE, NCCI_MANUAL, amount
 
 __all__ = [
@@ -71,16 +71,13 @@ def mue_table_out_of_date(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """CMS revises the MUE tables every quarter. A date of service past the quarter of the
     newest table imported was checked against that older table, which may be wrong for it;
     say which table was used and that the newer quarter should be imported."""
-    settings = settings_of(ctx)
-    service_type = service_type_for(claim, settings)
     stale: dict[TableInfo, list[int]] = {}
     newest: dict[TableInfo, date] = {}
-    for item in line_mues(claim, ctx, settings):
-        on = item.line.service_date
-        table = ctx.tables.in_force(KIND, ctx.program, service_type, on)
+    for line, _, table in mue_view(claim, ctx).lines:  # the version in force on its date
+        on = line.service_date
         if table is None or on < next_quarter(table.effective):
             continue
-        stale.setdefault(table, []).append(item.line.number)
+        stale.setdefault(table, []).append(line.number)
         newest[table] = max(on, newest.get(table, on))
     for table, numbers in stale.items():
         where = "Line" if len(numbers) == 1 else "Lines"
@@ -107,9 +104,9 @@ def bilateral_needs_modifier_50(claim: Claim, ctx: EditContext) -> Iterator[Find
     """Two one-unit lines, RT and LT, of a code with a date-of-service MUE of 1 are summed to
     2 and denied. A bilateral procedure is one line with modifier 50 and one unit, so advise
     that coding (with the suggested line) instead of removing a side."""
-    settings = settings_of(ctx)
+    settings = mue_view(claim, ctx).settings
     medicaid_per_line = settings.medicaid_mode == "per_line"
-    for group in day_groups(claim, ctx, settings):
+    for group in day_totals(claim, ctx).groups:
         if group.row.mai == "1" or not group.over(group.row.value):
             continue
         pair = bilateral_pair(group)
@@ -137,7 +134,7 @@ def bilateral_needs_modifier_50(claim: Claim, ctx: EditContext) -> Iterator[Find
             severity=Severity.WARNING if per_line else Severity.ERROR,
             carc=settings.carc_for(group.row.hit.table.program),
             rarc=settings.rarc,
-            table_row=group.row.hit.ref(),
+            table_row=group.row.table_row,
             details={"suggested_coding": suggested, "lines": f"{first.origin},{second.origin}"},
         )
 
@@ -207,20 +204,20 @@ def mue_zero_not_payable(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """An MUE of 0 means the code is invalid, not covered, bundled, not separately payable,
     statutorily excluded or not reasonable and necessary: "not payable", never "no limit"
     (AAPC). No fix can make the line payable."""
-    settings = settings_of(ctx)
-    for item in line_mues(claim, ctx, settings):
-        row = item.row
+    view = mue_view(claim, ctx)
+    settings = view.settings
+    for line, row, _ in view.lines:
         if row is None or row.value != 0:
             continue
         yield ctx.finding(
-            item.line,
-            f"Line {item.line.origin}: {row.code} on {item.line.service_date.isoformat()} has an "
+            line,
+            f"Line {line.origin}: {row.code} on {line.service_date.isoformat()} has an "
             f"MUE of 0 ({row.describe()}): the code is not payable "
             "here. Remove the line or bill the correct code.",
             appealable=False,
             carc=settings.carc_for(row.hit.table.program),
             rarc=settings.rarc,
-            table_row=row.hit.ref(),
+            table_row=row.table_row,
         )
 
 
@@ -235,19 +232,12 @@ def mue_no_data(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     """Not every code has an MUE and some values are confidential (CMS MUE page); a missing
     quarter is an import problem. Either way the line was not checked, and the report says
     so: no data is never a silent pass."""
-    settings = settings_of(ctx)
-    service_type = service_type_for(claim, settings)
-    label = f"{ctx.program.capitalize()} {service_type} MUE table"
-    tables: dict[date, TableInfo | None] = {}  # the table in force per date of service
-    for item in line_mues(claim, ctx, settings):
-        if item.row is not None:
+    view = mue_view(claim, ctx)
+    label = f"{ctx.program.capitalize()} {view.service_type} MUE table"
+    for line, row, table in view.lines:  # table: the version in force on the line's date
+        if row is not None:
             continue
-        line = item.line
         on = line.service_date
-        if on in tables:
-            table = tables[on]
-        else:
-            table = tables[on] = ctx.tables.in_force(KIND, ctx.program, service_type, on)
         if table is None:
             message = (
                 f"Line {line.origin}: no {label} is in force on {on.isoformat()}; {line.code} "

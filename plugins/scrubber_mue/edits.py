@@ -37,7 +37,6 @@ from decimal import Decimal
 
 from scrubber import Claim, EditContext, Finding, Severity, edit
 from scrubber_mue.actions import Plan, plan_day, plan_line_edit
-from scrubber_mue.bilateral import bilateral_pair
 from scrubber_mue.checks import (
     bilateral_needs_modifier_50,
     mue_no_data,
@@ -46,10 +45,10 @@ from scrubber_mue.checks import (
     mue_zero_not_payable,
     mue_zero_units,
 )
-from scrubber_mue.common import settings_of
-from scrubber_mue.resolve import DayGroup, day_groups, line_mues
+from scrubber_mue.resolve import DayGroup, counted_units, span_days
 from scrubber_mue.screen import mue_screen
 from scrubber_mue.settings import MueSettings
+from scrubber_mue.view import day_totals, mue_view
 from scrubber_mue.wording import (
     CMS_FAQ_DOS,
     CMS_MUE_PAGE,
@@ -143,7 +142,7 @@ def _day_finding(
         appealable=appealable,
         carc=settings.carc_for(group.row.hit.table.program),
         rarc=settings.rarc,
-        table_row=group.row.hit.ref(),
+        table_row=group.row.table_row,
         citation=f"{ctx.edit.citation}; {SPAN_RULE}" if group.days > 1 else None,
         details={
             "action": action,
@@ -154,15 +153,6 @@ def _day_finding(
             **({"span_days": str(group.days)} if group.days > 1 else {}),
         },
     )
-
-
-def _groups_over(
-    claim: Claim, ctx: EditContext, mai: str, settings: MueSettings
-) -> Iterator[DayGroup]:
-    for group in day_groups(claim, ctx, settings):
-        over = group.row.mai == mai and group.row.value > 0 and group.over(group.row.value)
-        if over and bilateral_pair(group) is None:  # a bilateral pair: MUE010 advises 50
-            yield group
 
 
 @edit(
@@ -177,18 +167,22 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
     the same code may be reported on separate lines with a modifier that says the services
     were distinct, and each line is then adjudicated on its own (CMS MUE page). A date-span
     line is compared per day."""
-    settings = settings_of(ctx)
+    view = mue_view(claim, ctx)
+    settings = view.settings
     action = settings.mai1_action
-    for item in line_mues(claim, ctx, settings):
-        row, line = item.row, item.line
-        if row is None or row.mai != "1" or row.value == 0 or not item.over(row.value):
+    for line, row, _ in view.lines:
+        if row is None or row.mai != "1" or row.value == 0:
+            continue
+        days = span_days(line)
+        counted = counted_units(line)
+        if counted <= Decimal(row.value) * days:  # compared exactly: units / days > MUE
             continue
         plan = plan_line_edit(
-            action, claim=claim, line=line, value=row.value, settings=settings, days=item.days
+            action, claim=claim, line=line, value=row.value, settings=settings, days=days
         )
-        if item.days > 1:
+        if days > 1:
             span = (
-                f" from {line.service_from.isoformat()} ({units(item.counted / item.days)} "
+                f" from {line.service_from.isoformat()} ({units(counted / days)} "
                 f"a day) exceeds its MUE of {row.value} a day"
             )
         else:
@@ -198,15 +192,15 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
             f"Line {line.origin}: {line.code} billed {amount(line)}{span} "
             f"({row.describe()}). Medicare denies every unit on the line. If the services were "
             f"distinct, report them on separate lines with {SEPARATE_LINE_MODIFIERS}; "
-            f"otherwise bill at most {row.value}{' a day' if item.days > 1 else ''}. "
+            f"otherwise bill at most {row.value}{' a day' if days > 1 else ''}. "
             f"Done: {plan.outcome}.",
             severity=_severity(plan, action),
             fixes=plan.fixes,
             appealable=True,
             carc=settings.carc_for(row.hit.table.program),
             rarc=settings.rarc,
-            table_row=row.hit.ref(),
-            citation=f"{ctx.edit.citation}; {SPAN_RULE}" if item.days > 1 else None,
+            table_row=row.table_row,
+            citation=f"{ctx.edit.citation}; {SPAN_RULE}" if days > 1 else None,
             details={"action": action, "mue": str(row.value), "units": number(line.units)},
         )
 
@@ -223,8 +217,8 @@ def mai2_day_units_over_policy_mue(claim: Claim, ctx: EditContext) -> Iterator[F
     earlier claims; over the MUE, all units of the code for that day are denied. Exceeding it
     "would be considered impossible" (CMS), no modifier bypasses it and the MAC cannot
     overturn it (First Coast): the remedy is a claim with fewer units."""
-    settings = settings_of(ctx)
-    for group in _groups_over(claim, ctx, "2", settings):
+    settings = mue_view(claim, ctx).settings
+    for group in day_totals(claim, ctx).groups_over("2"):
         yield _day_finding(
             ctx,
             claim,
@@ -248,8 +242,8 @@ def mai3_day_units_over_clinical_mue(claim: Claim, ctx: EditContext) -> Iterator
     """MAI 3 is a per-day edit on clinical benchmarks: more units are "possible but medically
     highly unlikely", so contractors may allow them at processing or on appeal when medical
     records support them (CMS MUE page; Palmetto). Units are summed per day like MAI 2."""
-    settings = settings_of(ctx)
-    for group in _groups_over(claim, ctx, "3", settings):
+    settings = mue_view(claim, ctx).settings
+    for group in day_totals(claim, ctx).groups_over("3"):
         yield _day_finding(
             ctx,
             claim,
@@ -275,23 +269,24 @@ def medicaid_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]
     (default per line). Appeals follow the state's Medicaid NCCI process: by default the
     units are kept and the records sent (``document``); Connecticut's GD split is a state
     profile's choice."""
-    settings = settings_of(ctx)
+    view = mue_view(claim, ctx)
+    settings = view.settings
     action = settings.medicaid_action
     advice = (
         "Medicaid denies units over the MUE (even with a prior authorization in some "
         "states); the state's Medicaid NCCI appeal process applies."
     )
     if settings.medicaid_mode == "per_date_of_service":
-        for group in _groups_over(claim, ctx, "", settings):
+        for group in day_totals(claim, ctx).groups_over(""):
             yield _day_finding(
                 ctx, claim, group, action, advice, appealable=True, settings=settings
             )
         return
-    for group in day_groups(claim, ctx, settings):
+    for group in day_totals(claim, ctx).groups:
         if group.row.mai or group.row.value == 0:
             continue
         for line in group.lines:
-            single = DayGroup(
+            single = DayGroup.of(
                 code=group.code,
                 on=group.on,
                 row=group.row,
@@ -324,10 +319,10 @@ def medicaid_day_total_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Find
     """With Medicaid lines compared one by one (the default), a day's units can still add up
     past the MUE across lines or claims; a state that applies MUEs per date of service would
     deny them, so say so without changing the claim."""
-    settings = settings_of(ctx)
+    settings = mue_view(claim, ctx).settings
     if settings.medicaid_mode != "per_line":
         return
-    for group in _groups_over(claim, ctx, "", settings):
+    for group in day_totals(claim, ctx).groups_over(""):
         if len(group.lines) == 1 and not group.prior:
             continue  # one line, nothing earlier: MUE004 already compared it
         yield ctx.finding(
@@ -337,7 +332,7 @@ def medicaid_day_total_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Find
             appealable=True,
             carc=settings.carc_for(group.row.hit.table.program),
             rarc=settings.rarc,
-            table_row=group.row.hit.ref(),
+            table_row=group.row.table_row,
             details={"day_total_key": group.key},
         )
 

@@ -9,25 +9,35 @@ on the line's date of service, so a claim spanning a quarter boundary uses two t
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import final
+from functools import partial
+from typing import NamedTuple, final
 
-from scrubber import Claim, EditContext, RowHit, ServiceLine, provider_for
+from scrubber import (
+    Claim,
+    EditContext,
+    ReferenceTables,
+    RowHit,
+    ServiceLine,
+    TableInfo,
+    TableRowRef,
+)
 from scrubber_mue.settings import MueSettings
 
 __all__ = [
     "DayGroup",
-    "LineMue",
+    "Facts",
     "MueRow",
+    "RowsOn",
     "counted_units",
-    "day_groups",
     "is_minutes",
-    "line_mues",
     "mue_row",
     "next_quarter",
+    "prior_units",
+    "rows_on",
     "service_type_for",
     "span_days",
 ]
@@ -39,7 +49,9 @@ _NONE = Decimal("0")
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MueRow:
-    """One MUE row, read back from its text columns."""
+    """One MUE row, read back from its text columns, with what every finding on it says of
+    it: made once per row hit (``mue_row``), while a run meets the same rows claim after
+    claim."""
 
     code: str
     value: int
@@ -47,6 +59,13 @@ class MueRow:
     mai_text: str
     rationale: str
     hit: RowHit
+    # the row as a finding names it (``table_row``) and as a biller reads it (``describe``)
+    table_row: TableRowRef = field(init=False, repr=False, compare=False)
+    _described: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table_row", self.hit.ref())  # frozen: set once, here
+        object.__setattr__(self, "_described", self._describe())
 
     @classmethod
     def from_hit(cls, hit: RowHit) -> MueRow:
@@ -62,16 +81,8 @@ class MueRow:
 
     def describe(self) -> str:
         """``Medicare practitioner table effective 2026-07-01; MAI 2 Date of Service Edit:
-        Policy; rationale Code Descriptor / CPT Instruction``: the row as a biller reads it.
-
-        Worded once per row (a run meets the same rows claim after claim; ``mue_row`` hands
-        out one ``MueRow`` per hit), keyed by identity like ``mue_row``."""
-        cached = _DESCRIBED.get(id(self))
-        if cached is None or cached[0] is not self:
-            if len(_DESCRIBED) >= _MAX_ROWS:
-                _DESCRIBED.clear()
-            cached = _DESCRIBED[id(self)] = (self, self._describe())
-        return cached[1]
+        Policy; rationale Code Descriptor / CPT Instruction``: the row as a biller reads it."""
+        return self._described
 
     def _describe(self) -> str:
         info = self.hit.table
@@ -121,55 +132,46 @@ def counted_units(line: ServiceLine) -> Decimal:
 
 
 @final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LineMue:
-    """A line and the MUE row in force for it (None: no table in force, or no row)."""
-
-    line: ServiceLine
-    row: MueRow | None
-
-    @property
-    def days(self) -> int:
-        return span_days(self.line)
-
-    @property
-    def counted(self) -> Decimal:
-        return counted_units(self.line)
-
-    def over(self, value: int) -> bool:
-        """The line's units per day exceed *value*: units / days > value, compared exactly
-        (no rounding) so a line within the MUE on every day is never reported."""
-        return self.counted > Decimal(value) * self.days
-
-
-@final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DayGroup:
+class DayGroup(NamedTuple):
     """Every line of one code, one date of service (or one identical date span) and one
     provider, in claim order, whatever their modifiers: modifiers do not split a
     date-of-service edit (First Coast, Palmetto). A span's units are compared per day: the
-    day's units are the span's units divided by its days."""
+    day's units are the span's units divided by its days.
+
+    Made with ``DayGroup.of``, which counts the lines once (every edit that reports the
+    group reads them again); a named tuple, as a claim's groups are made per claim."""
 
     code: str
     on: date
     row: MueRow
     lines: tuple[ServiceLine, ...]
     prior: Decimal  # units per day on earlier claims of this patient and provider
-    days: int = 1
-    key: str = "rendering_npi"
+    days: int
+    key: str
+    counted: tuple[Decimal, ...]  # each line's units of service over the span
+    claim_units: Decimal  # the lines' units over the whole span
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        code: str,
+        on: date,
+        row: MueRow,
+        lines: tuple[ServiceLine, ...],
+        prior: Decimal,
+        days: int = 1,
+        key: str = "rendering_npi",
+    ) -> DayGroup:
+        if len(lines) == 1:  # the usual group
+            units = counted_units(lines[0])
+            return cls(code, on, row, lines, prior, days, key, (units,), _NONE + units)
+        counted = tuple(counted_units(line) for line in lines)
+        return cls(code, on, row, lines, prior, days, key, counted, sum(counted, _NONE))
 
     @property
     def last(self) -> date:
         return self.on + timedelta(days=self.days - 1)
-
-    # derived from ``lines`` once (every edit that reports the group reads them again)
-    counted: tuple[Decimal, ...] = field(init=False, repr=False, compare=False)
-    claim_units: Decimal = field(init=False, repr=False, compare=False)  # over the whole span
-
-    def __post_init__(self) -> None:
-        counted = tuple(counted_units(line) for line in self.lines)
-        object.__setattr__(self, "counted", counted)  # frozen: set once, here
-        object.__setattr__(self, "claim_units", sum(counted, Decimal("0")))
 
     @property
     def total(self) -> Decimal:
@@ -190,7 +192,6 @@ class DayGroup:
 
 
 _ROWS: dict[int, MueRow] = {}
-_DESCRIBED: dict[int, tuple[MueRow, str]] = {}
 _MAX_ROWS = 16_384  # distinct codes x versions a run meets; bounds memory either way
 
 
@@ -214,27 +215,38 @@ def service_type_for(claim: Claim, settings: MueSettings) -> str:
     return settings.service_type
 
 
-def line_mues(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[LineMue, ...]:
-    """Each line with units to count and the MUE row for its code and date of service.
-
-    The MUE edits ask this of the same claim in turn, so the answer is kept in the engine's
-    per-claim memo and the table lookups run once per claim and phase. A line of 0 units is
-    left out (MUE008 reports it)."""
-
-    def lookup() -> tuple[LineMue, ...]:
-        service_type = service_type_for(claim, settings)
-        found = []
-        for line in claim.lines:
-            if line.units <= 0:
-                continue
-            hit = ctx.tables.lookup(KIND, ctx.program, service_type, line.code, line.service_date)
-            found.append(LineMue(line=line, row=None if hit is None else mue_row(hit)))
-        return tuple(found)
-
-    return ctx.memo("scrubber_mue.line_mues", lookup)
+# What the screen needs of a row, kept per code and table version: its MUE as a Decimal
+# (units are Decimal, and Decimal to Decimal compares at a third of the cost of Decimal to
+# int), the edit a single line over it concerns (None: none), the edits a day total over it
+# concerns, and the row itself.
+Facts = tuple[Decimal, str | None, frozenset[str], MueRow]
+# The table in force on a date, a lookup of its rows by code, and the facts known so far.
+RowsOn = tuple[TableInfo | None, Callable[[str], RowHit | None], dict[str, Facts]]
+# Per table version in force (keyed by the identity of its rows; the entry holds them, so
+# the id is never reused while cached): the facts of each code a claim has billed so far.
+_KNOWN: dict[int, tuple[object, dict[str, Facts]]] = {}
+_MAX_TABLES = 64
 
 
-def _prior(
+def rows_on(tables: ReferenceTables, program: str, service_type: str, on: date) -> RowsOn:
+    """The MUE table in force on *on*, a lookup of its rows by code and the facts of the
+    codes known so far: the run's rows for that date (one dict hit per line), or a lookup
+    per code for tables that hold no whole version in memory."""
+    rows_in_force = getattr(tables, "rows_in_force", None)
+    found = None if rows_in_force is None else rows_in_force(KIND, program, service_type, on)
+    if found is None:
+        ask = partial(tables.lookup, KIND, program, service_type, on=on)
+        return tables.in_force(KIND, program, service_type, on), ask, {}
+    table, rows = found
+    cached = _KNOWN.get(id(rows))
+    if cached is None or cached[0] is not rows:
+        if len(_KNOWN) >= _MAX_TABLES:
+            _KNOWN.clear()
+        cached = _KNOWN[id(rows)] = (rows, {})
+    return table, rows.get, cached[1]
+
+
+def prior_units(
     ctx: EditContext, line: ServiceLine, key: str, billed: Container[tuple[str, date]]
 ) -> Decimal:
     """Most units on any day of *line*'s span on earlier claims (per day). A day *billed*
@@ -249,36 +261,3 @@ def _prior(
         ctx.prior_units(code, on, key=key, line=line) if (code, on) in billed else _NONE
         for on in (first + timedelta(days=n) for n in range(days))
     )
-
-
-def day_groups(claim: Claim, ctx: EditContext, settings: MueSettings) -> tuple[DayGroup, ...]:
-    """Lines with an MUE row grouped by (code, date or date span, provider), in order of
-    first line; the provider is the identity the profile's ``day_total_key`` names.
-
-    Four edits walk these groups; like ``line_mues`` they are kept in the per-claim memo
-    (the units on earlier claims cannot change while one claim is being checked)."""
-    key = settings.day_total_key
-
-    def group() -> tuple[DayGroup, ...]:
-        billed = ctx.billed_days()
-        grouped: dict[tuple[str, date, int, str], tuple[MueRow, list[ServiceLine]]] = {}
-        for item in line_mues(claim, ctx, settings):
-            if item.row is None:
-                continue
-            line = item.line
-            slot = (line.code, line.service_from, item.days, provider_for(claim, line, key))
-            grouped.setdefault(slot, (item.row, []))[1].append(line)
-        return tuple(
-            DayGroup(
-                code=code,
-                on=on,
-                row=row,
-                lines=tuple(lines),
-                prior=_prior(ctx, lines[0], key, billed),
-                days=days,
-                key=key,
-            )
-            for (code, on, days, _), (row, lines) in grouped.items()
-        )
-
-    return ctx.memo("scrubber_mue.day_groups", group)

@@ -16,40 +16,56 @@ when what it reports on holds:
   its MUE: MUE002 (MAI 2), MUE003 (MAI 3), MUE004 and MUE005 (no indicator), and MUE010 (a
   bilateral RT + LT pair) for any indicator but MAI 1.
 
-The comparisons are the edits' own (``LineMue.over``, ``DayGroup.over``), so the screen can
-only name an edit too often, never hide a finding; tests/plugins/mue/test_mue_screen.py
-checks that against every edit run on every claim, on generated claims.
+The comparisons are the edits' own (a line's units per day against its MUE, compared
+exactly; ``DayGroup.over``), so the screen can only name an edit too often, never hide a
+finding; tests/plugins/mue/test_mue_screen.py checks that against every edit run on every
+claim, on generated claims. When it names an edit, what its walk found (each line's row
+and table version, the lines added up per code, day and provider, the units on earlier
+claims it asked for) stays in the claim's memo, and the edits read it (view.py) instead of
+walking the claim again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import partial
 
-from scrubber import (
-    Claim,
-    EditContext,
-    ReferenceTables,
-    RowHit,
-    ServiceLine,
-    TableInfo,
-    provider_for,
-)
+from scrubber import Claim, EditContext, RowHit, ServiceLine, TableInfo, provider_for
 from scrubber_mue.common import settings_of
 from scrubber_mue.resolve import (
-    KIND,
     MAX_SPAN_DAYS,
     MINUTES,
+    Facts,
+    MueRow,
     counted_units,
     mue_row,
     next_quarter,
+    rows_on,
     service_type_for,
     span_days,
 )
+from scrubber_mue.settings import MueSettings
 
-__all__ = ["mue_screen"]
+__all__ = ["WALKED", "Group", "Seen", "Slot", "Walk", "mue_screen", "walk_claim"]
+
+WALKED = "scrubber_mue.walk"  # the memo key of what the screen found
+# a line with units, its row (None: none) and the table version in force on its date
+Seen = tuple[ServiceLine, MueRow | None, TableInfo | None]
+# lines of a payable MUE added up: (code, first date, days, provider) -> (row facts, units
+# over the span, first line, the other lines or None)
+Slot = tuple[str, date, int, str]
+Group = tuple[Facts, Decimal, ServiceLine, list[ServiceLine] | None]
+# settings, MUE table (service type), lines, groups, the units on earlier claims the screen
+# asked for (per group), and the days earlier claims bill (``ctx.billed_days``)
+Walk = tuple[
+    MueSettings,
+    str,
+    list[Seen],
+    dict[Slot, Group],
+    dict[Slot, Decimal],
+    Container[tuple[str, date]],
+]
 
 _ZERO = Decimal(0)
 _STALE_FROM: dict[int, tuple[TableInfo, date]] = {}
@@ -77,44 +93,36 @@ _DAY_EDITS = {
 _OTHER_DAY_EDITS = frozenset({"MUE010"})
 _LINE_EDITS = {"1": "MUE001", "": "MUE004"}
 
-# What the screen needs of a row: its MUE as a Decimal (units are Decimal, and Decimal to
-# Decimal compares at a third of the cost of Decimal to int), the edit a single line over it
-# concerns (None: none) and the edits a day total over it concerns.
-_Facts = tuple[Decimal, str | None, frozenset[str]]
-# Per table version in force (keyed by the identity of its rows; the entry holds them, so
-# the id is never reused while cached): the facts of each code a claim has billed so far.
-_KNOWN: dict[int, tuple[object, dict[str, _Facts]]] = {}
-_MAX_TABLES = 64
 
-
-def _facts(hit: RowHit) -> _Facts:
+def _facts(hit: RowHit) -> Facts:
     row = mue_row(hit)
-    return Decimal(row.value), _LINE_EDITS.get(row.mai), _DAY_EDITS.get(row.mai, _OTHER_DAY_EDITS)
-
-
-def _rows_on(
-    tables: ReferenceTables, program: str, service_type: str, on: date
-) -> tuple[TableInfo | None, Callable[[str], RowHit | None], dict[str, _Facts]]:
-    """The MUE table in force on *on*, a lookup of its rows by code and the facts of the
-    codes known so far: the run's rows for that date (one dict hit per line), or a lookup
-    per code for tables that hold no whole version in memory."""
-    rows_in_force = getattr(tables, "rows_in_force", None)
-    found = None if rows_in_force is None else rows_in_force(KIND, program, service_type, on)
-    if found is None:
-        ask = partial(tables.lookup, KIND, program, service_type, on=on)
-        return tables.in_force(KIND, program, service_type, on), ask, {}
-    table, rows = found
-    cached = _KNOWN.get(id(rows))
-    if cached is None or cached[0] is not rows:
-        if len(_KNOWN) >= _MAX_TABLES:
-            _KNOWN.clear()
-        cached = _KNOWN[id(rows)] = (rows, {})
-    return table, rows.get, cached[1]
+    line_edit, day_edits = _LINE_EDITS.get(row.mai), _DAY_EDITS.get(row.mai, _OTHER_DAY_EDITS)
+    return Decimal(row.value), line_edit, day_edits, row
 
 
 def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
     """The codes of the MUE edits that may report on *claim*, or False for none (see the
-    module docstring)."""
+    module docstring). When it names any, what it found is left in the claim's memo for the
+    edits (``walk_claim``)."""
+    named, walk = _walk(claim, ctx)
+    if not named:
+        return False
+    ctx.memo(WALKED, lambda: walk)
+    return frozenset(named)
+
+
+def walk_claim(claim: Claim, ctx: EditContext) -> Walk:
+    """What the screen finds on *claim*: the one left in the memo when the screen named an
+    edit, else found now (an edit run without its screen)."""
+    walk: Walk | None = ctx.memo(WALKED, _nothing)
+    return _walk(claim, ctx)[1] if walk is None else walk
+
+
+def _nothing() -> None:
+    return None
+
+
+def _walk(claim: Claim, ctx: EditContext) -> tuple[set[str], Walk]:
     named: set[str] = set()
     if ctx.payer.program is None and not claim.filing_indicator:
         named.add("MUE011")  # the program was assumed
@@ -127,10 +135,10 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
     rendering = claim.rendering_npi or claim.billing_npi or ""  # provider_for, inlined
     on_date: date | None = None  # the date the lookups below are for, and its staleness
     rows: Callable[[str], RowHit | None] = _no_rows
-    known: dict[str, _Facts] = {}
+    known: dict[str, Facts] = {}
     stale = False
-    # (code, first date, days, provider) -> (row facts, units over the span, first line)
-    groups: dict[tuple[str, date, int, str], tuple[_Facts, Decimal, ServiceLine]] = {}
+    seen: list[Seen] = []
+    groups: dict[Slot, Group] = {}
     for line in claim.lines:
         units = line.units
         if units <= _ZERO:  # no MUE edit counts such a line; 0 units is a finding of its own
@@ -139,7 +147,7 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
             continue
         on = line.service_from
         if on != on_date:  # the lines of a claim mostly share one date
-            table, rows, known = _rows_on(tables, program, service_type, on)
+            table, rows, known = rows_on(tables, program, service_type, on)
             on_date, stale = on, table is not None and on >= _stale_from(table)
         if stale:
             named.add("MUE009")  # whether or not the code has a row in it
@@ -149,8 +157,10 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
             hit = rows(code)
             if hit is None:
                 named.add("MUE007")
+                seen.append((line, None, table))
                 continue
             facts = known[code] = _facts(hit)
+        seen.append((line, facts[3], table))
         value = facts[0]
         if not value:  # not payable: no unit comparison applies
             named.add("MUE006")
@@ -172,17 +182,24 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
         slot = (code, on, days, provider)
         group = groups.get(slot)
         if group is None:
-            groups[slot] = (facts, counted, line)
+            groups[slot] = (facts, counted, line, None)
         else:  # lines of one code, day and provider add up (all the units count)
             counted += group[1]
-            groups[slot] = (facts, counted, group[2])
+            more = group[3]
+            if more is None:
+                more = [line]
+            else:
+                more.append(line)
+            groups[slot] = (facts, counted, group[2], more)
             if counted > value * days:
                 named |= facts[2]
     # every day total over its MUE on this claim alone is named by now; what is left is a
     # total within it that earlier claims of the patient, the same day, may tip over
     billed = ctx.billed_days() if groups else ()
+    priors: dict[Slot, Decimal] = {}
     if billed:
-        for (code, first, days, _), (facts, counted, line) in groups.items():
+        for slot, (facts, counted, line, _) in groups.items():
+            code, first, days, _ = slot
             if days == 1:
                 if (code, first) not in billed:
                     continue
@@ -194,10 +211,12 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
             limit = facts[0] * days
             if counted > limit:  # over on its own: named above
                 continue
-            prior = max(ctx.prior_units(code, on, key=key, line=line) for on in on_days)
+            prior = priors[slot] = max(
+                ctx.prior_units(code, on, key=key, line=line) for on in on_days
+            )
             if counted > limit - prior * days:
                 named |= facts[2]
-    return frozenset(named) if named else False
+    return named, (settings, service_type, seen, groups, priors, billed)
 
 
 def _no_rows(code: str) -> RowHit | None:

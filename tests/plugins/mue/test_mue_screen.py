@@ -5,12 +5,14 @@ really is passed without running any of them."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scrubber import EditContext, Finding, ServiceLine, provider_for
 from scrubber._edits import Edit
 from scrubber._engine import scrub
 from scrubber._history import ClaimHistory
@@ -18,9 +20,12 @@ from scrubber._models import Claim
 from scrubber._profiles import Profile, load_profile
 from scrubber._tables import MemoryTables, ReferenceTables, RowHit, TableInfo
 from scrubber.testing import make_claim, make_line, make_table
+from scrubber_mue.bilateral import bilateral_pair
 from scrubber_mue.edits import MUE_EDITS
+from scrubber_mue.resolve import service_type_for, span_days
 from scrubber_mue.screen import mue_screen
-from scrubber_mue.settings import MUE_SECTION
+from scrubber_mue.settings import MUE_SECTION, MueSettings
+from scrubber_mue.view import day_totals
 
 Q3 = date(2026, 7, 1)
 ROWS = {
@@ -197,3 +202,64 @@ def test_units_on_an_earlier_claim_open_the_screen() -> None:
     )
     assert [f.code for f in results[0].findings] == []
     assert [f.code for f in results[1].findings] == ["MUE002"]
+
+
+def _reference_groups(claim: Claim, ctx: EditContext) -> list[tuple[object, ...]]:
+    """The day totals as the MUE docs state them, worked out the plain way: lines with units
+    and a payable MUE row, by code, first date, days of the span and provider, each with the
+    most units per day on earlier claims of the patient and provider."""
+    settings = MueSettings.from_mapping(ctx.settings("mue"))
+    key, table = settings.day_total_key, service_type_for(claim, settings)
+    grouped: dict[tuple[str, date, int, str], list[ServiceLine]] = {}
+    for line in claim.lines:
+        hit = ctx.tables.lookup("mue", ctx.program, table, line.code, line.service_from)
+        if line.units <= 0 or hit is None or int(hit.row.get("value") or "0") == 0:
+            continue
+        slot = (line.code, line.service_from, span_days(line), provider_for(claim, line, key))
+        grouped.setdefault(slot, []).append(line)
+    return [
+        (
+            code,
+            on,
+            days,
+            tuple(lines),
+            max(
+                ctx.prior_units(code, on + timedelta(days=n), key=key, line=lines[0])
+                for n in range(days)
+            ),
+        )
+        for (code, on, days, _), lines in grouped.items()
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(specs=claims, profile=st.sampled_from(sorted(PROFILES)), screened=st.booleans())
+def test_the_day_totals_the_edits_read_are_the_plain_ones(
+    specs: list[dict[str, Any]], profile: str, screened: bool
+) -> None:
+    """The edits read the day totals the screen's walk left (or, unscreened, the same walk
+    made again): the groups, their lines and the units on earlier claims are the ones a
+    plain grouping gives, and the groups over their MUE are exactly those over it."""
+    seen: list[tuple[list[tuple[object, ...]], list[tuple[object, ...]], bool]] = []
+
+    def probe(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
+        totals = day_totals(claim, ctx)
+        made = [(g.code, g.on, g.days, g.lines, g.prior) for g in totals.groups]
+        over = {id(g) for mai in ("1", "2", "3", "") for g in totals.groups_over(mai)}
+        plain_over = {
+            id(g) for g in totals.groups if g.over(g.row.value) and bilateral_pair(g) is None
+        }
+        seen.append((made, _reference_groups(claim, ctx), over == plain_over))
+        return iter(())
+
+    probes = tuple(
+        dataclasses.replace(e, check=probe, screen=e.screen if screened else None)
+        for e in MUE_EDITS
+    )
+    batch = [_claim(n, spec) for n, spec in enumerate(specs)]
+    chosen = PROFILES[profile]
+    list(scrub(batch, edits=probes, tables=TABLES, profile=chosen, history=ClaimHistory()))
+    # the batch's real scrub records what earlier claims billed, as it does for the edits
+    for made, plain, over_alike in seen:
+        assert made == plain
+        assert over_alike
