@@ -12,8 +12,6 @@ letters only before the three digits; ``XCLM`` (X12 claim) is the prefix until i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from scrubber import Claim, EditContext, Finding, Phase, Severity, edit
 from scrubber_x12.render import MAX_LINES
 
@@ -27,17 +25,25 @@ __all__ = ["claim_over_fifty_lines"]
     severity=Severity.WARNING,
     phase=Phase.ANNOTATE,
 )
-def claim_over_fifty_lines(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
-    """An 837P claim holds at most 50 service lines; more means the writer must split it."""
+def claim_over_fifty_lines(claim: Claim, ctx: EditContext) -> tuple[Finding, ...]:
+    """An 837P claim holds at most 50 service lines; more means the writer must split it.
+
+    It runs on every claim, so the usual one (50 lines or fewer) returns at once, before the
+    source is looked at, and without the generator a ``yield`` would make per call."""
+    count = len(claim.lines)
+    if count <= MAX_LINES:
+        return ()  # within the 837P limit
     limit = claim.source.max_lines if claim.source is not None else None
-    if limit != MAX_LINES or len(claim.lines) <= MAX_LINES:
-        return  # not a claim read from an 837P (no 50-line limit), or within it
-    parts = -(-len(claim.lines) // MAX_LINES)
-    yield ctx.finding(
-        None,
-        f"claim {claim.id} has {len(claim.lines)} service lines; an 837P claim holds at most "
-        f"{MAX_LINES}, so the fixed claim is written as {parts} claims "
-        "(CLM01 suffixed -A, -B ...); "
-        "a claim that receives no fix is written as sent and a payer will reject it",
-        details={"lines": str(len(claim.lines)), "parts": str(parts)},
+    if limit != MAX_LINES:
+        return ()  # not a claim read from an 837P (no 50-line limit)
+    parts = -(-count // MAX_LINES)
+    return (
+        ctx.finding(
+            None,
+            f"claim {claim.id} has {count} service lines; an 837P claim holds at most "
+            f"{MAX_LINES}, so the fixed claim is written as {parts} claims "
+            "(CLM01 suffixed -A, -B ...); "
+            "a claim that receives no fix is written as sent and a payer will reject it",
+            details={"lines": str(count), "parts": str(parts)},
+        ),
     )

@@ -39,6 +39,10 @@ _NONE = Decimal("0")
 
 
 def _n(value: Decimal | int) -> str:
+    """*value* without trailing zeros or exponent: ``3``, ``2.5``, ``30``."""
+    text = str(value)
+    if text.isdigit():  # a whole number written out (Decimal("3"), 30): already its form
+        return text
     return f"{Decimal(value).normalize():f}"
 
 
@@ -70,10 +74,13 @@ def day_summary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
     """
     for group in plan:
         family = group.family
-        if not family.per_visit or group.visits < 2:
+        if not family.per_visit:
+            continue
+        visits = group.visits
+        if visits < 2:
             continue
         minutes, documented = group.minutes()
-        timed = sum(1 for t in group.primaries if t.coding)
+        timed = sum(1 for t in group.primaries if t.coding) if not documented else 0
         if documented:
             time_text = f"{format_minutes(minutes)} of documented time"
         elif timed:
@@ -82,20 +89,22 @@ def day_summary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
             time_text = "no times documented"
         expected = group.expected_addon_units
         addon_units = Decimal(expected) if expected is not None else group.billed_addon_units
-        coding = f"{family.primary} {TIMES} {_n(group.visits)}"
+        visits_text = _n(visits)
+        addon_text = _n(addon_units)
+        coding = f"{family.primary} {TIMES} {visits_text}"
         if addon_units:
-            coding += f" + {family.addon} {TIMES} {_n(addon_units)}"
+            coding += f" + {family.addon} {TIMES} {addon_text}"
         verb = "the time earns" if expected is not None else "billed"
         yield ctx.finding(
             group.first_line,
-            f"{_n(group.visits)} {family.service}s of {family.primary} on one date of service "
+            f"{visits_text} {family.service}s of {family.primary} on one date of service "
             f"({describe_lines(group.line_numbers)}): {time_text}; {verb} {coding}",
             details={
-                "visits": _n(group.visits),
+                "visits": visits_text,
                 "minutes": _n(minutes),
-                "minutes_documented": str(documented).lower(),
-                "primary_units": _n(group.visits),
-                "addon_units": _n(addon_units),
+                "minutes_documented": "true" if documented else "false",
+                "primary_units": visits_text,
+                "addon_units": addon_text,
             },
         )
 

@@ -162,12 +162,12 @@ class _Planner:
         """Every code a plan can concern: the codes the plugin's edits watch."""
         return self._codes
 
-    def plan(self, claim: Claim, ctx: EditContext) -> ClaimPlan | None:
-        """The claim's plan, or None when it has no line of any family (the common case)."""
+    def plan(self, claim: Claim, ctx: EditContext) -> ClaimPlan:
+        """The claim's plan (empty, and false, when no line concerns an edit). The engine
+        asks only for claims that bill one of ``codes``; ``plan_claim`` itself passes over
+        the other lines in one loop, so no walk of the claim comes first."""
 
-        def compute() -> ClaimPlan | None:
-            if not any(line.code in self._codes for line in claim.lines):
-                return None
+        def compute() -> ClaimPlan:
             return plan_claim(claim, self._rules(ctx.settings(SECTION)))
 
         return ctx.memo("scrubber_infusion.plan", compute)

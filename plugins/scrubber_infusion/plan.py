@@ -15,10 +15,11 @@ Decisions (docs/infusion.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 from typing import final
 
 from scrubber import Claim, Fix, ServiceLine, SetUnits, SplitLine, SplitPart
@@ -30,7 +31,7 @@ from scrubber_infusion.families import (
     code_time,
     format_minutes,
 )
-from scrubber_infusion.hierarchy import Recode, rank_initial_services
+from scrubber_infusion.hierarchy import INITIAL_SERVICES, Recode, rank_initial_services
 from scrubber_infusion.settings import Rulebook
 
 __all__ = [
@@ -48,6 +49,8 @@ UNIT = "UN"
 MINUTES = "MJ"
 _ONE = Decimal(1)
 _ZERO = Decimal(0)
+_INITIAL_CODES = frozenset(INITIAL_SERVICES)
+_NOTHING_COMBINED: Mapping[int, tuple[ServiceLine, ...]] = MappingProxyType({})
 
 
 def line_minutes(line: ServiceLine) -> Decimal | None:
@@ -88,9 +91,10 @@ class TimedLine:
     @property
     def visits(self) -> Decimal:
         """A line with its time is one visit; an untimed line bills one per unit."""
-        if self.coding is not None or self.sent_in_time:
+        line = self.line
+        if self.coding is not None or line.unit_basis != UNIT:  # timed, or ``sent_in_time``
             return _ONE
-        return self.line.units
+        return line.units
 
 
 @final
@@ -119,22 +123,35 @@ class DayGroup:
 
     @property
     def first_line(self) -> ServiceLine:
-        lines = [t.line for t in self.primaries] + list(self.addons)
-        return min(lines, key=lambda ln: ln.number)
+        """The group's first line in claim order (primaries and add-ons are each in it)."""
+        primaries, addons = self.primaries, self.addons
+        if not addons or (primaries and primaries[0].line.number < addons[0].number):
+            return primaries[0].line
+        return addons[0]
 
     @property
     def line_numbers(self) -> tuple[int, ...]:
-        return tuple(
-            sorted([t.line.number for t in self.primaries] + [a.number for a in self.addons])
-        )
+        numbers = [t.line.number for t in self.primaries]
+        if self.addons:
+            numbers += [a.number for a in self.addons]
+            numbers.sort()
+        return tuple(numbers)
 
     @property
     def all_timed(self) -> bool:
-        return bool(self.primaries) and all(t.coding is not None for t in self.primaries)
+        if not self.primaries:
+            return False
+        for timed in self.primaries:  # noqa: SIM110  # all(genexpr) costs ~7x this loop
+            if timed.coding is None:
+                return False
+        return True
 
     @property
     def visits(self) -> Decimal:
-        return sum((t.visits for t in self.primaries), _ZERO)
+        total = _ZERO
+        for timed in self.primaries:
+            total += timed.visits
+        return total
 
     @property
     def expected_addon_units(self) -> int | None:
@@ -162,9 +179,14 @@ class DayGroup:
         if self.all_timed:
             return sum((t.coding.minutes for t in self.primaries if t.coding), _ZERO), True
         total = _ZERO
+        timed = False
         for t in self.primaries:
-            total += t.coding.minutes if t.coding else t.visits * family.primary_minutes
-        if not any(t.coding for t in self.primaries):
+            if t.coding:
+                total += t.coding.minutes
+                timed = True
+            else:
+                total += t.visits * family.primary_minutes
+        if not timed:
             for addon in self.addons:
                 extra = line_minutes(addon) if addon.unit_basis != UNIT else None
                 total += extra if extra is not None else addon.units * family.addon_minutes
@@ -205,28 +227,47 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
     lines are grouped by their separate-site modifiers too, so an add-on without one belongs to
     the date's primary without one, never to a separate-site primary, and an add-on with one
     pairs only with a primary carrying the same modifier."""
-    combined = combined_primaries(claim, book, line_minutes, conflicting_span)
+    by_code, codes = book.by_code, book.codes
+    encounter_primaries = book.encounter_primaries
+    mine: list[tuple[ServiceLine, TimedFamily]] = []
+    ranked = False  # a line the hierarchy ranks or the encounter rule combines
+    for line in claim.lines:
+        code = line.code
+        if code in codes:  # a set test: most lines of a claim are of no family
+            mine.append((line, by_code[code]))
+            if code in encounter_primaries:
+                ranked = True
+        if code in _INITIAL_CODES:
+            ranked = True
+    if ranked:
+        combined = combined_primaries(claim, book, line_minutes, conflicting_span)
 
-    def minutes_of(line: ServiceLine) -> Decimal | None:
-        together = combined.get(line.number)
-        return line_minutes(line) if together is None else encounter_minutes(together, line_minutes)
+        def minutes_of(line: ServiceLine) -> Decimal | None:
+            together = combined.get(line.number)
+            if together is None:
+                return line_minutes(line)
+            return encounter_minutes(together, line_minutes)
 
-    recodes = rank_initial_services(claim, book, minutes_of)
-    demoted = {r.line.number: r.suggested for r in recodes if r.initial is not None}
+        recodes = rank_initial_services(claim, book, minutes_of)
+        demoted = {r.line.number: r.suggested for r in recodes if r.initial is not None}
+    else:  # the usual home-infusion claim: nothing to rank or combine
+        combined, recodes, demoted = _NOTHING_COMBINED, (), {}
     found: dict[tuple[int, date, tuple[str, ...]], tuple[list[TimedLine], list[ServiceLine]]] = {}
     order = book.order
-    for line in claim.lines:
-        family = book.by_code.get(line.code)
-        if family is None or line.number in demoted:
+    for line, family in mine:
+        if demoted and line.number in demoted:
             continue
-        key = (order[family.name], line.service_date, _site(book, line))
+        key = (order[family.name], line.service_date, _site(book, line) if line.modifiers else ())
         primaries, addons = found.setdefault(key, ([], []))
         if line.code == family.primary:
             primaries.append(TimedLine(line=line, coding=_coding(family, line)))
         else:
             addons.append(line)
+    keys = sorted(found) if len(found) > 1 else found  # one group: nothing to order
     groups = []
-    for (index, on, site), (primaries, addons) in sorted(found.items(), key=lambda item: item[0]):
+    for key in keys:
+        index, on, site = key
+        primaries, addons = found[key]
         family = book.families[index]
         partners = (
             tuple(
@@ -247,7 +288,11 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
                 addons=tuple(addons),
                 partners=partners,
                 site=site,
-                combined=tuple(t.line.number for t in primaries if t.line.number in combined),
+                combined=(
+                    tuple(t.line.number for t in primaries if t.line.number in combined)
+                    if combined
+                    else ()
+                ),
             )
         )
     return ClaimPlan(book=book, groups=tuple(groups), recodes=recodes)

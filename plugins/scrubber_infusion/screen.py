@@ -15,7 +15,7 @@ claim, on generated claims.
 from __future__ import annotations
 
 from scrubber_infusion.families import addon_units_for_extra_time
-from scrubber_infusion.plan import UNIT, ClaimPlan, DayGroup, line_minutes, timed_primaries
+from scrubber_infusion.plan import UNIT, ClaimPlan, DayGroup, line_minutes
 
 __all__ = ["concerned_edits"]
 
@@ -23,21 +23,24 @@ __all__ = ["concerned_edits"]
 def concerned_edits(plan: ClaimPlan) -> frozenset[str]:
     """The codes of the INF edits that may report on a claim with *plan*."""
     named: set[str] = set()
-    for group, timed, coding in timed_primaries(plan):
-        line = timed.line
-        if line.number in group.combined:
-            continue  # judged as one service of the encounter: INF009
-        if coding.below_minimum:
-            if plan.recode_of(line) is None:  # a push is INF011's
-                named.add("INF008")
-        elif timed.sent_in_time:
-            named.add("INF001")
-        elif line.units != 1:
-            named.add("INF004")
-        elif not group.addons and coding.addon_units > 0:
-            named.add("INF001")  # one unit for a time that earns add-on hours
-    for group in plan:
+    for group in plan.groups:
         family = group.family
+        for timed in group.primaries:
+            coding = timed.coding
+            if coding is None:
+                continue  # no time: nothing for the time-unit edits
+            line = timed.line
+            if line.number in group.combined:
+                continue  # judged as one service of the encounter: INF009
+            if coding.below_minimum:
+                if plan.recode_of(line) is None:  # a push is INF011's
+                    named.add("INF008")
+            elif timed.sent_in_time:
+                named.add("INF001")
+            elif line.units != 1:
+                named.add("INF004")
+            elif not group.addons and coding.addon_units > 0:
+                named.add("INF001")  # one unit for a time that earns add-on hours
         if group.addons:
             if not group.primaries and not group.partners:
                 named.add("INF002")  # unless an earlier claim bills the primary: the edit asks
@@ -62,14 +65,16 @@ def concerned_edits(plan: ClaimPlan) -> frozenset[str]:
 def _addon_edits(group: DayGroup) -> set[str]:
     """INF003 (and INF001 for add-on lines sent in minutes) on a group with add-on lines."""
     expected = group.expected_addon_units
-    in_time = any(a.unit_basis != UNIT for a in group.addons)
     if expected is not None:
+        in_time = any(a.unit_basis != UNIT for a in group.addons)
         # INF003 unless the add-on units are what the time earns and none is in minutes
         return {"INF003"} if in_time or group.billed_addon_units != expected else set()
     named: set[str] = set()
     for addon in group.addons:
+        if addon.unit_basis == UNIT:
+            continue  # billed in units: what was billed stands
         extra = line_minutes(addon)
-        if addon.unit_basis == UNIT or extra is None:
+        if extra is None:
             continue
         # an add-on sent as extra time: its units (INF001), or not billable (INF003)
         named.add("INF001" if addon_units_for_extra_time(group.family, extra) else "INF003")

@@ -118,10 +118,19 @@ class Rulebook:
     separate_site_modifiers: frozenset[str] = frozenset()
     # family name -> its place in ``families`` (the order a plan lists its day groups in)
     order: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    # the primaries of the enabled once-per-encounter families (96365, 96413, 96360): the only
+    # codes besides the initial services that a plan combines (``combine.py``)
+    encounter_primaries: frozenset[str] = field(init=False, repr=False, compare=False)
+    # the codes of ``by_code`` as a set: a plan tests every line of a claim against it
+    codes: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # frozen: derived once, here
         order = MappingProxyType({family.name: n for n, family in enumerate(self.families)})
-        object.__setattr__(self, "order", order)  # frozen: derived once, here
+        object.__setattr__(self, "order", order)
+        primaries = frozenset(f.primary for f in self.families if not f.per_visit)
+        object.__setattr__(self, "encounter_primaries", primaries)
+        object.__setattr__(self, "codes", frozenset(self.by_code))
 
     def separate_site(self, line: ServiceLine) -> bool:
         """Whether *line* carries a modifier for a separate IV site (its own initial service)."""

@@ -177,6 +177,25 @@ def test_visits_on_one_line_count_in_the_summary(kit) -> None:
     assert summary.message.endswith("no times documented; billed 99601 × 2 + 99602 × 1")
 
 
+@pytest.mark.parametrize(
+    ("units", "addon_units", "visits_text", "addon_text"),
+    [("2", "1", "2", "1"), ("2.0", "1.00", "2", "1"), ("2E+0", "1E+1", "2", "10")],
+)
+def test_summary_figures_are_written_the_same_however_the_units_were_sent(
+    kit, units: str, addon_units: str, visits_text: str, addon_text: str
+) -> None:
+    """Units sent as 2.0 or 1E+1 (a FHIR decimal, an 837P SV104 with decimals) are the
+    same visits and hours: the summary and its details print them as whole numbers."""
+    claim = make_claim(lines=[kit.visit(how="none", units=units), kit.addon(addon_units)])
+    [summary] = run_edit(kit.edits["INF005"], claim, sections=kit.sections)
+    assert summary.message.endswith(
+        f"no times documented; billed 99601 × {visits_text} + 99602 × {addon_text}"
+    )
+    assert dict(summary.details)["visits"] == dict(summary.details)["primary_units"]
+    assert dict(summary.details)["visits"] == visits_text
+    assert dict(summary.details)["addon_units"] == addon_text
+
+
 def test_one_visit_has_no_summary(kit) -> None:
     claim = make_claim(lines=[kit.visit(330)])
     assert run_edit(kit.edits["INF005"], claim, sections=kit.sections) == []
