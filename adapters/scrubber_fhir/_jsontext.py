@@ -81,8 +81,9 @@ _FAST_DECODER = msgspec.json.Decoder(float_hook=Decimal)
 # characters that a number is made of, by a byte translation and a search, both in C: a word
 # like "reference" makes short runs only), nesting near the interpreter's recursion limit
 # (fewer brackets than this cannot nest that deep), and any input msgspec refuses (NaN and
-# Infinity, lone surrogates, malformed JSON: the error is the stdlib's).
-_NUMBER_AS_ZERO = bytes.maketrans(b"123456789.eE+-", b"0" * 14)
+# Infinity, lone surrogates, malformed JSON: the error is the stdlib's). The same translation
+# makes every ``[`` a ``{``, so one count of ``{`` counts both kinds of bracket.
+_NUMBER_AS_ZERO = bytes.maketrans(b"123456789.eE+-[", b"0" * 14 + b"{")
 _LONG_NUMBER = b"0" * (MAX_NUMBER_LENGTH + 1)
 _FAST_BRACKETS = 400
 
@@ -90,12 +91,11 @@ _FAST_BRACKETS = 400
 def decode_whole(text: str, pos: int = 0) -> tuple[Any, int]:
     """``decode`` of a text that should hold one JSON value from *pos* to its end (an NDJSON
     line, a Claim's span): the same value and end, through msgspec when it can tell."""
-    if (
-        text.count("{", pos) + text.count("[", pos) < _FAST_BRACKETS
-        and text.encode("utf-8", "surrogatepass").translate(_NUMBER_AS_ZERO).find(_LONG_NUMBER) < 0
-    ):
+    body = text[pos:] if pos else text
+    shape = body.encode("utf-8", "surrogatepass").translate(_NUMBER_AS_ZERO)
+    if shape.count(b"{") < _FAST_BRACKETS and shape.find(_LONG_NUMBER) < 0:
         try:
-            value = _FAST_DECODER.decode(text[pos:] if pos else text)
+            value = _FAST_DECODER.decode(body)
         except Exception:  # any refusal: the stdlib decides, as below
             pass
         else:

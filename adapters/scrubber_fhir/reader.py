@@ -108,7 +108,9 @@ def to_piece(
         except RecursionError:  # --fast: nesting the models would have refused
             problem = Problem(pointer=payload.pointer or "/", message="nested too deeply")
         else:
-            return ClaimPiece(claim=claim, payload=payload, locator=locator, claim_id=claim.id)
+            return ClaimPiece.trusted(
+                claim=claim, payload=payload, locator=locator, claim_id=claim.id
+            )
     # Not scrubbed. First: does it look like another FHIR version? (An STU3 Claim fails
     # validation on elements R4 never had; unvalidated, it would look like one without CPT.)
     elsewhere = other_version_problem(tree, opts.version.name, payload.pointer)

@@ -78,70 +78,79 @@ def clip_note(text: str, delimiters: Delimiters) -> str:
 
 
 class _Loop:
-    """The segments of one loop being rewritten: raw bytes with their order key."""
+    """The segments of one loop being rewritten: raw bytes with their order key.
 
-    __slots__ = ("delimiters", "element", "items", "order", "prefix", "subloops", "terminator")
+    ``keys`` and ``raws`` run in parallel; ``end`` is the index of the first segment of a
+    sub-loop (loops 2410-2430 of a line, 2310-2330 of a claim), or the number of segments
+    when there is none: segments are found, counted and inserted only before it. Keys are
+    worked out once, from the segments' bytes, when the loop is split."""
+
+    __slots__ = ("delimiters", "element", "end", "keys", "order", "prefix", "raws", "terminator")
 
     def __init__(
         self,
-        segments: Sequence[bytes],
+        raw: bytes,
         delimiters: Delimiters,
         order: dict[str, int],
         subloops: frozenset[str],
     ) -> None:
         element = self.element = delimiters.element
+        terminator = self.terminator = delimiters.terminator
         separator = element.encode("latin-1")
-        self.items: list[tuple[str, bytes]] = [
-            (_key(raw, element, separator), raw) for raw in segments
-        ]
+        parts = raw.split(terminator)
+        parts.pop()  # what follows the last terminator: nothing
+        self.raws = [part + terminator for part in parts]
+        keys = self.keys = [_key(part, element, separator) for part in parts]
+        self.end = next(
+            (i for i in range(1, len(keys)) if keys[i].partition("/")[0] in subloops), len(keys)
+        )
         self.delimiters = delimiters
-        self.terminator = delimiters.terminator
         self.order = order
-        self.subloops = subloops
-        self.prefix = _prefix(segments[0]) if segments else b""
+        self.prefix = _prefix(parts[0]) if parts else b""
 
     def make(self, elements: Sequence[str], prefix: bytes | None = None) -> bytes:
         body = self.element.join(elements).rstrip(self.element).encode("latin-1")
         return (self.prefix if prefix is None else prefix) + body + self.terminator
 
     def find(self, key: str) -> int | None:
-        for index, (item_key, _raw) in enumerate(self.items):
-            if index and item_key.split("/")[0] in self.subloops:
-                return None
-            if item_key == key or item_key.startswith(key + "/"):
+        keys = self.keys
+        wanted = key + "/"
+        for index in range(self.end):
+            item_key = keys[index]
+            if item_key == key or item_key.startswith(wanted):
                 return index
         return None
 
     def elements(self, index: int) -> list[str]:
-        return self.items[index][1][:-1].lstrip(_SPACE).decode("latin-1").split(self.element)
+        return self.raws[index][:-1].lstrip(_SPACE).decode("latin-1").split(self.element)
 
     def replace(self, index: int, elements: Sequence[str]) -> None:
-        raw = self.items[index][1]
-        self.items[index] = (self.items[index][0], self.make(elements, _prefix(raw)))
+        self.raws[index] = self.make(elements, _prefix(self.raws[index]))
+
+    def remove(self, index: int) -> None:
+        del self.keys[index], self.raws[index]
+        if index < self.end:
+            self.end -= 1
 
     def insert(self, key: str, elements: Sequence[str]) -> None:
         """Insert a segment after the last one that the IG orders before or with it."""
-        rank = self.order[key] if key in self.order else self.order[key.split("/")[0]]
+        order = self.order
+        rank = order[key] if key in order else order[key.partition("/")[0]]
+        keys = self.keys
         at = 1
-        for index, (item_key, _raw) in enumerate(self.items[1:], 1):
-            base = item_key.split("/")[0]
-            if base in self.subloops:
-                break
-            item_rank = self.order.get(item_key, self.order.get(base))
+        for index in range(1, self.end):
+            item_key = keys[index]
+            item_rank = order.get(item_key)
+            if item_rank is None:
+                item_rank = order.get(item_key.partition("/")[0])
             if item_rank is not None and item_rank <= rank:
                 at = index + 1
-        self.items.insert(at, (key, self.make(elements)))
+        keys.insert(at, key)
+        self.raws.insert(at, self.make(elements))
+        self.end += 1
 
     def count(self, key: str) -> int:
-        total = 0
-        for index, (item_key, _raw) in enumerate(self.items):
-            if index and item_key.split("/")[0] in self.subloops:
-                break
-            total += item_key == key
-        return total
-
-    def raws(self) -> list[bytes]:
-        return [raw for _key, raw in self.items]
+        return self.keys[: self.end].count(key)
 
 
 _SPACE = b"\r\n \t"  # what may stand before a segment (kept as its prefix)
@@ -156,21 +165,15 @@ def _elements(raw: bytes, delimiters: Delimiters) -> list[str]:
     return raw[:-1].lstrip(_SPACE).decode("latin-1").split(delimiters.element)
 
 
-def _split(raw: bytes, delimiters: Delimiters) -> list[bytes]:
-    """The segments of *raw* (whole segments, each with its prefix and terminator)."""
-    terminator = delimiters.terminator
-    return [part + terminator for part in raw.split(terminator)[:-1]]
-
-
-def _key(raw: bytes, element: str, separator: bytes) -> str:
+def _key(part: bytes, element: str, separator: bytes) -> str:
     """The segment's tag, with the qualifier that tells apart the REF, PWK and NTE segments
-    the writer places (``REF/6R``; ``NTE`` for the one claim or line note). *separator* is
-    the element separator, encoded."""
-    body = raw[:-1].lstrip(_SPACE)
+    the writer places (``REF/6R``; ``NTE`` for the one claim or line note). *part* is the
+    segment's bytes without its terminator, *separator* the element separator, encoded."""
+    body = part.lstrip(_SPACE)
     tag = body[:4].partition(separator)[0].decode("latin-1")
     if tag in ("REF", "PWK", "NTE"):
-        elements = body.decode("latin-1").split(element)
-        qualifier = elements[1] if len(elements) > 1 else ""
+        # the first element: what follows the tag's separator, up to the next one
+        qualifier = body[len(tag) + 1 :].partition(separator)[0].decode("latin-1")
         if tag == "NTE" and qualifier in NOTE_CODES:
             return "NTE"
         if tag == "PWK" and qualifier != "CT":
@@ -192,7 +195,7 @@ def _set_note(loop: _Loop, note: str | None) -> None:
     index = loop.find("NTE")
     if not note:
         if index is not None:
-            del loop.items[index]
+            loop.remove(index)
         return
     text = clip_note(note, loop.delimiters)
     if index is None:
@@ -231,7 +234,7 @@ def _render_line(
     delta = line_delta(line, origin)
     if number == origin.number and not delta.changed:
         return [loop_raw], loop_raw.count(delimiters.terminator)
-    loop = _Loop(_split(loop_raw, delimiters), delimiters, _LINE_ORDER, _LINE_SUBLOOPS)
+    loop = _Loop(loop_raw, delimiters, _LINE_ORDER, _LINE_SUBLOOPS)
     lx = loop.elements(0)
     if lx[1:2] != [str(number)]:
         loop.replace(0, ["LX", str(number), *lx[2:]])
@@ -256,7 +259,7 @@ def _render_line(
             index = loop.find("REF/6R")
             if line.control_number is None:
                 if index is not None:
-                    del loop.items[index]
+                    loop.remove(index)
             else:
                 control = delimiters.clean(line.control_number)[:50]
                 if index is None:
@@ -266,7 +269,7 @@ def _render_line(
         if delta.note and not _note_full(origin.note, line.note):
             _set_note(loop, line.note)
         _add_attachments(loop, delta.attachments)
-    return loop.raws(), len(loop.items)
+    return loop.raws, len(loop.raws)
 
 
 def _part_ids(claim_id: str, parts: int) -> list[str]:
@@ -297,7 +300,7 @@ def _render_header(
                 + delimiters.terminator
             )
         return [clm_raw, header[end:]], header.count(delimiters.terminator)
-    loop = _Loop(_split(header, delimiters), delimiters, _CLAIM_ORDER, _CLAIM_SUBLOOPS)
+    loop = _Loop(header, delimiters, _CLAIM_ORDER, _CLAIM_SUBLOOPS)
     clm = loop.elements(0)
     new_total = format_like(total, clm[2]) if total != read.total_charge else clm[2]
     if clm[1] != claim_id or clm[2] != new_total:
@@ -305,7 +308,7 @@ def _render_header(
     if note:
         _set_note(loop, fixed.note)
     _add_attachments(loop, added)
-    return loop.raws(), len(loop.items)
+    return loop.raws, len(loop.raws)
 
 
 def render_claim(block: ClaimBlock, read: Claim, fixed: Claim) -> tuple[bytes, int]:
@@ -314,10 +317,12 @@ def render_claim(block: ClaimBlock, read: Claim, fixed: Claim) -> tuple[bytes, i
     header, loops = block.loops()
     delimiters = block.delimiters
     terminator = delimiters.terminator
-    groups = [fixed.lines[k : k + MAX_LINES] for k in range(0, len(fixed.lines), MAX_LINES)]
-    groups = groups or [()]
+    fixed_lines = fixed.lines
+    if len(fixed_lines) <= MAX_LINES:
+        groups: list[tuple[ServiceLine, ...]] = [fixed_lines]
+    else:
+        groups = [fixed_lines[k : k + MAX_LINES] for k in range(0, len(fixed_lines), MAX_LINES)]
     ids = _part_ids(fixed.id, len(groups))
-    imbalance = fixed.total_charge - fixed.line_charge_total
     read_lines = read.lines
     out: list[bytes] = []
     count = 0
@@ -325,9 +330,9 @@ def render_claim(block: ClaimBlock, read: Claim, fixed: Claim) -> tuple[bytes, i
         if len(groups) == 1:
             total = fixed.total_charge
         else:
-            total = sum((ln.charge for ln in lines), Decimal("0")) + (
-                imbalance if index == 0 else 0
-            )
+            total = sum((ln.charge for ln in lines), Decimal("0"))
+            if index == 0:
+                total += fixed.total_charge - fixed.line_charge_total  # the input's imbalance
         segments, size = _render_header(header, delimiters, read, fixed, claim_id, total)
         out += segments
         count += size

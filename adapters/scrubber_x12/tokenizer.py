@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple, final
 
@@ -51,16 +51,28 @@ class Delimiters:
     repetition: str
     component: str
     segment: str
+    # made once: the writer reads the terminator bytes, and its caches hash the delimiters,
+    # claim after claim
+    terminator: bytes = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def terminator(self) -> bytes:
-        return self.segment.encode("latin-1")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "terminator", self.segment.encode("latin-1"))
+        declared = (self.element, self.repetition, self.component, self.segment)
+        object.__setattr__(self, "_hash", hash(declared))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def clean(self, text: str) -> str:
         """Make free text safe inside an element: no delimiter, ASCII printable only.
 
         The 005010 basic and extended character sets are printable ASCII; a delimiter inside
         a value would split it (X12.6 §3.3)."""
+        if text.isascii() and text.isprintable():  # most text (a code, a note) is safe as is
+            taken = self.element in text or self.repetition in text
+            if not (taken or self.component in text or self.segment in text):
+                return text
         out = []
         for char in text:
             if char in (self.element, self.repetition, self.component, self.segment):

@@ -61,3 +61,32 @@ def test_an_amount_already_in_the_inputs_form_is_written_as_it_is() -> None:
     assert format_like(Decimal("17"), "51.50") == "17.00"
     assert format_like(Decimal("1E+2"), "3") == "100"
     assert format_like(Decimal("0.125"), "1.00") == "0.125"
+
+
+def _cleaned_char_by_char(text: str, delimiters: Delimiters) -> str:
+    """What ``Delimiters.clean`` promises, one character at a time (X12.6 §3.3: no delimiter
+    inside a value; the basic and extended character sets are printable ASCII)."""
+    taken = (delimiters.element, delimiters.repetition, delimiters.component, delimiters.segment)
+    out = []
+    for char in text:
+        if char in taken:
+            out.append(" ")
+        elif " " <= char <= "~":
+            out.append(char)
+        else:
+            out.append("..." if char == "\u2026" else " ")
+    return "".join(out)
+
+
+@given(
+    st.text(alphabet=st.sampled_from("AZaz09 -.*^:~|\n\t\u00e9\u2026\x7f"), max_size=30),
+    st.sampled_from(["~", "\n"]),
+)
+def test_cleaned_free_text_holds_no_delimiter_and_only_printable_ascii(
+    text: str, terminator: str
+) -> None:
+    delimiters = Delimiters(element="*", repetition="^", component=":", segment=terminator)
+    cleaned = delimiters.clean(text)
+    assert cleaned == _cleaned_char_by_char(text, delimiters)
+    assert not set(cleaned) & {"*", "^", ":", terminator}
+    assert cleaned.isascii() and cleaned.isprintable()
