@@ -30,6 +30,8 @@ from __future__ import annotations
 import argparse
 import gc
 import time
+from collections.abc import Callable
+from typing import Any
 
 from bench_x12 import _chunks, _mix_tables, _sample_tables
 from mix import RealisticMix
@@ -42,22 +44,29 @@ from scrubber_x12.reader import read_837
 from scrubber_x12.synthetic import synthetic_837
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def bench_args(description: str) -> argparse.Namespace:
+    """The options both engine benches take (this one and ``bench_engine_replay.py``)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--claims", type=int, default=2_000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--only", choices=["mix", "worst"], help="one batch only")
     parser.add_argument("--passes", type=int, help="untimed passes, for an instruction count")
     parser.add_argument("--report", action="store_true", help="--passes: build the report too")
-    args = parser.parse_args()
-    plugins = Plugins.load()
-    batches = {
-        "mix": lambda: (
-            synthetic_837(0, claim_lines=RealisticMix(args.claims)),
-            _mix_tables(plugins),
-        ),
-        "worst": lambda: (synthetic_837(args.claims), _sample_tables(plugins)),
+    return parser.parse_args()
+
+
+def bench_batches(claims: int, plugins: Plugins) -> dict[str, Callable[[], tuple[bytes, Any]]]:
+    """The two batches, each made when asked: the document and its tables."""
+    return {
+        "mix": lambda: (synthetic_837(0, claim_lines=RealisticMix(claims)), _mix_tables(plugins)),
+        "worst": lambda: (synthetic_837(claims), _sample_tables(plugins)),
     }
+
+
+def main() -> None:
+    args = bench_args(__doc__.splitlines()[0])
+    plugins = Plugins.load()
+    batches = bench_batches(args.claims, plugins)
     for name, batch in batches.items():
         if args.only not in (None, name):
             continue

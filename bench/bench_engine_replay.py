@@ -22,7 +22,6 @@ entries too. Run it on another tree with ``PYTHONPATH=<tree>:<tree>/plugins:<tre
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import gc
 import time
@@ -30,8 +29,8 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bench_x12 import _chunks, _mix_tables, _sample_tables
-from mix import RealisticMix
+from bench_engine import bench_args, bench_batches
+from bench_x12 import _chunks
 
 from scrubber._api import Plugins
 from scrubber._edits import Edit, EditContext
@@ -40,7 +39,6 @@ from scrubber._findings import Finding
 from scrubber._formats import ClaimPiece
 from scrubber._report import ReportBuilder
 from scrubber_x12.reader import read_837
-from scrubber_x12.synthetic import synthetic_837
 
 Said = tuple[Any, ...]  # ("ctx", args, kwargs) or ("raw", finding)
 
@@ -150,21 +148,9 @@ def one_pass(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--claims", type=int, default=2_000)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--only", choices=["mix", "worst"], help="one batch only")
-    parser.add_argument("--passes", type=int, help="untimed passes, for an instruction count")
-    parser.add_argument("--report", action="store_true", help="--passes: build the report too")
-    args = parser.parse_args()
+    args = bench_args(__doc__.splitlines()[0])
     plugins = Plugins.load()
-    batches = {
-        "mix": lambda: (
-            synthetic_837(0, claim_lines=RealisticMix(args.claims)),
-            _mix_tables(plugins),
-        ),
-        "worst": lambda: (synthetic_837(args.claims), _sample_tables(plugins)),
-    }
+    batches = bench_batches(args.claims, plugins)
     profile = plugins.profile(None)
     for name, batch in batches.items():
         if args.only not in (None, name):

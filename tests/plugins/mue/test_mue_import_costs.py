@@ -4,11 +4,10 @@ Excel's "Unicode text" (UTF-16) export is read like the CSV it was saved from.""
 from __future__ import annotations
 
 import hashlib
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
+from mue_files import zipped
 
 import scrubber._cli as cli
 from scrubber._errors import TableError
@@ -28,14 +27,6 @@ def records(*rows: tuple[str, ...], delimiter: str = ",") -> str:
 
     lines = ["Synthetic notice, not CMS data.", *(delimiter.join(map(cell, r)) for r in rows)]
     return "\r\n".join(lines) + "\r\n"
-
-
-def zipped(*members: tuple[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members:
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 ROWS = [("97110", "4", "2 Date of Service Edit: Policy"), ("99601", "1", "3 Clinical")]
