@@ -12,7 +12,9 @@ shared machine count as little as they can:
   write           the writer alone, over pieces read beforehand
 
 identity is about tokenize_runs + context + build_claim + write, plus the reader's own glue.
-To compare with another tree, run this file with that tree first on PYTHONPATH::
+To compare with another tree, run this file with that tree first on PYTHONPATH (the scrubber
+and its adapters then come from that tree; ``bench_x12`` and ``mix`` from this file's folder,
+which Python puts first)::
 
     B=/path/to/tree; PYTHONPATH=$B:$B/plugins:$B/adapters:$B/bench python bench/bench_read.py
 """
@@ -20,12 +22,8 @@ To compare with another tree, run this file with that tree first on PYTHONPATH::
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
-
-sys.path.append(str(Path(__file__).parent))  # bench_x12, mix (after PYTHONPATH)
 
 from bench_x12 import _chunks, _drain, bare_rewrite
 from mix import RealisticMix

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from scrubber import Edit, Format, Splitter, hookimpl, utf16_aware
-from scrubber_x12.claims import MAX_LINES
 from scrubber_x12.edits import claim_over_fifty_lines
 from scrubber_x12.reader import read_837
 from scrubber_x12.sniff import sniff_837
 from scrubber_x12.split import cut_837, join_837, read_unit, write_unit
 from scrubber_x12.validation import acknowledge_837, validate_837
+from scrubber_x12.values import MAX_LINES
 from scrubber_x12.writer import write_837
 
 

@@ -22,24 +22,18 @@ from scrubber import Attachment, Claim
 from scrubber_x12.lines import read_lines
 from scrubber_x12.payloads import ClaimBlock
 from scrubber_x12.values import (
-    MAX_LINES,
-    NOTE_CODES,
     ClaimProblem,
     attachment_from_pwk,
+    element,
     note_text,
-    parse_date,
     parse_decimal,
     source,
 )
 
 __all__ = [
-    "MAX_LINES",
-    "NOTE_CODES",
     "ClaimContext",
     "ClaimProblem",
     "build_claim",
-    "parse_date",
-    "parse_decimal",
 ]
 
 DIAGNOSIS_QUALIFIERS = frozenset(
@@ -60,10 +54,6 @@ class ClaimContext(NamedTuple):
     filing_indicator: str | None = None
     subscriber_key: str = ""
     patient_key: str = ""
-
-
-def _element(elements: list[str], index: int) -> str:
-    return elements[index] if index < len(elements) else ""
 
 
 _WHITESPACE = "\r\n \t"  # line breaks a sender may put between segments (the tokenizer's)
@@ -94,11 +84,11 @@ def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
         segments[0] = segments[0].lstrip(_WHITESPACE)  # the line break before the CLM
     first = block.number
     clm = segments[0].split(separator)
-    claim_id = _element(clm, 1)
+    claim_id = element(clm, 1)
     if not claim_id:
         raise ClaimProblem(f"CLM01 is empty (segment {first})")
-    total = parse_decimal(_element(clm, 2), "CLM02 total charge", first)
-    facility = _element(clm, 5).split(component)
+    total = parse_decimal(element(clm, 2), "CLM02 total charge", first)
+    facility = element(clm, 5).split(component)
     diagnoses: list[str] = []
     note = rendering = original_ref = None
     attachments: list[Attachment] = []
@@ -117,8 +107,8 @@ def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
         if tag == "SBR":
             in_2300 = False
         elif tag == "NM1":
-            if _element(elements, 1) == "82" and _element(elements, 8) == "XX":
-                rendering = _element(elements, 9) or None
+            if element(elements, 1) == "82" and element(elements, 8) == "XX":
+                rendering = element(elements, 9) or None
         elif tag == "HI":
             for composite in elements[1:]:
                 codes = composite.split(component)
@@ -130,9 +120,9 @@ def build_claim(block: ClaimBlock, context: ClaimContext) -> Claim:
             note = note or note_text(elements)
         elif tag == "PWK":
             attachments.append(attachment_from_pwk(elements, first + index - 1))
-        elif tag == "REF" and _element(elements, 1) == "F8":
+        elif tag == "REF" and element(elements, 1) == "F8":
             # the payer claim control number (on a replacement or void, frequency 7 or 8)
-            original_ref = _element(elements, 2) or None
+            original_ref = element(elements, 2) or None
     if index == count:
         raise ClaimProblem(f"claim has no service line (loop 2300 at segment {first})")
     lines = read_lines(segments, index, first, separator, component)

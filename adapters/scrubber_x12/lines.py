@@ -85,9 +85,9 @@ def read_lines(
     segment by ``_line``. Both give the same line for the same input: a common line is read
     with ``_line``'s rules, only without its search for which segment is which.
 
-    A common line whose charge, units and date were seen before (so are known good) is built
-    right here rather than through ``_finish_line``: the call and its arguments were a fifth
-    of the time of building a 5-line claim."""
+    A common line whose charge, units and date were seen before (so are known good) skips
+    ``_finish_line``'s parsing and checks and goes straight to ``_made_line``: those were a
+    fifth of the time of building a 5-line claim."""
     sv1_head, dtp_head, ref_head, lx_head = _heads(separator)
     count = len(segments)
     lines: list[ServiceLine] = []

@@ -22,10 +22,10 @@ from functools import lru_cache
 from string import ascii_uppercase
 
 from scrubber import Attachment, Claim, ServiceLine, added_attachments, line_delta
-from scrubber_x12.claims import MAX_LINES as CLAIM_MAX_LINES
-from scrubber_x12.claims import NOTE_CODES
 from scrubber_x12.payloads import ClaimBlock
 from scrubber_x12.tokenizer import Delimiters
+from scrubber_x12.values import MAX_LINES as CLAIM_MAX_LINES
+from scrubber_x12.values import NOTE_CODES
 
 __all__ = ["MAX_LINES", "MAX_NOTE", "MAX_PWK", "clip_note", "format_like", "render_claim"]
 

@@ -30,6 +30,7 @@ __all__ = [
     "UNITS",
     "ClaimProblem",
     "attachment_from_pwk",
+    "element",
     "note_text",
     "parse_date",
     "parse_decimal",
@@ -110,17 +111,18 @@ def parse_date(text: str, number: int) -> date:
     return value
 
 
-def _element(elements: list[str], index: int) -> str:
+def element(elements: list[str], index: int) -> str:
+    """Element *index* of a split segment, or "" when the segment stops before it."""
     return elements[index] if index < len(elements) else ""
 
 
 def attachment_from_pwk(elements: list[str], number: int) -> Attachment:
     """PWK01 report type, PWK02 transmission, PWK05 = AC with PWK06 the control number."""
-    control = _element(elements, 6) if _element(elements, 5) == "AC" else ""
+    control = element(elements, 6) if element(elements, 5) == "AC" else ""
     try:
         return Attachment(
-            report_type=_element(elements, 1),
-            transmission=_element(elements, 2),
+            report_type=element(elements, 1),
+            transmission=element(elements, 2),
             control_number=control or None,
         )
     except ValueError:
@@ -129,7 +131,7 @@ def attachment_from_pwk(elements: list[str], number: int) -> Attachment:
 
 def note_text(elements: list[str]) -> str | None:
     """The text of an NTE that is a provider note (NTE01 ADD, CER, DCP or DGN), else None."""
-    if _element(elements, 1) in NOTE_CODES and _element(elements, 2):
+    if element(elements, 1) in NOTE_CODES and element(elements, 2):
         return elements[2]
     return None
 
@@ -162,7 +164,7 @@ def parse_pointers(text: str, component: str) -> tuple[int, ...]:
 
 def parse_service_dates(elements: list[str], number: int) -> tuple[date, date | None]:
     """DTP03 of a split DTP*472: a date (DTP02 D8) or a range ``start-end`` (RD8)."""
-    qualifier, value = _element(elements, 2), _element(elements, 3)
+    qualifier, value = element(elements, 2), element(elements, 3)
     if qualifier == "D8":
         return parse_date(value, number), None
     if qualifier == "RD8":
