@@ -283,7 +283,6 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
 
     if moved:
         new_lines: list[ServiceLine] = []
-        line_map: tuple[tuple[int, ...], ...] = ()
         spans: list[tuple[int, ...]] = []
         for line in lines:
             parts = became.get(line.number)
@@ -348,21 +347,30 @@ _outcome: Callable[
     FixOutcome,
 ] = _maker(FixOutcome)
 
-_IDENTITY: list[tuple[tuple[int, ...], ...]] = [()]
+#: The identity line maps shared by claims of up to this many lines (a bigger claim gets its
+#: own, which ``moves_lines`` then follows: the same numbers, at the cost of the walk).
+_SHARED_IDENTITY_MAX = 64
+_IDENTITY: dict[int, tuple[tuple[int, ...], ...]] = {}
 
 
 def _identity(count: int) -> tuple[tuple[int, ...], ...]:
-    """The line map of *count* lines that each stayed one line at its number."""
-    while len(_IDENTITY) <= count:
-        _IDENTITY.append(tuple((n,) for n in range(1, len(_IDENTITY) + 1)))
-    return _IDENTITY[count]
+    """The line map of *count* lines that each stayed one line at its number: one shared map
+    per count up to ``_SHARED_IDENTITY_MAX`` (``setdefault``: threads that race both get the
+    one stored), a fresh one above it, so the cache holds a few thousand small tuples at
+    most whatever the claims a long-running service meets."""
+    found = _IDENTITY.get(count)
+    if found is None:
+        found = tuple((n,) for n in range(1, count + 1))
+        if count <= _SHARED_IDENTITY_MAX:
+            found = _IDENTITY.setdefault(count, found)
+    return found
 
 
 def moves_lines(line_map: tuple[tuple[int, ...], ...]) -> bool:
     """False when *line_map* (``FixOutcome.line_map``) leaves every line at its number (the
     map ``apply_fixes`` shares for that case, or none): a line number read before the fixes
     still names the same line after them, so there is nothing to follow."""
-    return bool(line_map) and line_map is not _identity(len(line_map))
+    return bool(line_map) and line_map is not _IDENTITY.get(len(line_map))
 
 
 def _apply_to_line(claim: Claim, current: list[ServiceLine], fix: Fix) -> list[ServiceLine] | None:

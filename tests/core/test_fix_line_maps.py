@@ -53,3 +53,17 @@ def test_nothing_applied_is_no_map_and_moves_nothing() -> None:
     assert not moves_lines(outcome.line_map)
     # an identity map made elsewhere still reads as one to follow: following it is harmless
     assert moves_lines(((1,), (2,)))
+
+
+def test_a_long_claim_gets_its_own_identity_map_and_the_shared_ones_stay_few() -> None:
+    """A FHIR claim has no line limit: a cap on a 3,000-line claim must not make the shared
+    maps of every size up to it (a service would keep them for good), and a map of its own
+    is followed like any other, to the same numbers."""
+    from scrubber import _fixes
+
+    claim = make_claim(lines=[make_line(code=f"{n:05d}") for n in range(1, 3001)])
+    outcome = apply_fixes(claim, [("TST001", SetUnits(line=2999, units=D(2)))])
+    assert outcome.line_map == tuple((n,) for n in range(1, 3001))
+    assert moves_lines(outcome.line_map)  # not a shared map: followed, harmlessly
+    assert outcome.claim.lines[2998].units == D(2)
+    assert max(_fixes._IDENTITY, default=0) <= _fixes._SHARED_IDENTITY_MAX
