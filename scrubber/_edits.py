@@ -166,8 +166,6 @@ class PhaseEdits:
                 for e, always in zip(self.edits, self._everyone, strict=True)
                 if always or not key.isdisjoint(e.codes or ())
             )
-            if chosen == self.edits:  # the phase's own tuple: its shared screen then serves
-                chosen = self.edits
             if len(self._chosen) < _MAX_CHOSEN:  # thread-safe: every thread stores the same
                 self._chosen[key] = chosen
         return chosen

@@ -258,8 +258,9 @@ class Run:
                 ctx._memo = None
             screened: dict[int, bool | Container[str]] | None = None
             shared = phase_edits.screen
-            if shared is not None and selected is phase_edits.edits:
-                # every edit of the phase rests on one screen: a claim it passes skips the phase
+            if shared is not None:
+                # every edit of the phase (so every one selected) rests on one screen: a claim
+                # it passes skips the phase
                 answer = _screen(shared, current, ctx, strict)
                 if answer is False:
                     continue

@@ -26,6 +26,7 @@ __all__ = [
     "Severity",
     "TableRowRef",
     "UnreadableClaim",
+    "finding_order",
     "make_finding",
 ]
 
@@ -107,7 +108,7 @@ class Finding:
 
     @property
     def sort_key(self) -> tuple[int, str, str]:
-        return (0 if self.line is None else self.line, self.code, self.message)
+        return finding_order(self)
 
     def placed(self, line: int | None, output_lines: tuple[int, ...]) -> Finding:
         """A copy naming input *line* and its *output_lines* (what the engine does to every
@@ -202,3 +203,10 @@ class UnreadableClaim:
     @property
     def has_errors(self) -> bool:
         return any(f.severity is Severity.ERROR for f in self.findings)
+
+
+def finding_order(finding: Finding) -> tuple[int, str, str]:
+    """Where *finding* sorts in a claim's findings: by input line (a claim finding first),
+    code, message. A function as well as ``Finding.sort_key``: the engine sorts every claim's
+    findings with it, without the property's extra call."""
+    return (0 if finding.line is None else finding.line, finding.code, finding.message)

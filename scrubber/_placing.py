@@ -15,6 +15,7 @@ from scrubber._models import Claim
 __all__ = [
     "OUT_OF_SCOPE_CODE",
     "UNREADABLE_CODE",
+    "follow_lines",
     "place_lines",
     "unreadable",
 ]
@@ -56,7 +57,7 @@ def place_lines(
             seen = finding.output_lines
             if seen:  # made placed: the line is the input line already
                 if later:
-                    where = _follow(seen, later)
+                    where = follow_lines(seen, later)
                     if where != seen:
                         finding = finding.placed(finding.line, where)
                 placed.append(finding)
@@ -65,7 +66,7 @@ def place_lines(
             if number is None or not 1 <= number <= len(stage.lines):
                 placed.append(finding)
                 continue
-            where = _follow((number,), later)
+            where = follow_lines((number,), later)
             placed.append(finding.placed(stage.lines[number - 1].origin, where))
     return placed
 
@@ -73,7 +74,7 @@ def place_lines(
 LineMap = tuple[tuple[int, ...], ...]
 
 
-def _follow(where: tuple[int, ...], line_maps: list[LineMap]) -> tuple[int, ...]:
+def follow_lines(where: tuple[int, ...], line_maps: list[LineMap]) -> tuple[int, ...]:
     """The lines *where* became through *line_maps* (each a phase's, in order)."""
     for line_map in line_maps:
         where = tuple(n for w in where for n in line_map[w - 1])

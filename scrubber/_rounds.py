@@ -17,9 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, final
 
-from scrubber._findings import AppliedFix, ClaimResult, EditFailure, Finding, Phase, Severity
+from scrubber._findings import (
+    AppliedFix,
+    ClaimResult,
+    EditFailure,
+    Finding,
+    Phase,
+    Severity,
+    finding_order,
+)
 from scrubber._fix_records import Fix
 from scrubber._models import Claim, _maker
+from scrubber._placing import follow_lines
 
 __all__ = [
     "MAX_ROUNDS",
@@ -99,12 +108,6 @@ _make_result = _trusted_maker(
 )
 
 
-def _sort_key(finding: Finding) -> tuple[int, str, str]:
-    """``Finding.sort_key`` without the property's second call (findings are sorted once
-    per claim; a line is a number from 1, so ``or 0`` puts a claim finding first)."""
-    return (finding.line or 0, finding.code, finding.message)
-
-
 def claim_result(original: Claim, rounds: list[Round], *, settled: bool, payer: str) -> ClaimResult:
     """The result of *original* scrubbed in *rounds* (the last left it as written): the
     findings of every round once, in (line, code) order, ``SCR004`` if it did not settle,
@@ -113,7 +116,7 @@ def claim_result(original: Claim, rounds: list[Round], *, settled: bool, payer: 
         [only] = rounds
         findings = only.findings
         if len(findings) > 1:
-            findings.sort(key=_sort_key)
+            findings.sort(key=finding_order)
         failures = tuple(dict.fromkeys(only.failures)) if only.failures else ()
         values = (original, only.claim, tuple(findings), only.applied, failures, payer)
         result: ClaimResult = _make_result(*values)
@@ -121,18 +124,19 @@ def claim_result(original: Claim, rounds: list[Round], *, settled: bool, payer: 
     findings = merge_rounds(rounds)
     if not settled:
         findings.append(unsettled(original.id))
-    findings.sort(key=_sort_key)
+    findings.sort(key=finding_order)
     # a round that left the claim as it found it applied nothing in the end
     later = zip(rounds[1:], rounds[:-1], strict=True)
     changed = [rounds[0], *(r for r, before in later if r.claim != before.claim)]
-    return ClaimResult(
-        original=original,
-        claim=rounds[-1].claim,
-        findings=tuple(findings),
-        applied=tuple(a for r in changed for a in r.applied),
-        failures=tuple(dict.fromkeys(f for r in rounds for f in r.failures)),
-        payer=payer,
+    merged: ClaimResult = _make_result(
+        original,
+        rounds[-1].claim,
+        tuple(findings),
+        tuple(a for r in changed for a in r.applied),
+        tuple(dict.fromkeys(f for r in rounds for f in r.failures)),
+        payer,
     )
+    return merged
 
 
 def merge_rounds(rounds: list[Round]) -> list[Finding]:
@@ -148,9 +152,6 @@ def merge_rounds(rounds: list[Round]) -> list[Finding]:
             if key in merged:
                 continue
             if later and finding.line is not None and finding.output_lines:
-                where = finding.output_lines
-                for line_map in later:
-                    where = tuple(n for w in where for n in line_map[w - 1])
-                finding = finding.placed(finding.line, where)
+                finding = finding.placed(finding.line, follow_lines(finding.output_lines, later))
             merged[key] = finding
     return list(merged.values())

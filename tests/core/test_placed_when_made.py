@@ -114,13 +114,13 @@ def watch_ab(claim, ctx):
     return ()
 
 
-def test_a_phase_whose_edits_all_run_hands_out_its_own_tuple() -> None:
-    """The engine asks a phase's shared screen once only when every edit runs, which it
-    recognises by the phase's own tuple: the remembered choice must be that tuple."""
+def test_a_phase_remembers_the_edits_each_set_of_watched_codes_selects() -> None:
+    """The choice of edits is made once per set of watched codes billed, and is the same
+    choice the codes would make afresh."""
     phase = PhaseEdits([watch_a, watch_ab])
     billing_a = make_claim(lines=[make_line(code="A")])
-    assert phase.for_claim(billing_a) is phase.edits
-    assert phase.for_claim(billing_a) is phase.edits  # remembered
+    assert phase.for_claim(billing_a) == phase.edits
+    assert phase.for_claim(billing_a) is phase.for_claim(billing_a)  # remembered
     billing_b = make_claim(lines=[make_line(code="B")])
     assert phase.for_claim(billing_b) == (watch_ab,)
     assert phase.for_claim(make_claim(lines=[make_line(code="Z")])) == ()

@@ -119,3 +119,22 @@ def test_a_phase_of_edits_sharing_one_screen_is_skipped_whole_on_a_claim_it_pass
     assert clean.findings == () and not clean.changed
     assert [(f.code, f.line) for f in over.findings] == [("TST202", None), ("TST201", 2)]
     assert CALLS == ["screen CLEAN", "screen OVER", "TST201 OVER", "TST202 OVER"]
+
+
+def test_a_shared_screen_serves_the_edits_a_claim_selects() -> None:
+    """When the watched codes a claim bills select only some of a phase's edits (all of which
+    share one screen), the screen is still asked once and only the selected edits it passes
+    run; a claim it passes runs none of them."""
+    CALLS.clear()
+    watching = [
+        dataclasses.replace(units_over_two, codes=frozenset({"A"})),
+        dataclasses.replace(also_over_two, codes=frozenset({"B"})),
+    ]
+    claims = [
+        make_claim(id="CLEAN", lines=[make_line(code="A", units=1)]),
+        make_claim(id="OVER", lines=[make_line(code="A", units=3)]),
+    ]
+    clean, over = scrub(claims, edits=watching, tables=TABLES, profile=PROFILE)
+    assert clean.findings == ()
+    assert [(f.code, f.line) for f in over.findings] == [("TST201", 1)]
+    assert CALLS == ["screen CLEAN", "screen OVER", "TST201 OVER"]  # TST202 not selected
