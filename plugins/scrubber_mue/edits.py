@@ -283,7 +283,7 @@ def medicaid_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]
             )
         return
     for group in day_totals(claim, ctx).groups:
-        if group.row.mai or group.row.value == 0:
+        if group.row.mai:  # day groups hold payable rows only (MUE006 reports an MUE of 0)
             continue
         for line in group.lines:
             single = DayGroup.of(

@@ -28,19 +28,19 @@ walking the claim again.
 from __future__ import annotations
 
 from collections.abc import Callable, Container
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from scrubber import Claim, EditContext, RowHit, ServiceLine, TableInfo, provider_for
 from scrubber_mue.common import settings_of
 from scrubber_mue.resolve import (
-    MAX_SPAN_DAYS,
     MINUTES,
     Facts,
     MueRow,
     counted_units,
     mue_row,
     next_quarter,
+    prior_units,
     rows_on,
     service_type_for,
     span_days,
@@ -134,7 +134,7 @@ def _walk(claim: Claim, ctx: EditContext) -> tuple[set[str], Walk]:
     by_rendering = key == "rendering_npi"
     rendering = claim.rendering_npi or claim.billing_npi or ""  # provider_for, inlined
     on_date: date | None = None  # the date the lookups below are for, and its staleness
-    rows: Callable[[str], RowHit | None] = _no_rows
+    rows: Callable[[str], RowHit | None]  # set by the first line with units (its date)
     known: dict[str, Facts] = {}
     stale = False
     seen: list[Seen] = []
@@ -199,25 +199,11 @@ def _walk(claim: Claim, ctx: EditContext) -> tuple[set[str], Walk]:
     priors: dict[Slot, Decimal] = {}
     if billed:
         for slot, (facts, counted, line, _) in groups.items():
-            code, first, days, _ = slot
-            if days == 1:
-                if (code, first) not in billed:
-                    continue
-                on_days = [first]
-            else:
-                on_days = [first + timedelta(days=n) for n in range(min(days, MAX_SPAN_DAYS))]
-                if not any((code, on) in billed for on in on_days):
-                    continue
+            days = slot[2]
             limit = facts[0] * days
             if counted > limit:  # over on its own: named above
                 continue
-            prior = priors[slot] = max(
-                ctx.prior_units(code, on, key=key, line=line) for on in on_days
-            )
+            prior = priors[slot] = prior_units(ctx, line, key, billed)
             if counted > limit - prior * days:
                 named |= facts[2]
     return named, (settings, service_type, seen, groups, priors, billed)
-
-
-def _no_rows(code: str) -> RowHit | None:
-    return None  # never called: the first line with units sets the date's lookup

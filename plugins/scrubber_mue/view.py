@@ -67,9 +67,10 @@ def mue_view(claim: Claim, ctx: EditContext) -> MueView:
 
 
 def day_totals(claim: Claim, ctx: EditContext) -> DayTotals:
-    """The claim's day totals for this phase, for the first edit that asks (MUE007 and the
-    line edits never do). The units on earlier claims cannot change while one claim is
-    being checked, so they are asked once per group, here."""
+    """The claim's day totals for this phase, for the first edit that asks (MUE002-MUE005
+    and MUE010 do; MUE001 and MUE006-MUE009 never do). The units on earlier claims cannot
+    change while one claim is being checked, so they are asked once per group: by the
+    screen where it needed them, here for the rest."""
     return ctx.memo(_DAYS, lambda: _totals(ctx, mue_view(claim, ctx)))
 
 
