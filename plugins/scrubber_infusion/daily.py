@@ -25,7 +25,13 @@ from scrubber_infusion.families import (
     describe_coding,
     format_minutes,
 )
-from scrubber_infusion.plan import ClaimPlan, DayGroup, describe_lines, line_minutes
+from scrubber_infusion.plan import (
+    ClaimPlan,
+    DayGroup,
+    describe_lines,
+    line_minutes,
+    same_site_primaries,
+)
 
 __all__ = ["CAPS_CITATION", "daily_cap", "day_summary", "once_per_encounter", "weekly_cap"]
 
@@ -178,12 +184,7 @@ def once_per_encounter(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
             continue
         if len(group.combined) > 1:
             yield _combined(plan, group, ctx)
-        same_site = [
-            t
-            for t in group.primaries
-            if not plan.book.separate_site(t.line) and t.line.number not in group.combined
-        ]
-        visits = sum((t.visits for t in same_site), Decimal(1 if group.combined else 0))
+        same_site, visits = same_site_primaries(plan, group)
         if visits <= 1 or not same_site:
             continue
         lines = describe_lines(sorted([t.line.number for t in same_site] + list(group.combined)))

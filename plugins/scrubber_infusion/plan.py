@@ -43,6 +43,7 @@ __all__ = [
     "line_minutes",
     "plan_claim",
     "primary_fix",
+    "same_site_primaries",
 ]
 
 UNIT = "UN"
@@ -360,3 +361,16 @@ def sent_as(line: ServiceLine, minutes: Decimal) -> str:
     if line.unit_basis != UNIT:
         return f"{format_minutes(minutes)} of time (unit basis {line.unit_basis})"
     return f"{line.code} {TIMES} {line.units.normalize():f} for {format_minutes(minutes)}"
+
+
+def same_site_primaries(plan: ClaimPlan, group: DayGroup) -> tuple[list[TimedLine], Decimal]:
+    """INF009's count: *group*'s primary lines without a separate-site modifier (the
+    payer's) and not combined into one service, and the visits they and a combined service
+    add up to. The primary is billed more than once on the date when there are such lines
+    and the visits pass 1 (the edit and the screen both ask this)."""
+    same_site = [
+        t
+        for t in group.primaries
+        if not plan.book.separate_site(t.line) and t.line.number not in group.combined
+    ]
+    return same_site, sum((t.visits for t in same_site), _ONE if group.combined else _ZERO)

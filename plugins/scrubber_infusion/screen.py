@@ -15,7 +15,7 @@ claim, on generated claims.
 from __future__ import annotations
 
 from scrubber_infusion.families import addon_units_for_extra_time
-from scrubber_infusion.plan import UNIT, ClaimPlan, DayGroup, line_minutes
+from scrubber_infusion.plan import UNIT, ClaimPlan, DayGroup, line_minutes, same_site_primaries
 
 __all__ = ["concerned_edits"]
 
@@ -86,10 +86,5 @@ def _repeated_primary(plan: ClaimPlan, group: DayGroup) -> bool:
     as timed lines that are one service, or as visits on lines without a separate site."""
     if len(group.combined) > 1:
         return True
-    same_site = [
-        t
-        for t in group.primaries
-        if not plan.book.separate_site(t.line) and t.line.number not in group.combined
-    ]
-    visits = sum(t.visits for t in same_site) + (1 if group.combined else 0)
+    same_site, visits = same_site_primaries(plan, group)
     return bool(same_site) and visits > 1
