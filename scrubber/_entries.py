@@ -138,13 +138,11 @@ def _row_entry(row: TableRowRef, rows: RowEntries | None) -> Entry:
         "effective": row.effective.isoformat(),
         "source_file": row.source_file,
     }
-    for value in entry.values():
-        if type(value) is not str:
-            return compact(entry)
-    if rows is not None and len(rows) < _MAX_ROW_ENTRIES:
-        rows[row] = entry
+    shown = _texts(entry)
+    if shown is entry and rows is not None and len(rows) < _MAX_ROW_ENTRIES:
+        rows[row] = entry  # all strings: kept, and each finding gets its own copy
         return dict(entry)
-    return entry
+    return shown
 
 
 def attachment_entry(attachment: Attachment) -> Entry:

@@ -202,13 +202,9 @@ def _patient_of(claim: Claim) -> str:
     return claim.patient_key or claim.subscriber_key
 
 
-def claim_marks(claim: Claim) -> Iterator[Mark]:
+def claim_marks(claim: Claim) -> tuple[Mark, ...]:
     """The marks *claim*'s lines make: each line on each day of its date span, with its
     provider under every key kind."""
-    return iter(_marks(claim))
-
-
-def _marks(claim: Claim) -> tuple[Mark, ...]:
     billing, tin = claim.billing_npi or "", claim.billing_tin or ""
     rendering = claim.rendering_npi or claim.billing_npi or ""
     marks: list[Mark] = []
@@ -315,7 +311,7 @@ class ClaimHistory:
             self._held -= len(removed)
         added = None
         if claim.frequency_code != VOID and claim.lines:
-            added = _claim_units(claim.original_ref, _marks(claim))
+            added = _claim_units(claim.original_ref, claim_marks(claim))
             entry.add(claim.id, added)
             self._held += 1
         self._changed(patient, removed=removed, added=(claim.id, added))

@@ -65,9 +65,9 @@ def frequency(claim: Json, original_ref: str | None) -> str:
     return "7" if original_ref else "1"
 
 
-def identifier_of(reference: Any, resolve: Resolver, system: str = codes.NPI_SYSTEM) -> str | None:
-    """The identifier of *system* (the NPI by default) on *reference* or its target."""
-    return identifiers_of(reference, resolve, (system,))[0]
+def identifier_of(reference: Any, resolve: Resolver) -> str | None:
+    """The NPI on *reference* or its target."""
+    return identifiers_of(reference, resolve, (codes.NPI_SYSTEM,))[0]
 
 
 def identifiers_of(

@@ -114,12 +114,8 @@ def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
 def walk_claim(claim: Claim, ctx: EditContext) -> Walk:
     """What the screen finds on *claim*: the one left in the memo when the screen named an
     edit, else found now (an edit run without its screen)."""
-    walk: Walk | None = ctx.memo(WALKED, _nothing)
-    return _walk(claim, ctx)[1] if walk is None else walk
-
-
-def _nothing() -> None:
-    return None
+    walk: Walk = ctx.memo(WALKED, lambda: _walk(claim, ctx)[1])
+    return walk
 
 
 def _walk(claim: Claim, ctx: EditContext) -> tuple[set[str], Walk]:
