@@ -184,9 +184,8 @@ class EditContext:
     The engine makes one context per run, gives it each claim's payer and each phase's
     claim and a fresh memo, and points ``edit`` at each edit in turn while it runs, so a
     context is valid for the call it is passed to (an edit must not keep it); edits only
-    read it. ``program`` is
-    resolved from the payer profile and the claim filing indicator (``medicare`` or
-    ``medicaid``).
+    read it. ``program`` is resolved from the payer profile and the claim filing indicator
+    (``medicare`` or ``medicaid``).
     """
 
     __slots__ = (
