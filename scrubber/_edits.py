@@ -29,7 +29,15 @@ or stops a ``strict`` run.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container, Hashable, Iterable, Iterator, Mapping
+from collections.abc import (
+    Callable,
+    Container,
+    Hashable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -135,7 +143,7 @@ class PhaseEdits:
     screen every edit of the phase shares (None when they do not all share one): the engine
     then asks it once and skips the phase on a claim it passes."""
 
-    __slots__ = ("_always", "_chosen", "_everyone", "_watched", "edits", "screen")
+    __slots__ = ("_always", "_chosen", "_everyone", "_named", "_watched", "edits", "screen")
 
     def __init__(self, edits: Iterable[Edit]) -> None:
         self.edits = tuple(sorted(edits, key=lambda e: e.code))
@@ -145,6 +153,9 @@ class PhaseEdits:
         # the edits for each set of watched codes a claim bills, made once: the sets are the
         # combinations of watched codes claims bill together, a handful in a real batch
         self._chosen: dict[frozenset[str], tuple[Edit, ...]] = {}
+        # the phase's edits each answer of the shared screen names, made once: a screen names
+        # one of a few sets of edits in a real batch (those that fire together)
+        self._named: dict[frozenset[str], tuple[Edit, ...]] = {}
         shared = len({id(e.screen) for e in self.edits}) == 1  # by identity, as the engine
         self.screen: Screen | None = self.edits[0].screen if shared else None
 
@@ -166,9 +177,28 @@ class PhaseEdits:
                 for e, always in zip(self.edits, self._everyone, strict=True)
                 if always or not key.isdisjoint(e.codes or ())
             )
+            if len(chosen) == len(self.edits):  # every edit: the phase's own tuple (``named``)
+                chosen = self.edits
             if len(self._chosen) < _MAX_CHOSEN:  # thread-safe: every thread stores the same
                 self._chosen[key] = chosen
         return chosen
+
+    def named(self, selected: Sequence[Edit], answer: Container[str]) -> Sequence[Edit]:
+        """The edits of *selected* (``for_claim``'s choice) whose codes *answer* holds (the
+        answer of the phase's shared screen), in code order.
+
+        When *selected* is the whole phase (always, for a phase whose edits declare no
+        codes) and the answer a frozenset, the edits are those of the answer alone, kept
+        per answer (at most ``_MAX_CHOSEN``): one dict hit instead of a walk over the
+        phase's edits for every claim the screen does not pass or skip whole."""
+        if selected is not self.edits or type(answer) is not frozenset:
+            return [e for e in selected if e.code in answer]
+        named = self._named.get(answer)
+        if named is None:
+            named = tuple(e for e in self.edits if e.code in answer)
+            if len(self._named) < _MAX_CHOSEN:  # thread-safe: every thread stores the same
+                self._named[answer] = named
+        return named
 
     def __iter__(self) -> Iterator[Edit]:
         return iter(self.edits)

@@ -27,7 +27,7 @@ history).
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 from typing import final
@@ -181,7 +181,7 @@ class Run:
                 yield piece, None
                 continue
             if result.findings:
-                piece = replace(piece, findings=result.findings)
+                piece = piece.with_findings(result.findings)
             yield piece, (result.claim if result.changed and not check else None)
 
     def result(self, piece: ClaimPiece) -> Result:
@@ -265,7 +265,7 @@ class Run:
                 if answer is False:
                     continue
                 if answer is not True:  # the codes of the edits that may find anything
-                    selected = [e for e in selected if e.code in answer]
+                    selected = phase_edits.named(selected, answer)
                 # the edits left are those it passed: no screen to ask per edit
             else:
                 screened = {}

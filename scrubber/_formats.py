@@ -90,6 +90,21 @@ class ClaimPiece:
         )
         return piece
 
+    def with_findings(self, findings: tuple[Finding, ...]) -> ClaimPiece:
+        """This piece carrying *findings* (what the engine hands the writer): the copy
+        ``dataclasses.replace`` would make, without its per-field walk and the frozen
+        ``__init__`` (one per claim with findings, most claims of a batch that needs fixes)."""
+        piece: ClaimPiece = _MAKE_PIECE(
+            self.claim,
+            self.payload,
+            self.locator,
+            self.problem,
+            self.claim_id,
+            findings,
+            self.out_of_scope,
+        )
+        return piece
+
 
 Piece = Verbatim | ClaimPiece
 _MAKE_PIECE = _maker(ClaimPiece)

@@ -45,7 +45,17 @@ def place_lines(
     ``output_lines`` was made placed (``EditContext.finding`` in the engine): its ``line``
     is the input line and its ``output_lines`` hold the line as phase *k* saw it, so only
     that is followed, and the finding is copied only when the fixes moved its line (most
-    stay as made)."""
+    stay as made).
+
+    Most rounds move no line (a cap, a note, an attachment keeps every line at its number)
+    and make every line finding placed: then *findings* are already where they belong and
+    come back as they are, after one look at each."""
+    if not any(line_maps):
+        for finding in findings:
+            if not finding.output_lines and finding.line is not None:
+                break  # one an edit built itself: its line is the phase's, not the input's
+        else:
+            return findings
     placed: list[Finding] = []
     last = len(stages) - 1
     for k, (stage, start) in enumerate(stages):

@@ -50,3 +50,33 @@ def test_a_line_removed_in_a_later_phase_has_no_output_line() -> None:
     read = make_claim(lines=[make_line(), make_line(code="97110")])
     placed = place_lines([_finding(1)], [(read, 0), (read, 1)], [(), ((), (1,))])
     assert [(f.line, f.output_lines) for f in placed] == [(1, ())]
+
+
+def test_findings_placed_when_made_stay_as_made_when_no_line_moved() -> None:
+    """The round where no fix moved a line: findings made placed (``output_lines`` set) and
+    claim findings come back as they are; one built by hand still gets its input line, the
+    same as when the slow walk places it."""
+    split = make_claim(
+        lines=[
+            make_line(number=1, origin=1),
+            make_line(number=2, origin=1),
+            make_line(number=3, origin=2, code="J1100"),
+        ]
+    )
+    made = Finding(
+        code="TST001", severity=Severity.INFO, message="m", claim_id="C1", line=2, output_lines=(3,)
+    )
+    stages = [(split, 0), (split, 2)]
+    findings = [made, _finding(None)]
+    assert place_lines(findings, stages, [(), ()]) is findings
+    by_hand = [made, _finding(None), _finding(3, "TST002")]
+    placed = place_lines(by_hand, stages, [(), ()])
+    assert [(f.code, f.line, f.output_lines) for f in placed] == [
+        ("TST001", 2, (3,)),
+        ("TST001", None, ()),
+        ("TST002", 2, (3,)),
+    ]
+    # the same findings through a phase whose identity map is followed: the same places
+    identity = ((1,), (2,), (3,))
+    assert place_lines(by_hand, stages, [(), identity]) == placed
+    assert place_lines(findings, stages, [identity, ()]) == findings

@@ -138,3 +138,26 @@ def test_a_shared_screen_serves_the_edits_a_claim_selects() -> None:
     assert clean.findings == ()
     assert [(f.code, f.line) for f in over.findings] == [("TST201", 1)]
     assert CALLS == ["screen CLEAN", "screen OVER", "TST201 OVER"]  # TST202 not selected
+
+
+def test_the_edits_a_screen_names_are_the_same_whichever_way_they_are_picked() -> None:
+    """``PhaseEdits.named`` keeps the edits per answer when a claim selects the whole phase
+    (the same tuple again for the same answer) and filters otherwise: both give the edits of
+    the selection the answer names, in code order."""
+    watching = [
+        dataclasses.replace(units_over_two, codes=frozenset({"A"})),
+        dataclasses.replace(also_over_two, codes=frozenset({"B"})),
+    ]
+    phase = PhaseEdits(reversed(watching))
+    both = make_claim(lines=[make_line(code="B"), make_line(code="A")])
+    only_a = make_claim(lines=[make_line(code="A")])
+    whole = phase.for_claim(both)
+    assert whole is phase.edits  # every edit selected: the phase's own tuple
+    part = phase.for_claim(only_a)
+    assert [e.code for e in part] == ["TST201"]
+    for answer in (frozenset({"TST202", "TST201"}), frozenset({"TST202"}), frozenset()):
+        for selected in (whole, part):
+            plain = [e for e in selected if e.code in answer]
+            assert list(phase.named(selected, answer)) == plain
+            assert list(phase.named(selected, set(answer))) == plain  # not a frozenset
+    assert phase.named(whole, frozenset({"TST202"})) is phase.named(whole, frozenset({"TST202"}))

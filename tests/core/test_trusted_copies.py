@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scrubber import Claim, EditContext, Finding, Severity, TableRowRef, edit
+from scrubber import Claim, ClaimPiece, EditContext, Finding, Severity, TableRowRef, edit
 from scrubber._fixes import (
     AddNote,
     Fix,
@@ -151,3 +151,17 @@ def test_a_placed_finding_differs_from_its_source_only_in_where() -> None:
     assert placed == dataclasses.replace(finding, line=3, output_lines=(3, 4))
     assert type(placed) is Finding and placed is not finding
     assert finding.line == 2 and finding.output_lines == ()  # the source is left as it was
+
+
+def test_a_piece_given_findings_is_the_copy_replace_makes() -> None:
+    claim = _claim()
+    piece = ClaimPiece(
+        claim=claim, payload=b"CLM*1~", locator="segment 7", claim_id=claim.id, problem="x"
+    )
+    findings = tuple(run_edit(_every_kind, claim))
+    carried = piece.with_findings(findings)
+    assert carried == dataclasses.replace(piece, findings=findings)
+    assert type(carried) is ClaimPiece and carried is not piece
+    assert piece.findings == ()  # the piece read is left as it was
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        carried.findings = ()  # type: ignore[misc]
