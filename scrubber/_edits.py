@@ -141,9 +141,19 @@ class PhaseEdits:
     a line of the claim bills one of them. The order among the edits that run is the code
     order either way, so skipping never changes which fix wins a conflict. ``screen`` is the
     screen every edit of the phase shares (None when they do not all share one): the engine
-    then asks it once and skips the phase on a claim it passes."""
+    then asks it once and skips the phase on a claim it passes; ``own_screens`` says whether
+    any edit has a screen of its own instead (asked once per claim among the edits sharing it)."""
 
-    __slots__ = ("_always", "_chosen", "_everyone", "_named", "_watched", "edits", "screen")
+    __slots__ = (
+        "_always",
+        "_chosen",
+        "_everyone",
+        "_named",
+        "_watched",
+        "edits",
+        "own_screens",
+        "screen",
+    )
 
     def __init__(self, edits: Iterable[Edit]) -> None:
         self.edits = tuple(sorted(edits, key=lambda e: e.code))
@@ -158,6 +168,8 @@ class PhaseEdits:
         self._named: dict[frozenset[str], tuple[Edit, ...]] = {}
         shared = len({id(e.screen) for e in self.edits}) == 1  # by identity, as the engine
         self.screen: Screen | None = self.edits[0].screen if shared else None
+        # some edit has a screen of its own (not one all share): the engine asks it per claim
+        self.own_screens = not shared and any(e.screen is not None for e in self.edits)
 
     def for_claim(self, claim: Claim) -> tuple[Edit, ...]:
         """The edits *claim* needs (all of them when no edit declares codes)."""

@@ -174,15 +174,19 @@ class Run:
             if isinstance(piece, Verbatim):
                 yield piece, None
                 continue
-            result = self.result(piece)
-            if on_result is not None:
-                on_result(piece, result)
-            if isinstance(result, UnreadableClaim):
+            claim = piece.claim
+            if claim is None:  # unreadable: reported, written unchanged
+                if on_result is not None:
+                    on_result(piece, unreadable(piece))
                 yield piece, None
                 continue
+            result = self.scrub_claim(claim)
+            if on_result is not None:
+                on_result(piece, result)
             if result.findings:
                 piece = piece.with_findings(result.findings)
-            yield piece, (result.claim if result.changed and not check else None)
+            fixed = result.claim  # the claim read itself when nothing changed it
+            yield piece, (None if fixed is claim or check else fixed)
 
     def result(self, piece: ClaimPiece) -> Result:
         """The result for one claim piece: scrubbed, or unreadable with its ``SCR002``."""
@@ -267,7 +271,7 @@ class Run:
                 if answer is not True:  # the codes of the edits that may find anything
                     selected = phase_edits.named(selected, answer)
                 # the edits left are those it passed: no screen to ask per edit
-            else:
+            elif phase_edits.own_screens:
                 screened = {}
             proposed: list[tuple[str, Fix]] = []
             for item in selected:
@@ -356,9 +360,12 @@ def _screen(screen: Screen, claim: Claim, ctx: EditContext, strict: bool) -> boo
             exc.add_note(f"screen of edit {ctx.edit.code} on claim {claim.id}")
             raise
         return True
-    if answer is None or isinstance(answer, bool | int):
+    if answer is None or isinstance(answer, _YES_OR_NO):
         return bool(answer)
     return answer or False
+
+
+_YES_OR_NO = (bool, int)  # a tuple: ``bool | int`` would make a union object on every call
 
 
 def scrub_claim(
