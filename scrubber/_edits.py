@@ -41,6 +41,7 @@ from collections.abc import (
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import TypeVar, final
 
 from scrubber._findings import Finding, Phase, Severity, TableRowRef, make_finding
@@ -57,6 +58,7 @@ T = TypeVar("T")
 CODE_PATTERN = re.compile(r"^[A-Z]{2,6}[0-9]{3}$")
 _UNSET = object()  # a memo key not computed yet (None is a value a computation may give)
 _MAX_CHOSEN = 4096  # combinations of watched codes remembered per phase (the rest computed)
+_code = attrgetter("code")  # a line's procedure code, for the set operations of ``for_claim``
 
 Check = Callable[[Claim, "EditContext"], Iterable[Finding]]
 # Which edits sharing the screen may find anything on the claim: True all, False none, or
@@ -176,12 +178,9 @@ class PhaseEdits:
         watched = self._watched
         if not watched:
             return self.edits
-        for line in claim.lines:  # most claims bill none of the watched codes
-            if line.code in watched:
-                break
-        else:
+        if watched.isdisjoint(map(_code, claim.lines)):  # most claims bill none of them
             return self._always
-        key = watched.intersection([line.code for line in claim.lines])
+        key = watched.intersection(map(_code, claim.lines))
         chosen = self._chosen.get(key)
         if chosen is None:  # a set of watched codes not seen before: at most one per subset
             chosen = tuple(
@@ -327,22 +326,23 @@ class EditContext:
         have read it."""
         number = line.number if isinstance(line, ServiceLine) else line
         output_lines: tuple[int, ...] = ()
+        claim, made_by = self.claim, self.edit
         if self._placing and number is not None:
-            lines = self.claim.lines
+            lines = claim.lines
             if 1 <= number <= len(lines):
                 output_lines = (number,)
                 number = lines[number - 1].origin
         finding: Finding = make_finding(
-            code or self.edit.code,
-            severity or self.edit.severity,
+            code or made_by.code,
+            severity or made_by.severity,
             message,
-            self.claim.id,
+            claim.id,
             number,
             output_lines,
             appealable,
             carc,
             rarc,
-            citation or self.edit.citation,
+            citation or made_by.citation,
             table_row,
             tuple(fixes),
             field,

@@ -317,14 +317,15 @@ class Run:
             current = outcome.claim
             if moves_lines(outcome.line_map):  # else the numbers still name the same lines
                 line_maps[-1] = outcome.line_map
-            applied += [make_applied(by, phase, fix) for by, fix in outcome.applied]
-            # a line removed is gone from under what the edits judged beside it: an earlier
-            # phase's (the pair of add-on lines, the initial service the cap removed) or this
-            # phase's own (an add-on under its threshold removed while the primary was coded
-            # beside it); units a cap reduced, lines split, notes and attachments are
-            # recognised by the edits and fixes on a later scrub
-            if not revisit:
-                revisit = any(type(f) is RemoveLine for _, f in outcome.applied)
+            for by, fix in outcome.applied:
+                applied.append(make_applied(by, phase, fix))
+                # a line removed is gone from under what the edits judged beside it: an
+                # earlier phase's (the pair of add-on lines, the initial service the cap
+                # removed) or this phase's own (an add-on under its threshold removed while
+                # the primary was coded beside it); units a cap reduced, lines split, notes
+                # and attachments are recognised by the edits and fixes on a later scrub
+                if type(fix) is RemoveLine:
+                    revisit = True
         return make_round(
             current,
             # the common case, no finding: nothing to place
