@@ -188,8 +188,6 @@ class PhaseEdits:
                 for e, always in zip(self.edits, self._everyone, strict=True)
                 if always or not key.isdisjoint(e.codes or ())
             )
-            if len(chosen) == len(self.edits):  # every edit: the phase's own tuple (``named``)
-                chosen = self.edits
             if len(self._chosen) < _MAX_CHOSEN:  # thread-safe: every thread stores the same
                 self._chosen[key] = chosen
         return chosen
@@ -198,11 +196,12 @@ class PhaseEdits:
         """The edits of *selected* (``for_claim``'s choice) whose codes *answer* holds (the
         answer of the phase's shared screen), in code order.
 
-        When *selected* is the whole phase (always, for a phase whose edits declare no
-        codes) and the answer a frozenset, the edits are those of the answer alone, kept
-        per answer (at most ``_MAX_CHOSEN``): one dict hit instead of a walk over the
-        phase's edits for every claim the screen does not pass or skip whole."""
-        if selected is not self.edits or type(answer) is not frozenset:
+        When *selected* is every edit of the phase (always, for a phase whose edits declare
+        no codes; ``for_claim`` picks among them, so a choice as long as the phase is the
+        whole phase) and the answer a frozenset, the edits are those of the answer alone,
+        kept per answer (at most ``_MAX_CHOSEN``): one dict hit instead of a walk over the
+        phase's edits for every claim the screen neither passes nor skips whole."""
+        if len(selected) != len(self.edits) or type(answer) is not frozenset:
             return [e for e in selected if e.code in answer]
         named = self._named.get(answer)
         if named is None:
