@@ -233,7 +233,7 @@ class Run:
         line_maps: list[tuple[tuple[int, ...], ...]] = []
         findings: list[Finding] = []
         applied: list[AppliedFix] = []
-        failures: list[EditFailure] | None = None  # made for the rare edit that raises
+        failures: list[EditFailure] = []
         revisit = False  # a fix removed a line the edits had judged the claim with
         ctx = self._ctx
         if ctx is not None:
@@ -273,7 +273,7 @@ class Run:
                 # the edits left are those it passed: no screen to ask per edit
             elif phase_edits.own_screens:
                 screened = {}
-            proposed: list[tuple[str, Fix]] | None = None  # made by the first fix (few phases)
+            proposed: list[tuple[str, Fix]] = []
             for item in selected:
                 ctx.edit = item
                 screen = item.screen
@@ -291,8 +291,6 @@ class Run:
                             f"edit {item.code} ({item.plugin or 'no plugin'}) on claim {claim.id}"
                         )
                         raise
-                    if failures is None:
-                        failures = []
                     failures.append(
                         EditFailure(
                             code=item.code,
@@ -308,10 +306,8 @@ class Run:
                 for found in produced:
                     if found.fixes:
                         by = item.code
-                        if proposed is None:
-                            proposed = []
                         proposed += [(by, fix) for fix in found.fixes]
-            if proposed is None:
+            if not proposed:
                 continue
             outcome = apply_fixes(current, proposed)
             if outcome.rejected:

@@ -207,11 +207,7 @@ def _set_units(line: ServiceLine, fix: SetUnits) -> ServiceLine:
 
 def _check_line_fixes(fixes: Sequence[tuple[str, Fix]]) -> list[tuple[str, Fix, str | None]]:
     """Mark conflicting structural fixes on one line: the first (the engine orders by phase
-    and edit code) wins; a later one from a different edit, or a second split/removal, loses.
-    A line with one fix (most) has nothing to conflict with."""
-    if len(fixes) == 1:
-        [(by, fix)] = fixes
-        return [(by, fix, None)]
+    and edit code) wins; a later one from a different edit, or a second split/removal, loses."""
     verdicts: list[tuple[str, Fix, str | None]] = []
     owner: str | None = None
     kinds: set[type] = set()
