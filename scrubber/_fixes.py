@@ -117,7 +117,6 @@ _line_values = attrgetter(*_LINE_FIELDS)
 _CLAIM_FIELDS = tuple(f.name for f in fields(Claim))
 _CLAIM_INDEX = {name: index for index, name in enumerate(_CLAIM_FIELDS)}
 _claim_values = attrgetter(*_CLAIM_FIELDS)
-_charge = attrgetter("charge")
 
 
 def _line_with(line: ServiceLine, **changes: Any) -> ServiceLine:
@@ -330,8 +329,7 @@ def apply_fixes(claim: Claim, fixes: Sequence[tuple[str, Fix]]) -> FixOutcome:
 
     if not applied:
         return _outcome(claim, (), tuple(rejected), ())
-    # ``Claim.line_charge_total`` of the fixed claim minus the claim's, each summed in C
-    delta = sum(map(_charge, renumbered), Decimal("0")) - sum(map(_charge, lines), Decimal("0"))
+    delta = sum((ln.charge for ln in renumbered), Decimal("0")) - claim.line_charge_total
     fixed = _claim_with(
         claim,
         lines=renumbered,
