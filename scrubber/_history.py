@@ -207,25 +207,8 @@ def claim_marks(claim: Claim) -> tuple[Mark, ...]:
     provider under every key kind."""
     billing, tin = claim.billing_npi or "", claim.billing_tin or ""
     rendering = claim.rendering_npi or claim.billing_npi or ""
-    lines = claim.lines
-    # most claims bill every line for one day in units: one mark a line, made in one pass
-    marks = [
-        (line.code, line.service_from, billing, line.rendering_npi or rendering, tin, line.units)
-        for line in lines
-        if line.service_to is None and line.unit_basis != MINUTES
-    ]
-    if len(marks) == len(lines):
-        return tuple(marks)
-    return _marks_by_day(lines, billing, rendering, tin)
-
-
-def _marks_by_day(
-    lines: Iterable[ServiceLine], billing: str, rendering: str, tin: str
-) -> tuple[Mark, ...]:
-    """``claim_marks`` for lines some of which span days or are reported in minutes, in
-    line order: a one-day line in units is one mark, any other one mark a day."""
     marks: list[Mark] = []
-    for line in lines:
+    for line in claim.lines:
         own = line.rendering_npi or rendering
         if line.service_to is None and line.unit_basis != MINUTES:  # one day, its units
             marks.append((line.code, line.service_from, billing, own, tin, line.units))

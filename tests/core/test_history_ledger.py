@@ -14,12 +14,10 @@ from scrubber._history import (
     ClaimHistory,
     ClaimUnits,
     PatientLedger,
-    _marks_by_day,
-    claim_marks,
     claim_slots,
     patient_entry,
 )
-from scrubber._models import Claim, ServiceLine
+from scrubber._models import Claim
 from scrubber.testing import make_claim, make_line
 
 DOS = date(2026, 7, 6)
@@ -154,35 +152,3 @@ def test_day_totals_are_the_same_whenever_the_index_is_read(events: list[Event])
     assert {day: sorted(held) for day, held in never_entry.days.items()} == {
         day: sorted(held) for day, held in expected.items()
     }
-
-
-one_line = st.builds(
-    lambda code, units, days, minutes, npi: make_line(
-        code=code,
-        units=units,
-        service_from=DOS,
-        service_to=DOS + timedelta(days=days) if days is not None else None,
-        unit_basis="MJ" if minutes else "UN",
-        rendering_npi=npi,
-    ),
-    code=st.sampled_from(["97110", "96365", "J1100"]),
-    units=st.integers(1, 9),
-    days=st.none() | st.integers(0, 3),
-    minutes=st.booleans(),
-    npi=st.none() | st.just("1111111112"),
-)
-
-
-@settings(max_examples=60, deadline=None)
-@given(lines=st.lists(one_line, min_size=1, max_size=5))
-def test_a_claims_marks_are_the_same_made_in_one_pass_or_day_by_day(
-    lines: list[ServiceLine],
-) -> None:
-    """``claim_marks`` makes one mark a line in one comprehension when every line is one day
-    in units; its day-by-day walk (``_marks_by_day``) gives the very same marks, in the same
-    order, for any claim, date spans and minutes included."""
-    claim = make_claim(lines=lines, billing_tin="TIN1", rendering_npi="2222222221")
-    by_day = _marks_by_day(claim.lines, claim.billing_npi or "", "2222222221", "TIN1")
-    assert claim_marks(claim) == by_day
-    if all(ln.service_to is None and ln.unit_basis != "MJ" for ln in claim.lines):
-        assert len(by_day) == len(claim.lines)  # the one-pass case: one mark a line
