@@ -140,19 +140,21 @@ class _Loop:
             self.end -= 1
 
     def insert(self, key: str, elements: Sequence[str]) -> None:
-        """Insert a segment after the last one that the IG orders before or with it, with
-        the whitespace the loop's first segment has in front of it."""
+        """Insert a segment after the last one that the IG orders before or with it (after
+        the loop's first segment when none is), with the whitespace the loop's first segment
+        has in front of it. The search runs backwards: input in IG order stops at once."""
         order = self.order
         rank = order[key] if key in order else order[key.partition("/")[0]]
         keys = self.keys
         at = 1
-        for index in range(1, self.end):
+        for index in range(self.end - 1, 0, -1):
             item_key = keys[index]
             item_rank = order.get(item_key)
             if item_rank is None:
                 item_rank = order.get(item_key.partition("/")[0])
             if item_rank is not None and item_rank <= rank:
                 at = index + 1
+                break
         keys.insert(at, key)
         self.parts.insert(at, self.make(elements, _prefix(self.parts[0])))
         self.end += 1
@@ -352,13 +354,13 @@ def render_claim(block: ClaimBlock, read: Claim, fixed: Claim) -> tuple[bytes, i
         out += segments
         count += size
         for number, line in enumerate(lines, 1):
-            origin = read_lines[line.origin - 1]
-            loop_raw = loops[line.origin - 1]
-            if line is origin and number == origin.number:  # no fix touched it
-                out.append(loop_raw)
-                count += loop_raw.count(terminator)
-                continue
-            rendered, size = _render_line(line, number, origin, loop_raw, delimiters)
+            at = line.origin - 1
+            origin = read_lines[at]
+            if line is origin and number == line.number:  # no fix touched it
+                rendered = loops[at]
+                count += rendered.count(terminator)
+            else:
+                rendered, size = _render_line(line, number, origin, loops[at], delimiters)
+                count += size
             out.append(rendered)
-            count += size
     return b"".join(out), count
