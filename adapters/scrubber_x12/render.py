@@ -104,7 +104,7 @@ class _Loop:
         keys = self.keys = [_key(part, element, separator) for part in parts]
         end = len(keys)
         for index in range(1, end):
-            if keys[index].partition("/")[0] in subloops:
+            if keys[index] in subloops:  # a sub-loop starts with a tag that has no qualifier
                 end = index
                 break
         self.end = end
