@@ -166,7 +166,13 @@ class _Loop:
 _SPACE = b"\r\n \t"  # what may stand before a segment (kept as its prefix)
 
 
+_SPACE_FIRST = frozenset(bytes([b]) for b in _SPACE)
+
+
 def _prefix(raw: bytes) -> bytes:
+    """The whitespace in front of a segment: most often none, told by its first byte."""
+    if raw[:1] not in _SPACE_FIRST:
+        return b""
     return raw[: len(raw) - len(raw.lstrip(_SPACE))]
 
 
