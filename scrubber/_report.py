@@ -67,6 +67,11 @@ CORE_FINDINGS = (
 )
 
 
+# ``ReportBuilder``'s running counts, as ``tallies`` hands them over: totals, counts by key
+_TOTALS = ("claims", "changed", "lines", "failures", "unreadable")
+_COUNTS = ("by_severity", "by_code", "fixes", "payers")
+
+
 def report_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the report, shipped in the package."""
     text = resources.files("scrubber").joinpath("data/report.schema.json").read_text("utf-8")
@@ -172,6 +177,24 @@ class ReportBuilder:
             assert isinstance(result, ClaimResult)  # an unreadable claim never changes
             entry["before"], entry["after"] = claim_states(result.original, result.claim)
         self._emit(entry, attention=attention)
+
+    def tallies(self) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+        """The running counts: the totals (claims, lines ...) and the counts by key (severity,
+        code, fix kind, payer), for the builder of the whole run to add up with
+        ``add_tallies`` (``--jobs`` and Spark: each worker reports the inputs it scrubbed)."""
+        totals = {name: getattr(self, name) for name in _TOTALS}
+        return totals, {name: dict(getattr(self, name)) for name in _COUNTS}
+
+    def add_tallies(
+        self, totals: Mapping[str, int], counts: Mapping[str, Mapping[str, int]]
+    ) -> None:
+        """Add another builder's ``tallies()`` to this one's counts."""
+        for name, value in totals.items():
+            setattr(self, name, getattr(self, name) + value)
+        for name, added in counts.items():
+            tally: dict[str, int] = getattr(self, name)
+            for key, value in added.items():
+                tally[key] = tally.get(key, 0) + value
 
     def _emit(self, entry: Entry, *, attention: bool) -> None:
         """Hand a (compact) entry to the listener and, if the level takes it, the sink."""
