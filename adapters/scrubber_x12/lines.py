@@ -244,26 +244,19 @@ def _made_line(
     pointers = POINTERS.get((pointers_text, component))
     if pointers is None:
         pointers = parse_pointers(pointers_text, component)
-    return ServiceLine.trusted(
-        number=position,
-        code_system=composite[0],
-        code=composite[1],
-        modifiers=_modifiers(composite) if len(composite) > 2 else (),
-        charge=charge,
-        unit_basis=basis or "UN",
-        units=units,
-        minutes=units if basis == "MJ" else None,
-        place_of_service=place or None,
-        diagnosis_pointers=pointers,
-        service_from=dates[0],
-        service_to=dates[1],
-        control_number=control,
-        rendering_npi=rendering,
-        note=note,
-        attachments=attachments,
-        origin=position,
-        source=source(lx_number),
-    )
+    return _make_line(
+        position, composite[0], composite[1], _modifiers(composite) if len(composite) > 2 else (),
+        charge, basis or "UN", units, units if basis == "MJ" else None, place or None,
+        pointers, dates[0], dates[1], control, rendering, note, attachments, source(lx_number),
+    )  # fmt: skip
+
+
+# By position, in this order (a line is made per line read: keywords cost three times more).
+_make_line = ServiceLine.trusted_maker(
+    "number", "code_system", "code", "modifiers", "charge", "unit_basis", "units", "minutes",
+    "place_of_service", "diagnosis_pointers", "service_from", "service_to", "control_number",
+    "rendering_npi", "note", "attachments", "source",
+)  # fmt: skip
 
 
 def _modifiers(composite: list[str]) -> tuple[str, ...]:

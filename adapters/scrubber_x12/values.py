@@ -138,7 +138,10 @@ def note_text(elements: list[str]) -> str | None:
 
 def source(number: int) -> SourceRef:
     """Where a claim or line came from: the number of its CLM or LX segment in the file."""
-    return SourceRef.trusted(f"segment {number}", number, FORMAT, MAX_LINES)
+    return _make_source(f"segment {number}", number, FORMAT, MAX_LINES)
+
+
+_make_source = SourceRef.trusted_maker("locator", "index", "format", "max_lines")
 
 
 def parse_dtp(segment: str, separator: str, number: int) -> tuple[date, date | None]:

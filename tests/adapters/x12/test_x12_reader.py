@@ -154,3 +154,34 @@ def test_byte_order_mark_before_the_isa_is_kept(kit) -> None:
     data = b"\xef\xbb\xbf" + synthetic_837(1)
     assert len(kit.claims_of(data)) == 1
     assert kit.rewrite(data, lambda c: ()) == data
+
+
+def test_the_claim_read_equals_the_one_its_constructor_makes_field_for_field(kit) -> None:
+    """The reader makes claims by position (``Claim.trusted_maker``): every value must land
+    in its own field, the 2000A/B/C context's included."""
+    from scrubber import Claim, SourceRef, opaque_key
+
+    data = INTERCHANGE.replace(b"NTE*ADD*CLAIM NOTE~", b"NTE*ADD*CLAIM NOTE~\r\nREF*F8*ICN-1~")
+    data = data.replace(b"SE*37*0007", b"SE*38*0007")
+    [claim] = kit.claims_of(data)
+    assert claim == Claim(
+        id="C-1",
+        lines=claim.lines,
+        total_charge=Decimal("130.00"),
+        patient_key=opaque_key("patient", "MEMBER123", "DOE", "KID", "20150101"),
+        subscriber_key=opaque_key("member", "MEMBER123"),
+        billing_npi="1234567893",
+        billing_taxonomy="332B00000X",
+        rendering_npi="1456789019",
+        billing_tin="990000001",
+        payer_id="SKCT0",
+        payer_name="STATE MEDICAID",
+        filing_indicator="MC",
+        frequency_code="7",
+        original_ref="ICN-1",
+        place_of_service="12",
+        diagnosis_codes=("A4150", "Z7982"),
+        note="CLAIM NOTE",
+        attachments=claim.attachments,
+        source=SourceRef(locator="segment 24", index=24, format="x12", max_lines=50),
+    )
