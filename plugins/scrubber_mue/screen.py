@@ -13,8 +13,10 @@ when what it reports on holds:
 - MUE009: a date of service past the quarter of the table in force;
 - MUE001 (MAI 1) and MUE004 (no indicator, compared per line): a line over its MUE per day;
 - the day's units of a code and provider, with the units on earlier claims of the run, over
-  its MUE: MUE002 (MAI 2), MUE003 (MAI 3), MUE004 and MUE005 (no indicator), and MUE010 (a
-  bilateral RT + LT pair) for any indicator but MAI 1.
+  its MUE: MUE002 (MAI 2), MUE003 (MAI 3), MUE004 and MUE005 (no indicator);
+- MUE010, for any indicator but MAI 1: two or more lines of a code with an MUE of 1 over it
+  on this claim alone (a bilateral RT + LT pair is two lines of one unit with nothing
+  earlier that day, ``bilateral_pair``), so a claim that bills each code once never runs it.
 
 The comparisons are the edits' own (a line's units per day against its MUE, compared
 exactly; ``DayGroup.over``), so the screen can only name an edit too often, never hide a
@@ -82,22 +84,25 @@ def _stale_from(table: TableInfo) -> date:
     return cached[1]
 
 
-# Edits a day total over the MUE concerns, by adjudication indicator (MUE010 looks at every
-# indicator but MAI 1); and the edits a single line over it concerns.
+# Edits a day total over the MUE concerns, by adjudication indicator; the edits a single
+# line over it concerns; and MUE010, which looks at a day of several lines over an MUE of 1
+# for every indicator but MAI 1.
 _DAY_EDITS = {
     "1": frozenset(),
-    "2": frozenset({"MUE002", "MUE010"}),
-    "3": frozenset({"MUE003", "MUE010"}),
-    "": frozenset({"MUE004", "MUE005", "MUE010"}),
+    "2": frozenset({"MUE002"}),
+    "3": frozenset({"MUE003"}),
+    "": frozenset({"MUE004", "MUE005"}),
 }
-_OTHER_DAY_EDITS = frozenset({"MUE010"})
+_NO_EDITS: frozenset[str] = frozenset()
 _LINE_EDITS = {"1": "MUE001", "": "MUE004"}
+_BILATERAL = frozenset({"MUE010"})
 
 
 def _facts(hit: RowHit) -> Facts:
     row = mue_row(hit)
-    line_edit, day_edits = _LINE_EDITS.get(row.mai), _DAY_EDITS.get(row.mai, _OTHER_DAY_EDITS)
-    return Decimal(row.value), line_edit, day_edits, row
+    line_edit, day_edits = _LINE_EDITS.get(row.mai), _DAY_EDITS.get(row.mai, _NO_EDITS)
+    lines_edits = day_edits | _BILATERAL if row.value == 1 and row.mai != "1" else day_edits
+    return Decimal(row.value), line_edit, day_edits, row, lines_edits
 
 
 def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
@@ -188,7 +193,7 @@ def _walk(claim: Claim, ctx: EditContext) -> tuple[set[str], Walk]:
                 more.append(line)
             groups[slot] = (facts, counted, group[2], more)
             if counted > value * days:
-                named |= facts[2]
+                named |= facts[4]
     # every day total over its MUE on this claim alone is named by now; what is left is a
     # total within it that earlier claims of the patient, the same day, may tip over
     billed = ctx.billed_days() if groups else ()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import final
 
-from scrubber import Claim, EditContext
+from scrubber import Claim, EditContext, ServiceLine
 from scrubber_mue.bilateral import bilateral_pair
 from scrubber_mue.resolve import DayGroup, prior_units
 from scrubber_mue.screen import Seen, Walk, walk_claim
@@ -52,10 +52,12 @@ class DayTotals:
     ``day_total_key`` names (an MUE of 0 is reported per line, by MUE006).
     ``over``: per adjudication indicator (``""`` for a table without one), the groups over a
     payable MUE that are not a bilateral RT + LT pair (MUE010 advises modifier 50 for
-    those)."""
+    those). ``pairs``: the groups over their MUE that are such a pair, with its two lines,
+    but MAI 1 groups (a line edit: MUE001 compares each line)."""
 
     groups: tuple[DayGroup, ...]
     over: dict[str, tuple[DayGroup, ...]]
+    pairs: tuple[tuple[DayGroup, ServiceLine, ServiceLine], ...]
 
     def groups_over(self, mai: str) -> tuple[DayGroup, ...]:
         return self.over.get(mai, _NO_GROUPS)
@@ -87,6 +89,7 @@ def _totals(ctx: EditContext, view: MueView) -> DayTotals:
     key = view.settings.day_total_key
     groups = []
     over: dict[str, list[DayGroup]] = {}
+    pairs = []
     for slot, (facts, _, first, more) in grouped.items():
         code, on, days, _ = slot
         prior = priors.get(slot)
@@ -102,8 +105,15 @@ def _totals(ctx: EditContext, view: MueView) -> DayTotals:
             key=key,
         )
         groups.append(group)
-        if group.over(facts[3].value) and bilateral_pair(group) is None:
+        if not group.over(facts[3].value):
+            continue
+        pair = bilateral_pair(group)
+        if pair is None:
             over.setdefault(group.row.mai, []).append(group)
+        elif group.row.mai != "1":
+            pairs.append((group, *pair))
     return DayTotals(
-        groups=tuple(groups), over={mai: tuple(listed) for mai, listed in over.items()}
+        groups=tuple(groups),
+        over={mai: tuple(listed) for mai, listed in over.items()},
+        pairs=tuple(pairs),
     )
