@@ -102,7 +102,7 @@ def _facts(hit: RowHit) -> Facts:
     row = mue_row(hit)
     line_edit, day_edits = _LINE_EDITS.get(row.mai), _DAY_EDITS.get(row.mai, _NO_EDITS)
     lines_edits = day_edits | _BILATERAL if row.value == 1 and row.mai != "1" else day_edits
-    return Decimal(row.value), line_edit, day_edits, row, lines_edits
+    return row.mue, line_edit, day_edits, row, lines_edits
 
 
 def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:

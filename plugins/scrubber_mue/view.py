@@ -105,7 +105,7 @@ def _totals(ctx: EditContext, view: MueView) -> DayTotals:
             key=key,
         )
         groups.append(group)
-        if not group.over(facts[3].value):
+        if not group.over():
             continue
         pair = bilateral_pair(group)
         if pair is None:

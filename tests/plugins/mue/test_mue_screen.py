@@ -247,7 +247,7 @@ def test_the_day_totals_the_edits_read_are_the_plain_ones(
         made = [(g.code, g.on, g.days, g.lines, g.prior) for g in totals.groups]
         over = {id(g) for mai in ("1", "2", "3", "") for g in totals.groups_over(mai)}
         plain_over = {
-            id(g) for g in totals.groups if g.over(g.row.value) and bilateral_pair(g) is None
+            id(g) for g in totals.groups if g.over() and bilateral_pair(g) is None
         }
         seen.append((made, _reference_groups(claim, ctx), over == plain_over))
         return iter(())
