@@ -23,15 +23,16 @@ exactly; ``DayGroup.over``), so the screen can only name an edit too often, neve
 finding; tests/plugins/mue/test_mue_screen.py checks that against every edit run on every
 claim, on generated claims. When it names an edit, what its walk found (each line's row
 and table version, the lines added up per code, day and provider, the units on earlier
-claims it asked for) stays in the claim's memo, and the edits read it (view.py) instead of
-walking the claim again.
+claims it asked for) stays in the claim's memo as the claim's ``MueView``, and the edits read
+it (view.py) instead of walking the claim again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple, final
 
 from scrubber import Claim, EditContext, RowHit, ServiceLine, TableInfo, provider_for
 from scrubber_mue.common import settings_of
@@ -49,25 +50,35 @@ from scrubber_mue.resolve import (
 )
 from scrubber_mue.settings import MueSettings
 
-__all__ = ["WALKED", "Group", "Seen", "Slot", "Walk", "mue_screen", "walk_claim"]
+__all__ = ["VIEWED", "Group", "MueView", "Seen", "Slot", "mue_screen", "walk"]
 
-WALKED = "scrubber_mue.walk"  # the memo key of what the screen found
+VIEWED = "scrubber_mue.view"  # the memo key of what the screen found
 # a line with units, its row (None: none) and the table version in force on its date
 Seen = tuple[ServiceLine, MueRow | None, TableInfo | None]
 # lines of a payable MUE added up: (code, first date, days, provider) -> (row facts, units
 # over the span, first line, the other lines or None)
 Slot = tuple[str, date, int, str]
 Group = tuple[Facts, Decimal, ServiceLine, list[ServiceLine] | None]
-# settings, MUE table (service type), lines, groups, the units on earlier claims the screen
-# asked for (per group), and the days earlier claims bill (``ctx.billed_days``)
-Walk = tuple[
-    MueSettings,
-    str,
-    list[Seen],
-    dict[Slot, Group],
-    dict[Slot, Decimal],
-    Container[tuple[str, date]],
-]
+
+
+@final
+class MueView(NamedTuple):
+    """One claim's lines as the MUE edits see them, as the walk found them: the payer's
+    settings, the table the claim is checked against, and each line with units to count as
+    (line, its row or None, the table version in force on its date of service or None), in
+    claim order (a line of 0 units is left out: MUE008 reports it). ``groups``: the lines of
+    a payable MUE added up per code, day and provider; ``priors``: the units on earlier
+    claims the screen asked for, per group; ``billed``: the days earlier claims bill
+    (``ctx.billed_days``). Made once per claim and phase (a named tuple, as one is made per
+    claim); the edits only read it."""
+
+    settings: MueSettings
+    service_type: str
+    lines: Sequence[Seen]
+    groups: dict[Slot, Group]
+    priors: dict[Slot, Decimal]
+    billed: Container[tuple[str, date]]
+
 
 _ZERO = Decimal(0)
 _STALE_FROM: dict[int, tuple[TableInfo, date]] = {}
@@ -105,25 +116,19 @@ def _facts(hit: RowHit) -> Facts:
     return row.mue, line_edit, day_edits, row, lines_edits
 
 
-def mue_screen(claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
+def mue_screen(claim: Claim, ctx: EditContext) -> set[str] | bool:
     """The codes of the MUE edits that may report on *claim*, or False for none (see the
     module docstring). When it names any, what it found is left in the claim's memo for the
-    edits (``walk_claim``)."""
-    named, walk = _walk(claim, ctx)
+    edits (``VIEWED``; ``view.mue_view`` reads it)."""
+    named, view = walk(claim, ctx)
     if not named:
         return False
-    ctx.memo(WALKED, lambda: walk)
-    return frozenset(named)
+    ctx.memo(VIEWED, lambda: view)
+    return named  # the engine only asks it for codes
 
 
-def walk_claim(claim: Claim, ctx: EditContext) -> Walk:
-    """What the screen finds on *claim*: the one left in the memo when the screen named an
-    edit, else found now (an edit run without its screen)."""
-    walk: Walk = ctx.memo(WALKED, lambda: _walk(claim, ctx)[1])
-    return walk
-
-
-def _walk(claim: Claim, ctx: EditContext) -> tuple[set[str], Walk]:
+def walk(claim: Claim, ctx: EditContext) -> tuple[set[str], MueView]:
+    """The codes of the MUE edits that may report on *claim*, and what it takes to tell."""
     named: set[str] = set()
     if ctx.payer.program is None and not claim.filing_indicator:
         named.add("MUE011")  # the program was assumed
@@ -201,10 +206,10 @@ def _walk(claim: Claim, ctx: EditContext) -> tuple[set[str], Walk]:
     if billed:
         for slot, (facts, counted, line, _) in groups.items():
             days = slot[2]
-            limit = facts[0] * days
+            limit = facts[0] if days == 1 else facts[0] * days
             if counted > limit:  # over on its own: named above
                 continue
             prior = priors[slot] = prior_units(ctx, line, key, billed)
-            if counted > limit - prior * days:
+            if prior and counted > limit - prior * days:
                 named |= facts[2]
-    return named, (settings, service_type, seen, groups, priors, billed)
+    return named, MueView(settings, service_type, seen, groups, priors, billed)

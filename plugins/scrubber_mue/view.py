@@ -18,30 +18,14 @@ from typing import final
 from scrubber import Claim, EditContext, ServiceLine
 from scrubber_mue.bilateral import bilateral_pair
 from scrubber_mue.resolve import DayGroup, prior_units
-from scrubber_mue.screen import Seen, Walk, walk_claim
-from scrubber_mue.settings import MueSettings
+from scrubber_mue.screen import VIEWED, MueView, walk
 
 __all__ = ["DayTotals", "MueView", "day_totals", "mue_view"]
 
-_VIEW = "scrubber_mue.view"
 _DAYS = "scrubber_mue.day_totals"
 _NONE = Decimal("0")
 
 _NO_GROUPS: tuple[DayGroup, ...] = ()
-
-
-@final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MueView:
-    """One claim's lines as the MUE edits see them: the payer's settings, the table the
-    claim is checked against, and each line with units to count as (line, its row or None,
-    the table version in force on its date of service or None), in claim order (a line of
-    0 units is left out: MUE008 reports it)."""
-
-    settings: MueSettings
-    service_type: str
-    lines: tuple[Seen, ...]
-    walk: Walk
 
 
 @final
@@ -64,8 +48,9 @@ class DayTotals:
 
 
 def mue_view(claim: Claim, ctx: EditContext) -> MueView:
-    """The claim's lines for this phase: worked out for the first MUE edit that asks."""
-    return ctx.memo(_VIEW, lambda: _made(claim, ctx))
+    """The claim's lines for this phase: the screen's, or worked out for the first MUE edit
+    that asks (an edit run without its screen)."""
+    return ctx.memo(VIEWED, lambda: walk(claim, ctx)[1])
 
 
 def day_totals(claim: Claim, ctx: EditContext) -> DayTotals:
@@ -76,21 +61,15 @@ def day_totals(claim: Claim, ctx: EditContext) -> DayTotals:
     return ctx.memo(_DAYS, lambda: _totals(ctx, mue_view(claim, ctx)))
 
 
-def _made(claim: Claim, ctx: EditContext) -> MueView:
-    walk = walk_claim(claim, ctx)
-    settings, service_type, seen = walk[0], walk[1], walk[2]
-    return MueView(settings=settings, service_type=service_type, lines=tuple(seen), walk=walk)
-
-
 def _totals(ctx: EditContext, view: MueView) -> DayTotals:
     """The groups the walk added up, with the units on earlier claims the screen did not
     need to ask for (a group over its MUE on this claim alone)."""
-    _, _, _, grouped, priors, billed = view.walk
+    priors, billed = view.priors, view.billed
     key = view.settings.day_total_key
     groups = []
     over: dict[str, list[DayGroup]] = {}
     pairs = []
-    for slot, (facts, _, first, more) in grouped.items():
+    for slot, (facts, _, first, more) in view.groups.items():
         code, on, days, _ = slot
         prior = priors.get(slot)
         if prior is None:
