@@ -48,7 +48,7 @@ from scrubber_mue.checks import (
 from scrubber_mue.resolve import MINUTES, DayGroup, counted_units, span_days
 from scrubber_mue.screen import mue_screen
 from scrubber_mue.settings import MueSettings
-from scrubber_mue.view import day_totals, mue_view
+from scrubber_mue.view import day_totals, mue_view, walked_groups
 from scrubber_mue.wording import (
     CMS_FAQ_DOS,
     CMS_MUE_PAGE,
@@ -294,18 +294,18 @@ def medicaid_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]
                 ctx, claim, group, action, advice, appealable=True, settings=settings
             )
         return
-    for group in day_totals(claim, ctx).groups:
-        if group.row.mai:  # day groups hold payable rows only (MUE006 reports an MUE of 0)
+    for (code, on, days, _), row, lines in walked_groups(view):
+        if row.mai:  # day groups hold payable rows only (MUE006 reports an MUE of 0)
             continue
-        for line in group.lines:
+        for line in lines:
             single = DayGroup.of(
-                code=group.code,
-                on=group.on,
-                row=group.row,
+                code=code,
+                on=on,
+                row=row,
                 lines=(line,),
                 prior=Decimal("0"),
-                days=group.days,
-                key=group.key,
+                days=days,
+                key=settings.day_total_key,
             )
             if single.over():
                 yield _day_finding(

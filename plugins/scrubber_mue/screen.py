@@ -67,15 +67,17 @@ class MueView(NamedTuple):
     settings, the table the claim is checked against, and each line with units to count as
     (line, its row or None, the table version in force on its date of service or None), in
     claim order (a line of 0 units is left out: MUE008 reports it). ``groups``: the lines of
-    a payable MUE added up per code, day and provider; ``priors``: the units on earlier
-    claims the screen asked for, per group; ``billed``: the days earlier claims bill
-    (``ctx.billed_days``). Made once per claim and phase (a named tuple, as one is made per
-    claim); the edits only read it."""
+    a payable MUE added up per code, day and provider; ``over``: the groups among them over
+    their MUE, with the units on earlier claims (compared as ``DayGroup.over`` does);
+    ``priors``: the units on earlier claims the screen asked for, per group; ``billed``: the
+    days earlier claims bill (``ctx.billed_days``). Made once per claim and phase (a named
+    tuple, as one is made per claim); the edits only read it."""
 
     settings: MueSettings
     service_type: str
     lines: Sequence[Seen]
     groups: dict[Slot, Group]
+    over: set[Slot]
     priors: dict[Slot, Decimal]
     billed: Container[tuple[str, date]]
 
@@ -145,6 +147,7 @@ def walk(claim: Claim, ctx: EditContext) -> tuple[set[str], MueView]:
     stale = False
     seen: list[Seen] = []
     groups: dict[Slot, Group] = {}
+    over_slots: set[Slot] = set()
     for line in claim.lines:
         units = line.units
         if units <= _ZERO:  # no MUE edit counts such a line; 0 units is a finding of its own
@@ -186,6 +189,8 @@ def walk(claim: Claim, ctx: EditContext) -> tuple[set[str], MueView]:
         else:
             provider = provider_for(claim, line, key)
         slot = (code, on, days, provider)
+        if over:
+            over_slots.add(slot)
         group = groups.get(slot)
         if group is None:
             groups[slot] = (facts, counted, line, None)
@@ -199,6 +204,7 @@ def walk(claim: Claim, ctx: EditContext) -> tuple[set[str], MueView]:
             groups[slot] = (facts, counted, group[2], more)
             if counted > value * days:
                 named |= facts[4]
+                over_slots.add(slot)
     # every day total over its MUE on this claim alone is named by now; what is left is a
     # total within it that earlier claims of the patient, the same day, may tip over
     billed = ctx.billed_days() if groups else ()
@@ -212,4 +218,5 @@ def walk(claim: Claim, ctx: EditContext) -> tuple[set[str], MueView]:
             prior = priors[slot] = prior_units(ctx, line, key, billed)
             if prior and counted > limit - prior * days:
                 named |= facts[2]
-    return named, MueView(settings, service_type, seen, groups, priors, billed)
+                over_slots.add(slot)
+    return named, MueView(settings, service_type, seen, groups, over_slots, priors, billed)

@@ -22,10 +22,10 @@ from scrubber._tables import MemoryTables, ReferenceTables, RowHit, TableInfo
 from scrubber.testing import make_claim, make_line, make_table
 from scrubber_mue.bilateral import bilateral_pair
 from scrubber_mue.edits import MUE_EDITS
-from scrubber_mue.resolve import service_type_for, span_days
+from scrubber_mue.resolve import DayGroup, service_type_for, span_days
 from scrubber_mue.screen import mue_screen
 from scrubber_mue.settings import MUE_SECTION, MueSettings
-from scrubber_mue.view import day_totals
+from scrubber_mue.view import day_group, day_totals, mue_view, walked_groups
 
 Q3 = date(2026, 7, 1)
 ROWS = {
@@ -267,20 +267,25 @@ def test_the_day_totals_the_edits_read_are_the_plain_ones(
 ) -> None:
     """The edits read the day totals the screen's walk left (or, unscreened, the same walk
     made again): the groups, their lines and the units on earlier claims are the ones a
-    plain grouping gives, and the groups over their MUE are exactly those over it."""
+    plain grouping gives, and the day totals (made only of the groups the walk found over
+    their MUE) are exactly the groups over it."""
     seen: list[tuple[list[tuple[object, ...]], list[tuple[object, ...]], bool]] = []
 
     def probe(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
-        totals = day_totals(claim, ctx)
-        made = [(g.code, g.on, g.days, g.lines, g.prior) for g in totals.groups]
-        over = {id(g) for mai in ("1", "2", "3", "") for g in totals.groups_over(mai)}
-        plain_over = {id(g) for g in totals.groups if g.over() and bilateral_pair(g) is None}
+        view = mue_view(claim, ctx)
+        every = [day_group(ctx, view, slot) for slot, _, _ in walked_groups(view)]
+        made = [(g.code, g.on, g.days, g.lines, g.prior) for g in every]
+        totals = day_totals(claim, ctx)  # made only of the groups the walk found over
+        plain_over: dict[str, list[DayGroup]] = {}
+        for g in every:
+            if g.over() and bilateral_pair(g) is None:
+                plain_over.setdefault(g.row.mai, []).append(g)
         plain_pairs = [
             (g, *pair)
-            for g in totals.groups
+            for g in every
             if g.over() and g.row.mai != "1" and (pair := bilateral_pair(g)) is not None
         ]
-        alike = over == plain_over and list(totals.pairs) == plain_pairs
+        alike = totals.over == plain_over and totals.pairs == plain_pairs
         seen.append((made, _reference_groups(claim, ctx), alike))
         return iter(())
 
