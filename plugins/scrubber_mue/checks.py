@@ -226,6 +226,9 @@ def mue_no_data(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     quarter is an import problem. Either way the line was not checked, and the report says
     so: no data is never a silent pass."""
     view = mue_view(claim, ctx)
+    # what MUE007 says of a code with no row, and the version it is worded for (a claim's
+    # lines mostly share one)
+    no_row, worded = "", None
     for line, row, table in view.lines:  # table: the version in force on the line's date
         if row is not None:
             continue
@@ -238,7 +241,8 @@ def mue_no_data(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
             )
             yield ctx.finding(line, message, details=_NO_TABLE)
             continue
-        no_row = _no_row_words(table, ctx.program, view.service_type)
+        if table is not worded:
+            no_row, worded = _no_row_words(table, ctx.program, view.service_type), table
         yield ctx.finding(line, f"Line {line.origin}: {line.code}{no_row}", details=_NO_ROW)
 
 
