@@ -12,9 +12,8 @@ its screen finds the same by the same walk.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import final
+from typing import NamedTuple, final
 
 from scrubber import Claim, EditContext, ServiceLine
 from scrubber_mue.bilateral import bilateral_pair
@@ -30,15 +29,14 @@ _NO_GROUPS: tuple[DayGroup, ...] = ()
 
 
 @final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DayTotals:
+class DayTotals(NamedTuple):
     """The day groups over their MUE: lines with a payable MUE (above 0) by (code, date or
     date span, provider), in order of first line, the provider being the identity the
     profile's ``day_total_key`` names (an MUE of 0 is reported per line, by MUE006), with
     the units on earlier claims. ``over``: per adjudication indicator (``""`` for a table
     without one), those that are not a bilateral RT + LT pair (MUE010 advises modifier 50
     for those). ``pairs``: those that are such a pair, with its two lines, but MAI 1 groups
-    (a line edit: MUE001 compares each line)."""
+    (a line edit: MUE001 compares each line). A named tuple, as one is made per claim."""
 
     over: dict[str, list[DayGroup]]
     pairs: list[tuple[DayGroup, ServiceLine, ServiceLine]]
