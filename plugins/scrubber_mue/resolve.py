@@ -227,8 +227,9 @@ def service_type_for(claim: Claim, settings: MueSettings) -> str:
 # What the screen needs of a row, kept per code and table version: its MUE as a Decimal
 # (units are Decimal, and Decimal to Decimal compares at a third of the cost of Decimal to
 # int), the edit a single line over it concerns (None: none), the edits a day total over it
-# concerns, the row itself, and the edits a day total of several lines over it concerns.
-Facts = tuple[Decimal, str | None, frozenset[str], MueRow, frozenset[str]]
+# concerns, the row itself, the edits a day total of several lines over it concerns, and
+# whether any edit reads its day total (every indicator but MAI 1, a line edit).
+Facts = tuple[Decimal, str | None, frozenset[str], MueRow, frozenset[str], bool]
 # The table in force on a date, a lookup of its rows by code, and the facts known so far.
 RowsOn = tuple[TableInfo | None, Callable[[str], RowHit | None], dict[str, Facts]]
 # Per table version in force (keyed by the identity of its rows; the entry holds them, so

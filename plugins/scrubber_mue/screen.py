@@ -68,7 +68,8 @@ class MueView(NamedTuple):
     (line, its row or None, the table version in force on its date of service or None), in
     claim order (a line of 0 units is left out: MUE008 reports it). ``groups``: the lines of
     a payable MUE added up per code, day and provider; ``over``: the groups among them over
-    their MUE, with the units on earlier claims (compared as ``DayGroup.over`` does);
+    their MUE, with the units on earlier claims (compared as ``DayGroup.over`` does), but
+    MAI 1 groups (a line edit: MUE001 compares each line, no edit reads its day total);
     ``priors``: the units on earlier claims the screen asked for, per group; ``billed``: the
     days earlier claims bill (``ctx.billed_days``). Made once per claim and phase (a named
     tuple, as one is made per claim); the edits only read it."""
@@ -115,7 +116,7 @@ def _facts(hit: RowHit) -> Facts:
     row = mue_row(hit)
     line_edit, day_edits = _LINE_EDITS.get(row.mai), _DAY_EDITS.get(row.mai, _NO_EDITS)
     lines_edits = day_edits | _BILATERAL if row.value == 1 and row.mai != "1" else day_edits
-    return row.mue, line_edit, day_edits, row, lines_edits
+    return row.mue, line_edit, day_edits, row, lines_edits, row.mai != "1"
 
 
 def mue_screen(claim: Claim, ctx: EditContext) -> set[str] | bool:
@@ -189,7 +190,7 @@ def walk(claim: Claim, ctx: EditContext) -> tuple[set[str], MueView]:
         else:
             provider = provider_for(claim, line, key)
         slot = (code, on, days, provider)
-        if over:
+        if over and facts[5]:
             over_slots.add(slot)
         group = groups.get(slot)
         if group is None:
@@ -202,7 +203,7 @@ def walk(claim: Claim, ctx: EditContext) -> tuple[set[str], MueView]:
             else:
                 more.append(line)
             groups[slot] = (facts, counted, group[2], more)
-            if counted > value * days:
+            if counted > value * days and facts[5]:
                 named |= facts[4]
                 over_slots.add(slot)
     # every day total over its MUE on this claim alone is named by now; what is left is a
@@ -211,6 +212,8 @@ def walk(claim: Claim, ctx: EditContext) -> tuple[set[str], MueView]:
     priors: dict[Slot, Decimal] = {}
     if billed:
         for slot, (facts, counted, line, _) in groups.items():
+            if not facts[5]:  # MAI 1: a line edit, no edit reads the day total
+                continue
             days = slot[2]
             limit = facts[0] if days == 1 else facts[0] * days
             if counted > limit:  # over on its own: named above

@@ -33,10 +33,11 @@ class DayTotals(NamedTuple):
     """The day groups over their MUE: lines with a payable MUE (above 0) by (code, date or
     date span, provider), in order of first line, the provider being the identity the
     profile's ``day_total_key`` names (an MUE of 0 is reported per line, by MUE006), with
-    the units on earlier claims. ``over``: per adjudication indicator (``""`` for a table
+    the units on earlier claims; an MAI 1 MUE is a line edit (MUE001 compares each line),
+    so no MAI 1 group is in them. ``over``: per adjudication indicator (``""`` for a table
     without one), those that are not a bilateral RT + LT pair (MUE010 advises modifier 50
-    for those). ``pairs``: those that are such a pair, with its two lines, but MAI 1 groups
-    (a line edit: MUE001 compares each line). A named tuple, as one is made per claim."""
+    for those). ``pairs``: those that are such a pair, with its two lines. A named tuple, as
+    one is made per claim."""
 
     over: dict[str, list[DayGroup]]
     pairs: list[tuple[DayGroup, ServiceLine, ServiceLine]]
@@ -100,6 +101,6 @@ def _totals(ctx: EditContext, view: MueView) -> DayTotals:
             pair = bilateral_pair(group)
             if pair is None:
                 over.setdefault(group.row.mai, []).append(group)
-            elif group.row.mai != "1":
+            else:
                 pairs.append((group, *pair))
     return DayTotals(over=over, pairs=pairs)
