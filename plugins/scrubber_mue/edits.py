@@ -187,7 +187,7 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
             continue
         days = span_days(line)
         counted = counted_units(line)
-        if counted <= Decimal(row.value) * days:  # compared exactly: units / days > MUE
+        if counted <= row.mue * days:  # compared exactly: units / days > MUE
             continue
         plan = plan_line_edit(
             action, claim=claim, line=line, value=row.value, settings=settings, days=days
