@@ -6,16 +6,23 @@ Generates a full-size synthetic Medicare practitioner table in the CMS CSV layou
 - import: parse + ``TableStore.import_tables`` into a fresh SQLite file
 - load: ``snapshot()`` + the first lookup (which loads one version's rows)
 - lookup: the cost of one ``lookup`` after that
-- scrub: claims/s through the seven MUE edits (``scrub``, with cross-claim history)
+- scrub: claims/s through the MUE edits (``scrub``, with cross-claim history)
+- worst: the MUE edits alone (their screen included) on the steady bench's worst case
+  (``bench_x12.py``: synthetic 837P claims against the bundled sample tables, every claim
+  with a code over its MUE or without a row), in microseconds per claim, best of
+  ``--rounds`` runs (each a fresh run, so a fresh history; the garbage collector off while
+  it runs)
 
 and the peak RSS (``resource.getrusage``). Synthetic data only; nothing here is CMS data.
 
     .venv/bin/python bench/bench_mue.py [--rows 15000] [--claims 5000] [--lookups 200000]
+        [--worst 2000] [--rounds 7]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import resource
 import sys
@@ -98,13 +105,51 @@ def claims(count: int, table_codes: list[str], rng: random.Random) -> list[Claim
     return out
 
 
+def worst_case(count: int, rounds: int) -> None:
+    """The MUE edits alone on the steady bench's worst case, best of *rounds* runs: the
+    claims as the X12 reader makes them, the infusion phase left out (the worst case bills
+    no infusion code in minutes, so it changes no line the MUE edits count)."""
+    from bench_x12 import _chunks, _sample_tables
+
+    from scrubber._api import Plugins
+    from scrubber._formats import ClaimPiece
+    from scrubber_x12.reader import read_837
+    from scrubber_x12.synthetic import synthetic_837
+
+    plugins = Plugins.load()
+    tables = _sample_tables(plugins)
+    batch = [
+        piece.claim
+        for piece in read_837(_chunks(synthetic_837(count)), {})
+        if isinstance(piece, ClaimPiece) and piece.claim is not None
+    ]
+    profile = plugins.profile(None)
+    best, findings = float("inf"), 0
+    for _ in range(rounds):
+        gc.collect()
+        gc.disable()  # as bench_engine.py: a full collection over the held batch lands at random
+        start = time.process_time()
+        results = list(scrub(batch, edits=MUE_EDITS, tables=tables, profile=profile))  # type: ignore[arg-type]
+        best = min(best, time.process_time() - start)
+        gc.enable()
+        findings = sum(len(result.findings) for result in results)
+    print(
+        f"worst: {len(batch)} claims ({findings} findings), MUE edits "
+        f"{best / len(batch) * 1e6:.1f} us per claim (best of {rounds}, CPU time)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=15_000, help="rows per table")
     parser.add_argument("--claims", type=int, default=5_000, help="claims to scrub")
     parser.add_argument("--lookups", type=int, default=200_000, help="lookups to time")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--worst", type=int, default=2_000, help="worst-case claims (0: none)")
+    parser.add_argument("--rounds", type=int, default=7, help="worst-case runs, best kept")
     args = parser.parse_args(argv)
+    if args.worst:
+        worst_case(args.worst, args.rounds)
     rng = random.Random(args.seed)
 
     files = {

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import date
 
 from scrubber import Claim, EditContext, Finding, ServiceLine, Severity, TableInfo, edit
-from scrubber_mue.bilateral import bilateral_pair
 from scrubber_mue.resolve import next_quarter
 from scrubber_mue.screen import mue_screen
 from scrubber_mue.view import day_totals, mue_view
@@ -106,13 +105,7 @@ def bilateral_needs_modifier_50(claim: Claim, ctx: EditContext) -> Iterator[Find
     that coding (with the suggested line) instead of removing a side."""
     settings = mue_view(claim, ctx).settings
     medicaid_per_line = settings.medicaid_mode == "per_line"
-    for group in day_totals(claim, ctx).groups:
-        if group.row.mai == "1" or not group.over(group.row.value):
-            continue
-        pair = bilateral_pair(group)
-        if pair is None:
-            continue
-        first, second = pair
+    for group, first, second in day_totals(claim, ctx).pairs:
         code = group.code
         keep = first.modifiers and tuple(m for m in first.modifiers if m not in ("RT", "LT"))
         suggested = "-".join((code, *(keep or ()), "50")) + " x 1 unit"
@@ -233,20 +226,51 @@ def mue_no_data(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
     quarter is an import problem. Either way the line was not checked, and the report says
     so: no data is never a silent pass."""
     view = mue_view(claim, ctx)
-    label = f"{ctx.program.capitalize()} {view.service_type} MUE table"
+    # what MUE007 says of a code with no row, and the version it is worded for (a claim's
+    # lines mostly share one)
+    no_row, worded = "", None
     for line, row, table in view.lines:  # table: the version in force on the line's date
         if row is not None:
             continue
-        on = line.service_date
         if table is None:
+            label = _label(ctx.program, view.service_type)
             message = (
-                f"Line {line.origin}: no {label} is in force on {on.isoformat()}; {line.code} "
-                "was not checked against an MUE. Import that quarter's CMS file."
+                f"Line {line.origin}: no {label} is in force on "
+                f"{line.service_date.isoformat()}; {line.code} was not checked against an "
+                "MUE. Import that quarter's CMS file."
             )
-        else:
-            message = (
-                f"Line {line.origin}: {line.code} has no row in the {label} effective "
-                f"{table.effective.isoformat()} ({table.source_file}); CMS publishes no MUE "
-                "for it (or keeps it confidential), so it was not checked."
-            )
-        yield ctx.finding(line, message, details={"no_data": "table" if table is None else "row"})
+            yield ctx.finding(line, message, details=_NO_TABLE)
+            continue
+        if table is not worded:
+            no_row, worded = _no_row_words(table, ctx.program, view.service_type), table
+        yield ctx.finding(line, f"Line {line.origin}: {line.code}{no_row}", details=_NO_ROW)
+
+
+_NO_TABLE = {"no_data": "table"}
+_NO_ROW = {"no_data": "row"}
+# What MUE007 says of a code with no row, after the code, per table version, program and
+# table (keyed by the version's identity; the entry holds the version, so its id is never
+# reused while cached): the same words for every such line of a batch.
+_NO_ROW_WORDS: dict[tuple[int, str, str], tuple[TableInfo, str]] = {}
+_MAX_NO_ROW_WORDS = 256
+
+
+def _label(program: str, service_type: str) -> str:
+    return f"{program.capitalize()} {service_type} MUE table"
+
+
+def _no_row_words(table: TableInfo, program: str, service_type: str) -> str:
+    """`` has no row in the Medicare practitioner MUE table effective ... (file); ...``:
+    worded once per table version instead of once per line."""
+    key = (id(table), program, service_type)
+    cached = _NO_ROW_WORDS.get(key)
+    if cached is None or cached[0] is not table:
+        if len(_NO_ROW_WORDS) >= _MAX_NO_ROW_WORDS:
+            _NO_ROW_WORDS.clear()
+        words = (
+            f" has no row in the {_label(program, service_type)} effective "
+            f"{table.effective.isoformat()} ({table.source_file}); CMS publishes no MUE for "
+            "it (or keeps it confidential), so it was not checked."
+        )
+        cached = _NO_ROW_WORDS[key] = (table, words)
+    return cached[1]

@@ -45,10 +45,10 @@ from scrubber_mue.checks import (
     mue_zero_not_payable,
     mue_zero_units,
 )
-from scrubber_mue.resolve import DayGroup, counted_units, span_days
+from scrubber_mue.resolve import MINUTES, DayGroup, counted_units, span_days
 from scrubber_mue.screen import mue_screen
 from scrubber_mue.settings import MueSettings
-from scrubber_mue.view import day_totals, mue_view
+from scrubber_mue.view import day_totals, mue_view, walked_groups
 from scrubber_mue.wording import (
     CMS_FAQ_DOS,
     CMS_MUE_PAGE,
@@ -73,6 +73,11 @@ KEY_WORDS = {
     "rendering_npi": "the rendering provider's NPI",
     "billing_tin": "the billing provider's tax id",
 }
+# what a summed day's finding says of its provider key, worded once per key
+COUNTED_BY = {
+    key: f" Day total counted per {words} (day_total_key = {key})."
+    for key, words in KEY_WORDS.items()
+}
 
 
 def _severity(plan: Plan, action: str) -> Severity:
@@ -86,15 +91,17 @@ def _when(group: DayGroup) -> str:
 
 
 def _over_day(group: DayGroup) -> str:
-    lines = ", ".join(str(line.origin) for line in group.lines)  # input lines
-    where = f"line {lines}" if len(group.lines) == 1 else f"lines {lines}"
+    if len(group.lines) == 1:  # the usual group
+        where = f"line {group.lines[0].origin}"  # input lines
+    else:
+        where = "lines " + ", ".join([str(line.origin) for line in group.lines])
     a_day = " a day" if group.days > 1 else ""
     earlier = f" plus {units(group.prior)}{a_day} on earlier claims" if group.prior else ""
     if group.days > 1:
-        billed = " + ".join(amount(line) for line in group.lines)
+        billed = " + ".join([amount(line) for line in group.lines])
         head = f"{billed} ({where}{earlier}) = {units(group.total)} a day"
-    elif any(line.unit_basis == "MJ" for line in group.lines):
-        billed = " + ".join(amount(line) for line in group.lines)
+    elif MINUTES in [line.unit_basis for line in group.lines]:  # a line in minutes
+        billed = " + ".join([amount(line) for line in group.lines])
         count = number(group.claim_units)
         services = "1 service" if group.claim_units == 1 else f"{count} services"
         head = f"{services} ({where}: {billed}{earlier})"
@@ -128,12 +135,17 @@ def _day_finding(
         settings=settings,
         counted=group.counted,
     )
-    counted_by = (
-        f" Day total counted per {KEY_WORDS.get(group.key, group.key)} "
-        f"(day_total_key = {group.key})."
-        if summed
-        else ""
-    )
+    counted_by = _counted_by(group.key) if summed else ""
+    details = {
+        "action": action,
+        "mue": str(group.row.value),
+        "units": number(group.total),
+        "date_of_service": group.on.isoformat(),
+    }
+    if summed:
+        details["day_total_key"] = group.key
+    if group.days > 1:
+        details["span_days"] = str(group.days)
     return ctx.finding(
         plan.line,
         f"{_over_day(group)}. {advice}{counted_by} Done: {plan.outcome}.",
@@ -144,15 +156,15 @@ def _day_finding(
         rarc=settings.rarc,
         table_row=group.row.table_row,
         citation=f"{ctx.edit.citation}; {SPAN_RULE}" if group.days > 1 else None,
-        details={
-            "action": action,
-            "mue": str(group.row.value),
-            "units": number(group.total),
-            "date_of_service": group.on.isoformat(),
-            **({"day_total_key": group.key} if summed else {}),
-            **({"span_days": str(group.days)} if group.days > 1 else {}),
-        },
+        details=details,
     )
+
+
+def _counted_by(key: str) -> str:
+    words = COUNTED_BY.get(key)
+    if words is None:  # a key the profile check does not know: said as it is
+        words = f" Day total counted per {key} (day_total_key = {key})."
+    return words
 
 
 @edit(
@@ -175,7 +187,7 @@ def mai1_line_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding
             continue
         days = span_days(line)
         counted = counted_units(line)
-        if counted <= Decimal(row.value) * days:  # compared exactly: units / days > MUE
+        if counted <= row.mue * days:  # compared exactly: units / days > MUE
             continue
         plan = plan_line_edit(
             action, claim=claim, line=line, value=row.value, settings=settings, days=days
@@ -282,20 +294,20 @@ def medicaid_units_over_mue(claim: Claim, ctx: EditContext) -> Iterator[Finding]
                 ctx, claim, group, action, advice, appealable=True, settings=settings
             )
         return
-    for group in day_totals(claim, ctx).groups:
-        if group.row.mai:  # day groups hold payable rows only (MUE006 reports an MUE of 0)
+    for (code, on, days, _), row, lines in walked_groups(view):
+        if row.mai:  # day groups hold payable rows only (MUE006 reports an MUE of 0)
             continue
-        for line in group.lines:
+        for line in lines:
             single = DayGroup.of(
-                code=group.code,
-                on=group.on,
-                row=group.row,
+                code=code,
+                on=on,
+                row=row,
                 lines=(line,),
                 prior=Decimal("0"),
-                days=group.days,
-                key=group.key,
+                days=days,
+                key=settings.day_total_key,
             )
-            if single.over(group.row.value):
+            if single.over():
                 yield _day_finding(
                     ctx,
                     claim,

@@ -59,12 +59,16 @@ class MueRow:
     mai_text: str
     rationale: str
     hit: RowHit
-    # the row as a finding names it (``table_row``) and as a biller reads it (``describe``)
+    # the MUE as a Decimal, the units' type (Decimal to Decimal compares at a third of the
+    # cost of Decimal to int); the row as a finding names it (``table_row``) and as a biller
+    # reads it (``describe``)
+    mue: Decimal = field(init=False, repr=False, compare=False)
     table_row: TableRowRef = field(init=False, repr=False, compare=False)
     _described: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "table_row", self.hit.ref())  # frozen: set once, here
+        object.__setattr__(self, "mue", Decimal(self.value))  # frozen: set once, here
+        object.__setattr__(self, "table_row", self.hit.ref())
         object.__setattr__(self, "_described", self._describe())
 
     @classmethod
@@ -176,15 +180,20 @@ class DayGroup(NamedTuple):
     @property
     def total(self) -> Decimal:
         """Units per day (with earlier claims'), for the message; compare with ``over``."""
+        if self.days == 1:  # the usual group: dividing by 1 would give the same Decimal
+            return self.prior + self.claim_units
         return self.prior + self.claim_units / self.days
 
-    def over(self, value: int) -> bool:
-        return self.claim_units > (Decimal(value) - self.prior) * self.days
+    def over(self) -> bool:
+        """The lines' units exceed what the row's MUE leaves them (compared exactly)."""
+        return self.claim_units > self.allowed
 
     @property
     def allowed(self) -> Decimal:
         """Units the MUE leaves this claim over the span, before earlier claims' are met."""
-        return (Decimal(self.row.value) - self.prior) * self.days
+        if self.days == 1:  # the usual group: multiplying by 1 would give the same Decimal
+            return self.row.mue - self.prior
+        return (self.row.mue - self.prior) * self.days
 
     @property
     def minutes_only(self) -> bool:
@@ -218,8 +227,9 @@ def service_type_for(claim: Claim, settings: MueSettings) -> str:
 # What the screen needs of a row, kept per code and table version: its MUE as a Decimal
 # (units are Decimal, and Decimal to Decimal compares at a third of the cost of Decimal to
 # int), the edit a single line over it concerns (None: none), the edits a day total over it
-# concerns, and the row itself.
-Facts = tuple[Decimal, str | None, frozenset[str], MueRow]
+# concerns, the row itself, the edits a day total of several lines over it concerns, and
+# whether any edit reads its day total (every indicator but MAI 1, a line edit).
+Facts = tuple[Decimal, str | None, frozenset[str], MueRow, frozenset[str], bool]
 # The table in force on a date, a lookup of its rows by code, and the facts known so far.
 RowsOn = tuple[TableInfo | None, Callable[[str], RowHit | None], dict[str, Facts]]
 # Per table version in force (keyed by the identity of its rows; the entry holds them, so

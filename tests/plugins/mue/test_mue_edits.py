@@ -25,6 +25,7 @@ from scrubber._models import Attachment, Claim, ServiceLine, SourceRef
 from scrubber._profiles import Profile, load_profile
 from scrubber._tables import ParsedTable
 from scrubber.testing import make_claim, make_line, make_table, run_edit
+from scrubber_mue import checks
 from scrubber_mue.checks import mue_no_data, mue_zero_not_payable
 from scrubber_mue.edits import (
     mai1_line_units_over_mue,
@@ -381,6 +382,46 @@ def test_code_without_a_row_is_an_explicit_info_finding() -> None:
         in finding.message
     )
     assert dict(finding.details) == {"no_data": "row"}
+
+
+def test_a_code_without_a_row_names_the_table_version_in_force_on_its_date(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """MUE007 words "no row in this table version" once per version, program and table,
+    never the words of another version, and the same words as worded afresh."""
+    versions = (
+        make_table("mue", "medicare", "practitioner", date(2026, 4, 1), {}, source_file="q2.csv"),
+        make_table("mue", "medicare", "practitioner", Q3, {}, source_file="q3.csv"),
+        make_table("mue", "medicaid", "practitioner", Q3, {}, source_file="mcd.txt"),
+    )
+    c = claim(line("99601", 1, on=date(2026, 6, 30)), line("99602", 2), line("99601", 3))
+    medicaid = claim(line("99601", 1), program="medicaid")
+
+    def said() -> list[str]:
+        found = run_edit(mue_no_data, c, tables=versions, profile=profile())
+        found += run_edit(mue_no_data, medicaid, tables=versions, profile=profile())
+        return [f.message for f in found]
+
+    expected = [
+        "Line 1: 99601 has no row in the Medicare practitioner MUE table effective 2026-04-01 "
+        "(q2.csv); CMS publishes no MUE for it (or keeps it confidential), so it was not "
+        "checked.",
+        "Line 2: 99602 has no row in the Medicare practitioner MUE table effective 2026-07-01 "
+        "(q3.csv); CMS publishes no MUE for it (or keeps it confidential), so it was not "
+        "checked.",
+        "Line 3: 99601 has no row in the Medicare practitioner MUE table effective 2026-07-01 "
+        "(q3.csv); CMS publishes no MUE for it (or keeps it confidential), so it was not "
+        "checked.",
+        "Line 1: 99601 has no row in the Medicaid practitioner MUE table effective 2026-07-01 "
+        "(mcd.txt); CMS publishes no MUE for it (or keeps it confidential), so it was not "
+        "checked.",
+    ]
+    assert said() == expected  # worded afresh or from the cache, the same
+    assert said() == expected
+    monkeypatch.setattr(checks, "_MAX_NO_ROW_WORDS", 1)
+    monkeypatch.setattr(checks, "_NO_ROW_WORDS", {})
+    assert said() == expected  # a cache of one version at a time says the same
+    assert len(checks._NO_ROW_WORDS) == 1
 
 
 def test_no_table_in_force_is_an_explicit_info_finding() -> None:

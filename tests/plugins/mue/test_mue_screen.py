@@ -22,10 +22,10 @@ from scrubber._tables import MemoryTables, ReferenceTables, RowHit, TableInfo
 from scrubber.testing import make_claim, make_line, make_table
 from scrubber_mue.bilateral import bilateral_pair
 from scrubber_mue.edits import MUE_EDITS
-from scrubber_mue.resolve import service_type_for, span_days
+from scrubber_mue.resolve import DayGroup, service_type_for, span_days
 from scrubber_mue.screen import mue_screen
 from scrubber_mue.settings import MUE_SECTION, MueSettings
-from scrubber_mue.view import day_totals
+from scrubber_mue.view import day_group, day_totals, mue_view, walked_groups
 
 Q3 = date(2026, 7, 1)
 ROWS = {
@@ -186,6 +186,34 @@ def test_a_clean_claim_runs_no_mue_edit_and_a_claim_over_one_runs_only_its_own()
     assert calls == ["MUE001"]  # the only edit a line over an MAI 1 MUE concerns
 
 
+def test_only_a_day_of_several_lines_over_an_mue_of_1_runs_mue010() -> None:
+    """A bilateral pair is two lines of one code on one day: a claim that bills a code once,
+    over its MUE of 1, runs the day edit but not MUE010; an RT + LT pair runs both."""
+    day = Q3 + timedelta(days=5)
+    once = make_claim(
+        id="A", lines=[make_line(code="27447", units=2, service_from=day)], filing_indicator="MB"
+    )
+    sides = make_claim(
+        id="B",
+        lines=[
+            make_line(code="27447", units=1, service_from=day, modifiers=("RT",)),
+            make_line(code="27447", units=1, service_from=day, modifiers=("LT",)),
+        ],
+        filing_indicator="MB",
+    )
+    for claim, named in ((once, {"MUE002"}), (sides, {"MUE002", "MUE010"})):
+        ctx = EditContext(
+            edit=MUE_EDITS[0],
+            claim=claim,
+            tables=TABLES,
+            payer=PROFILES["default"].for_claim(claim),
+            program="medicare",
+        )
+        assert mue_screen(claim, ctx) == named
+    [(_, findings, _)] = _scrubbed([sides], MUE_EDITS, PROFILES["default"])
+    assert [f.code for f in findings] == ["MUE010"]
+
+
 def test_units_on_an_earlier_claim_open_the_screen() -> None:
     """A claim within the MUE on its own still goes to the edits when the day's units on an
     earlier claim of the run push it over (MAI 2 counts the day across claims)."""
@@ -239,17 +267,26 @@ def test_the_day_totals_the_edits_read_are_the_plain_ones(
 ) -> None:
     """The edits read the day totals the screen's walk left (or, unscreened, the same walk
     made again): the groups, their lines and the units on earlier claims are the ones a
-    plain grouping gives, and the groups over their MUE are exactly those over it."""
+    plain grouping gives, and the day totals (made only of the groups the walk found over
+    their MUE) are exactly the groups over it (but MAI 1's: a line edit)."""
     seen: list[tuple[list[tuple[object, ...]], list[tuple[object, ...]], bool]] = []
 
     def probe(claim: Claim, ctx: EditContext) -> Iterator[Finding]:
-        totals = day_totals(claim, ctx)
-        made = [(g.code, g.on, g.days, g.lines, g.prior) for g in totals.groups]
-        over = {id(g) for mai in ("1", "2", "3", "") for g in totals.groups_over(mai)}
-        plain_over = {
-            id(g) for g in totals.groups if g.over(g.row.value) and bilateral_pair(g) is None
-        }
-        seen.append((made, _reference_groups(claim, ctx), over == plain_over))
+        view = mue_view(claim, ctx)
+        every = [day_group(ctx, view, slot) for slot, _, _ in walked_groups(view)]
+        made = [(g.code, g.on, g.days, g.lines, g.prior) for g in every]
+        totals = day_totals(claim, ctx)  # made only of the groups the walk found over
+        plain_over: dict[str, list[DayGroup]] = {}
+        for g in every:
+            if g.over() and g.row.mai != "1" and bilateral_pair(g) is None:
+                plain_over.setdefault(g.row.mai, []).append(g)
+        plain_pairs = [
+            (g, *pair)
+            for g in every
+            if g.over() and g.row.mai != "1" and (pair := bilateral_pair(g)) is not None
+        ]
+        alike = totals.over == plain_over and totals.pairs == plain_pairs
+        seen.append((made, _reference_groups(claim, ctx), alike))
         return iter(())
 
     probes = tuple(
