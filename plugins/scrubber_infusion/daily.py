@@ -78,7 +78,7 @@ def day_summary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
     Each separate visit is another unit of 99601 (CPT: "per visit") and the Medicaid MUE of
     99601 (4) counts them per date; the summary lets a biller check the day at a glance.
     """
-    for group in plan:
+    for group in plan.groups:
         family = group.family
         if not family.per_visit:
             continue
@@ -117,7 +117,7 @@ def day_summary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
 
 def daily_cap(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
     """The family's hours on one date over the payer's daily cap (BCBSM example: 4 h)."""
-    for group in plan:
+    for group in plan.groups:
         cap = group.family.daily_cap_hours * _HOUR
         if not cap:
             continue
@@ -143,7 +143,7 @@ def weekly_cap(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
 
     The week starts on the profile's ``week_start`` (BCBSM does not say which day)."""
     weeks: dict[tuple[str, date], list[DayGroup]] = {}
-    for group in plan:
+    for group in plan.groups:
         if group.family.weekly_cap_hours:
             key = (group.family.name, _week_of(group.on, plan.book.week_start))
             weeks.setdefault(key, []).append(group)
@@ -178,7 +178,7 @@ def once_per_encounter(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
     add-on hours the combined time earns. Other repeats have no fix: a second initial service
     needs the clinical record.
     """
-    for group in plan:
+    for group in plan.groups:
         family = group.family
         if family.per_visit:
             continue

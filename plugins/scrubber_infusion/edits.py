@@ -73,7 +73,7 @@ def addon_without_primary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding
     medicare = ctx.program == "medicare"
     citation = AOC_CITATION_MEDICARE if medicare else AOC_CITATION_MEDICAID
     rule = "NCCI add-on code edit" if medicare else "payer add-on policy (no Medicaid NCCI AOC)"
-    for group in plan:
+    for group in plan.groups:
         if not group.addons or group.primaries or group.partners:
             continue
         family = group.family
