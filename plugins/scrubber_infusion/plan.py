@@ -284,9 +284,7 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
             else ()
         )
         together = (
-            tuple(t.line.number for t in primaries if t.line.number in combined)
-            if combined
-            else ()
+            tuple(t.line.number for t in primaries if t.line.number in combined) if combined else ()
         )
         # positional (the field order of DayGroup): the group is made per claim
         groups.append(
