@@ -112,8 +112,18 @@ def _summary(group: DayGroup, visits: Decimal) -> tuple[str, Mapping[str, str]]:
     expected = group.expected_addon_units
     addon_units = Decimal(expected) if expected is not None else group.billed_addon_units
     numbers = group.line_numbers
-    key = (family.primary, family.addon, family.service, visits, minutes, documented, timed)
-    key += (expected is None, addon_units, numbers)
+    key = (
+        family.primary,
+        family.addon,
+        family.service,
+        visits,
+        minutes,
+        documented,
+        timed,
+        expected is None,
+        addon_units,
+        numbers,
+    )
     found = _SUMMARIES.get(key)
     if found is not None:
         return found
