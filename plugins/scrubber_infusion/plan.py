@@ -154,9 +154,12 @@ class DayGroup(NamedTuple):
 
     @property
     def visits(self) -> Decimal:
+        """The sum of the primaries' ``TimedLine.visits``, written out here: the screen and
+        INF005 ask it of every group, and a property call per line cost more than the sum."""
         total = _ZERO
         for timed in self.primaries:
-            total += timed.visits
+            line = timed.line
+            total += _ONE if timed.coding is not None or line.unit_basis != UNIT else line.units
         return total
 
     @property

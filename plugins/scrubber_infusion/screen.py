@@ -44,7 +44,7 @@ def concerned_edits(plan: ClaimPlan) -> frozenset[str]:
         if group.addons:
             if not group.primaries and not group.partners:
                 named.add("INF002")  # unless an earlier claim bills the primary: the edit asks
-            named |= _addon_edits(group)
+            _addon_edits(group, named)
         if family.per_visit:
             if group.visits >= 2:
                 named.add("INF005")
@@ -62,14 +62,16 @@ def concerned_edits(plan: ClaimPlan) -> frozenset[str]:
     return frozenset(named)
 
 
-def _addon_edits(group: DayGroup) -> set[str]:
-    """INF003 (and INF001 for add-on lines sent in minutes) on a group with add-on lines."""
+def _addon_edits(group: DayGroup, named: set[str]) -> None:
+    """Add INF003 (and INF001 for add-on lines sent in minutes) for a group with add-on lines
+    to *named*."""
     expected = group.expected_addon_units
     if expected is not None:
         in_time = any(a.unit_basis != UNIT for a in group.addons)
         # INF003 unless the add-on units are what the time earns and none is in minutes
-        return {"INF003"} if in_time or group.billed_addon_units != expected else set()
-    named: set[str] = set()
+        if in_time or group.billed_addon_units != expected:
+            named.add("INF003")
+        return
     for addon in group.addons:
         if addon.unit_basis == UNIT:
             continue  # billed in units: what was billed stands
@@ -78,7 +80,6 @@ def _addon_edits(group: DayGroup) -> set[str]:
             continue
         # an add-on sent as extra time: its units (INF001), or not billable (INF003)
         named.add("INF001" if addon_units_for_extra_time(group.family, extra) else "INF003")
-    return named
 
 
 def _repeated_primary(plan: ClaimPlan, group: DayGroup) -> bool:
