@@ -196,7 +196,7 @@ class _Planner:
             cached = self._books[id(settings)] = (settings, rulebook(self._catalog, settings))
         return cached[1]
 
-    def screen(self, claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
+    def screen(self, claim: Claim, ctx: EditContext) -> set[str] | bool:
         """The INF edits the claim's plan concerns (``screen.py``), False for none; the plan
         it makes stays in the memo for the edits it names."""
         plan = self.plan(claim, ctx)

@@ -20,8 +20,9 @@ from scrubber_infusion.plan import UNIT, ClaimPlan, DayGroup, line_minutes, same
 __all__ = ["concerned_edits"]
 
 
-def concerned_edits(plan: ClaimPlan) -> frozenset[str]:
-    """The codes of the INF edits that may report on a claim with *plan*."""
+def concerned_edits(plan: ClaimPlan) -> set[str]:
+    """The codes of the INF edits that may report on a claim with *plan*: a new set each
+    call, handed over as made (the engine only tests membership, and keeps nothing)."""
     named: set[str] = set()
     for group in plan.groups:
         family = group.family
@@ -59,7 +60,7 @@ def concerned_edits(plan: ClaimPlan) -> frozenset[str]:
             named.add("INF010")
         elif recode.as_push:
             named.add("INF011")
-    return frozenset(named)
+    return named
 
 
 def _addon_edits(group: DayGroup, named: set[str]) -> None:
