@@ -221,10 +221,7 @@ def _collect(
     """One input's results (its units' in order) into the run's outputs and report, as
     ``_scrub_one`` makes them."""
     for result in parts:
-        for name, value in result.totals.items():
-            setattr(report, name, getattr(report, name) + value)
-        for name, counter in result.counters.items():
-            getattr(report, name).update(counter)
+        report.add_tallies(result.totals, result.counters)
         with open(result.entries, encoding="utf-8") as entries:
             for line in entries:
                 spool.write(line)

@@ -9,11 +9,12 @@ charge, the line control number, the note, and the attachments a fix added.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import final
 
 from scrubber._fixes import added_attachments
-from scrubber._models import Attachment, ServiceLine
+from scrubber._models import Attachment, ServiceLine, _maker
 
 __all__ = ["LineDelta", "line_delta"]
 
@@ -44,14 +45,24 @@ class LineDelta:
         )
 
 
+_MAKE_DELTA: Callable[[bool, bool, bool, bool, bool, bool, tuple[Attachment, ...]], LineDelta] = (
+    _maker(LineDelta)
+)
+
+
 def line_delta(line: ServiceLine, origin: ServiceLine) -> LineDelta:
-    """How output *line* differs from the input line *origin* it descends from."""
-    return LineDelta(
-        code=line.code != origin.code or line.code_system != origin.code_system,
-        modifiers=line.modifiers != origin.modifiers,
-        units=line.units != origin.units or line.unit_basis != origin.unit_basis,
-        charge=line.charge != origin.charge,
-        control_number=line.control_number != origin.control_number,
-        note=line.note != origin.note,
-        attachments=added_attachments(origin.attachments, line.attachments),
+    """How output *line* differs from the input line *origin* it descends from.
+
+    Made without the checks of the frozen constructor (``_maker``: a writer asks once per
+    output line of every fixed claim, and the seven stores of a frozen ``__init__`` were
+    most of the cost); a line whose attachments are the origin's own tuple added none."""
+    before, after = origin.attachments, line.attachments
+    return _MAKE_DELTA(
+        line.code != origin.code or line.code_system != origin.code_system,
+        line.modifiers != origin.modifiers,
+        line.units != origin.units or line.unit_basis != origin.unit_basis,
+        line.charge != origin.charge,
+        line.control_number != origin.control_number,
+        line.note != origin.note,
+        () if after is before else added_attachments(before, after),
     )

@@ -29,6 +29,7 @@ __all__ = [
     "claim_states",
     "compact",
     "failure_entry",
+    "finding_entries",
     "finding_entry",
     "fix_entry",
     "line_entry",
@@ -82,8 +83,40 @@ def _texts(entry: Entry) -> Entry:
     return entry
 
 
-RowEntries = dict[TableRowRef, Entry]
-_MAX_ROW_ENTRIES = 4096  # table rows a report keeps the entry of (the rest built each time)
+class RowEntries:
+    """The entries of the table rows a report has shown, so each row's is built once.
+
+    Looked up first by the row object's identity: a table hands out one object per row (the
+    MUE plugin's row holds its ``TableRowRef``), so the same row comes back on claim after
+    claim, and asking an equal row's hash (a tuple of every field, made each time) costs
+    more than building a small entry. The object is kept with its entry, so its identity is
+    never reused for another row while kept. A plugin that makes a new ``TableRowRef`` for
+    every finding still finds its row by value. Only rows whose fields are all strings are
+    kept (their entry is the same JSON each time), at most ``limit``."""
+
+    __slots__ = ("by_id", "by_value", "limit")
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.by_id: dict[int, tuple[TableRowRef, Entry]] = {}
+        self.by_value: dict[TableRowRef, Entry] = {}
+        self.limit = limit
+
+    def get(self, row: TableRowRef) -> Entry | None:
+        held = self.by_id.get(id(row))
+        if held is not None and held[0] is row:
+            return held[1]
+        try:
+            return self.by_value.get(row)
+        except TypeError:  # a plugin put an unhashable value in the row: never kept
+            return None
+
+    def keep(self, row: TableRowRef, entry: Entry) -> None:
+        if len(self.by_value) < self.limit:
+            try:
+                self.by_value[row] = entry
+            except TypeError:
+                return
+            self.by_id[id(row)] = (row, entry)
 
 
 def finding_entry(finding: Finding, rows: RowEntries | None = None) -> Entry:
@@ -91,44 +124,50 @@ def finding_entry(finding: Finding, rows: RowEntries | None = None) -> Entry:
 
     *rows*, if given, keeps the entry of each table row already shown (a report's findings
     cite the same few MUE rows over and over); each finding gets its own copy."""
-    out: Entry = {
-        "code": finding.code,
-        "severity": finding.severity._value_,
-        "message": finding.message,
-    }
-    if finding.line is not None:
-        out["line"] = finding.line
-    if finding.output_lines:
-        out["output_lines"] = list(finding.output_lines)
-    if finding.appealable is not None:
-        out["appealable"] = finding.appealable
-    if finding.carc is not None:
-        out["carc"] = finding.carc
-    if finding.rarc is not None:
-        out["rarc"] = finding.rarc
-    if finding.citation is not None:
-        out["citation"] = finding.citation
-    row = finding.table_row
-    if row is not None:
-        table_row = _row_entry(row, rows)
-        if table_row:
-            out["table_row"] = table_row
-    if finding.details:
-        details = _texts(dict(finding.details))
-        if details:
-            out["details"] = details
-    return out
+    [entry] = finding_entries((finding,), rows)
+    return entry
+
+
+def finding_entries(findings: Iterable[Finding], rows: RowEntries | None = None) -> list[Entry]:
+    """``finding_entry`` of each finding, in one loop: a claim's findings (5 on a claim that
+    needs a fix, most of them infos) are entered together, one call per claim."""
+    entries = []
+    for finding in findings:
+        out: Entry = {
+            "code": finding.code,
+            "severity": finding.severity._value_,
+            "message": finding.message,
+        }
+        if finding.line is not None:
+            out["line"] = finding.line
+        if finding.output_lines:
+            out["output_lines"] = list(finding.output_lines)
+        if finding.appealable is not None:
+            out["appealable"] = finding.appealable
+        if finding.carc is not None:
+            out["carc"] = finding.carc
+        if finding.rarc is not None:
+            out["rarc"] = finding.rarc
+        if finding.citation is not None:
+            out["citation"] = finding.citation
+        row = finding.table_row
+        if row is not None:
+            table_row = _row_entry(row, rows)
+            if table_row:
+                out["table_row"] = table_row
+        if finding.details:
+            details = _texts(dict(finding.details))
+            if details:
+                out["details"] = details
+        entries.append(out)
+    return entries
 
 
 def _row_entry(row: TableRowRef, rows: RowEntries | None) -> Entry:
-    """The compact entry of a table row, from *rows* when an equal row was shown before.
-    Only rows whose fields are all strings are kept: for those, equal rows give the same
-    JSON (a plugin's ``1`` and ``True`` are equal but print differently)."""
+    """The compact entry of a table row, from *rows* when the row was shown before (each
+    finding gets its own copy)."""
     if rows is not None:
-        try:
-            held = rows.get(row)
-        except TypeError:  # a plugin put an unhashable value in the row: never kept
-            held = None
+        held = rows.get(row)
         if held is not None:
             return dict(held)
     entry: Entry = {
@@ -139,8 +178,8 @@ def _row_entry(row: TableRowRef, rows: RowEntries | None) -> Entry:
         "source_file": row.source_file,
     }
     shown = _texts(entry)
-    if shown is entry and rows is not None and len(rows) < _MAX_ROW_ENTRIES:
-        rows[row] = entry  # all strings: kept, and each finding gets its own copy
+    if shown is entry and rows is not None:
+        rows.keep(row, entry)  # all strings: kept, and each finding gets its own copy
         return dict(entry)
     return shown
 
@@ -300,30 +339,32 @@ def line_entry(line: ServiceLine) -> Entry:
     return out
 
 
-def _changed_origins(original: Claim, fixed: Claim) -> set[int]:
-    """Input lines (by number) that a fix changed, split or removed. A line the fixes left
-    alone is the very object it was (``apply_fixes`` keeps it), so only the others are
-    compared field by field."""
+def _changed_lines(original: Claim, fixed: Claim) -> tuple[list[ServiceLine], list[ServiceLine]]:
+    """The input lines that a fix changed, split or removed, and the output lines they became
+    (each list in its claim's order). A line the fixes left alone is the very object it was
+    (``apply_fixes`` keeps it), so only the others are compared field by field."""
+    before: list[ServiceLine] = []
+    after: list[ServiceLine] = []
     if len(original.lines) == len(fixed.lines):  # most fixes: every line is still one line
-        changed = set()
         for line, kept in zip(original.lines, fixed.lines, strict=True):
             if kept.origin != line.number:  # lines removed and others split: see below
                 break
             if kept is not line and not _shows_same(kept, line):
-                changed.add(line.number)
+                before.append(line)
+                after.append(kept)
         else:
-            return changed
-    after: dict[int, list[ServiceLine]] = {}
+            return before, after
+    descendants: dict[int, list[ServiceLine]] = {}
     for line in fixed.lines:
-        after.setdefault(line.origin, []).append(line)
+        descendants.setdefault(line.origin, []).append(line)
     changed = set()
     for line in original.lines:
-        descendants = after.get(line.number, [])
-        if len(descendants) != 1 or (
-            descendants[0] is not line and not _shows_same(descendants[0], line)
-        ):
+        made = descendants.get(line.number, [])
+        if len(made) != 1 or (made[0] is not line and not _shows_same(made[0], line)):
             changed.add(line.number)
-    return changed
+    before = [line for line in original.lines if line.number in changed]
+    after = [line for line in fixed.lines if line.origin in changed]
+    return before, after
 
 
 def _shows_same(line: ServiceLine, other: ServiceLine) -> bool:
@@ -348,15 +389,14 @@ def _shows_same(line: ServiceLine, other: ServiceLine) -> bool:
     )
 
 
-def _state(claim: Claim, lines: Iterable[ServiceLine]) -> Entry:
+def _state(claim: Claim, lines: list[ServiceLine]) -> Entry:
     out: Entry = {"total_charge": str(claim.total_charge)}
     if claim.note is not None:
         out["note"] = claim.note
     if claim.attachments:
         out["attachments"] = [attachment_entry(a) for a in claim.attachments]
-    shown = [line_entry(line) for line in lines]
-    if shown:
-        out["lines"] = shown
+    if lines:
+        out["lines"] = [line_entry(line) for line in lines]
     return out
 
 
@@ -364,7 +404,5 @@ def claim_states(original: Claim, fixed: Claim) -> tuple[Entry, Entry]:
     """A changed claim as billed (``before``) and as written (``after``): the totals, the
     claim-level note and attachments, and only the lines a fix touched (with every line a
     split made of them), so a 50-line claim with one capped line costs two lines here."""
-    changed = _changed_origins(original, fixed)
-    before = _state(original, (line for line in original.lines if line.number in changed))
-    after = _state(fixed, (line for line in fixed.lines if line.origin in changed))
-    return before, after
+    before, after = _changed_lines(original, fixed)
+    return _state(original, before), _state(fixed, after)

@@ -17,7 +17,6 @@ import json
 import os
 import pickle
 import sqlite3
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
@@ -75,7 +74,7 @@ class Scrubbed:
     keys: frozenset[str]
     tables: tuple[TableInfo, ...]
     totals: dict[str, int] = field(default_factory=dict)
-    counters: dict[str, Counter[str]] = field(default_factory=dict)
+    counters: dict[str, dict[str, int]] = field(default_factory=dict)
     events: str | None = None  # the history changes, pickled one after another
     seams: tuple[tuple[int, object], ...] = ()  # (offset in ``output``, Seam payload)
 
@@ -279,6 +278,7 @@ def _scrub_input(item: Input, history: ClaimHistory, workdir: str, tag: str) -> 
             if isinstance(history, _ReadOnlyHistory) and history.events is not None:
                 history.events.close()
                 history.events = None
+    totals, counters = report.tallies()
     return Scrubbed(
         index=item.index,
         output=output,
@@ -287,18 +287,8 @@ def _scrub_input(item: Input, history: ClaimHistory, workdir: str, tag: str) -> 
         responses=None if responses is None else stem + ".responses",
         keys=frozenset(keys),
         tables=run.tables_used(),
-        totals=_tallies(report, int),
-        counters=_tallies(report, Counter),
+        totals=totals,
+        counters=counters,
         events=events,
         seams=tuple(seams),
     )
-
-
-def _tallies(report: ReportBuilder, kind: type[Any]) -> dict[str, Any]:
-    """The builder's running counts of one *kind* (``int`` totals or ``Counter``s), whatever
-    counts it keeps, so that the main process can add every worker's up."""
-    return {
-        name: value
-        for name, value in vars(report).items()
-        if isinstance(value, kind) and not isinstance(value, bool)
-    }

@@ -21,7 +21,6 @@ Counts and line numbers are integers.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from importlib import resources
@@ -34,7 +33,7 @@ from scrubber._entries import (
     claim_states,
     compact,
     failure_entry,
-    finding_entry,
+    finding_entries,
     fix_entry,
 )
 from scrubber._findings import ClaimResult, Severity, UnreadableClaim
@@ -68,6 +67,11 @@ CORE_FINDINGS = (
 )
 
 
+# ``ReportBuilder``'s running counts, as ``tallies`` hands them over: totals, counts by key
+_TOTALS = ("claims", "changed", "lines", "failures", "unreadable")
+_COUNTS = ("by_severity", "by_code", "fixes", "payers")
+
+
 def report_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the report, shipped in the package."""
     text = resources.files("scrubber").joinpath("data/report.schema.json").read_text("utf-8")
@@ -97,14 +101,16 @@ class ReportBuilder:
         self.claims = 0
         self.changed = 0
         self.lines = 0
-        self.by_severity: Counter[str] = Counter()
-        self.by_code: Counter[str] = Counter()
-        self.fixes: Counter[str] = Counter()
+        # counts in plain dicts: a ``Counter``'s ``+=`` costs about three times a dict's
+        # ``get`` and store, and a report counts every finding of the batch
+        self.by_severity: dict[str, int] = {}
+        self.by_code: dict[str, int] = {}
+        self.fixes: dict[str, int] = {}
         self.failures = 0
         self.unreadable = 0
-        self.payers: Counter[str] = Counter()
+        self.payers: dict[str, int] = {}
         self.validation: list[Entry] = []
-        self._rows: RowEntries = {}  # the entries of table rows shown so far
+        self._rows = RowEntries()  # the entries of table rows shown so far
 
     def add(self, result: ClaimResult | UnreadableClaim, *, source: str) -> None:
         """Record one claim's result (scrubbed, or unreadable with its ``SCR002``).
@@ -120,7 +126,8 @@ class ReportBuilder:
         ):
             self.claims += 1
             self.lines += len(result.original.lines)
-            self.payers[result.payer] += 1
+            payers = self.payers
+            payers[result.payer] = payers.get(result.payer, 0) + 1
             if self._listener is not None or self.level == "all":
                 clean: Entry = {
                     "claim_id": result.claim_id,
@@ -139,23 +146,26 @@ class ReportBuilder:
             self.lines += len(result.original.lines)
             changed = result.changed
             self.changed += changed
-            self.payers[result.payer] += 1
+            payers = self.payers
+            payers[result.payer] = payers.get(result.payer, 0) + 1
             entry = {"claim_id": result.claim_id, "source": source, "payer": result.payer}
         entry["changed"] = changed
         # the entry is built compact (``compact``: null and empty values left out)
         attention = isinstance(result, UnreadableClaim)  # never a silent pass, even SCR003
         if result.findings:
-            by_severity, by_code = self.by_severity, self.by_code
+            by_severity, by_code, info = self.by_severity, self.by_code, Severity.INFO
             for f in result.findings:
-                by_severity[f.severity._value_] += 1
-                by_code[f.code] += 1
-                attention = attention or f.severity is not Severity.INFO
-            rows = self._rows
-            entry["findings"] = [finding_entry(f, rows) for f in result.findings]
+                severity, code = f.severity, f.code
+                by_severity[severity._value_] = by_severity.get(severity._value_, 0) + 1
+                by_code[code] = by_code.get(code, 0) + 1
+                attention = attention or severity is not info
+            entry["findings"] = finding_entries(result.findings, self._rows)
         if result.applied:
             attention = True
+            fixes = self.fixes
             for applied in result.applied:
-                self.fixes[type(applied.fix).__name__] += 1
+                kind = type(applied.fix).__name__
+                fixes[kind] = fixes.get(kind, 0) + 1
             entry["fixes"] = [
                 fix_entry(a.fix, by=a.by, phase=a.phase._value_) for a in result.applied
             ]
@@ -167,6 +177,24 @@ class ReportBuilder:
             assert isinstance(result, ClaimResult)  # an unreadable claim never changes
             entry["before"], entry["after"] = claim_states(result.original, result.claim)
         self._emit(entry, attention=attention)
+
+    def tallies(self) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+        """The running counts: the totals (claims, lines ...) and the counts by key (severity,
+        code, fix kind, payer), for the builder of the whole run to add up with
+        ``add_tallies`` (``--jobs`` and Spark: each worker reports the inputs it scrubbed)."""
+        totals = {name: getattr(self, name) for name in _TOTALS}
+        return totals, {name: dict(getattr(self, name)) for name in _COUNTS}
+
+    def add_tallies(
+        self, totals: Mapping[str, int], counts: Mapping[str, Mapping[str, int]]
+    ) -> None:
+        """Add another builder's ``tallies()`` to this one's counts."""
+        for name, value in totals.items():
+            setattr(self, name, getattr(self, name) + value)
+        for name, added in counts.items():
+            tally: dict[str, int] = getattr(self, name)
+            for key, value in added.items():
+                tally[key] = tally.get(key, 0) + value
 
     def _emit(self, entry: Entry, *, attention: bool) -> None:
         """Hand a (compact) entry to the listener and, if the level takes it, the sink."""
@@ -180,7 +208,8 @@ class ReportBuilder:
     ) -> None:
         """Record implementation-guide issues of the output written for *input*."""
         for issue in issues:
-            self.by_severity[issue.severity.value] += 1
+            severity = issue.severity.value
+            self.by_severity[severity] = self.by_severity.get(severity, 0) + 1
             self.validation.append(
                 compact(
                     {
@@ -195,7 +224,7 @@ class ReportBuilder:
 
     @property
     def has_errors(self) -> bool:
-        return self.by_severity[Severity.ERROR.value] > 0
+        return self.by_severity.get(Severity.ERROR.value, 0) > 0
 
     def summary(self) -> Entry:
         return {
@@ -204,7 +233,7 @@ class ReportBuilder:
             "claims_unreadable": self.unreadable,
             "lines": self.lines,
             "findings": {
-                "by_severity": {s.value: self.by_severity[s.value] for s in Severity},
+                "by_severity": {s.value: self.by_severity.get(s.value, 0) for s in Severity},
                 "by_code": dict(sorted(self.by_code.items())),
             },
             "fixes_applied": dict(sorted(self.fixes.items())),

@@ -85,7 +85,7 @@ class ClaimBlock:
                 starts.insert(0, 0)
             bounds = [*starts, end]
             header = raw[: starts[0]] if starts else raw[:end]
-            lines = tuple(raw[a:b] for a, b in pairwise(bounds))
+            lines = tuple([raw[a:b] for a, b in pairwise(bounds)])  # a list: no generator
             self._loops = (header, lines)
         return self._loops
 

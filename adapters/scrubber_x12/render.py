@@ -78,14 +78,16 @@ def clip_note(text: str, delimiters: Delimiters) -> str:
 
 
 class _Loop:
-    """The segments of one loop being rewritten: raw bytes with their order key.
+    """The segments of one loop being rewritten: their bytes with their order key.
 
-    ``keys`` and ``raws`` run in parallel; ``end`` is the index of the first segment of a
-    sub-loop (loops 2410-2430 of a line, 2310-2330 of a claim), or the number of segments
-    when there is none: segments are found, counted and inserted only before it. Keys are
-    worked out once, from the segments' bytes, when the loop is split."""
+    ``keys`` and ``parts`` run in parallel; a part is one segment's bytes, the whitespace in
+    front of it included, its terminator not (``joined()`` puts the terminators back, so a
+    segment copied as read costs nothing more than the split). ``end`` is the index of the
+    first segment of a sub-loop (loops 2410-2430 of a line, 2310-2330 of a claim), or the
+    number of segments when there is none: segments are found, counted and inserted only
+    before it. Keys are worked out once, from the segments' bytes, when the loop is split."""
 
-    __slots__ = ("delimiters", "element", "end", "keys", "order", "prefix", "raws", "terminator")
+    __slots__ = ("delimiters", "element", "end", "keys", "order", "parts", "terminator")
 
     def __init__(
         self,
@@ -95,22 +97,27 @@ class _Loop:
         subloops: frozenset[str],
     ) -> None:
         element = self.element = delimiters.element
-        terminator = self.terminator = delimiters.terminator
+        self.terminator = delimiters.terminator
         separator = element.encode("latin-1")
-        parts = raw.split(terminator)
+        parts = self.parts = raw.split(self.terminator)
         parts.pop()  # what follows the last terminator: nothing
-        self.raws = [part + terminator for part in parts]
         keys = self.keys = [_key(part, element, separator) for part in parts]
-        self.end = next(
-            (i for i in range(1, len(keys)) if keys[i].partition("/")[0] in subloops), len(keys)
-        )
+        end = len(keys)
+        for index in range(1, end):
+            if keys[index] in subloops:  # a sub-loop starts with a tag that has no qualifier
+                end = index
+                break
+        self.end = end
         self.delimiters = delimiters
         self.order = order
-        self.prefix = _prefix(parts[0]) if parts else b""
 
-    def make(self, elements: Sequence[str], prefix: bytes | None = None) -> bytes:
-        body = self.element.join(elements).rstrip(self.element).encode("latin-1")
-        return (self.prefix if prefix is None else prefix) + body + self.terminator
+    def joined(self) -> bytes:
+        """The loop's bytes: each segment with its terminator."""
+        terminator = self.terminator
+        return terminator.join(self.parts) + terminator
+
+    def make(self, elements: Sequence[str], prefix: bytes) -> bytes:
+        return prefix + self.element.join(elements).rstrip(self.element).encode("latin-1")
 
     def find(self, key: str) -> int | None:
         keys = self.keys
@@ -122,31 +129,34 @@ class _Loop:
         return None
 
     def elements(self, index: int) -> list[str]:
-        return self.raws[index][:-1].lstrip(_SPACE).decode("latin-1").split(self.element)
+        return self.parts[index].lstrip(_SPACE).decode("latin-1").split(self.element)
 
     def replace(self, index: int, elements: Sequence[str]) -> None:
-        self.raws[index] = self.make(elements, _prefix(self.raws[index]))
+        self.parts[index] = self.make(elements, _prefix(self.parts[index]))
 
     def remove(self, index: int) -> None:
-        del self.keys[index], self.raws[index]
+        del self.keys[index], self.parts[index]
         if index < self.end:
             self.end -= 1
 
     def insert(self, key: str, elements: Sequence[str]) -> None:
-        """Insert a segment after the last one that the IG orders before or with it."""
+        """Insert a segment after the last one that the IG orders before or with it (after
+        the loop's first segment when none is), with the whitespace the loop's first segment
+        has in front of it. The search runs backwards: input in IG order stops at once."""
         order = self.order
         rank = order[key] if key in order else order[key.partition("/")[0]]
         keys = self.keys
         at = 1
-        for index in range(1, self.end):
+        for index in range(self.end - 1, 0, -1):
             item_key = keys[index]
             item_rank = order.get(item_key)
             if item_rank is None:
                 item_rank = order.get(item_key.partition("/")[0])
             if item_rank is not None and item_rank <= rank:
                 at = index + 1
+                break
         keys.insert(at, key)
-        self.raws.insert(at, self.make(elements))
+        self.parts.insert(at, self.make(elements, _prefix(self.parts[0])))
         self.end += 1
 
     def count(self, key: str) -> int:
@@ -156,7 +166,13 @@ class _Loop:
 _SPACE = b"\r\n \t"  # what may stand before a segment (kept as its prefix)
 
 
+_SPACE_FIRST = frozenset(bytes([b]) for b in _SPACE)
+
+
 def _prefix(raw: bytes) -> bytes:
+    """The whitespace in front of a segment: most often none, told by its first byte."""
+    if raw[:1] not in _SPACE_FIRST:
+        return b""
     return raw[: len(raw) - len(raw.lstrip(_SPACE))]
 
 
@@ -228,33 +244,22 @@ def _add_attachments(loop: _Loop, new: Sequence[Attachment]) -> None:
 
 def _render_line(
     line: ServiceLine, number: int, origin: ServiceLine, loop_raw: bytes, delimiters: Delimiters
-) -> tuple[list[bytes], int]:
+) -> tuple[bytes, int]:
     """The loop 2400 of output *line* (number *number*) over the bytes of its origin's loop,
     and how many segments it holds; the origin's bytes as they are when nothing changed."""
     delta = line_delta(line, origin)
-    if number == origin.number and not delta.changed:
-        return [loop_raw], loop_raw.count(delimiters.terminator)
+    changed = delta.changed
+    if number == origin.number and not changed:
+        return loop_raw, loop_raw.count(delimiters.terminator)
     loop = _Loop(loop_raw, delimiters, _LINE_ORDER, _LINE_SUBLOOPS)
     lx = loop.elements(0)
-    if lx[1:2] != [str(number)]:
-        loop.replace(0, ["LX", str(number), *lx[2:]])
-    if delta.changed:
+    lx01 = str(number)
+    if lx[1:2] != [lx01]:
+        loop.replace(0, ["LX", lx01, *lx[2:]])
+    if changed:
         sv1_index = loop.find("SV1")
         assert sv1_index is not None  # the reader refuses a 2400 without SV1
-        sv1 = loop.elements(sv1_index)
-        while len(sv1) < 5:
-            sv1.append("")
-        composite = sv1[1].split(delimiters.component)
-        description = composite[6:7]
-        modifiers = list(line.modifiers) + [""] * (4 - len(line.modifiers))
-        parts = [composite[0], line.code, *modifiers, *description]
-        while parts and not parts[-1]:
-            parts.pop()
-        sv1[1] = delimiters.component.join(parts)
-        sv1[2] = format_like(line.charge, sv1[2])
-        sv1[3] = line.unit_basis
-        sv1[4] = format_like(line.units, sv1[4])
-        loop.replace(sv1_index, sv1)
+        loop.replace(sv1_index, _sv1(loop.elements(sv1_index), line, delimiters.component))
         if delta.control_number:
             index = loop.find("REF/6R")
             if line.control_number is None:
@@ -269,7 +274,25 @@ def _render_line(
         if delta.note and not _note_full(origin.note, line.note):
             _set_note(loop, line.note)
         _add_attachments(loop, delta.attachments)
-    return loop.raws, len(loop.raws)
+    return loop.joined(), len(loop.parts)
+
+
+def _sv1(sv1: list[str], line: ServiceLine, component: str) -> list[str]:
+    """SV1's elements with *line*'s code, modifiers, charge, unit basis and units (SV101-2,
+    SV101-3 to -6, SV102, SV103, SV104); the description (SV101-7) and the rest as read."""
+    while len(sv1) < 5:
+        sv1.append("")
+    composite = sv1[1].split(component)
+    description = composite[6:7]
+    modifiers = list(line.modifiers) + [""] * (4 - len(line.modifiers))
+    parts = [composite[0], line.code, *modifiers, *description]
+    while parts and not parts[-1]:
+        parts.pop()
+    sv1[1] = component.join(parts)
+    sv1[2] = format_like(line.charge, sv1[2])
+    sv1[3] = line.unit_basis
+    sv1[4] = format_like(line.units, sv1[4])
+    return sv1
 
 
 def _part_ids(claim_id: str, parts: int) -> list[str]:
@@ -308,7 +331,7 @@ def _render_header(
     if note:
         _set_note(loop, fixed.note)
     _add_attachments(loop, added)
-    return loop.raws, len(loop.raws)
+    return [loop.joined()], len(loop.parts)
 
 
 def render_claim(block: ClaimBlock, read: Claim, fixed: Claim) -> tuple[bytes, int]:
@@ -337,13 +360,13 @@ def render_claim(block: ClaimBlock, read: Claim, fixed: Claim) -> tuple[bytes, i
         out += segments
         count += size
         for number, line in enumerate(lines, 1):
-            origin = read_lines[line.origin - 1]
-            loop_raw = loops[line.origin - 1]
-            if line is origin and number == origin.number:  # no fix touched it
-                out.append(loop_raw)
-                count += loop_raw.count(terminator)
-                continue
-            segments, size = _render_line(line, number, origin, loop_raw, delimiters)
-            out += segments
-            count += size
+            at = line.origin - 1
+            origin = read_lines[at]
+            if line is origin and number == line.number:  # no fix touched it
+                rendered = loops[at]
+                count += rendered.count(terminator)
+            else:
+                rendered, size = _render_line(line, number, origin, loops[at], delimiters)
+                count += size
+            out.append(rendered)
     return b"".join(out), count

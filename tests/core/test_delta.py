@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
 from decimal import Decimal
 
-from scrubber import Attachment, SetUnits, SplitLine, SplitPart, apply_fixes, line_delta
+import pytest
+
+from scrubber import Attachment, LineDelta, SetUnits, SplitLine, SplitPart, apply_fixes, line_delta
 from scrubber.testing import make_claim, make_line
 
 
@@ -46,3 +48,25 @@ def test_unit_basis_and_code_system_count_as_changes() -> None:
     ).claim.lines[0]
     assert line_delta(fixed, line).units and not line_delta(fixed, line).charge
     assert line_delta(replace(line, code_system="WK"), line).code
+
+
+def test_a_delta_is_the_record_its_constructor_makes() -> None:
+    """``line_delta`` builds without the frozen constructor: the result must be the very
+    record the constructor gives (equal, hashable, frozen, copied by ``replace``)."""
+    sent = make_line(attachments=(Attachment(report_type="M1", transmission="AA"),))
+    added = Attachment(report_type="09", transmission="FX", control_number="C1")
+    line = replace(sent, units=Decimal(2), note="N", attachments=(*sent.attachments, added))
+    delta = line_delta(line, sent)
+    made = LineDelta(
+        code=False,
+        modifiers=False,
+        units=True,
+        charge=False,
+        control_number=False,
+        note=True,
+        attachments=(added,),
+    )
+    assert type(delta) is LineDelta and delta == made and hash(delta) == hash(made)
+    assert replace(delta, note=False) == replace(made, note=False)
+    with pytest.raises(FrozenInstanceError):
+        delta.note = False  # type: ignore[misc]

@@ -3,11 +3,13 @@ entry (the terminal listing, ``--report-level all``) gets the same entry as ever
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from scrubber._findings import ClaimResult, Finding, Severity
+from scrubber._findings import AppliedFix, ClaimResult, Finding, Phase, Severity
+from scrubber._fixes import SetUnits
 from scrubber._report import ReportBuilder
 from scrubber.testing import make_claim, make_line
 
@@ -35,3 +37,36 @@ def test_an_info_finding_still_gets_its_entry() -> None:
     report.add(ClaimResult(original=CLEAN, claim=CLEAN, findings=(info,)), source="s")
     assert [f["code"] for f in heard[0]["findings"]] == ["MUE007"]
     assert report.by_code == {"MUE007": 1}
+
+
+def test_builders_that_each_saw_part_of_a_run_add_up_to_the_one_that_saw_it_all() -> None:
+    """``--jobs`` and Spark: each worker's builder hands its counts over (``tallies``) and the
+    run's builder adds them up (``add_tallies``): the summary is the one-process summary."""
+    capped = make_claim(id="C2", lines=[make_line(units=2), make_line(code="97110")])
+    fixed = make_claim(id="C2", lines=[make_line(units=1), make_line(code="97110")])
+    error = Finding(code="MUE001", severity=Severity.ERROR, message="over", claim_id="C2", line=1)
+    info = Finding(code="MUE007", severity=Severity.INFO, message="no row", claim_id="C2", line=2)
+    applied = AppliedFix(by="MUE002", phase=Phase.LIMIT, fix=SetUnits(line=1, units=Decimal(1)))
+    results = [
+        ClaimResult(original=CLEAN, claim=CLEAN, payer="defaults"),
+        ClaimResult(
+            original=capped,
+            claim=fixed,
+            findings=(error, info),
+            applied=(applied,),
+            payer="defaults",
+        ),
+        ClaimResult(original=CLEAN, claim=CLEAN, findings=(info,), payer="medicaid"),
+    ]
+    whole = ReportBuilder(lambda entry: None)
+    for result in results:
+        whole.add(result, source="s")
+    run = ReportBuilder(lambda entry: None)
+    for part in (results[:1], results[1:]):
+        worker = ReportBuilder(lambda entry: None)
+        for result in part:
+            worker.add(result, source="s")
+        run.add_tallies(*worker.tallies())
+    assert run.summary() == whole.summary()
+    assert run.payers == whole.payers == {"defaults": 2, "medicaid": 1}
+    assert run.has_errors and run.summary()["findings"]["by_code"] == {"MUE001": 1, "MUE007": 2}

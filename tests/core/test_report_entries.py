@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scrubber._entries import (
+    RowEntries,
     _shows_same,
     claim_states,
     compact,
@@ -244,17 +245,19 @@ def _row_finding(row: TableRowRef) -> Finding:
     )
 
 
-def test_a_table_row_shown_again_is_the_same_entry_and_a_copy_of_its_own() -> None:
-    def row(**values: Any) -> TableRowRef:
-        return TableRowRef(
-            table="mue/medicare/practitioner",
-            key="96365",
-            values=tuple(values.items()),
-            effective=date(2026, 7, 1),
-            source_file="MCR.csv",
-        )
+def _row(**values: Any) -> TableRowRef:
+    return TableRowRef(
+        table="mue/medicare/practitioner",
+        key="96365",
+        values=tuple(values.items()),
+        effective=date(2026, 7, 1),
+        source_file="MCR.csv",
+    )
 
-    rows: dict[TableRowRef, dict[str, Any]] = {}
+
+def test_a_table_row_shown_again_is_the_same_entry_and_a_copy_of_its_own() -> None:
+    row = _row
+    rows = RowEntries()
     first = finding_entry(_row_finding(row(mue="1", mai="3")), rows)
     again = finding_entry(_row_finding(row(mue="1", mai="3")), rows)
     assert again == first == finding_entry(_row_finding(row(mue="1", mai="3")))
@@ -267,6 +270,22 @@ def test_a_table_row_shown_again_is_the_same_entry_and_a_copy_of_its_own() -> No
     assert (number["table_row"]["mue"], flag["table_row"]["mue"]) == (1, True)
     unhashable = finding_entry(_row_finding(row(mue=["1"])), rows)
     assert unhashable["table_row"]["mue"] == ["1"]
+
+
+def test_a_row_is_found_again_by_its_object_and_an_equal_new_one_by_value() -> None:
+    """A table hands out one object per row (found by identity, no hash asked); a plugin
+    that makes a new ``TableRowRef`` per finding still finds its row by value; past the
+    limit rows are built each time, and come out the same."""
+    rows = RowEntries(limit=1)
+    kept = _row(mue="1", mai="3")
+    first = finding_entry(_row_finding(kept), rows)
+    assert rows.by_id[id(kept)][0] is kept
+    assert finding_entry(_row_finding(kept), rows) == first
+    assert finding_entry(_row_finding(_row(mue="1", mai="3")), rows) == first
+    other = _row(mue="2", mai="3")
+    assert finding_entry(_row_finding(other), rows)["table_row"]["mue"] == "2"
+    assert id(other) not in rows.by_id and len(rows.by_value) == 1
+    assert finding_entry(_row_finding(other), rows) == finding_entry(_row_finding(other))
 
 
 def _shown(line: ServiceLine) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scrubber_x12.payloads import ClaimBlock
-from scrubber_x12.render import format_like
+from scrubber_x12.render import _LINE_ORDER, _LINE_SUBLOOPS, _Loop, _prefix, format_like
 from scrubber_x12.tokenizer import Delimiters
 
 # LX alone, LX with its number, and look-alikes that do not start a loop 2400
@@ -90,3 +90,41 @@ def test_cleaned_free_text_holds_no_delimiter_and_only_printable_ascii(
     assert cleaned == _cleaned_char_by_char(text, delimiters)
     assert not set(cleaned) & {"*", "^", ":", terminator}
     assert cleaned.isascii() and cleaned.isprintable()
+
+
+# segments of a loop 2400 in any order: known ranks, a qualifier with no rank of its own (REF*XX
+# ranks as REF), a tag of none (ZZZ) and a sub-loop (NM1)
+LINE_BODIES = [
+    "SV1*HC:99213*10*UN*1", "DTP*472*D8*20260715", "REF*6R*C1-1", "REF*XX*X", "NTE*ADD*A",
+    "PWK*OZ*BM", "AMT*T*1", "ZZZ*1", "NM1*82*1", "PS1*1*2", "CN1*05",
+]  # fmt: skip
+
+
+@given(
+    bodies=st.lists(st.sampled_from(LINE_BODIES), max_size=8),
+    key=st.sampled_from(["NTE", "PWK", "REF/6R"]),
+    space=st.sampled_from(["", "\n", "\r\n "]),
+)
+def test_a_segment_goes_after_the_last_one_the_ig_orders_before_it(
+    bodies: list[str], key: str, space: str
+) -> None:
+    """Inserted after the last segment (before any sub-loop) whose IG rank is at most its own,
+    whatever the order the input had; a segment of no known rank never decides; the new
+    segment takes the whitespace the loop's first segment has in front of it."""
+    delimiters = Delimiters(element="*", repetition="^", component=":", segment="~")
+    raw = "".join(space + body + "~" for body in ["LX*1", *bodies]).encode("latin-1")
+    loop = _Loop(raw, delimiters, _LINE_ORDER, _LINE_SUBLOOPS)
+    keys, end = list(loop.keys), loop.end
+    rank = _LINE_ORDER[key]
+    ranks = [_LINE_ORDER.get(k, _LINE_ORDER.get(k.partition("/")[0], -1)) for k in keys]
+    before = [i for i in range(1, end) if 0 <= ranks[i] <= rank]
+    at = before[-1] + 1 if before else 1
+    loop.insert(key, [key[:3], "X"])
+    assert loop.keys == [*keys[:at], key, *keys[at:]] and loop.end == end + 1
+    assert loop.joined().split(b"~")[at] == (space + key[:3] + "*X").encode("latin-1")
+
+
+@given(st.text(alphabet="\r\n \tLX*1", max_size=6))
+def test_a_segments_prefix_is_the_whitespace_in_front_of_it(text: str) -> None:
+    raw = text.encode("latin-1")
+    assert _prefix(raw) == raw[: len(raw) - len(raw.lstrip(b"\r\n \t"))]
