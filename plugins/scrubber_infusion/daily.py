@@ -12,9 +12,10 @@ upper bound. Earlier claims of the same patient and billing provider in the run 
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 
 from scrubber import EditContext, Finding, SplitLine
 from scrubber_infusion.combine import COMBINE_CITATION, combined_fixes, encounter_minutes
@@ -78,46 +79,88 @@ def day_summary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
     Each separate visit is another unit of 99601 (CPT: "per visit") and the Medicaid MUE of
     99601 (4) counts them per date; the summary lets a biller check the day at a glance.
     """
-    for group in plan:
-        family = group.family
-        if not family.per_visit:
+    for group in plan.groups:
+        if not group.family.per_visit:
             continue
         visits = group.visits
         if visits < 2:
             continue
-        minutes, documented = group.minutes()
-        timed = sum(1 for t in group.primaries if t.coding) if not documented else 0
-        if documented:
-            time_text = f"{format_minutes(minutes)} of documented time"
-        elif timed:
-            time_text = f"time documented for {timed} of them"
-        else:
-            time_text = "no times documented"
-        expected = group.expected_addon_units
-        addon_units = Decimal(expected) if expected is not None else group.billed_addon_units
-        visits_text = _n(visits)
-        addon_text = _n(addon_units)
-        coding = f"{family.primary} {TIMES} {visits_text}"
-        if addon_units:
-            coding += f" + {family.addon} {TIMES} {addon_text}"
-        verb = "the time earns" if expected is not None else "billed"
-        yield ctx.finding(
-            group.first_line,
-            f"{visits_text} {family.service}s of {family.primary} on one date of service "
-            f"({describe_lines(group.line_numbers)}): {time_text}; {verb} {coding}",
-            details={
-                "visits": visits_text,
-                "minutes": _n(minutes),
-                "minutes_documented": "true" if documented else "false",
-                "primary_units": visits_text,
-                "addon_units": addon_text,
-            },
-        )
+        message, details = _summary(group, visits)
+        yield ctx.finding(group.first_line, message, details=details)
+
+
+# INF005's wording by what it says (see ``_summary``); cleared when full, so it stays bounded
+_SUMMARIES: dict[tuple[object, ...], tuple[str, Mapping[str, str]]] = {}
+_MAX_SUMMARIES = 4096
+
+
+def _summary(group: DayGroup, visits: Decimal) -> tuple[str, Mapping[str, str]]:
+    """INF005's message and details for *group* of *visits* visits.
+
+    The text depends only on the family's codes, the counts and the line numbers, and the
+    same few recur all through a batch (two or three visits of 99601 on lines 1 to 3), so it
+    is written once per distinct wording and looked up after that: writing it (numbers
+    normalized, lines listed) cost more than the rest of the edit. Equal Decimals give equal
+    text (``_n`` and ``format_minutes`` normalize), so keying by value is exact."""
+    family = group.family
+    minutes, documented = group.minutes()
+    timed = 0
+    if not documented:
+        for t in group.primaries:
+            if t.coding:
+                timed += 1
+    expected = group.expected_addon_units
+    addon_units = Decimal(expected) if expected is not None else group.billed_addon_units
+    numbers = group.line_numbers
+    key = (
+        family.primary,
+        family.addon,
+        family.service,
+        visits,
+        minutes,
+        documented,
+        timed,
+        expected is None,
+        addon_units,
+        numbers,
+    )
+    found = _SUMMARIES.get(key)
+    if found is not None:
+        return found
+    if documented:
+        time_text = f"{format_minutes(minutes)} of documented time"
+    elif timed:
+        time_text = f"time documented for {timed} of them"
+    else:
+        time_text = "no times documented"
+    visits_text = _n(visits)
+    addon_text = _n(addon_units)
+    coding = f"{family.primary} {TIMES} {visits_text}"
+    if addon_units:
+        coding += f" + {family.addon} {TIMES} {addon_text}"
+    verb = "the time earns" if expected is not None else "billed"
+    message = (
+        f"{visits_text} {family.service}s of {family.primary} on one date of service "
+        f"({describe_lines(numbers)}): {time_text}; {verb} {coding}"
+    )
+    details = MappingProxyType(
+        {
+            "visits": visits_text,
+            "minutes": _n(minutes),
+            "minutes_documented": "true" if documented else "false",
+            "primary_units": visits_text,
+            "addon_units": addon_text,
+        }
+    )
+    if len(_SUMMARIES) >= _MAX_SUMMARIES:
+        _SUMMARIES.clear()
+    found = _SUMMARIES[key] = (message, details)
+    return found
 
 
 def daily_cap(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
     """The family's hours on one date over the payer's daily cap (BCBSM example: 4 h)."""
-    for group in plan:
+    for group in plan.groups:
         cap = group.family.daily_cap_hours * _HOUR
         if not cap:
             continue
@@ -143,7 +186,7 @@ def weekly_cap(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
 
     The week starts on the profile's ``week_start`` (BCBSM does not say which day)."""
     weeks: dict[tuple[str, date], list[DayGroup]] = {}
-    for group in plan:
+    for group in plan.groups:
         if group.family.weekly_cap_hours:
             key = (group.family.name, _week_of(group.on, plan.book.week_start))
             weeks.setdefault(key, []).append(group)
@@ -178,7 +221,7 @@ def once_per_encounter(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
     add-on hours the combined time earns. Other repeats have no fix: a second initial service
     needs the clinical record.
     """
-    for group in plan:
+    for group in plan.groups:
         family = group.family
         if family.per_visit:
             continue

@@ -10,7 +10,8 @@ edit never reads a file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from datetime import date
 
 from scrubber import Claim, Edit, EditContext, Finding, Phase, Setting, Severity, edit
 from scrubber_infusion.daily import (
@@ -73,12 +74,15 @@ def addon_without_primary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding
     medicare = ctx.program == "medicare"
     citation = AOC_CITATION_MEDICARE if medicare else AOC_CITATION_MEDICAID
     rule = "NCCI add-on code edit" if medicare else "payer add-on policy (no Medicaid NCCI AOC)"
-    for group in plan:
+    billed: Container[tuple[str, date]] | None = None
+    for group in plan.groups:
         if not group.addons or group.primaries or group.partners:
             continue
         family = group.family
         primaries = (family.primary, *family.also_primary)
-        if any(ctx.prior_units(code, group.on) > 0 for code in primaries):
+        if billed is None:
+            billed = ctx.billed_days()  # a (code, date) it does not hold has no units earlier
+        if _billed_earlier(ctx, billed, primaries, group.on):
             continue
         accepted = " or ".join(primaries)
         for addon in group.addons:
@@ -89,6 +93,17 @@ def addon_without_primary(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding
                 citation=citation,
                 carc="107",
             )
+
+
+def _billed_earlier(
+    ctx: EditContext, billed: Container[tuple[str, date]], codes: Iterable[str], on: date
+) -> bool:
+    """Whether an earlier claim of the patient and provider bills one of *codes* on *on*;
+    units are asked only for a (code, date) the patient's earlier claims hold at all."""
+    for code in codes:  # noqa: SIM110  # any(genexpr) makes a generator per group
+        if (code, on) in billed and ctx.prior_units(code, on) > 0:
+            return True
+    return False
 
 
 # code, check, summary, severity, citation
@@ -181,7 +196,7 @@ class _Planner:
             cached = self._books[id(settings)] = (settings, rulebook(self._catalog, settings))
         return cached[1]
 
-    def screen(self, claim: Claim, ctx: EditContext) -> frozenset[str] | bool:
+    def screen(self, claim: Claim, ctx: EditContext) -> set[str] | bool:
         """The INF edits the claim's plan concerns (``screen.py``), False for none; the plan
         it makes stays in the memo for the edits it names."""
         plan = self.plan(claim, ctx)

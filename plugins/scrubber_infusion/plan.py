@@ -16,11 +16,10 @@ Decisions (docs/infusion.md):
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
-from typing import final
+from typing import NamedTuple, final
 
 from scrubber import Claim, Fix, ServiceLine, SetUnits, SplitLine, SplitPart
 from scrubber_infusion.combine import combined_primaries, encounter_minutes
@@ -52,6 +51,10 @@ _ONE = Decimal(1)
 _ZERO = Decimal(0)
 _INITIAL_CODES = frozenset(INITIAL_SERVICES)
 _NOTHING_COMBINED: Mapping[int, tuple[ServiceLine, ...]] = MappingProxyType({})
+# ``_new(TimedLine, (line, coding))``: the plan's named tuples from all their fields in order,
+# as their own ``__new__`` makes them but without its Python frame (a third of the cost of
+# a group; every claim that bills an infusion code makes a plan, a group and a timed line)
+_new = tuple.__new__
 
 
 def line_minutes(line: ServiceLine) -> Decimal | None:
@@ -77,9 +80,12 @@ def conflicting_span(line: ServiceLine) -> Decimal | None:
 
 
 @final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TimedLine:
-    """A primary line with its time and how that time is coded (None when no time)."""
+class TimedLine(NamedTuple):
+    """A primary line with its time and how that time is coded (None when no time).
+
+    A named tuple, as are ``DayGroup`` and ``ClaimPlan``: they are made for every claim that
+    bills an infusion code and never leave the plugin, and a frozen dataclass's ``__init__``
+    (one ``object.__setattr__`` per field) cost several times the tuple's."""
 
     line: ServiceLine
     coding: TimeCoding | None
@@ -99,8 +105,7 @@ class TimedLine:
 
 
 @final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DayGroup:
+class DayGroup(NamedTuple):
     """The lines of one family on one date of service of one claim, in claim order."""
 
     family: TimedFamily
@@ -149,9 +154,12 @@ class DayGroup:
 
     @property
     def visits(self) -> Decimal:
+        """The sum of the primaries' ``TimedLine.visits``, written out here: the screen and
+        INF005 ask it of every group, and a property call per line cost more than the sum."""
         total = _ZERO
         for timed in self.primaries:
-            total += timed.visits
+            line = timed.line
+            total += _ONE if timed.coding is not None or line.unit_basis != UNIT else line.units
         return total
 
     @property
@@ -195,16 +203,15 @@ class DayGroup:
 
 
 @final
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ClaimPlan:
-    """The day groups of one claim (iterate it) and the payer's rules they were made under."""
+class ClaimPlan(NamedTuple):
+    """The day groups of one claim and the payer's rules they were made under.
+
+    True when it concerns an edit: it has a day group or a recode (a named tuple of three
+    fields would always be true). Iterate ``groups``, never the plan itself."""
 
     book: Rulebook
     groups: tuple[DayGroup, ...]
     recodes: tuple[Recode, ...] = ()
-
-    def __iter__(self) -> Iterator[DayGroup]:
-        return iter(self.groups)
 
     def __bool__(self) -> bool:
         return bool(self.groups or self.recodes)
@@ -258,12 +265,14 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
     for line, family in mine:
         if demoted and line.number in demoted:
             continue
-        key = (order[family.name], line.service_date, _site(book, line) if line.modifiers else ())
-        primaries, addons = found.setdefault(key, ([], []))
+        key = (order[family.name], line.service_from, _site(book, line) if line.modifiers else ())
+        lines = found.get(key)
+        if lines is None:
+            lines = found[key] = ([], [])
         if line.code == family.primary:
-            primaries.append(TimedLine(line=line, coding=_coding(family, line)))
+            lines[0].append(_new(TimedLine, (line, _coding(family, line))))
         else:
-            addons.append(line)
+            lines[1].append(line)
     keys = sorted(found) if len(found) > 1 else found  # one group: nothing to order
     groups = []
     for key in keys:
@@ -274,29 +283,20 @@ def plan_claim(claim: Claim, book: Rulebook) -> ClaimPlan:
             tuple(
                 ln
                 for ln in claim.lines
-                if ln.service_date == on
+                if ln.service_from == on
                 and _site(book, ln) == site
                 and demoted.get(ln.number, ln.code) in family.also_primary
             )
             if family.also_primary
             else ()
         )
-        groups.append(
-            DayGroup(
-                family=family,
-                on=on,
-                primaries=tuple(primaries),
-                addons=tuple(addons),
-                partners=partners,
-                site=site,
-                combined=(
-                    tuple(t.line.number for t in primaries if t.line.number in combined)
-                    if combined
-                    else ()
-                ),
-            )
+        together = (
+            tuple(t.line.number for t in primaries if t.line.number in combined) if combined else ()
         )
-    return ClaimPlan(book=book, groups=tuple(groups), recodes=recodes)
+        groups.append(
+            _new(DayGroup, (family, on, tuple(primaries), tuple(addons), partners, site, together))
+        )
+    return _new(ClaimPlan, (book, tuple(groups), recodes))
 
 
 def _has_period(line: ServiceLine) -> bool:

@@ -20,8 +20,9 @@ from scrubber_infusion.plan import UNIT, ClaimPlan, DayGroup, line_minutes, same
 __all__ = ["concerned_edits"]
 
 
-def concerned_edits(plan: ClaimPlan) -> frozenset[str]:
-    """The codes of the INF edits that may report on a claim with *plan*."""
+def concerned_edits(plan: ClaimPlan) -> set[str]:
+    """The codes of the INF edits that may report on a claim with *plan*: a new set each
+    call, handed over as made (the engine only tests membership, and keeps nothing)."""
     named: set[str] = set()
     for group in plan.groups:
         family = group.family
@@ -44,7 +45,7 @@ def concerned_edits(plan: ClaimPlan) -> frozenset[str]:
         if group.addons:
             if not group.primaries and not group.partners:
                 named.add("INF002")  # unless an earlier claim bills the primary: the edit asks
-            named |= _addon_edits(group)
+            _addon_edits(group, named)
         if family.per_visit:
             if group.visits >= 2:
                 named.add("INF005")
@@ -59,17 +60,19 @@ def concerned_edits(plan: ClaimPlan) -> frozenset[str]:
             named.add("INF010")
         elif recode.as_push:
             named.add("INF011")
-    return frozenset(named)
+    return named
 
 
-def _addon_edits(group: DayGroup) -> set[str]:
-    """INF003 (and INF001 for add-on lines sent in minutes) on a group with add-on lines."""
+def _addon_edits(group: DayGroup, named: set[str]) -> None:
+    """Add INF003 (and INF001 for add-on lines sent in minutes) for a group with add-on lines
+    to *named*."""
     expected = group.expected_addon_units
     if expected is not None:
         in_time = any(a.unit_basis != UNIT for a in group.addons)
         # INF003 unless the add-on units are what the time earns and none is in minutes
-        return {"INF003"} if in_time or group.billed_addon_units != expected else set()
-    named: set[str] = set()
+        if in_time or group.billed_addon_units != expected:
+            named.add("INF003")
+        return
     for addon in group.addons:
         if addon.unit_basis == UNIT:
             continue  # billed in units: what was billed stands
@@ -78,7 +81,6 @@ def _addon_edits(group: DayGroup) -> set[str]:
             continue
         # an add-on sent as extra time: its units (INF001), or not billable (INF003)
         named.add("INF001" if addon_units_for_extra_time(group.family, extra) else "INF003")
-    return named
 
 
 def _repeated_primary(plan: ClaimPlan, group: DayGroup) -> bool:

@@ -55,7 +55,7 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
     under CPT's mid-point time rule (an hour is attained at 31 minutes). An add-on sent in
     minutes is that extra time.
     """
-    for group, timed, coding in timed_primaries(plan):
+    for group, timed, coding in timed_primaries(plan.groups):
         line = timed.line
         if coding.below_minimum or (not timed.sent_in_time and line.units != 1):
             continue  # INF008 / INF004
@@ -94,7 +94,7 @@ def minutes_to_units(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding]:
                 "the same service (send one)"
             )
         yield ctx.finding(line, f"{head}. {what}{tail}", fixes=_one(fix), field="units")
-    for group in plan:
+    for group in plan.groups:
         if group.expected_addon_units is not None:
             continue  # every primary has its time: INF003 sets the add-on units from it
         for addon in group.addons:
@@ -120,7 +120,7 @@ def primary_billed_in_hours(plan: ClaimPlan, ctx: EditContext) -> Iterator[Findi
     99601 x 3 for a 6-hour visit counts hours (or 2-hour blocks) in the wrong code and leaves
     out 99602, which the payer's MUE then counts wrongly too.
     """
-    for group, timed, coding in timed_primaries(plan):
+    for group, timed, coding in timed_primaries(plan.groups):
         line = timed.line
         if timed.sent_in_time or line.units == 1 or coding.below_minimum:
             continue
@@ -146,7 +146,7 @@ def addon_units_inconsistent(plan: ClaimPlan, ctx: EditContext) -> Iterator[Find
     money unbilled. An add-on sent as extra minutes under the threshold earns nothing (CPT
     mid-point rule: 31 min).
     """
-    for group in plan:
+    for group in plan.groups:
         expected = group.expected_addon_units
         if expected is not None and group.addons:
             billed = group.billed_addon_units
@@ -213,7 +213,7 @@ def primary_below_minimum(plan: ClaimPlan, ctx: EditContext) -> Iterator[Finding
     96365 needs 16 minutes per third-party sources. No fix: the right code depends on what was
     done (the family's minimum is a profile setting).
     """
-    for group, timed, coding in timed_primaries(plan):
+    for group, timed, coding in timed_primaries(plan.groups):
         if timed.line.number in group.combined:
             continue  # judged by the encounter's combined time (INF009)
         if coding.below_minimum and plan.recode_of(timed.line) is None:  # a push: INF011

@@ -71,6 +71,16 @@ def test_primary_on_an_earlier_claim_of_another_patient_does_not_count(kit) -> N
     assert [f.code for f in result.findings] == ["INF002"]
 
 
+def test_primary_on_an_earlier_claim_of_another_provider_does_not_count(kit) -> None:
+    """The patient's earlier claims bill the primary on that date (so the edit asks for its
+    units), but from another billing provider: the add-on still has no primary."""
+    history = ClaimHistory()
+    earlier = make_claim(id="A", lines=[kit.visit(how="none")], billing_npi="1245319599")
+    kit.scrub(earlier, history=history)
+    result = kit.scrub(make_claim(id="B", lines=[kit.addon(1)]), history=history)
+    assert [f.code for f in result.findings] == ["INF002"]
+
+
 def test_primary_produced_by_normalizing_an_earlier_claim_counts(kit) -> None:
     """The history holds what an earlier claim finally bills, after this plugin's fixes."""
     history = ClaimHistory()
