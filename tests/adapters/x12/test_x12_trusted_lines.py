@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from model_fields import EVERY_LINE_FIELD
 
 from scrubber._formats import ClaimPiece
-from scrubber._models import Attachment, Claim, ServiceLine, SourceRef
+from scrubber._models import Claim, ServiceLine, SourceRef
 from scrubber_x12.synthetic import SyntheticLine, synthetic_837
 
-LINE_FIELDS = {
-    "number": 2,
-    "code": "99602",
-    "units": Decimal("3"),
-    "charge": Decimal("150.50"),
-    "service_from": date(2026, 7, 1),
-    "code_system": "HC",
-    "modifiers": ("59", "GD"),
-    "unit_basis": "MJ",
-    "minutes": Decimal("180"),
-    "service_to": date(2026, 7, 2),
-    "start": datetime(2026, 7, 1, 8, 0),
-    "end": datetime(2026, 7, 1, 11, 0),
-    "place_of_service": "12",
-    "diagnosis_pointers": (1, 2),
-    "control_number": "C-2",
-    "rendering_npi": "1456789019",
-    "note": "NOTE",
-    "attachments": (Attachment(report_type="M1", transmission="FX", control_number="A1"),),
-    "origin": 1,
-    "source": SourceRef(locator="segment 9", index=9, format="x12"),
-}
+LINE_FIELDS = EVERY_LINE_FIELD
 
 
 def test_trusted_line_equals_the_validated_one_field_for_field() -> None:
