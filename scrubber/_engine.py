@@ -174,19 +174,15 @@ class Run:
             if isinstance(piece, Verbatim):
                 yield piece, None
                 continue
-            claim = piece.claim
-            if claim is None:  # unreadable: reported, written unchanged
-                if on_result is not None:
-                    on_result(piece, unreadable(piece))
-                yield piece, None
-                continue
-            result = self.scrub_claim(claim)
+            result = self.result(piece)
             if on_result is not None:
                 on_result(piece, result)
+            if isinstance(result, UnreadableClaim):  # reported, written unchanged
+                yield piece, None
+                continue
             if result.findings:
                 piece = piece.with_findings(result.findings)
-            fixed = result.claim  # the claim read itself when nothing changed it
-            yield piece, (None if fixed is claim or check else fixed)
+            yield piece, (result.claim if result.changed and not check else None)
 
     def result(self, piece: ClaimPiece) -> Result:
         """The result for one claim piece: scrubbed, or unreadable with its ``SCR002``."""
