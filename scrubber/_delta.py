@@ -55,8 +55,7 @@ def line_delta(line: ServiceLine, origin: ServiceLine) -> LineDelta:
 
     Made without the checks of the frozen constructor (``_maker``: a writer asks once per
     output line of every fixed claim, and the seven stores of a frozen ``__init__`` were
-    most of the cost); a line whose attachments are the origin's own tuple added none."""
-    before, after = origin.attachments, line.attachments
+    most of the cost)."""
     return _MAKE_DELTA(
         line.code != origin.code or line.code_system != origin.code_system,
         line.modifiers != origin.modifiers,
@@ -64,5 +63,5 @@ def line_delta(line: ServiceLine, origin: ServiceLine) -> LineDelta:
         line.charge != origin.charge,
         line.control_number != origin.control_number,
         line.note != origin.note,
-        () if after is before else added_attachments(before, after),
+        added_attachments(origin.attachments, line.attachments),
     )

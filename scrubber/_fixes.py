@@ -94,7 +94,10 @@ def added_attachments(
 ) -> tuple[Attachment, ...]:
     """The attachments fixes added to *before* to make *after*, for a writer to emit. Fixes
     only append (``RequestAttachment``, ``SplitPart.attachment``), so these are the tail; an
-    attachment the line or claim already had is never counted as new."""
+    attachment the line or claim already had is never counted as new. A fix that added none
+    leaves the very tuple it found (most lines of a fixed claim), told without comparing."""
+    if after is before:
+        return ()
     if after[: len(before)] == before:
         return after[len(before) :]
     return tuple(a for a in after if a not in before)
